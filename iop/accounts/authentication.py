@@ -1,0 +1,43 @@
+"""`Authorization: Bearer <token>` for integrations. Tokens are stored as SHA-256 digests and
+belong to one organization: the lookup runs inside the tenant taken from the URL, so a token of
+another organization simply does not exist there (401)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from iop.tenancy.context import current_tenant_id
+
+from .models import ApiToken, token_digest
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0] != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        if current_tenant_id() is None:
+            raise exceptions.AuthenticationFailed("Tokens are only valid on organization URLs.")
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=token_digest(parts[1]), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.is_usable or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        # Throttle the write: one UPDATE a minute per token is plenty for "last used".
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword

@@ -1,0 +1,20 @@
+"""Production. Every value that matters must come from the environment; nothing insecure defaults."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # required
+DEBUG = False
+IOP_REQUIRE_MFA = env.bool("IOP_REQUIRE_MFA", default=True)
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Secure-sessionid"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Secure-csrftoken"
+CSRF_COOKIE_HTTPONLY = True

@@ -1,0 +1,29 @@
+"""Test settings: real Postgres (as the RLS app role) and real Redis; only speed knobs differ."""
+
+from .base import *  # noqa: F401,F403
+from .base import CACHES, DATABASES, env
+
+SECRET_KEY = "test-secret-key-not-for-production"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# Tests connect as the owner (it may create the test database and run migrations), then
+# tests/conftest.py switches every connection to the app role with `assume_role`, so the
+# suite runs under RLS exactly like the web and the workers.
+DATABASES["default"] = env.db("IOP_TEST_DATABASE_URL", default="postgres://iop_owner@127.0.0.1:5432/iop")
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": env("IOP_TEST_DB_NAME", default="test_iop")}
+
+# A separate Redis database and prefix, flushed between tests that use the cache.
+CACHES["default"]["LOCATION"] = env("IOP_TEST_CACHE_URL", default="redis://127.0.0.1:6379/15")
+CACHES["default"]["KEY_PREFIX"] = env("IOP_TEST_DB_NAME", default="test_iop")
+CELERY_BROKER_URL = env("IOP_TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+IOP_REQUIRE_MFA = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

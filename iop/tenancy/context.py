@@ -1,0 +1,102 @@
+"""The tenant (and acting user) of the current unit of work, and how Postgres learns about it.
+
+Row-Level Security policies read `app.tenant_id` (and, for Membership, `app.user_id`). We push
+both to Postgres *per statement*, prefixing every DML statement with a transaction-local
+`set_config(…, true)`. Setting them once per request does not work: a value set with
+`is_local=true` lives until the enclosing transaction ends, so in a test (one transaction per test)
+or in a Celery fan-out looping over tenants inside one `atomic()` block, the previous tenant would
+leak into the next (engineering-notes §2.3, verified). Per-statement injection leaves nothing
+behind on pooled connections either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from django.db.backends.signals import connection_created
+
+_tenant_id: ContextVar[int | None] = ContextVar("iop_tenant_id", default=None)
+_user_id: ContextVar[int | None] = ContextVar("iop_user_id", default=None)
+
+_DML_PREFIXES = ("select", "insert", "update", "delete", "with")
+
+
+class NoTenantContext(RuntimeError):
+    """A tenant-scoped query ran without a tenant: a bug, never a reason to show all rows."""
+
+
+def current_tenant_id() -> int | None:
+    return _tenant_id.get()
+
+
+def require_tenant_id() -> int:
+    tenant_id = _tenant_id.get()
+    if tenant_id is None:
+        raise NoTenantContext("No tenant context: wrap the work in tenant_context(organization_id).")
+    return tenant_id
+
+
+@contextlib.contextmanager
+def tenant_context(organization_id: int) -> Iterator[None]:
+    """Run the block as `organization_id`. Nested contexts restore the outer one on exit."""
+    token = _tenant_id.set(int(organization_id))
+    try:
+        yield
+    finally:
+        _tenant_id.reset(token)
+
+
+@contextlib.contextmanager
+def no_tenant_context() -> Iterator[None]:
+    """Run the block with no tenant at all (tenant tables then return zero rows)."""
+    token = _tenant_id.set(None)
+    try:
+        yield
+    finally:
+        _tenant_id.reset(token)
+
+
+@contextlib.contextmanager
+def user_context(user_id: int | None) -> Iterator[None]:
+    """The signed-in user, so they can list their own memberships across organizations."""
+    token = _user_id.set(int(user_id) if user_id is not None else None)
+    try:
+        yield
+    finally:
+        _user_id.reset(token)
+
+
+def _as_setting(value: int | None) -> str:
+    # Only ever integers we set ourselves, rendered as digits: safe to inline in the SQL text, and
+    # inlining avoids touching the caller's parameters (a statement without parameters may contain
+    # a literal '%', which would break if we added placeholders to it).
+    return "" if value is None else str(int(value))
+
+
+def _rls_execute_wrapper(execute, sql, params, many, context):
+    if many or not isinstance(sql, str) or not sql.lstrip(" \t\n(")[:6].lower().startswith(_DML_PREFIXES):
+        return execute(sql, params, many, context)
+    prefix = (
+        f"SELECT set_config('app.tenant_id', '{_as_setting(_tenant_id.get())}', true), "
+        f"set_config('app.user_id', '{_as_setting(_user_id.get())}', true); "
+    )
+    return execute(prefix + sql, params, many, context)
+
+
+def _install_wrapper(sender, connection, **kwargs):
+    if connection.vendor != "postgresql":
+        return
+    if _rls_execute_wrapper not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_rls_execute_wrapper)
+
+
+def install() -> None:
+    """Hook every new database connection (web threads, workers, the live test server)."""
+    connection_created.connect(_install_wrapper, dispatch_uid="iop_tenancy_rls_wrapper")
+    # Connections opened before the app registry was ready (rare; e.g. in tests) get it too.
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        _install_wrapper(sender=None, connection=conn)

@@ -1,0 +1,69 @@
+"""The one map of role → allowed actions, used by views, the API and the admin alike.
+
+Minimum necessary (HIPAA 164.502(b)): a VA works schedules, rosters and contact details but does not
+read clinical content (treatment goals, clinical notes); an intake specialist builds the clinical
+case; clinicians read and write clinical content; the org admin configures the organization and
+manages staff. Later apps add their actions here, next to the ones they relate to.
+"""
+
+from __future__ import annotations
+
+from .models import Role
+
+CLIENT_VIEW = "client.view"
+CLIENT_CREATE = "client.create"
+CLIENT_EDIT = "client.edit"
+CLINICAL_VIEW = "clinical.view"  # treatment goals, clinical notes, ESA clinical-necessity note
+TREATMENT_PLAN_EDIT = "treatment_plan.edit"
+EPISODE_TRANSITION = "episode.transition"
+COUPLE_MANAGE = "couple.manage"
+PROGRAM_VIEW = "program.view"
+PROGRAM_MANAGE = "program.manage"
+MEMBER_VIEW = "member.view"
+MEMBER_MANAGE = "member.manage"  # invite, change role, deactivate, end sessions
+AUDIT_VIEW = "audit.view"
+API_TOKEN_MANAGE = "api_token.manage"
+ADMIN_ACCESS = "admin.access"
+ORGANIZATION_MANAGE = "organization.manage"
+
+_EVERY_STAFF = {CLIENT_VIEW, PROGRAM_VIEW, MEMBER_VIEW, API_TOKEN_MANAGE}
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.INTAKE: frozenset(
+        _EVERY_STAFF
+        | {CLIENT_CREATE, CLIENT_EDIT, CLINICAL_VIEW, TREATMENT_PLAN_EDIT, EPISODE_TRANSITION, COUPLE_MANAGE}
+    ),
+    Role.VA: frozenset(_EVERY_STAFF | {CLIENT_EDIT, EPISODE_TRANSITION}),
+    Role.CLINICIAN: frozenset(
+        _EVERY_STAFF | {CLINICAL_VIEW, TREATMENT_PLAN_EDIT, EPISODE_TRANSITION, COUPLE_MANAGE}
+    ),
+    Role.ORG_ADMIN: frozenset(
+        _EVERY_STAFF
+        | {
+            CLIENT_CREATE,
+            CLIENT_EDIT,
+            CLINICAL_VIEW,
+            TREATMENT_PLAN_EDIT,
+            EPISODE_TRANSITION,
+            COUPLE_MANAGE,
+            PROGRAM_MANAGE,
+            MEMBER_MANAGE,
+            AUDIT_VIEW,
+            ADMIN_ACCESS,
+            ORGANIZATION_MANAGE,
+        }
+    ),
+}
+
+ALL_ACTIONS = frozenset().union(*ROLE_ACTIONS.values())
+
+
+def role_can(role: str | None, action: str) -> bool:
+    if action not in ALL_ACTIONS:
+        # A typo in an action name must not silently deny (or allow) forever.
+        raise KeyError(f"Unknown action {action!r}")
+    return role is not None and action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def membership_can(membership, action: str) -> bool:
+    return membership is not None and membership.is_active and role_can(membership.role, action)

@@ -1,0 +1,158 @@
+"""Database-level tenant protections, derived from the models so that none can be forgotten.
+
+After every `migrate` (run as the owner role) `sync_database_protections()`:
+
+1. grants the app role DML on every table and sequence, then takes UPDATE and DELETE back on
+   append-only tables (the audit log and change-history event tables);
+2. enables and forces Row-Level Security, with one inline `tenant_isolation` policy (USING and
+   WITH CHECK), on **every table that has an `organization_id` column** — tenant models, but also
+   generated tables such as the change-history event tables;
+3. adds a composite foreign key `(organization_id, x_id) → target(organization_id, id)` for every
+   foreign key between two tenant models, because Postgres runs referential-integrity checks with
+   RLS disabled: a plain FK would let tenant A's row point at tenant B's.
+
+Everything is idempotent. The policy is inline SQL, not a function: a VOLATILE function in a policy
+made queries ~500× slower in measurement (architecture.md §3). `tests/tenancy/test_rls_catalogue.py`
+checks the result against the catalogue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models
+
+POLICY_NAME = "tenant_isolation"
+MEMBERSHIP_SELF_POLICY = "membership_own_rows"
+TENANT_EXPR = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+USER_EXPR = "NULLIF(current_setting('app.user_id', true), '')::bigint"
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _short_name(*parts: str) -> str:
+    raw = "_".join(parts)
+    if len(raw) <= 63:
+        return raw
+    digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{raw[:54]}_{digest}"
+
+
+def tenant_models() -> list[type[models.Model]]:
+    from .models import TenantModel
+
+    return [
+        m
+        for m in apps.get_models()
+        if issubclass(m, TenantModel) and not m._meta.proxy and m._meta.managed
+    ]
+
+
+def append_only_tables() -> set[str]:
+    """Tables the app role may only INSERT into and SELECT from."""
+    tables = {m._meta.db_table for m in apps.get_models() if getattr(m, "append_only", False)}
+    try:
+        from pghistory.models import Event
+
+        tables |= {
+            m._meta.db_table for m in apps.get_models() if issubclass(m, Event) and not m._meta.abstract
+        }
+    except ImportError:  # pragma: no cover - pghistory is a hard dependency
+        pass
+    return tables
+
+
+def tables_with_organization_id(cursor) -> list[str]:
+    cursor.execute(
+        """
+        SELECT c.relname FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
+        WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
+        ORDER BY c.relname
+        """
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _constraint_exists(cursor, table: str, name: str) -> bool:
+    cursor.execute(
+        "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass", [name, _qn(table)]
+    )
+    return cursor.fetchone() is not None
+
+
+def _grant_app_role(cursor, app_role: str) -> None:
+    role = _qn(app_role)
+    cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+    cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    for table in sorted(append_only_tables()):
+        cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_qn(table)} FROM {role}")
+
+
+def _protect_table(cursor, table: str) -> None:
+    t = _qn(table)
+    cursor.execute(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
+    cursor.execute(f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY")
+    cursor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {t}")
+    cursor.execute(
+        f"CREATE POLICY {POLICY_NAME} ON {t} USING (organization_id = {TENANT_EXPR}) "
+        f"WITH CHECK (organization_id = {TENANT_EXPR})"
+    )
+
+
+def _protect_membership(cursor) -> None:
+    """A signed-in user may *read* their own memberships in every organization (the organization
+    switcher needs them before any tenant is chosen). Writes stay tenant-only."""
+    from .models import Membership
+
+    t = _qn(Membership._meta.db_table)
+    cursor.execute(f"DROP POLICY IF EXISTS {MEMBERSHIP_SELF_POLICY} ON {t}")
+    cursor.execute(f"CREATE POLICY {MEMBERSHIP_SELF_POLICY} ON {t} FOR SELECT USING (user_id = {USER_EXPR})")
+
+
+def _add_composite_foreign_keys(cursor) -> None:
+    from .models import TenantModel
+
+    for model in tenant_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.ForeignKey) or field.name == "organization":
+                continue
+            target = field.related_model
+            if not issubclass(target, TenantModel):
+                continue
+            target_table = target._meta.db_table
+            unique_name = _short_name(target_table, "org_id_uniq")
+            if not _constraint_exists(cursor, target_table, unique_name):
+                cursor.execute(
+                    f"ALTER TABLE {_qn(target_table)} ADD CONSTRAINT {_qn(unique_name)} "
+                    f"UNIQUE (organization_id, {_qn(target._meta.pk.column)})"
+                )
+            table = model._meta.db_table
+            fk_name = _short_name(table, field.column, "tenant_fk")
+            if not _constraint_exists(cursor, table, fk_name):
+                cursor.execute(
+                    f"ALTER TABLE {_qn(table)} ADD CONSTRAINT {_qn(fk_name)} "
+                    f"FOREIGN KEY (organization_id, {_qn(field.column)}) "
+                    f"REFERENCES {_qn(target_table)} (organization_id, {_qn(target._meta.pk.column)}) "
+                    "DEFERRABLE INITIALLY DEFERRED"
+                )
+
+
+def sync_database_protections(*, using: str = "default") -> None:
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        raise RuntimeError("IOP Ops runs on PostgreSQL only: tenant isolation depends on Row-Level Security.")
+    with conn.cursor() as cursor:
+        for table in tables_with_organization_id(cursor):
+            _protect_table(cursor, table)
+        _protect_membership(cursor)
+        _add_composite_foreign_keys(cursor)
+        _grant_app_role(cursor, settings.IOP_DB_APP_ROLE)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from iop.common import views as common_views
+
+urlpatterns = [
+    path("healthz", common_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("iop.accounts.urls")),
+    path("o/<slug:org_slug>/", include("iop.clients.urls")),
+    path("api/v1/", include("iop.api_urls")),
+]

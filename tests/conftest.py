@@ -1,0 +1,143 @@
+"""Test wiring: real Postgres as the RLS app role, real Redis, tenant fixtures.
+
+The test database is created and migrated as the owner role (only the owner may create it and
+run DDL), then every connection switches to the app role with Django's `assume_role`, so the
+whole suite runs under Row-Level Security exactly like the web and the workers: a missing policy
+or grant fails tests. The switch is undone before teardown, or DROP DATABASE would fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from iop.tenancy.context import tenant_context, user_context
+
+from .factories import (
+    ClientFactory,
+    EpisodeFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProgramFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    conn = connections["default"]
+    conn.settings_dict.setdefault("OPTIONS", {})["assume_role"] = settings.IOP_DB_APP_ROLE
+    for c in connections.all(initialized_only=True):
+        c.close()
+    yield
+    conn.settings_dict["OPTIONS"].pop("assume_role", None)
+    for c in connections.all(initialized_only=True):
+        c.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate limits and throttles live in the shared Redis cache; start every test from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def harbor(db):
+    return OrganizationFactory(slug="harbor", name="Harbor Virtual IOP", timezone="America/New_York")
+
+
+@pytest.fixture
+def summit(db):
+    return OrganizationFactory(slug="summit", name="Summit Recovery IOP", timezone="America/Chicago")
+
+
+@pytest.fixture
+def in_harbor(harbor):
+    with tenant_context(harbor.id):
+        yield harbor
+
+
+def make_member(organization, role: str, email: str | None = None, mfa: bool = True):
+    """A staff user with a membership in `organization` (and a confirmed TOTP device if `mfa`)."""
+    with tenant_context(organization.id):
+        user = UserFactory(email=email) if email else UserFactory()
+        MembershipFactory(organization=organization, user=user, role=role)
+    if mfa:
+        from .factories import enable_totp
+
+        enable_totp(user)
+    return user
+
+
+@pytest.fixture
+def harbor_admin(harbor):
+    return make_member(harbor, "org_admin", "admin@harbor.test")
+
+
+@pytest.fixture
+def harbor_va(harbor):
+    return make_member(harbor, "va", "va@harbor.test")
+
+
+@pytest.fixture
+def harbor_intake(harbor):
+    return make_member(harbor, "intake", "intake@harbor.test")
+
+
+@pytest.fixture
+def harbor_clinician(harbor):
+    return make_member(harbor, "clinician", "clinician@harbor.test")
+
+
+@pytest.fixture
+def summit_va(summit):
+    return make_member(summit, "va", "va@summit.test")
+
+
+@pytest.fixture
+def harbor_program(harbor):
+    with tenant_context(harbor.id):
+        return ProgramFactory(organization=harbor, name="Adult MH IOP")
+
+
+@pytest.fixture
+def summit_program(summit):
+    with tenant_context(summit.id):
+        return ProgramFactory(organization=summit, name="SUD IOP")
+
+
+@pytest.fixture
+def harbor_client(harbor, harbor_program):
+    with tenant_context(harbor.id):
+        client = ClientFactory(organization=harbor)
+        EpisodeFactory(organization=harbor, client=client, program=harbor_program)
+        return client
+
+
+@pytest.fixture
+def summit_client(summit, summit_program):
+    with tenant_context(summit.id):
+        client = ClientFactory(organization=summit)
+        EpisodeFactory(organization=summit, client=client, program=summit_program)
+        return client
+
+
+@pytest.fixture
+def as_user():
+    """`with as_user(user):` — reads of one's own memberships need the user context."""
+    return user_context
+
+
+def login(client, user):
+    """Sign a Django test client in as `user`, MFA already satisfied (as after a real login)."""
+    client.force_login(user)
+    return client
