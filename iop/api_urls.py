@@ -1,1 +1,24 @@
-urlpatterns = []
+"""`/api/v1/`: the schema and docs (signed-in users only), and every resource under
+`/api/v1/o/<org_slug>/` — the organization comes from the URL."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
+from iop.tenancy.apis import MemberViewSet, ProgramViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("clients", ClientViewSet, basename="client")
+router.register("episodes", EpisodeViewSet, basename="episode")
+router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-plan")
+router.register("couples", CoupleViewSet, basename="couple")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("members", MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("o/<slug:org_slug>/", include((router.urls, "api"), namespace="api")),
+]

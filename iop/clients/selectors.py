@@ -9,11 +9,12 @@ from iop.tenancy.models import Organization
 
 from .models import Client, Couple, Episode, EpisodeStatus, TreatmentPlan
 
-_EPISODES_NEWEST_FIRST = Prefetch(
-    "episodes",
-    queryset=Episode.objects.select_related("program").order_by("-referral_date", "-created_at"),
-    to_attr="episodes_newest_first",
-)
+def _episodes_newest_first() -> Prefetch:
+    return Prefetch(
+        "episodes",
+        queryset=Episode.objects.select_related("program").order_by("-referral_date", "-created_at"),
+        to_attr="episodes_newest_first",
+    )
 
 
 def client_list(
@@ -40,7 +41,7 @@ def client_list(
         qs = qs.filter(episodes__status=status)
     if program_id or status:
         qs = qs.distinct()
-    return qs.prefetch_related(_EPISODES_NEWEST_FIRST).order_by("last_name", "first_name", "id")
+    return qs.prefetch_related(_episodes_newest_first()).order_by("last_name", "first_name", "id")
 
 
 def client_get(*, organization: Organization, client_id) -> Client | None:

@@ -18,7 +18,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "iop.tenancy.admin_apps.IopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
     ],
-    "DEFAULT_PAGINATION_CLASS": "iop.common.api.DefaultCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "iop.common.pagination.DefaultCursorPagination",
     "EXCEPTION_HANDLER": "iop.common.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("IOP_API_THROTTLE", default="600/min")},
@@ -256,10 +256,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+    # Schema generation runs without a tenant; the plain manager (RLS-filtered) is safe there.
+    "DEFAULT_QUERY_MANAGER": "all_objects",
+    "ENUM_NAME_OVERRIDES": {
+        "EpisodeStatusEnum": "iop.clients.models.EpisodeStatus",
+        "RoleEnum": "iop.tenancy.models.Role",
     },
-    "SECURITY": [{"bearerAuth": []}],
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -1,0 +1,244 @@
+"""REST endpoints for clients, episodes, treatment plans and couples (integrations).
+
+Thin: validate with a serializer, call a service or selector, serialize. Every read of a client's
+PHI writes an AccessEvent (channel "api"); a list writes one event per page.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.api import TenantScopedViewSet
+from iop.tenancy import permissions as perms
+from iop.tenancy.permissions import membership_can
+
+from . import selectors, services
+from .filters import ClientFilter, EpisodeFilter
+from .serializers import (
+    ClientInputSerializer,
+    ClientSearchSerializer,
+    ClientSerializer,
+    CoupleCreateSerializer,
+    CoupleEndSerializer,
+    CoupleSerializer,
+    EpisodeCreateSerializer,
+    EpisodeSerializer,
+    EpisodeTransitionSerializer,
+    TreatmentPlanCreateSerializer,
+    TreatmentPlanInputSerializer,
+    TreatmentPlanSerializer,
+)
+
+
+class AuditedListMixin:
+    """List with pagination and one access event per page."""
+
+    audit_object_type = ""
+
+    def audited_list(self, request, queryset, *, client_id_of):
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        access_record(
+            request=request,
+            action=AccessAction.LIST,
+            object_type=self.audit_object_type,
+            object_ids=[client_id_of(o) for o in page],
+            channel="api",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
+    serializer_class = ClientSerializer
+    filterset_class = ClientFilter
+    audit_object_type = "clients.Client"
+    required_actions = {
+        "list": perms.CLIENT_VIEW,
+        "retrieve": perms.CLIENT_VIEW,
+        "search": perms.CLIENT_VIEW,
+        "create": perms.CLIENT_CREATE,
+        "partial_update": perms.CLIENT_EDIT,
+    }
+
+    def scoped_queryset(self):
+        return selectors.client_list(organization=self.organization)
+
+    def list(self, request, *args, **kwargs):
+        return self.audited_list(request, self.get_queryset(), client_id_of=lambda c: c.pk)
+
+    def retrieve(self, request, *args, **kwargs):
+        client = self.get_object()
+        access_record(request=request, action=AccessAction.VIEW, obj=client, client_id=client.pk, channel="api")
+        return Response(self.get_serializer(client).data)
+
+    @extend_schema(request=ClientSearchSerializer, responses=ClientSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request, *args, **kwargs):
+        """Search by name, email or phone. POST so the search text never lands in a URL or log."""
+        query = ClientSearchSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        qs = selectors.client_list(organization=self.organization, search=query.validated_data["q"])
+        page = self.paginate_queryset(qs)
+        access_record(
+            request=request,
+            action=AccessAction.SEARCH,
+            object_type="clients.Client",
+            object_ids=[c.pk for c in page],
+            channel="api",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=ClientInputSerializer, responses={201: ClientSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ClientInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        client = services.client_create(organization=self.organization, created_by=request.user, **data.validated_data)
+        client = selectors.client_get(organization=self.organization, client_id=client.pk)
+        return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ClientInputSerializer(partial=True), responses=ClientSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        client = self.get_object()
+        data = ClientInputSerializer(instance=client, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.client_update(client=client, data=data.validated_data)
+        client = selectors.client_get(organization=self.organization, client_id=client.pk)
+        return Response(self.get_serializer(client).data)
+
+
+class EpisodeViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    serializer_class = EpisodeSerializer
+    filterset_class = EpisodeFilter
+    audit_object_type = "clients.Episode"
+    required_actions = {
+        "list": perms.CLIENT_VIEW,
+        "retrieve": perms.CLIENT_VIEW,
+        "create": perms.CLIENT_CREATE,
+        "transition": perms.EPISODE_TRANSITION,
+    }
+
+    def scoped_queryset(self):
+        return selectors.episode_list(organization=self.organization)
+
+    def list(self, request, *args, **kwargs):
+        return self.audited_list(request, self.get_queryset(), client_id_of=lambda e: e.client_id)
+
+    def retrieve(self, request, *args, **kwargs):
+        episode = self.get_object()
+        access_record(request=request, action=AccessAction.VIEW, obj=episode, client_id=episode.client_id, channel="api")
+        return Response(self.get_serializer(episode).data)
+
+    @extend_schema(request=EpisodeCreateSerializer, responses={201: EpisodeSerializer})
+    def create(self, request, *args, **kwargs):
+        data = EpisodeCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        episode = services.episode_create(organization=self.organization, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(episode).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EpisodeTransitionSerializer, responses=EpisodeSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        """Move the episode along referred → intake → active → step_down / discharged."""
+        episode = self.get_object()
+        data = EpisodeTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        episode = services.episode_transition(episode=episode, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(episode).data)
+
+
+class TreatmentPlanViewSet(AuditedListMixin, TenantScopedViewSet):
+    serializer_class = TreatmentPlanSerializer
+    audit_object_type = "clients.TreatmentPlan"
+    required_actions = {
+        "list": perms.CLIENT_VIEW,
+        "retrieve": perms.CLIENT_VIEW,
+        "create": perms.TREATMENT_PLAN_EDIT,
+        "update": perms.TREATMENT_PLAN_EDIT,
+    }
+
+    def scoped_queryset(self):
+        return selectors.treatment_plan_list(organization=self.organization)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["clinical_access"] = membership_can(self.membership, perms.CLINICAL_VIEW)
+        return context
+
+    def list(self, request, *args, **kwargs):
+        return self.audited_list(request, self.get_queryset(), client_id_of=lambda p: p.episode.client_id)
+
+    def retrieve(self, request, *args, **kwargs):
+        plan = self.get_object()
+        access_record(request=request, action=AccessAction.VIEW, obj=plan, client_id=plan.episode.client_id, channel="api")
+        return Response(self.get_serializer(plan).data)
+
+    def _save(self, *, episode, validated: dict):
+        from .services import Availability
+
+        availability = [Availability(**w) for w in validated.pop("availability", [])]
+        plan = services.treatment_plan_save(episode=episode, availability=availability, actor=self.request.user, **validated)
+        return self.scoped_queryset().get(pk=plan.pk)
+
+    @extend_schema(request=TreatmentPlanCreateSerializer, responses={201: TreatmentPlanSerializer})
+    def create(self, request, *args, **kwargs):
+        data = TreatmentPlanCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        validated = dict(data.validated_data)
+        episode = validated.pop("episode")
+        if hasattr(episode, "treatment_plan"):
+            return Response(
+                {"message": "This episode already has a treatment plan; update it instead.", "code": "exists", "extra": {}},
+                status=status.HTTP_409_CONFLICT,
+            )
+        plan = self._save(episode=episode, validated=validated)
+        return Response(self.get_serializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TreatmentPlanInputSerializer, responses=TreatmentPlanSerializer)
+    def update(self, request, *args, **kwargs):
+        plan = self.get_object()
+        data = TreatmentPlanInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = self._save(episode=plan.episode, validated=dict(data.validated_data))
+        return Response(self.get_serializer(plan).data)
+
+
+class CoupleViewSet(AuditedListMixin, TenantScopedViewSet):
+    serializer_class = CoupleSerializer
+    audit_object_type = "clients.Couple"
+    required_actions = {
+        "list": perms.CLIENT_VIEW,
+        "retrieve": perms.CLIENT_VIEW,
+        "create": perms.COUPLE_MANAGE,
+        "end": perms.COUPLE_MANAGE,
+    }
+
+    def scoped_queryset(self):
+        return selectors.couple_list(organization=self.organization)
+
+    def list(self, request, *args, **kwargs):
+        return self.audited_list(request, self.get_queryset(), client_id_of=lambda c: c.partner_a_id)
+
+    def retrieve(self, request, *args, **kwargs):
+        couple = self.get_object()
+        access_record(request=request, action=AccessAction.VIEW, obj=couple, client_id=couple.partner_a_id, channel="api")
+        return Response(self.get_serializer(couple).data)
+
+    @extend_schema(request=CoupleCreateSerializer, responses={201: CoupleSerializer})
+    def create(self, request, *args, **kwargs):
+        data = CoupleCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        couple = services.couple_create(organization=self.organization, **data.validated_data)
+        return Response(self.get_serializer(couple).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CoupleEndSerializer, responses=CoupleSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, *args, **kwargs):
+        couple = self.get_object()
+        data = CoupleEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        couple = services.couple_end(couple=couple, **data.validated_data)
+        return Response(self.get_serializer(couple).data)

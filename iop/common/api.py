@@ -1,0 +1,127 @@
+"""The base of every REST endpoint: tenant-scoped by construction.
+
+Copied in spirit from PostHog's `TeamAndOrgViewSetMixin`: subclasses may not override
+`get_queryset`, `get_object` or `get_permissions` (enforced in `__init_subclass__`); they implement
+`scoped_queryset()`, which calls a selector with `organization=request.organization`. The tenant
+comes from the URL (TenantMiddleware), never from a user preference. Objects of another tenant are
+404 — the queryset cannot see them, and RLS could not either.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.viewsets import GenericViewSet
+
+from iop.common.exceptions import ApplicationError
+from iop.tenancy.permissions import membership_can
+from iop.tenancy.selectors import membership_for_user
+
+
+class IsOrgMemberWithRole(permissions.BasePermission):
+    """The caller is an active member of the URL's organization and their role allows the
+    viewset's action for this HTTP action (`required_actions`). Non-members get 404."""
+
+    def has_permission(self, request, view) -> bool:
+        organization = getattr(request, "organization", None)
+        if organization is None:
+            raise Http404
+        membership = getattr(request._request, "membership", None)
+        if membership is None or membership.user_id != request.user.pk:
+            membership = membership_for_user(organization=organization, user=request.user)
+            request._request.membership = membership
+        if membership is None:
+            raise Http404
+        required = view.required_action_for(request)
+        if required is None:
+            return True
+        return membership_can(membership, required)
+
+
+class TenantScopedViewSet(GenericViewSet):
+    """Subclasses set `required_actions` ({"list": action, "retrieve": action, "create": …};
+    the key "*" is the fallback) and implement `scoped_queryset()`."""
+
+    permission_classes = [permissions.IsAuthenticated, IsOrgMemberWithRole]
+    required_actions: dict[str, str] = {}
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    _FORBIDDEN_OVERRIDES = ("get_queryset", "get_object", "get_permissions", "get_authenticators")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls._FORBIDDEN_OVERRIDES:
+            if name in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}(); implement scoped_queryset() instead, so tenant "
+                    "scoping and permissions cannot be bypassed."
+                )
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def required_action_for(self, request) -> str | None:
+        return self.required_actions.get(self.action) or self.required_actions.get("*")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            # Schema generation has no request tenant; it only needs the model.
+            return self.get_serializer_class().Meta.model.all_objects.none()
+        return self.scoped_queryset()
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except DjangoValidationError as exc:  # malformed UUID
+            raise Http404 from exc
+
+    @property
+    def organization(self):
+        return self.request.organization
+
+    @property
+    def membership(self):
+        return self.request._request.membership
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {k: v if isinstance(v, list) else [v] for k, v in detail.items()}
+    if isinstance(detail, list):
+        return {"non_field_errors": detail}
+    return {}
+
+
+def exception_handler(exc, context):
+    """Errors are JSON `{"message": …, "code": …, "extra": {"fields": {field: [messages]}}}`."""
+    if isinstance(exc, ApplicationError):
+        return Response(
+            {"message": exc.message, "code": exc.code, "extra": {"fields": exc.extra}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            {"message": "Invalid input.", "code": "invalid", "extra": {"fields": fields}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "message": "Invalid input.",
+            "code": "invalid",
+            "extra": {"fields": _field_errors(exc.detail)},
+        }
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        code = getattr(exc, "default_code", "error")
+        if isinstance(exc, Http404):
+            detail, code = "Not found.", "not_found"
+        response.data = {"message": str(detail), "code": code, "extra": {}}
+    return response
