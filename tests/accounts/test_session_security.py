@@ -1,0 +1,103 @@
+"""MFA enforcement, idle and absolute session timeouts, login rate limiting, no open signup."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from iop.accounts.models import User
+from iop.audit.models import SecurityEvent
+
+from ..conftest import make_member
+from ..factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_without_mfa_is_sent_to_mfa_setup(client, harbor, harbor_client):
+    user = make_member(harbor, "va", "nomfa@harbor.test", mfa=False)
+    client.force_login(user)
+    response = client.get("/o/harbor/clients/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    # The setup page itself is reachable.
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+def test_mfa_not_enforced_when_setting_is_off(client, harbor, settings):
+    settings.IOP_REQUIRE_MFA = False
+    user = make_member(harbor, "va", "nomfa@harbor.test", mfa=False)
+    client.force_login(user)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    response = client.get("/o/harbor/clients/")
+    assert response.status_code == 200
+
+
+def test_api_with_session_but_no_mfa_is_refused(client, harbor):
+    user = make_member(harbor, "va", "nomfa@harbor.test", mfa=False)
+    client.force_login(user)
+    response = client.get("/api/v1/o/harbor/clients/")
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["message"]
+
+
+def test_idle_session_is_logged_out_after_15_minutes(client, harbor_va):
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        client.force_login(harbor_va)
+        assert client.get("/o/harbor/clients/").status_code == 200
+        clock.shift(dt.timedelta(minutes=14))
+        assert client.get("/o/harbor/clients/").status_code == 200  # activity slides the window
+        clock.shift(dt.timedelta(minutes=15, seconds=1))
+        response = client.get("/o/harbor/clients/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "timeout=1" in response["Location"]
+    assert SecurityEvent.objects.filter(kind="session_timeout", user=harbor_va, detail__reason="idle").exists()
+    assert client.get("/o/harbor/clients/").status_code == 302  # really signed out
+
+
+def test_absolute_cap_ends_even_an_active_session(client, harbor_va, settings):
+    with time_machine.travel(dt.datetime(2026, 11, 2, 7, 0, tzinfo=dt.UTC), tick=False) as clock:
+        client.force_login(harbor_va)
+        for _ in range(12 * 6):  # a request every 10 minutes for 12 hours
+            assert client.get("/o/harbor/clients/").status_code == 200
+            clock.shift(dt.timedelta(minutes=10))
+        response = client.get("/o/harbor/clients/")
+    assert response.status_code == 302
+    assert SecurityEvent.objects.filter(kind="session_timeout", detail__reason="absolute").exists()
+
+
+def test_login_rate_limit_trips_after_repeated_failures(client, harbor_va):
+    for _ in range(5):
+        response = client.post("/accounts/login/", {"login": "va@harbor.test", "password": "nope-nope-nope"})
+        assert response.status_code == 200
+    response = client.post("/accounts/login/", {"login": "va@harbor.test", "password": TEST_PASSWORD})
+    # Even the right password is refused while the limit holds.
+    assert response.status_code == 429 or "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_open_signup_is_refused(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "walk-in@example.test", "password1": "a-very-long-pass-123", "password2": "a-very-long-pass-123"},
+    )
+    assert response.status_code in (200, 403)
+    assert not User.objects.filter(email="walk-in@example.test").exists()
+
+
+def test_full_login_with_totp(client, harbor, harbor_client):
+    from ..factories import enable_totp, totp_code
+
+    user = make_member(harbor, "va", "mfa@harbor.test", mfa=False)
+    secret = enable_totp(user)
+    response = client.post("/accounts/login/", {"login": "mfa@harbor.test", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "_auth_user_id" not in client.session
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
