@@ -1,7 +1,7 @@
 -- IOP Ops database roles and database. Idempotent: safe to run on every start.
 --
 -- Run as a superuser with psql, which supplies these variables (-v name=value):
---   owner_role, app_role, db_name          e.g. iop_owner, iop_app, iop
+--   owner_role, app_role, db_name          e.g. iop_owner, iop_app, iop (db_name '' for none)
 --   owner_password, app_password           '' for none (local trust auth)
 -- Used by scripts/bootstrap.sh (`make run`, `make test`) and by the postgres container's init
 -- script (deploy/postgres/init-roles.sh), so local machines and deployments get the same roles.
@@ -31,5 +31,6 @@ SELECT format('ALTER ROLE %I PASSWORD %L', :'app_role', :'app_password')
 
 GRANT :"app_role" TO :"owner_role";
 
+-- An empty db_name creates no database (the test suite creates its own, as the owner).
 SELECT format('CREATE DATABASE %I OWNER %I', :'db_name', :'owner_role')
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db_name') \gexec
+ WHERE :'db_name' <> '' AND NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db_name') \gexec

@@ -13,3 +13,18 @@ def invitation_list(*, organization: Organization) -> QuerySet[Invitation]:
 
 def api_token_list(*, organization: Organization, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(organization=organization, user=user)
+
+
+def invitation_pending_list(*, organization: Organization) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return invitation_list(organization=organization).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def user_has_account(*, email: str) -> bool:
+    """Whether a staff account with a usable password exists for `email` (an invitee who already
+    works for another organization keeps their password)."""
+    user = User.objects.filter(email__iexact=email).first()
+    return user is not None and user.has_usable_password()

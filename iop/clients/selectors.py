@@ -95,3 +95,20 @@ def treatment_plan_list(*, organization: Organization) -> QuerySet[TreatmentPlan
 
 def couple_list(*, organization: Organization) -> QuerySet[Couple]:
     return Couple.objects.filter(organization=organization).select_related("partner_a", "partner_b", "identified_patient")
+
+
+def client_choice_list(*, organization: Organization) -> QuerySet[Client]:
+    """Clients for a picker (partner of a couple, audit filter): names and ids only, no joins."""
+    return (
+        Client.objects.filter(organization=organization)
+        .only("id", "organization_id", "first_name", "last_name", "preferred_name", "date_of_birth")
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def client_names_by_id(*, organization: Organization, client_ids) -> dict:
+    """`{client_id: display name}` for the ids given, in one query (e.g. the audit trail's rows)."""
+    ids = {i for i in client_ids if i}
+    if not ids:
+        return {}
+    return {c.pk: c.display_name for c in client_choice_list(organization=organization).filter(pk__in=ids)}

@@ -1,0 +1,177 @@
+"""Every organization URL of the UI and the API, visited by a member of `harbor` against `summit`.
+
+The URL patterns are discovered from the resolver, so a new page or endpoint is covered without
+editing this file. Each URL keyword must be known to `_summit_objects`; an unknown keyword fails
+the matrix on purpose: decide what a foreign value for it is, then add it there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from iop.accounts.services import api_token_create, invitation_create
+from iop.clients.models import Client, Couple, Episode, TreatmentPlan
+from iop.clients.services import couple_create, treatment_plan_save
+from iop.tenancy.context import tenant_context
+from iop.tenancy.models import Membership
+
+from ..factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+_KWARG = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), f"{namespace}{p.name}", p
+
+
+def organization_patterns():
+    """(route text, name, pattern) of every URL that takes `org_slug`."""
+    found = []
+    for route, name, pattern in _walk(get_resolver().url_patterns):
+        if "org_slug" in route and r"\.(?P<format>" not in route:
+            found.append((route, name, pattern))
+    return found
+
+
+def _fill(route: str, values: dict[str, str]) -> str:
+    def replace(match):
+        name = match.group("name") or match.group("rname")
+        if name not in values:
+            raise LookupError(name)
+        return values[name]
+
+    path = _KWARG.sub(replace, route)
+    path = path.replace("^", "").replace("$", "").replace("\\", "")
+    return "/" + path.lstrip("/")
+
+
+@pytest.fixture
+def summit_world(summit, summit_va, summit_client):
+    """One object of every kind in summit, keyed by the URL keyword that would name it."""
+    with tenant_context(summit.id):
+        admin = Membership.objects.get(user=summit_va)
+        other = ClientFactory(organization=summit)
+        couple = couple_create(organization=summit, partner_one=summit_client, partner_two=other, started_on=dt.date.today())
+        episode = Episode.objects.get(client=summit_client)
+        plan = treatment_plan_save(
+            episode=episode, required_hours_per_week=9, required_days_per_week=3, tracks=["group"], actor=summit_va
+        )
+        invitation = invitation_create(organization=summit, email="new@summit.test", role="va", invited_by=summit_va)
+        token = api_token_create(organization=summit, user=summit_va, name="t").token
+    return {
+        "client_id": summit_client.pk,
+        "episode_id": episode.pk,
+        "couple_id": couple.pk,
+        "membership_id": admin.pk,
+        "member_id": admin.pk,
+        "invitation_id": invitation.pk,
+        "token_id": token.pk,
+        "plan_id": plan.pk,
+        "treatment_plan_id": plan.pk,
+        "program_id": episode.program_id,
+        # API router detail routes use `pk`; which model depends on the route's basename.
+        "pk:client": summit_client.pk,
+        "pk:episode": episode.pk,
+        "pk:treatment-plan": plan.pk,
+        "pk:couple": couple.pk,
+        "pk:program": episode.program_id,
+        "pk:member": admin.pk,
+    }
+
+
+def _values_for(name: str, world: dict, org_slug: str) -> dict[str, str]:
+    values = {k: str(v) for k, v in world.items() if ":" not in k}
+    values["org_slug"] = org_slug
+    basename = name.split(":")[-1].rsplit("-", 1)[0]
+    if f"pk:{basename}" in world:
+        values["pk"] = str(world[f"pk:{basename}"])
+    return values
+
+
+def test_matrix_discovers_ui_and_api_urls():
+    names = {name for _, name, _ in organization_patterns()}
+    assert any(n.startswith("api:") for n in names)
+    assert any(n.startswith("clients:") for n in names)
+    assert len(names) >= 15
+
+
+def test_harbor_member_gets_404_for_every_summit_url(client, harbor, harbor_admin, summit_world):
+    """The organization in the URL is summit's: nothing about it exists for a harbor member."""
+    client.force_login(harbor_admin)
+    uncovered, leaks = [], []
+    for route, name, _ in organization_patterns():
+        try:
+            url = _fill(route, _values_for(name, summit_world, "summit"))
+        except LookupError as exc:
+            uncovered.append(f"{name}: <{exc.args[0]}>")
+            continue
+        leaks += _probe(client, url, name)
+    assert uncovered == [], "URL keywords the matrix cannot fill: add them to summit_world"
+    assert leaks == []
+
+
+def _probe(http, url: str, name: str, **kwargs) -> list[str]:
+    """GET and POST `url`; anything but 404 is a leak, except 405 (a method the route does not
+    take: refused before any lookup, the same for every id). At least one must be a 404."""
+    statuses = {method: getattr(http, method)(url, {}, **kwargs).status_code for method in ("get", "post")}
+    leaky = {m: s for m, s in statuses.items() if s not in (404, 405)}
+    if leaky or 404 not in statuses.values():
+        return [f"{url} ({name}) -> {statuses}"]
+    return []
+
+
+def _names_an_object(route: str) -> bool:
+    return any((m.group("name") or m.group("rname")) != "org_slug" for m in _KWARG.finditer(route))
+
+
+def test_summit_objects_under_harbors_url_are_404(client, harbor, harbor_admin, harbor_client, summit_world):
+    """Harbor's own organization URL with summit's object ids: 404, never 403 and never data."""
+    client.force_login(harbor_admin)
+    leaks = []
+    for route, name, _ in organization_patterns():
+        if not _names_an_object(route):
+            continue
+        url = _fill(route, _values_for(name, summit_world, "harbor"))
+        leaks += _probe(client, url, name)
+    assert leaks == []
+
+
+def test_api_token_cannot_reach_summit_objects(harbor, harbor_admin, summit_world):
+    with tenant_context(harbor.id):
+        raw = api_token_create(organization=harbor, user=harbor_admin, name="matrix").raw
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    leaks = []
+    for route, name, _ in organization_patterns():
+        if not name.startswith("api:"):
+            continue
+        if not _names_an_object(route):
+            continue
+        url = _fill(route, _values_for(name, summit_world, "harbor"))
+        leaks += _probe(api, url, name, format="json")
+    assert leaks == []
+
+
+def test_nothing_of_summit_changed(summit, summit_world, client, harbor_admin):
+    client.force_login(harbor_admin)
+    for route, name, _ in organization_patterns():
+        for slug in ("summit", "harbor"):
+            client.post(_fill(route, _values_for(name, summit_world, slug)))
+    with tenant_context(summit.id):
+        assert Client.objects.count() == 2
+        assert Episode.objects.get(pk=summit_world["episode_id"]).status == "active"
+        assert Couple.objects.get(pk=summit_world["couple_id"]).ended_on is None
+        assert TreatmentPlan.objects.count() == 1
+        assert Membership.objects.get(pk=summit_world["membership_id"]).is_active
