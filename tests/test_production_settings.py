@@ -1,0 +1,47 @@
+"""Production settings are safe by default and pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "IOP_"))}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PROD = {
+    "DJANGO_SETTINGS_MODULE": "iop.settings.prod",
+    "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-value-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "iop.example.org",
+    "DATABASE_URL": "postgres://iop_app@127.0.0.1:5432/iop",
+}
+
+
+def test_check_deploy_passes_at_warning_level():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PROD)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PROD.items() if k != "DJANGO_SECRET_KEY"}
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_enforces_mfa_and_secure_cookies_by_default():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.IOP_REQUIRE_MFA, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG, s.SESSION_COOKIE_AGE,"
+        " s.SPECTACULAR_SETTINGS['SERVE_PERMISSIONS'])"
+    )
+    result = _manage("shell", "-c", code, env_overrides=PROD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True True True False 900 ['rest_framework.permissions.IsAuthenticated']"
