@@ -71,7 +71,7 @@ iop_venv_ensure() {
 
     # Reinstall only when the dependencies changed; `test` includes everything `run` needs.
     local digest stamp
-    digest="$(cat "$IOP_ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+    digest="$(sha256sum "$IOP_ROOT/pyproject.toml" | cut -d" " -f1)"
     if [[ -z "$extra" && -f "$IOP_VENV/.iop-installed-test" ]] \
         && [[ "$(cat "$IOP_VENV/.iop-installed-test")" == "$digest" ]]; then
         return 0
@@ -83,8 +83,11 @@ iop_venv_ensure() {
     local target="."
     [[ -n "$extra" ]] && target=".[$extra]"
     iop_step "Installing IOP Ops into .venv (pip install -e '$target')"
-    (cd "$IOP_ROOT" && "$IOP_VENV/bin/python" -m pip install --quiet --progress-bar off -e "$target") \
-        || iop_die "pip install failed (see above)."
+    local log="$IOP_VENV/pip-install.log"
+    if ! (cd "$IOP_ROOT" && "$IOP_VENV/bin/python" -m pip install --progress-bar off -e "$target") >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        iop_die "pip install failed (full log: $log)."
+    fi
     printf '%s' "$digest" >"$stamp"
 }
 

@@ -39,7 +39,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_enforces_mfa_and_secure_cookies_by_default():
     code = (
         "from django.conf import settings as s;"
-        "print(s.IOP_REQUIRE_MFA, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG, s.SESSION_COOKIE_AGE,"
+        "print(s.IOP_REQUIRE_MFA, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG,"
+        " s.IOP_SESSION_IDLE_TIMEOUT,"
         " s.SPECTACULAR_SETTINGS['SERVE_PERMISSIONS'])"
     )
     result = _manage("shell", "-c", code, env_overrides=PROD)

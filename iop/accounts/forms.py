@@ -1,120 +1,16 @@
-"""Forms for staff accounts, and the form helpers every page of the browser UI shares.
-
-Forms only check the shape of input (types, required, choices). Business rules live in the
-services; when a service refuses, `forms_add_application_error` puts its `ApplicationError` on the
-forms the person filled in, so every refusal is shown next to the field it is about.
-"""
+"""Forms for staff accounts (shape of input only; rules live in the services)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.forms.formsets import BaseFormSet
 
-from iop.common.exceptions import ApplicationError
 from iop.tenancy.models import Role
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker; it submits ISO dates, which every DateField parses."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%H:%M")
-
-
-@dataclass(frozen=True)
-class ErrorLink:
-    """One line of the error summary at the top of a page: the message and the field it is about."""
-
-    text: str
-    href: str = ""
-
-
-def _field_anchor(bound_field) -> str:
-    # A group of checkboxes or radios has no element with the field's own id; link to the first.
-    if bound_field.use_fieldset and bound_field.auto_id:
-        return f"#{bound_field.auto_id}_0"
-    return f"#{bound_field.auto_id}" if bound_field.auto_id else ""
-
-
-def _form_error_links(form: forms.BaseForm, label_prefix: str = "") -> list[ErrorLink]:
-    links = [ErrorLink(text=str(message)) for message in form.non_field_errors()]
-    for name, messages in form.errors.items():
-        if name == NON_FIELD_ERRORS or name not in form.fields:
-            continue
-        bound_field = form[name]
-        label = f"{label_prefix}{bound_field.label}"
-        links.extend(ErrorLink(text=f"{label}: {message}", href=_field_anchor(bound_field)) for message in messages)
-    return links
-
-
-def error_summary(*parts: forms.BaseForm | BaseFormSet) -> list[ErrorLink]:
-    """Every error of a page's forms, in page order, each linking to its field (GOV.UK pattern)."""
-    links: list[ErrorLink] = []
-    for part in parts:
-        if not part.is_bound:
-            continue
-        if isinstance(part, BaseFormSet):
-            legend = getattr(part, "legend", part.prefix.replace("_", " ").capitalize())
-            links.extend(ErrorLink(text=str(m), href=f"#{part.prefix}") for m in part.non_form_errors())
-            for number, form in enumerate(part.forms, start=1):
-                links.extend(_form_error_links(form, label_prefix=f"{legend} {number}, "))
-        else:
-            links.extend(_form_error_links(part))
-    return links
-
-
-def forms_add_application_error(exc: ApplicationError, *parts: forms.BaseForm | BaseFormSet) -> None:
-    """Show a service's refusal on the forms of the page.
-
-    Field messages go to the first form that has that field, or to the formset whose prefix is
-    the key (e.g. `availability`); the overall message goes on top unless a field already says
-    the same thing. Anything that names no field on the page is shown on top too, so no refusal
-    is ever silently dropped.
-    """
-    form_parts = [p for p in parts if not isinstance(p, BaseFormSet)]
-    top_form = form_parts[0]
-    placed_messages: set[str] = set()
-    for key, messages in exc.extra.items():
-        messages = [messages] if isinstance(messages, str) else list(messages)
-        owner = next((f for f in form_parts if key in f.fields), None)
-        formset = next((p for p in parts if isinstance(p, BaseFormSet) and p.prefix == key), None)
-        if owner is not None:
-            for message in messages:
-                owner.add_error(key, message)
-        elif formset is not None:
-            # `non_form_errors()` returns the formset's own ErrorList, so extending it sticks.
-            formset.non_form_errors().extend(messages)
-        else:
-            for message in messages:
-                top_form.add_error(None, message)
-        placed_messages.update(str(m) for m in messages)
-    if exc.message not in placed_messages:
-        top_form.add_error(None, exc.message)
-
-
-def forms_are_valid(parts: Iterable[forms.BaseForm | BaseFormSet]) -> bool:
-    """Validate every part (not stopping at the first invalid one, so all errors show at once)."""
-    return all([part.is_valid() for part in parts])
-
-
-# --- Accounts ---------------------------------------------------------------------------------
-
-
 class InvitationAcceptForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -162,7 +58,9 @@ API_TOKEN_LIFETIMES = [(30, "30 days"), (90, "90 days"), (365, "1 year"), ("", "
 
 
 class ApiTokenCreateForm(forms.Form):
-    name = forms.CharField(label="Token name", max_length=80, help_text="What the token is for, e.g. “EHR export”.")
+    name = forms.CharField(
+        label="Token name", max_length=80, help_text="What the token is for, e.g. “EHR export”."
+    )
     expires_in_days = forms.TypedChoiceField(
         label="Expires after",
         choices=API_TOKEN_LIFETIMES,

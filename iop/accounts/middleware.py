@@ -45,7 +45,7 @@ class SessionTimeoutMiddleware:
             signed_in_at = session.setdefault(SIGNED_IN_AT_KEY, now)
             last_seen = session.get(LAST_SEEN_KEY, now)
             idle = now - last_seen > settings.IOP_SESSION_IDLE_TIMEOUT
-            capped = now - signed_in_at > settings.IOP_SESSION_ABSOLUTE_TIMEOUT
+            capped = now - signed_in_at >= settings.IOP_SESSION_ABSOLUTE_TIMEOUT
             if idle or capped:
                 from iop.audit.services import security_event_record
 

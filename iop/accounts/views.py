@@ -1,10 +1,7 @@
 """Pages for staff accounts: the organization picker, accepting an invitation, the team page of an
-org admin and every member's API tokens. Also the two helpers every organization page uses
-(`org_page`, `org_render`)."""
+org admin and every member's API tokens."""
 
 from __future__ import annotations
-
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,48 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from iop.common.exceptions import ApplicationError
+from iop.common.forms import error_summary, forms_add_application_error
+from iop.common.pages import form_status, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.selectors import member_list, memberships_of_user
-from iop.tenancy.views import org_action_required
 
 from . import services
-from .forms import (
-    ApiTokenCreateForm,
-    InvitationAcceptForm,
-    InvitationCreateForm,
-    MembershipForm,
-    error_summary,
-    forms_add_application_error,
-)
+from .forms import ApiTokenCreateForm, InvitationAcceptForm, InvitationCreateForm, MembershipForm
 from .selectors import api_token_list, invitation_list, invitation_pending_list, user_has_account
-
-INVALID_FORM_STATUS = 422
-
-
-def org_page(action: str):
-    """An organization page: signed-in member allowed `action`, and never cached — these pages
-    carry PHI, and a shared workstation's browser cache must not keep a copy."""
-
-    def decorator(view):
-        return never_cache(org_action_required(action)(view))
-
-    return decorator
-
-
-def org_render(request, template_name: str, context: dict | None = None, *, status: int | None = None):
-    """Render an organization page with what the shared layout needs beyond the context
-    processor. The organization switcher is passed as a callable: the template calls it once,
-    and htmx partials, which never render the header, never query it."""
-    context = {
-        "org_switcher": partial(memberships_of_user, user=request.user),
-        **(context or {}),
-    }
-    return render(request, template_name, context, status=status)
-
-
-def _status_for(*parts) -> int:
-    return INVALID_FORM_STATUS if any(p.is_bound and p.errors for p in parts) else 200
-
 
 # --- Organization picker and invitations ---------------------------------------------------------
 
@@ -74,7 +37,8 @@ def invitation_accept(request, token: str):
     except services.InvitationInvalid as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=400)
     form = InvitationAcceptForm(
-        request.POST if request.method == "POST" else None, has_account=user_has_account(email=invitation.email)
+        request.POST if request.method == "POST" else None,
+        has_account=user_has_account(email=invitation.email),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,11 +54,13 @@ def invitation_accept(request, token: str):
             forms_add_application_error(exc, form)
         else:
             messages.success(
-                request, f"You have joined {invitation.organization.name}. Sign in with your email address and password."
+                request,
+                f"You have joined {invitation.organization.name}. "
+                "Sign in with your email address and password.",
             )
             return redirect("account_login")
     context = {"invitation": invitation, "form": form, "errors": error_summary(form)}
-    return render(request, "accounts/invitation_accept.html", context, status=_status_for(form))
+    return render(request, "accounts/invitation_accept.html", context, status=form_status(form))
 
 
 # --- Team (org admins) -----------------------------------------------------------------------------
@@ -108,7 +74,7 @@ def _team_page(request, invite_form: InvitationCreateForm):
         "invite_form": invite_form,
         "errors": error_summary(invite_form),
     }
-    return org_render(request, "accounts/team.html", context, status=_status_for(invite_form))
+    return org_render(request, "accounts/team.html", context, status=form_status(invite_form))
 
 
 @org_page(permissions.MEMBER_MANAGE)
@@ -171,7 +137,7 @@ def membership_edit(request, org_slug: str, membership_id):
             messages.success(request, f"{membership.user} was updated.")
             return redirect("clients:team", org_slug=org_slug)
     context = {"member": membership, "form": form, "errors": error_summary(form)}
-    return org_render(request, "accounts/membership_edit.html", context, status=_status_for(form))
+    return org_render(request, "accounts/membership_edit.html", context, status=form_status(form))
 
 
 @org_page(permissions.MEMBER_MANAGE)
@@ -216,12 +182,14 @@ def api_tokens(request, org_slug: str):
         "form": form,
         "errors": error_summary(form),
     }
-    return org_render(request, "accounts/api_tokens.html", context, status=_status_for(form))
+    return org_render(request, "accounts/api_tokens.html", context, status=form_status(form))
 
 
 @org_page(permissions.API_TOKEN_MANAGE)
 def api_token_revoke(request, org_slug: str, token_id):
-    token = get_object_or_404(api_token_list(organization=request.organization, user=request.user), pk=token_id)
+    token = get_object_or_404(
+        api_token_list(organization=request.organization, user=request.user), pk=token_id
+    )
     if request.method == "POST":
         services.api_token_revoke(token=token)
         messages.success(request, f"The token “{token.name}” was revoked.")

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 
 from iop.tenancy.models import LevelOfCare, Program, TenantModel, Weekday
 
+
 def _history():
     # Fresh tracker instances per model: pghistory binds a tracker to the model it decorates.
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

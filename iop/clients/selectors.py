@@ -9,6 +9,7 @@ from iop.tenancy.models import Organization
 
 from .models import Client, Couple, Episode, EpisodeStatus, TreatmentPlan
 
+
 def _episodes_newest_first() -> Prefetch:
     return Prefetch(
         "episodes",
@@ -111,4 +112,5 @@ def client_names_by_id(*, organization: Organization, client_ids) -> dict:
     ids = {i for i in client_ids if i}
     if not ids:
         return {}
-    return {c.pk: c.display_name for c in client_choice_list(organization=organization).filter(pk__in=ids)}
+    clients = client_choice_list(organization=organization).filter(pk__in=ids)
+    return {c.pk: c.display_name for c in clients}

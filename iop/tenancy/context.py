@@ -89,7 +89,9 @@ def _install_wrapper(sender, connection, **kwargs):
     if connection.vendor != "postgresql":
         return
     if _rls_execute_wrapper not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_rls_execute_wrapper)
+        # First in the list: pghistory pushes and pops its own wrapper around requests (append +
+        # pop), and a connection opened inside that window must not have ours popped instead.
+        connection.execute_wrappers.insert(0, _rls_execute_wrapper)
 
 
 def install() -> None:

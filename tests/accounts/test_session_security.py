@@ -16,13 +16,20 @@ pytestmark = pytest.mark.django_db
 
 
 def test_user_without_mfa_is_sent_to_mfa_setup(client, harbor, harbor_client):
-    user = make_member(harbor, "va", "nomfa@harbor.test", mfa=False)
-    client.force_login(user)
-    response = client.get("/o/harbor/clients/")
+    make_member(harbor, "va", "nomfa@harbor.test", mfa=False)
+    response = client.post("/accounts/login/", {"login": "nomfa@harbor.test", "password": TEST_PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
-    # The setup page itself is reachable.
-    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    for url in ("/o/harbor/clients/", f"/o/harbor/clients/{harbor_client.pk}/", "/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == reverse("mfa_activate_totp")
+    # Setting up a factor is account-sensitive: allauth asks for the password again first.
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    assert "authenticator" in page.content.decode().lower()
 
 
 def test_mfa_not_enforced_when_setting_is_off(client, harbor, settings):

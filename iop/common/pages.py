@@ -1,0 +1,39 @@
+"""What every organization page of the browser UI shares: access, caching and rendering."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from iop.tenancy.selectors import memberships_of_user
+from iop.tenancy.views import org_action_required
+
+INVALID_FORM_STATUS = 422
+
+
+def org_page(action: str):
+    """An organization page: signed-in member allowed `action`, and never cached — these pages
+    carry PHI, and a shared workstation's browser cache must not keep a copy."""
+
+    def decorator(view):
+        return never_cache(org_action_required(action)(view))
+
+    return decorator
+
+
+def org_render(request, template_name: str, context: dict | None = None, *, status: int | None = None):
+    """Render an organization page with what the shared layout needs beyond the context
+    processor. The organization switcher is passed as a callable: the template calls it once,
+    and htmx partials, which never render the header, never query it."""
+    context = {
+        "org_switcher": partial(memberships_of_user, user=request.user),
+        **(context or {}),
+    }
+    return render(request, template_name, context, status=status)
+
+
+def form_status(*parts) -> int:
+    """422 when a submitted form (or MultiForm) has errors, so tests and tools see the refusal."""
+    return INVALID_FORM_STATUS if any(p.is_bound and p.errors for p in parts) else 200

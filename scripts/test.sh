@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: install what the tests need and run the whole suite against the local PostgreSQL
+# and Redis, as the RLS app role. Arguments are passed to pytest (make test PYTEST_ARGS="-k rls").
+#
+# Each run creates and drops its own test database, named by IOP_TEST_DB_NAME (default test_iop);
+# give concurrent runs on one machine different names.
+set -euo pipefail
+
+# shellcheck source=scripts/bootstrap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+cd "$IOP_ROOT"
+
+iop_venv_ensure test
+# Browser tests drive Debian's Chromium (never `playwright install`); WeasyPrint needs Pango and
+# HarfBuzz's subsetter; PDF text assertions need a known font.
+iop_debian_packages_ensure chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+iop_services_check
+# pytest-django creates the test database itself, as the owner role.
+iop_db_ensure ""
+
+# The suite's settings come from pyproject.toml; a DJANGO_SETTINGS_MODULE left in the shell
+# (e.g. iop.settings.dev) would otherwise win over it.
+unset DJANGO_SETTINGS_MODULE DATABASE_URL
+
+iop_step "Running the test suite (test database ${IOP_TEST_DB_NAME:-test_iop})"
+set +e
+"$IOP_VENV/bin/pytest" "$@"
+status=$?
+set -e
+if ((status == 5)); then
+    iop_die "pytest collected no tests: the suite must not be empty."
+fi
+exit "$status"

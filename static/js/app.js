@@ -1,0 +1,25 @@
+/* IOP Ops: small progressive enhancements. Every page works without this file (and without htmx).
+   Loaded from 'self' only (CSP: no inline script). */
+(function () {
+  "use strict";
+
+  // Tell assistive technology that a region is being refreshed while an htmx request is in flight.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target) target.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail.target;
+    if (target) target.removeAttribute("aria-busy");
+  });
+
+  // When the session has ended (idle timeout), an htmx request is redirected to the sign-in page.
+  // Go there as a whole page instead of swapping the sign-in form into a results region.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var url = event.detail.xhr && event.detail.xhr.responseURL;
+    if (url && new URL(url).pathname.indexOf("/accounts/login/") === 0) {
+      event.detail.shouldSwap = false;
+      window.location.assign(url);
+    }
+  });
+})();

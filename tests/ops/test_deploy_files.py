@@ -1,0 +1,91 @@
+"""docker-compose.yml and the Dockerfile can't be run here (no Docker engine), so their contract
+is checked as data: the services, roles, queues and health checks the deployment relies on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+from iop import celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = ("web", "worker", "beat")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_the_stack_has_its_six_services(compose):
+    assert set(compose["services"]) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert compose["services"]["db"]["image"] == "postgres:15"
+    assert compose["services"]["redis"]["image"] == "redis:7.2"
+    assert "--requirepass" in " ".join(compose["services"]["redis"]["command"])
+
+
+def test_web_worker_and_beat_share_one_anchor_and_wait_for_healthy_services(compose):
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in APP_SERVICES:
+        assert re.search(rf"^  {name}:\n    <<: \*app$", text, re.M), f"{name} does not use the shared anchor"
+        service = compose["services"][name]
+        assert service["depends_on"] == {
+            "db": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }
+    assert compose["services"]["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert "pg_isready" in " ".join(compose["services"]["db"]["healthcheck"]["test"])
+    assert "redis-cli ping" in " ".join(compose["services"]["redis"]["healthcheck"]["test"])
+
+
+def test_only_migrate_connects_as_the_owner(compose):
+    services = compose["services"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["environment"]["DATABASE_URL"].startswith("postgres://iop_owner:")
+    for name in APP_SERVICES:
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://iop_app:")
+        assert env["DJANGO_SETTINGS_MODULE"] == "iop.settings.prod"
+        assert env["IOP_REQUIRE_MFA"].endswith("true}")
+
+
+def test_worker_consumes_every_queue_and_there_is_exactly_one_beat(compose):
+    worker = compose["services"]["worker"]["command"]
+    queues = worker[worker.index("-Q") + 1].split(",")
+    assert sorted(queues) == sorted(q.name for q in celery_app.conf.task_queues)
+    assert sorted(queues) == sorted(settings.CELERY_TASK_QUEUES_NAMES)
+    assert "--concurrency=2" in worker
+    beat = compose["services"]["beat"]
+    assert beat["command"][:4] == ["celery", "-A", "iop", "beat"]
+    assert beat["deploy"]["replicas"] == 1
+    assert compose["services"]["web"]["command"][:2] == ["gunicorn", "iop.wsgi:application"]
+
+
+def test_web_health_check_is_valid_python(compose):
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    compile(test[3], "healthcheck", "exec")
+    assert "/healthz" in test[3]
+
+
+def test_postgres_init_creates_the_roles_from_the_shared_sql(compose):
+    volumes = compose["services"]["db"]["volumes"]
+    assert "./deploy/postgres/roles.sql:/iop/roles.sql:ro" in volumes
+    assert any(v.startswith("./deploy/postgres/init-roles.sh:/docker-entrypoint-initdb.d/") for v in volumes)
+    assert "-f /iop/roles.sql" in (ROOT / "deploy/postgres/init-roles.sh").read_text()
+    sql = (ROOT / "deploy/postgres/roles.sql").read_text()
+    assert 'ALTER ROLE :"app_role" LOGIN NOSUPERUSER NOBYPASSRLS' in sql
+    assert 'GRANT :"app_role" TO :"owner_role"' in sql
+
+
+def test_dockerfile_uses_python_311_bookworm_with_the_pdf_libraries():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "\nFROM python:3.11-slim-bookworm\n" in dockerfile
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
+        assert package in dockerfile
+        assert package in (ROOT / "scripts/test.sh").read_text()
