@@ -13,6 +13,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import JsonResponse
+from django_htmx.http import HttpResponseClientRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -58,7 +59,11 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 if _is_api(request):
                     return JsonResponse({"message": "Your session has ended. Sign in again."}, status=401)
-                return redirect(f"{reverse('account_login')}?timeout=1")
+                login_url = f"{reverse('account_login')}?timeout=1"
+                if getattr(request, "htmx", False):
+                    # An htmx swap would put the login page inside the current page; load it whole.
+                    return HttpResponseClientRedirect(login_url)
+                return redirect(login_url)
             session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -108,3 +108,13 @@ def test_full_login_with_totp(client, harbor, harbor_client):
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_idle_timeout_during_an_htmx_request_loads_the_login_page_whole(client, harbor_va):
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        client.force_login(harbor_va)
+        client.get("/o/harbor/clients/")
+        clock.shift(dt.timedelta(minutes=15, seconds=30))
+        response = client.post("/o/harbor/clients/", {"search": "x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('account_login')}?timeout=1"
