@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from iop.tenancy.context import tenant_context, user_context
 
@@ -34,6 +34,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
     conn.settings_dict["OPTIONS"].pop("assume_role", None)
     for c in connections.all(initialized_only=True):
         c.close()
+
+
+@pytest.fixture(autouse=True)
+def _flush_as_owner(request):
+    """For `django_db(transaction=True)` tests (live server, real worker) under the app role.
+
+    A transactional test ends with a TRUNCATE of every table, which only the owner may run (the app
+    role has no TRUNCATE, and no UPDATE/DELETE at all on append-only tables). Switch the connection
+    back to the owner just for that flush; Django closes it right after, so the next test connects
+    as the app role again. Requesting `transactional_db` here makes its flush run after this reset.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    close_old_connections()
+    with connections["default"].cursor() as cursor:
+        cursor.execute("RESET ROLE")
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from iop.common.exceptions import ApplicationError
 from iop.common.services import model_update
 from iop.tenancy.models import Organization, Program
 
+from .signals import episode_status_changed
 from .models import (
     EPISODE_TRANSITIONS,
     AvailabilityWindow,
@@ -176,8 +177,8 @@ def episode_transition(
 
     Refuses transitions the workflow does not allow and effective dates before the episode
     began. The row is locked, so two people changing the same episode at once cannot both win.
-    Later issues hook scheduling here (placement on admission, rosters cleared on step-down or
-    discharge) through their own services.
+    Other apps follow through `episode_status_changed` (sent inside this transaction): scheduling
+    clears rosters after a step-down or discharge.
     """
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     if to_status not in EpisodeStatus.values:
@@ -227,6 +228,14 @@ def episode_transition(
         effective_date=effective_date,
         note=note[:500],
         changed_by=actor,
+    )
+    episode_status_changed.send(
+        sender=Episode,
+        episode=episode,
+        from_status=from_status,
+        to_status=to_status,
+        effective_date=effective_date,
+        actor=actor,
     )
     return episode
 

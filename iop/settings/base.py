@@ -46,8 +46,12 @@ LOCAL_APPS = [
     "iop.audit",
     "iop.clients",
     "iop.common",
+    "iop.notifications",
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+DOMAIN_APPS = [
+    "scheduling",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DOMAIN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -95,6 +99,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://iop_app@127.0.0.1:5432/iop"),
 }
+# Our backend adds the tenant to every statement (iop/tenancy/db/base.py).
+DATABASES["default"]["ENGINE"] = "iop.tenancy.db"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Server-side cursors are wrapped in DECLARE … CURSOR, so the per-statement tenant prefix cannot be
 # added to them (see iop/tenancy/context.py). They are also unsafe behind PgBouncer.
@@ -207,6 +213,8 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="IOP Ops <no-reply@iop-ops.local>")
+# SMS delivery: the default only records messages in the outbox (see iop/notifications/providers.py).
+IOP_SMS_PROVIDER = env("IOP_SMS_PROVIDER", default="iop.notifications.providers.OutboxSmsProvider")
 # Base URL used in emails (invitation links) sent from workers, which have no request.
 IOP_PUBLIC_URL = env("IOP_PUBLIC_URL", default="http://127.0.0.1:8000")
 

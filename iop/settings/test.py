@@ -11,6 +11,7 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # tests/conftest.py switches every connection to the app role with `assume_role`, so the
 # suite runs under RLS exactly like the web and the workers.
 DATABASES["default"] = env.db("IOP_TEST_DATABASE_URL", default="postgres://iop_owner@127.0.0.1:5432/iop")
+DATABASES["default"]["ENGINE"] = "iop.tenancy.db"
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("IOP_TEST_DB_NAME", default="test_iop")}

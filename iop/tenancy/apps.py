@@ -14,8 +14,5 @@ class TenancyConfig(AppConfig):
     verbose_name = "Organizations and programs"
 
     def ready(self) -> None:
-        from . import context
-
-        context.install()
         # Once per migrate run (sender=self), after every app's tables exist.
         post_migrate.connect(_sync_protections, sender=self, dispatch_uid="iop_tenancy_sync_protections")

@@ -2,7 +2,7 @@
 
 Row-Level Security policies read `app.tenant_id` (and, for Membership, `app.user_id`). We push
 both to Postgres *per statement*, prefixing every DML statement with a transaction-local
-`set_config(…, true)`. Setting them once per request does not work: a value set with
+`set_config(…, true)` (the prefix is added by our database backend, iop/tenancy/db/). Setting them once per request does not work: a value set with
 `is_local=true` lives until the enclosing transaction ends, so in a test (one transaction per test)
 or in a Celery fan-out looping over tenants inside one `atomic()` block, the previous tenant would
 leak into the next (engineering-notes §2.3, verified). Per-statement injection leaves nothing
@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-
-from django.db.backends.signals import connection_created
 
 _tenant_id: ContextVar[int | None] = ContextVar("iop_tenant_id", default=None)
 _user_id: ContextVar[int | None] = ContextVar("iop_user_id", default=None)
@@ -75,30 +73,12 @@ def _as_setting(value: int | None) -> str:
     return "" if value is None else str(int(value))
 
 
-def _rls_execute_wrapper(execute, sql, params, many, context):
-    if many or not isinstance(sql, str) or not sql.lstrip(" \t\n(")[:6].lower().startswith(_DML_PREFIXES):
-        return execute(sql, params, many, context)
-    prefix = (
+def rls_prefix_for(sql: str) -> str:
+    """The `set_config` prefix for a DML statement, or "" for anything else (DDL such as
+    CREATE DATABASE cannot run after another statement in the same call)."""
+    if not sql.lstrip(" \t\n(")[:6].lower().startswith(_DML_PREFIXES):
+        return ""
+    return (
         f"SELECT set_config('app.tenant_id', '{_as_setting(_tenant_id.get())}', true), "
         f"set_config('app.user_id', '{_as_setting(_user_id.get())}', true); "
     )
-    return execute(prefix + sql, params, many, context)
-
-
-def _install_wrapper(sender, connection, **kwargs):
-    if connection.vendor != "postgresql":
-        return
-    if _rls_execute_wrapper not in connection.execute_wrappers:
-        # First in the list: pghistory pushes and pops its own wrapper around requests (append +
-        # pop), and a connection opened inside that window must not have ours popped instead.
-        connection.execute_wrappers.insert(0, _rls_execute_wrapper)
-
-
-def install() -> None:
-    """Hook every new database connection (web threads, workers, the live test server)."""
-    connection_created.connect(_install_wrapper, dispatch_uid="iop_tenancy_rls_wrapper")
-    # Connections opened before the app registry was ready (rare; e.g. in tests) get it too.
-    from django.db import connections
-
-    for conn in connections.all(initialized_only=True):
-        _install_wrapper(sender=None, connection=conn)

@@ -73,3 +73,20 @@ def test_login_logout_and_failed_login_are_logged(client, harbor_va):
     client.force_login(harbor_va)
     client.post("/accounts/logout/")
     assert SecurityEvent.objects.filter(kind="logout", user=harbor_va).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_change_history_records_who_changed_it_outside_a_test_transaction(harbor_client, harbor, harbor_va):
+    """The tenant prefix must not hide a write from pghistory: in a plain (non-nested) transaction,
+    as in production, the history event carries the request context."""
+    import pghistory
+
+    from iop.clients.models import ClientEvent
+    from iop.clients.services import client_update
+
+    with tenant_context(harbor.id):
+        with pghistory.context(user=harbor_va.pk, url="/o/harbor/clients/x/edit/"):
+            client_update(client=Client.objects.get(), data={"phone": "555-0177"})
+        event = ClientEvent.objects.filter(pgh_label="update").select_related("pgh_context").get()
+    assert event.pgh_context is not None
+    assert event.pgh_context.metadata["user"] == harbor_va.pk

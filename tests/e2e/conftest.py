@@ -10,7 +10,6 @@ import os
 import shutil
 
 import pytest
-from django.db import close_old_connections, connection
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told it is safe (playwright-pytest #29, #46). Tests only.
@@ -36,14 +35,3 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
-
-
-@pytest.fixture(autouse=True)
-def flush_as_owner(transactional_db):
-    """Transactional tests end with a TRUNCATE of every table, which only the owner may do (the
-    app role has no TRUNCATE, and none at all on append-only tables). Switch this connection back
-    to the owner just for that; Django closes it right after, so the next test is the app role again."""
-    yield
-    close_old_connections()
-    with connection.cursor() as cursor:
-        cursor.execute("RESET ROLE")

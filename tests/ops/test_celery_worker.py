@@ -70,7 +70,7 @@ def _reset_broker_pools():
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_an_invitation_is_emailed_by_a_real_worker(broker, flush_as_owner, harbor, harbor_admin, mailoutbox):
+def test_an_invitation_is_emailed_by_a_real_worker(broker, harbor, harbor_admin, mailoutbox):
     with start_worker(
         broker, pool="solo", perform_ping_check=False, queues=WORKER_QUEUES, shutdown_timeout=15
     ):

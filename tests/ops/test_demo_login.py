@@ -36,7 +36,7 @@ def on_new_thread(func):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_demo_login_works_on_a_new_server_thread(flush_as_owner, client, settings, monkeypatch):
+def test_a_demo_login_works_on_a_new_server_thread(client, settings, monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     settings.IOP_REQUIRE_MFA = False  # as in iop.settings.dev
     call_command("seed_demo", stdout=io.StringIO())

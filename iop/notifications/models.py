@@ -1,0 +1,62 @@
+"""In-app notifications for staff, and the outbox of every message sent to a client or staff
+member by email or SMS (what was sent, to whom, when — the record a VA checks)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from iop.tenancy.models import Membership, TenantModel
+
+
+class Notification(TenantModel):
+    """A line in a staff member's in-app inbox. `dedupe_key` makes "tell the VAs once" hold even
+    when the job that raises it runs twice."""
+
+    recipient = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "recipient", "read_at"], name="notification_inbox_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "recipient", "dedupe_key"], name="notification_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class OutboundStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    RECORDED = "recorded", "Recorded in outbox (no provider configured)"
+    FAILED = "failed", "Failed"
+
+
+class OutboundMessage(TenantModel):
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=OutboundStatus.choices)
+    provider = models.CharField(max_length=40)
+    provider_message_id = models.CharField(max_length=120, blank=True)
+    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="outbound_org_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"

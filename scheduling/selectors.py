@@ -1,0 +1,268 @@
+"""Reads for scheduling. Each selector owns its joins and annotations so a page costs a constant
+number of queries however many sessions, seats and facilitators it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Extract
+from django.utils import timezone
+
+from iop.clients.models import Episode, EpisodeStatus
+from iop.tenancy.models import Organization, StaffProfile
+
+from .models import (
+    FacilitatorAbsence,
+    FacilitatorRole,
+    Group,
+    GroupType,
+    Placement,
+    RosterEntry,
+    RosterStatus,
+    Session,
+    SessionFacilitator,
+    SessionStatus,
+)
+from .services import local_datetime, local_today
+
+
+def week_start_for(organization: Organization, day: dt.date) -> dt.date:
+    """The first day of `day`'s week in the organization's week (which may start on any day)."""
+    return day - dt.timedelta(days=(day.weekday() - organization.week_start) % 7)
+
+
+def _facilitators_prefetch() -> Prefetch:
+    return Prefetch(
+        "facilitators",
+        queryset=SessionFacilitator.objects.select_related("staff_profile__membership__user").order_by("role"),
+        to_attr="facilitator_bookings",
+    )
+
+
+def session_list(
+    *,
+    organization: Organization,
+    start: dt.datetime,
+    end: dt.datetime,
+    program_id=None,
+    group_id=None,
+    facilitator_id=None,
+    include_cancelled: bool = True,
+) -> QuerySet[Session]:
+    """Sessions starting in [start, end), with `booked_count`, `waitlist_count`, `has_lead` and
+    their facilitator bookings (`facilitator_bookings`)."""
+    qs = Session.objects.filter(organization=organization, starts_at__gte=start, starts_at__lt=end)
+    if program_id:
+        qs = qs.filter(group__program_id=program_id)
+    if group_id:
+        qs = qs.filter(group_id=group_id)
+    if facilitator_id:
+        qs = qs.filter(facilitators__staff_profile_id=facilitator_id)
+    if not include_cancelled:
+        qs = qs.filter(status=SessionStatus.SCHEDULED)
+    return (
+        qs.select_related("group__group_type", "group__program")
+        .annotate(
+            booked_count=Count("roster_entries", filter=Q(roster_entries__status=RosterStatus.BOOKED), distinct=True),
+            waitlist_count=Count(
+                "roster_entries", filter=Q(roster_entries__status=RosterStatus.WAITLISTED), distinct=True
+            ),
+            has_lead=Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD)),
+        )
+        .prefetch_related(_facilitators_prefetch())
+        .order_by("starts_at", "group__name")
+    )
+
+
+def week_sessions(
+    *, organization: Organization, week_start: dt.date, program_id=None, facilitator_id=None
+) -> QuerySet[Session]:
+    start = local_datetime(organization, week_start, dt.time(0))
+    end = local_datetime(organization, week_start + dt.timedelta(days=7), dt.time(0))
+    return session_list(
+        organization=organization, start=start, end=end, program_id=program_id, facilitator_id=facilitator_id
+    )
+
+
+def session_get(*, organization: Organization, session_id) -> Session | None:
+    """A session with its roster (seated first, then the waitlist in order) and facilitators."""
+    roster = Prefetch(
+        "roster_entries",
+        queryset=RosterEntry.objects.filter(status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED])
+        .select_related("episode__client", "episode__program")
+        .order_by("status", "added_at"),
+        to_attr="live_roster",
+    )
+    return (
+        Session.objects.filter(organization=organization, pk=session_id)
+        .select_related("group__group_type", "group__program", "slot")
+        .prefetch_related(roster, _facilitators_prefetch())
+        .first()
+    )
+
+
+def uncovered_sessions(*, organization: Organization, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
+    return session_list(organization=organization, start=start, end=end, include_cancelled=False).filter(
+        has_lead=False
+    )
+
+
+def facilitator_list(*, organization: Organization) -> QuerySet[StaffProfile]:
+    return (
+        StaffProfile.objects.filter(organization=organization, can_facilitate=True, membership__is_active=True)
+        .select_related("membership__user")
+        .prefetch_related("qualified_group_types")
+        .order_by("membership__user__full_name")
+    )
+
+
+def coverage_suggestions(*, session: Session) -> list[StaffProfile]:
+    """Facilitators qualified for the session's group type, not absent that day and not booked
+    into an overlapping session — the people a VA can assign in one click."""
+    busy = SessionFacilitator.objects.filter(
+        staff_profile=OuterRef("pk"), during__overlap=(session.starts_at, session.ends_at)
+    )
+    absent = FacilitatorAbsence.objects.filter(
+        staff_profile=OuterRef("pk"), start_date__lte=session.local_date, end_date__gte=session.local_date
+    )
+    return list(
+        StaffProfile.objects.filter(
+            organization_id=session.organization_id,
+            can_facilitate=True,
+            membership__is_active=True,
+            qualifications__group_type_id=session.group.group_type_id,
+        )
+        .exclude(Exists(busy))
+        .exclude(Exists(absent))
+        .select_related("membership__user")
+        .order_by("membership__user__full_name")
+    )
+
+
+def group_list(*, organization: Organization, active_only: bool = True) -> QuerySet[Group]:
+    qs = Group.objects.filter(organization=organization).select_related(
+        "group_type", "program", "lead_facilitator__membership__user", "co_facilitator__membership__user"
+    ).prefetch_related("slots")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def group_type_list(*, organization: Organization) -> QuerySet[GroupType]:
+    return GroupType.objects.filter(organization=organization, is_active=True)
+
+
+def placement_list(*, organization: Organization, episode_id=None, active_only: bool = False) -> QuerySet[Placement]:
+    qs = Placement.objects.filter(organization=organization).select_related("group__group_type", "episode")
+    if episode_id:
+        qs = qs.filter(episode_id=episode_id)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+@dataclass(frozen=True)
+class WeekHours:
+    week_start: dt.date
+    scheduled_minutes: int
+    days: int
+
+    @property
+    def scheduled_hours(self) -> Decimal:
+        return (Decimal(self.scheduled_minutes) / 60).quantize(Decimal("0.1"))
+
+
+def scheduled_minutes_by_episode(
+    *, organization: Organization, episode_ids, week_start: dt.date
+) -> dict:
+    """Booked minutes and distinct days per episode in one organization week, counting only group
+    types that count toward therapy hours. One query for any number of episodes."""
+    start = local_datetime(organization, week_start, dt.time(0))
+    end = local_datetime(organization, week_start + dt.timedelta(days=7), dt.time(0))
+    rows = (
+        RosterEntry.objects.filter(
+            organization=organization,
+            episode_id__in=episode_ids,
+            status=RosterStatus.BOOKED,
+            session__status=SessionStatus.SCHEDULED,
+            session__starts_at__gte=start,
+            session__starts_at__lt=end,
+            session__group__group_type__counts_toward_hours=True,
+        )
+        .values("episode_id")
+        .annotate(
+            seconds=Sum(Extract("session__ends_at", "epoch") - Extract("session__starts_at", "epoch")),
+            days=Count("session__local_date", distinct=True),
+        )
+    )
+    return {
+        r["episode_id"]: WeekHours(week_start=week_start, scheduled_minutes=int(r["seconds"] or 0) // 60, days=r["days"])
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class SchedulingGap:
+    episode: Episode
+    required_hours: Decimal
+    required_days: int
+    this_week: WeekHours
+    next_week: WeekHours
+    has_placement: bool
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if not self.has_placement:
+            found.append("No group placement")
+        for label, week in (("This week", self.this_week), ("Next week", self.next_week)):
+            if week.scheduled_hours < self.required_hours:
+                found.append(f"{label}: {week.scheduled_hours} of {self.required_hours} h scheduled")
+            elif week.days < self.required_days:
+                found.append(f"{label}: {week.days} of {self.required_days} days scheduled")
+        return found
+
+
+def scheduling_gaps(*, organization: Organization, today: dt.date | None = None) -> list[SchedulingGap]:
+    """Every active client whose scheduled hours or days this week or next fall short of their
+    treatment plan, or who has no placement at all. A constant number of queries."""
+    today = today or local_today(organization)
+    this_week = week_start_for(organization, today)
+    next_week = this_week + dt.timedelta(days=7)
+    episodes = list(
+        Episode.objects.filter(organization=organization, status=EpisodeStatus.ACTIVE)
+        .select_related("client", "program", "treatment_plan")
+        .annotate(has_placement=Exists(Placement.objects.filter(episode=OuterRef("pk"), is_active=True)))
+        .order_by("client__last_name", "client__first_name")
+    )
+    ids = [e.pk for e in episodes]
+    current = scheduled_minutes_by_episode(organization=organization, episode_ids=ids, week_start=this_week)
+    upcoming = scheduled_minutes_by_episode(organization=organization, episode_ids=ids, week_start=next_week)
+    gaps = []
+    for episode in episodes:
+        plan = getattr(episode, "treatment_plan", None)
+        hours = plan.required_hours_per_week if plan else episode.program.default_min_weekly_hours
+        days = plan.required_days_per_week if plan else episode.program.default_min_days_per_week
+        gap = SchedulingGap(
+            episode=episode,
+            required_hours=hours,
+            required_days=days,
+            this_week=current.get(episode.pk, WeekHours(this_week, 0, 0)),
+            next_week=upcoming.get(episode.pk, WeekHours(next_week, 0, 0)),
+            has_placement=episode.has_placement,
+        )
+        if gap.problems:
+            gaps.append(gap)
+    return gaps
+
+
+def upcoming_roster_for_episode(*, episode: Episode, now: dt.datetime | None = None) -> QuerySet[RosterEntry]:
+    return (
+        RosterEntry.objects.filter(
+            episode=episode, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
+            session__starts_at__gte=now or timezone.now(),
+        )
+        .select_related("session__group")
+        .order_by("session__starts_at")
+    )
