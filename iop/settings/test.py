@@ -1,7 +1,7 @@
 """Test settings: real Postgres (as the RLS app role) and real Redis; only speed knobs differ."""
 
 from .base import *  # noqa: F401,F403
-from .base import CACHES, DATABASES, env
+from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, env
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
@@ -17,9 +17,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": env("IOP_TEST_DB_NAME", default="test_iop")}
 
 # A separate Redis database and prefix, flushed between tests that use the cache.
+# Keys are prefixed with the test database name, so two suites running at once on one machine
+# (each with its own IOP_TEST_DB_NAME) never share rate-limit counters or consume each other's tasks.
+_RUN = DATABASES["default"]["TEST"]["NAME"]
 CACHES["default"]["LOCATION"] = env("IOP_TEST_CACHE_URL", default="redis://127.0.0.1:6379/15")
-CACHES["default"]["KEY_PREFIX"] = env("IOP_TEST_DB_NAME", default="test_iop")
+CACHES["default"]["KEY_PREFIX"] = _RUN
 CELERY_BROKER_URL = env("IOP_TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{_RUN}:"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

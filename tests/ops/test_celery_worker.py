@@ -9,7 +9,6 @@ instead of a separate process, so the locmem mail outbox is shared with the test
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
@@ -36,15 +35,12 @@ def _close_worker_connections(**kwargs):
 
 @pytest.fixture
 def broker():
-    """The app's real Redis broker, with keys prefixed per test database: concurrent test runs
-    on one machine (each with its own IOP_TEST_DB_NAME) then never consume each other's tasks."""
+    """The app's real Redis broker. Test settings prefix its keys with the test database name
+    (`global_keyprefix`), so concurrent test runs never consume each other's tasks."""
     conf = celery_app.conf
     assert settings.CELERY_BROKER_URL == "redis://127.0.0.1:6379/14"
     assert conf.broker_url == settings.CELERY_BROKER_URL
-    saved = dict(conf.broker_transport_options or {})
-    prefix = f"{os.environ.get('IOP_TEST_DB_NAME', 'test_iop')}:"
-    conf.broker_transport_options = {**saved, "global_keyprefix": prefix}
-    _reset_broker_pools()
+    prefix = conf.broker_transport_options["global_keyprefix"]
     with celery_app.connection_for_write() as conn:
         for queue in WORKER_QUEUES:  # leftovers of an interrupted earlier run
             conn.default_channel.queue_purge(queue)
@@ -53,19 +49,9 @@ def broker():
         yield celery_app
     finally:
         signals.task_postrun.disconnect(_close_worker_connections)
-        conf.broker_transport_options = saved
-        _reset_broker_pools()
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
-
-
-def _reset_broker_pools():
-    """Producers pooled before the transport options changed would still publish unprefixed."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.mark.slow
