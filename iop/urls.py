@@ -9,5 +9,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("iop.accounts.urls")),
     path("o/<slug:org_slug>/", include("iop.clients.urls")),
+    path("o/<slug:org_slug>/schedule/", include("scheduling.urls")),
+    path("o/<slug:org_slug>/schedule/", include("scheduling.urls_reminders")),
+    path("o/<slug:org_slug>/notifications/", include("iop.notifications.urls")),
     path("api/v1/", include("iop.api_urls")),
 ]

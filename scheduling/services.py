@@ -623,3 +623,21 @@ def uncovered_sessions_notify(*, organization: Organization, now: dt.datetime | 
 
 def sessions_for_dates(sessions: Sequence[Session]) -> str:
     return ", ".join(_fmt(s) for s in sessions)
+
+
+@transaction.atomic
+def placements_accept(
+    *, episode: Episode, groups: Sequence[Group], start_date: dt.date, end_date: dt.date | None = None,
+    actor=None, waitlist_if_full: bool = False,
+) -> list[PlacementResult]:
+    """Accept a placement proposal (as proposed or as edited by the VA): every group or none.
+    A full group refuses the whole acceptance (unless waitlisting), naming the group and dates."""
+    if not groups:
+        raise ApplicationError("Choose at least one group.", extra={"groups": ["Choose at least one group."]})
+    return [
+        placement_create(
+            episode=episode, group=group, start_date=start_date, end_date=end_date, actor=actor,
+            waitlist_if_full=waitlist_if_full,
+        )
+        for group in groups
+    ]

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.common.api import TenantScopedViewSet
+from iop.common.api import AuditedListMixin, TenantScopedViewSet
 from iop.tenancy import permissions as perms
 from iop.tenancy.permissions import membership_can
 
@@ -33,23 +33,6 @@ from .serializers import (
     TreatmentPlanInputSerializer,
     TreatmentPlanSerializer,
 )
-
-
-class AuditedListMixin:
-    """List with pagination and one access event per page."""
-
-    audit_object_type = ""
-
-    def audited_list(self, request, queryset, *, client_id_of):
-        page = self.paginate_queryset(self.filter_queryset(queryset))
-        access_record(
-            request=request,
-            action=AccessAction.LIST,
-            object_type=self.audit_object_type,
-            object_ids=[client_id_of(o) for o in page],
-            channel="api",
-        )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class ClientViewSet(AuditedListMixin, TenantScopedViewSet):

@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.viewsets import GenericViewSet
 
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.permissions import membership_can
 from iop.tenancy.selectors import membership_for_user
@@ -86,6 +88,28 @@ class TenantScopedViewSet(GenericViewSet):
     @property
     def membership(self):
         return self.request._request.membership
+
+
+class AuditedListMixin:
+    """For viewsets whose rows carry a client's PHI: every page of a list and every retrieve writes
+    an access event (channel "api"); a list writes one event per page with the clients' ids."""
+
+    audit_object_type = ""
+
+    def audited_list(self, request, queryset, *, client_id_of):
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        access_record(
+            request=request,
+            action=AccessAction.LIST,
+            object_type=self.audit_object_type,
+            object_ids=[client_id_of(o) for o in page],
+            channel="api",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def audited_retrieve(self, request, obj, *, client_id):
+        access_record(request=request, action=AccessAction.VIEW, obj=obj, client_id=client_id, channel="api")
+        return Response(self.get_serializer(obj).data)
 
 
 def _field_errors(detail) -> dict:

@@ -25,15 +25,30 @@ AUDIT_VIEW = "audit.view"
 API_TOKEN_MANAGE = "api_token.manage"
 ADMIN_ACCESS = "admin.access"
 ORGANIZATION_MANAGE = "organization.manage"
+SCHEDULE_VIEW = "schedule.view"  # master schedule, sessions, rosters (no clinical content)
+SCHEDULE_MANAGE = "schedule.manage"  # sessions, coverage, absences, groups and their weekly times
+PLACEMENT_MANAGE = "placement.manage"  # place clients into groups, rosters, waitlists
+REMINDERS_VIEW = "reminders.view"  # tomorrow's reminders preview and what was sent
+CALENDAR_FEED = "calendar_feed.manage"  # one's own iCalendar subscription
 
-_EVERY_STAFF = {CLIENT_VIEW, PROGRAM_VIEW, MEMBER_VIEW, API_TOKEN_MANAGE}
+_EVERY_STAFF = {CLIENT_VIEW, PROGRAM_VIEW, MEMBER_VIEW, API_TOKEN_MANAGE, SCHEDULE_VIEW, CALENDAR_FEED}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
-        | {CLIENT_CREATE, CLIENT_EDIT, CLINICAL_VIEW, TREATMENT_PLAN_EDIT, EPISODE_TRANSITION, COUPLE_MANAGE}
+        | {
+            CLIENT_CREATE,
+            CLIENT_EDIT,
+            CLINICAL_VIEW,
+            TREATMENT_PLAN_EDIT,
+            EPISODE_TRANSITION,
+            COUPLE_MANAGE,
+            PLACEMENT_MANAGE,
+        }
     ),
-    Role.VA: frozenset(_EVERY_STAFF | {CLIENT_EDIT, EPISODE_TRANSITION}),
+    Role.VA: frozenset(
+        _EVERY_STAFF | {CLIENT_EDIT, EPISODE_TRANSITION, SCHEDULE_MANAGE, PLACEMENT_MANAGE, REMINDERS_VIEW}
+    ),
     Role.CLINICIAN: frozenset(
         _EVERY_STAFF | {CLINICAL_VIEW, TREATMENT_PLAN_EDIT, EPISODE_TRANSITION, COUPLE_MANAGE}
     ),
@@ -51,6 +66,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             AUDIT_VIEW,
             ADMIN_ACCESS,
             ORGANIZATION_MANAGE,
+            SCHEDULE_MANAGE,
+            PLACEMENT_MANAGE,
+            REMINDERS_VIEW,
         }
     ),
 }

@@ -1,0 +1,230 @@
+"""Forms of the scheduling pages. They check the shape of the input; the rules (capacity, overlaps,
+qualifications, absences, date ranges) are the services' and come back as `ApplicationError`s."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from iop.clients.selectors import episode_list
+from iop.common.forms import DateInput, OrganizationChoiceField, TimeInput
+from iop.tenancy.models import Organization
+from iop.tenancy.selectors import program_list
+
+from . import selectors
+from .models import FacilitatorRole, Group, Session
+from .services import PLACEABLE_STATUSES, local_today
+
+
+def _facilitator_field(label: str, *, required: bool = True, empty_label: str | None = None):
+    field = OrganizationChoiceField(
+        label=label,
+        queryset=None,
+        required=required,
+        empty_label=empty_label,
+        error_messages={"invalid_choice": "Choose one of your organization's facilitators."},
+    )
+    field.label_from_instance = lambda profile: profile.membership.user.get_full_name()
+    return field
+
+
+def _facilitators(organization: Organization):
+    # The pickers need names only; the qualifications `facilitator_list` prefetches are not shown.
+    return selectors.facilitator_list(organization=organization).prefetch_related(None)
+
+
+class WeekFilterForm(forms.Form):
+    """The master schedule's week and filters. Sent by GET: a date, a program and a facilitator
+    are not PHI, and a link to a filtered week is worth sharing."""
+
+    week = forms.DateField(label="Week of", required=False, widget=DateInput())
+    program = OrganizationChoiceField(
+        label="Program",
+        queryset=None,
+        required=False,
+        empty_label="All programs",
+        error_messages={"invalid_choice": "Choose one of your organization's programs."},
+    )
+    facilitator = _facilitator_field("Facilitator", required=False, empty_label="Any facilitator")
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = program_list(organization=organization, active_only=False)
+        self.fields["facilitator"].queryset = _facilitators(organization)
+
+    def value(self, name: str):
+        """The cleaned value, or None when the form is unbound or that field was refused."""
+        if not self.is_bound or (not self.is_valid() and name in self.errors):
+            return None
+        return self.cleaned_data.get(name)
+
+
+class RosterAddForm(forms.Form):
+    """Seat one client in one session. Offers clients in intake or active care who are not on
+    this session's roster yet."""
+
+    episode = OrganizationChoiceField(
+        label="Client",
+        queryset=None,
+        empty_label="Choose a client",
+        error_messages={"invalid_choice": "Choose a client in intake or active care."},
+    )
+    waitlist_if_full = forms.BooleanField(
+        label="If the session is full, put the client on its waitlist", required=False
+    )
+
+    def __init__(self, *args, session: Session, on_roster=(), **kwargs):
+        kwargs.setdefault("prefix", "roster")
+        super().__init__(*args, **kwargs)
+        field = self.fields["episode"]
+        field.queryset = (
+            episode_list(organization=session.organization)
+            .filter(status__in=PLACEABLE_STATUSES)
+            .exclude(pk__in=list(on_roster))
+            .order_by("client__last_name", "client__first_name", "pk")
+        )
+        field.label_from_instance = lambda e: (
+            f"{e.client.sort_name} — {e.program.name}{' (intake)' if e.status == 'intake' else ''}"
+        )
+
+
+class SessionTopicForm(forms.Form):
+    topic = forms.CharField(label="Topic", max_length=200, required=False)
+
+    def __init__(self, *args, session: Session, **kwargs):
+        kwargs.setdefault("prefix", "topic")
+        kwargs.setdefault("initial", {"topic": session.topic})
+        super().__init__(*args, **kwargs)
+
+
+class SessionMoveForm(forms.Form):
+    """Move this one session; the weekly recurrence stays as it is."""
+
+    local_date = forms.DateField(label="Date", widget=DateInput())
+    start_time = forms.TimeField(label="Start time", widget=TimeInput())
+    duration_minutes = forms.IntegerField(label="Duration in minutes", min_value=15, max_value=480)
+
+    def __init__(self, *args, session: Session, **kwargs):
+        kwargs.setdefault("prefix", "move")
+        local_start = session.starts_at.astimezone(session.organization.tzinfo)
+        kwargs.setdefault(
+            "initial",
+            {
+                "local_date": local_start.date(),
+                "start_time": local_start.time(),
+                "duration_minutes": session.duration_minutes,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
+class SessionCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        max_length=200,
+        required=False,
+        help_text="Clients see that the session is cancelled in their next reminder.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "cancel")
+        super().__init__(*args, **kwargs)
+
+
+RETURN_PAGES = [("session", "Session page"), ("absences", "Facilitator absences")]
+
+
+class FacilitatorAssignForm(forms.Form):
+    """One click: a suggested facilitator becomes the lead (or co-facilitator) of one session.
+    Posted by the buttons of the session page and of the absences page (`back` says which)."""
+
+    staff_profile = _facilitator_field("Facilitator")
+    role = forms.ChoiceField(label="Role", choices=FacilitatorRole.choices)
+    back = forms.ChoiceField(choices=RETURN_PAGES, required=False)
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        kwargs.setdefault("prefix", "cover")
+        super().__init__(*args, **kwargs)
+        self.fields["staff_profile"].queryset = _facilitators(organization)
+
+
+class AbsenceForm(forms.Form):
+    staff_profile = _facilitator_field("Facilitator", empty_label="Choose a facilitator")
+    start_date = forms.DateField(label="First day away", widget=DateInput())
+    end_date = forms.DateField(label="Last day away", widget=DateInput())
+    reason = forms.CharField(
+        label="Reason (optional)",
+        max_length=200,
+        required=False,
+        help_text="Seen by staff only. Avoid health details.",
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff_profile"].queryset = _facilitators(organization)
+        today = local_today(organization)
+        self.fields["start_date"].initial = today
+        self.fields["end_date"].initial = today
+
+
+class ProposalStartForm(forms.Form):
+    """The date the placement assistant plans from (GET: a date is not PHI)."""
+
+    start = forms.DateField(label="Start placement on", required=False, widget=DateInput())
+
+    def start_date(self, default: dt.date) -> dt.date:
+        if self.is_bound and self.is_valid() and self.cleaned_data["start"]:
+            return self.cleaned_data["start"]
+        return default
+
+
+class PlacementAcceptForm(forms.Form):
+    """The groups the VA accepts (the proposal ticked in advance), the date range and what to do
+    when a session is full."""
+
+    groups = forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose groups of the client's program."},
+    )
+    start_date = forms.DateField(label="First day", widget=DateInput())
+    end_date = forms.DateField(
+        label="Last day (optional)",
+        required=False,
+        widget=DateInput(),
+        help_text="Leave empty to keep the client in these groups until the placement is ended.",
+    )
+    waitlist_if_full = forms.BooleanField(
+        label="Where a session is full, put the client on its waitlist", required=False
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = groups
+        self.fields["groups"].label_from_instance = lambda group: group.name
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "groups": list(data["groups"]),
+            "start_date": data["start_date"],
+            "end_date": data["end_date"],
+            "waitlist_if_full": data["waitlist_if_full"],
+        }
+
+
+class PlacementEndForm(forms.Form):
+    end_date = forms.DateField(
+        label="Last day in the group",
+        widget=DateInput(),
+        help_text="The client leaves every later session of the group and its waitlists.",
+    )
+
+    def __init__(self, *args, placement, organization: Organization, **kwargs):
+        # One form per placement on the page: the prefix keeps their ids apart.
+        kwargs.setdefault("prefix", f"end-{placement.pk}")
+        super().__init__(*args, **kwargs)
+        self.fields["end_date"].initial = max(local_today(organization), placement.start_date)
