@@ -279,7 +279,8 @@ class EpisodeTransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Offer only the moves the workflow allows, but accept any status, so that an illegal move
         # (an old page, a crafted request) gets the service's explanation rather than "invalid choice".
-        self.fields["to_status"].widget.choices = [
+        # No preselected move: a status change (a discharge!) must be a deliberate choice.
+        self.fields["to_status"].widget.choices = [("", "Choose the new status")] + [
             (value, EpisodeStatus(value).label) for value in episode.allowed_transitions()
         ]
         self.fields["effective_date"].initial = organization_today(organization)
