@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
 from iop.common.exceptions import ApplicationError
+from iop.common.services import validated_save
 from iop.tenancy.models import Membership, Organization, Role, StaffProfile
 
 from .models import (
@@ -83,21 +84,11 @@ def group_type_create(
         organization=organization, name=name.strip(), counts_toward_hours=counts_toward_hours,
         track=track, description=description,
     )
-    _full_clean(group_type, "Check the group type.")
-    group_type.save()
+    validated_save(group_type, invalid="Check the group type.", conflict="A group type with this name already exists.")
     FacilitatorQualification.objects.bulk_create(
         FacilitatorQualification(organization=organization, staff_profile=p, group_type=group_type) for p in qualified
     )
     return group_type
-
-
-def _full_clean(instance, message: str) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        raise ApplicationError(message, extra=exc.message_dict if hasattr(exc, "error_dict") else {}) from exc
 
 
 def _check_facilitator(*, group_type: GroupType, staff_profile: StaffProfile | None, label: str) -> None:
@@ -127,13 +118,7 @@ def group_create(
         lead_facilitator=lead_facilitator, co_facilitator=co_facilitator, delivery=delivery,
         telehealth_url=telehealth_url, room=room,
     )
-    _full_clean(group, "Check the group.")
-    try:
-        with transaction.atomic():
-            group.save()
-    except IntegrityError as exc:
-        raise ApplicationError("A group with this name already exists.", extra={"name": ["Already in use."]}) from exc
-    return group
+    return validated_save(group, invalid="Check the group.", conflict="A group with this name already exists.")
 
 
 @transaction.atomic
@@ -146,8 +131,7 @@ def slot_create(
         organization_id=group.organization_id, group=group, weekday=weekday, start_time=start_time,
         duration_minutes=duration_minutes, effective_from=effective_from, effective_to=effective_to,
     )
-    _full_clean(slot, "Check the weekly time.")
-    slot.save()
+    validated_save(slot, invalid="Check the weekly time.")
     sessions_materialise(organization=group.organization, group=group, today=today)
     return slot
 

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from iop.common.exceptions import ApplicationError
-from iop.common.services import model_update
+from iop.common.services import model_update, validated_save
 from iop.tenancy.models import Organization, Program
 
 from .signals import episode_status_changed
@@ -85,12 +85,7 @@ def client_create(*, organization: Organization, created_by, **fields: Any) -> C
     _check_date_of_birth(organization=organization, date_of_birth=fields["date_of_birth"])
     client = Client(organization=organization, created_by=created_by, **fields)
     _apply_consent_timestamp(client, consent_before=False)
-    try:
-        client.full_clean()
-    except ValidationError as exc:
-        raise _validation_error(exc, "Check the client's details.") from exc
-    client.save()
-    return client
+    return validated_save(client, invalid="Check the client's details.")
 
 
 @transaction.atomic
@@ -143,14 +138,9 @@ def episode_create(
         status_changed_at=timezone.now(),
         status_changed_by=actor,
     )
-    try:
-        episode.full_clean()
-        with transaction.atomic():
-            episode.save()
-    except ValidationError as exc:
-        raise _validation_error(exc, "Check the episode's details.") from exc
-    except IntegrityError as exc:
-        raise ApplicationError("This client already has an open episode of care.") from exc
+    validated_save(
+        episode, invalid="Check the episode's details.", conflict="This client already has an open episode of care."
+    )
     EpisodeStatusChange.objects.create(
         organization=organization,
         episode=episode,
@@ -212,14 +202,7 @@ def episode_transition(
         episode.step_down_date = None
     episode.status_changed_at = timezone.now()
     episode.status_changed_by = actor
-    try:
-        episode.full_clean()
-        with transaction.atomic():
-            episode.save()
-    except ValidationError as exc:
-        raise _validation_error(exc, "Check the dates.") from exc
-    except IntegrityError as exc:
-        raise ApplicationError("This client already has another open episode of care.") from exc
+    validated_save(episode, invalid="Check the dates.", conflict="This client already has another open episode of care.")
     EpisodeStatusChange.objects.create(
         organization_id=episode.organization_id,
         episode=episode,
@@ -306,11 +289,7 @@ def treatment_plan_save(
     plan.emotional_support_animal_note = emotional_support_animal_note
     plan.effective_from = effective_from or plan.effective_from or episode.referral_date
     plan.updated_by = actor
-    try:
-        plan.full_clean()
-    except ValidationError as exc:
-        raise _validation_error(exc, "Check the treatment plan.") from exc
-    plan.save()
+    validated_save(plan, invalid="Check the treatment plan.")
     AvailabilityWindow.objects.filter(treatment_plan=plan).delete()
     AvailabilityWindow.objects.bulk_create(
         AvailabilityWindow(
@@ -397,15 +376,7 @@ def couple_create(
         identified_patient=identified_patient,
         started_on=started_on,
     )
-    try:
-        couple.full_clean()
-        with transaction.atomic():
-            couple.save()
-    except ValidationError as exc:
-        raise _validation_error(exc, "Check the couple.") from exc
-    except IntegrityError as exc:
-        raise ApplicationError("These clients are already a couple.") from exc
-    return couple
+    return validated_save(couple, invalid="Check the couple.", conflict="These clients are already a couple.")
 
 
 @transaction.atomic

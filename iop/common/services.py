@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from .exceptions import ApplicationError
 
 
 def model_update(*, instance: models.Model, fields: list[str], data: dict[str, Any]) -> tuple[models.Model, bool]:
@@ -25,3 +28,25 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
             update_fields.append("updated_at")
         instance.save(update_fields=update_fields)
     return instance, bool(changed)
+
+
+def validated_save(instance: models.Model, *, invalid: str, conflict: str | None = None) -> models.Model:
+    """Validate and save `instance`, turning refusals into an ApplicationError for the user.
+
+    `invalid` is the message for model validation errors (field messages go in `extra`);
+    `conflict`, when given, is the message for a database constraint violation (a unique or
+    exclusion constraint another request won first). The save runs in a savepoint so a refused
+    write leaves the caller's transaction usable.
+    """
+    try:
+        instance.full_clean()
+        with transaction.atomic():
+            instance.save()
+    except ValidationError as exc:
+        extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        raise ApplicationError(invalid, extra=extra) from exc
+    except IntegrityError as exc:
+        if conflict is None:
+            raise
+        raise ApplicationError(conflict, code="conflict") from exc
+    return instance
