@@ -12,6 +12,8 @@ Times are stored in UTC; `local_date` is the occurrence's date in the organizati
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,7 +26,7 @@ from iop.tenancy.models import Program, StaffProfile, TenantModel, Weekday
 class SchedulingSettings(TenantModel):
     """Per-organization scheduling knobs (one row; defaults apply until an admin saves one)."""
 
-    reminder_time = models.TimeField(default="18:00", help_text="Local time of the evening reminders.")
+    reminder_time = models.TimeField(default=dt.time(18, 0), help_text="Local time of the evening reminders.")
     horizon_weeks = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1), MaxValueValidator(26)])
     uncovered_alert_hours = models.PositiveSmallIntegerField(default=48)
 
@@ -141,7 +143,11 @@ class Session(TenantModel):
 
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="sessions")
     slot = models.ForeignKey(WeeklySlot, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
-    local_date = models.DateField(help_text="Date of the occurrence in the organization's time zone.")
+    local_date = models.DateField(help_text="The session's date in the organization's time zone.")
+    # Which occurrence of the weekly slot this is (its original date, like iCalendar's
+    # RECURRENCE-ID): a session moved to another day keeps it, so materialisation never
+    # recreates the occurrence it came from.
+    occurrence_date = models.DateField()
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     capacity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
@@ -162,7 +168,7 @@ class Session(TenantModel):
             models.Index(fields=["organization", "group", "starts_at"], name="session_org_group_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slot", "local_date"], name="session_unique_occurrence"),
+            models.UniqueConstraint(fields=["organization", "slot", "occurrence_date"], name="session_unique_occurrence"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
         ]
 

@@ -144,7 +144,7 @@ def slot_end(*, slot: WeeklySlot, effective_to: dt.date, actor=None) -> int:
         raise ApplicationError("The end date is before the slot starts.", extra={"effective_to": ["Too early."]})
     slot.effective_to = effective_to
     slot.save(update_fields=["effective_to"])
-    later = Session.objects.filter(slot=slot, local_date__gt=effective_to, status=SessionStatus.SCHEDULED)
+    later = Session.objects.filter(slot=slot, occurrence_date__gt=effective_to, status=SessionStatus.SCHEDULED)
     cancelled = 0
     for session in later.select_related("group", "organization"):
         session_cancel(session=session, reason="Weekly time ended", actor=actor)
@@ -178,7 +178,7 @@ def sessions_materialise(
         slots = slots.filter(group=group)
     slots = list(slots)
     existing = set(
-        Session.objects.filter(slot__in=slots, local_date__gte=today).values_list("slot_id", "local_date")
+        Session.objects.filter(slot__in=slots, occurrence_date__gte=today).values_list("slot_id", "occurrence_date")
     )
     new = []
     for slot in slots:
@@ -189,7 +189,8 @@ def sessions_materialise(
             starts_at = local_datetime(organization, day, slot.start_time)
             new.append(
                 Session(
-                    organization=organization, group=slot.group, slot=slot, local_date=day, starts_at=starts_at,
+                    organization=organization, group=slot.group, slot=slot, local_date=day, occurrence_date=day,
+                    starts_at=starts_at,
                     ends_at=starts_at + dt.timedelta(minutes=slot.duration_minutes), capacity=slot.group.capacity,
                 )
             )
@@ -497,6 +498,7 @@ def session_move(
     starts_at = local_datetime(session.organization, local_date, start_time)
     if starts_at <= timezone.now():
         raise ApplicationError("A session can only be moved to a future time.", extra={"local_date": ["In the past."]})
+    session.local_date = local_date
     session.starts_at = starts_at
     session.ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
     session.moved_at = timezone.now()
@@ -504,7 +506,7 @@ def session_move(
     new_range = _range(session)
     try:
         with transaction.atomic():
-            session.save(update_fields=["starts_at", "ends_at", "moved_at", "is_modified"])
+            session.save(update_fields=["local_date", "starts_at", "ends_at", "moved_at", "is_modified"])
             SessionFacilitator.objects.filter(session=session).update(during=new_range)
             RosterEntry.objects.filter(session=session, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]).update(
                 during=new_range

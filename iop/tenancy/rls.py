@@ -119,12 +119,16 @@ def _protect_membership(cursor) -> None:
 def _add_composite_foreign_keys(cursor) -> None:
     from .models import TenantModel
 
+    # After `migrate <app> zero` some models have no table; there is nothing to protect then.
+    existing = set(connection.introspection.table_names(cursor))
     for model in tenant_models():
+        if model._meta.db_table not in existing:
+            continue
         for field in model._meta.concrete_fields:
             if not isinstance(field, models.ForeignKey) or field.name == "organization":
                 continue
             target = field.related_model
-            if not issubclass(target, TenantModel):
+            if not issubclass(target, TenantModel) or target._meta.db_table not in existing:
                 continue
             target_table = target._meta.db_table
             unique_name = _short_name(target_table, "org_id_uniq")

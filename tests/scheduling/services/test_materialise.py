@@ -60,3 +60,14 @@ def test_ending_a_slot_cancels_its_later_sessions(in_harbor, make_group, week):
     assert cancelled >= 1
     assert not Session.objects.filter(group=group, local_date__gt=week, status="scheduled").exists()
     assert Session.objects.filter(group=group, local_date=week, status="scheduled").exists()
+
+
+def test_a_session_moved_to_another_day_is_not_recreated(in_harbor, make_group, today, week):
+    group = make_group("Process A", [(0, "09:00", 60)])
+    session = Session.objects.get(group=group, local_date=week)
+    tuesday = week + dt.timedelta(days=1)
+    services.session_move(session=session, local_date=tuesday, start_time=dt.time(13, 0), duration_minutes=60)
+    session.refresh_from_db()
+    assert (session.local_date, session.occurrence_date) == (tuesday, week)
+    services.sessions_materialise(organization=in_harbor, today=today)
+    assert not Session.objects.filter(group=group, local_date=week).exists()
