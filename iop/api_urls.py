@@ -7,6 +7,16 @@ from rest_framework.routers import DefaultRouter
 
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
 from iop.tenancy.apis import MemberViewSet, ProgramViewSet
+from scheduling.apis import (
+    AbsenceViewSet,
+    GroupTypeViewSet,
+    GroupViewSet,
+    PlacementViewSet,
+    RosterEntryViewSet,
+    SessionViewSet,
+    SlotViewSet,
+    WaitlistViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,6 +26,14 @@ router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-pla
 router.register("couples", CoupleViewSet, basename="couple")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("members", MemberViewSet, basename="member")
+router.register("group-types", GroupTypeViewSet, basename="group-type")
+router.register("groups", GroupViewSet, basename="group")
+router.register("slots", SlotViewSet, basename="slot")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("placements", PlacementViewSet, basename="placement")
+router.register("roster-entries", RosterEntryViewSet, basename="roster-entry")
+router.register("waitlist", WaitlistViewSet, basename="waitlist")
+router.register("absences", AbsenceViewSet, basename="absence")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -13,8 +13,26 @@ from iop.tenancy.models import Organization
 from iop.tenancy.selectors import program_list
 
 from . import selectors
-from .models import FacilitatorRole, Group, Session
+from .models import FacilitatorRole, Session
 from .services import PLACEABLE_STATUSES, local_today
+
+
+class ScheduleDateField(forms.DateField):
+    """A date the schedule can compute with: far-off years (a typo, a crafted URL) would overflow
+    the week and time arithmetic, so they are refused with a message instead."""
+
+    earliest, latest = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not self.earliest <= value <= self.latest:
+            raise forms.ValidationError(
+                f"Enter a date between {self.earliest.year} and {self.latest.year}.", code="out_of_range"
+            )
 
 
 def _facilitator_field(label: str, *, required: bool = True, empty_label: str | None = None):
@@ -38,7 +56,7 @@ class WeekFilterForm(forms.Form):
     """The master schedule's week and filters. Sent by GET: a date, a program and a facilitator
     are not PHI, and a link to a filtered week is worth sharing."""
 
-    week = forms.DateField(label="Week of", required=False, widget=DateInput())
+    week = ScheduleDateField(label="Week of", required=False)
     program = OrganizationChoiceField(
         label="Program",
         queryset=None,
@@ -52,6 +70,7 @@ class WeekFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = program_list(organization=organization, active_only=False)
         self.fields["facilitator"].queryset = _facilitators(organization)
+        self.fields["week"].initial = local_today(organization)
 
     def value(self, name: str):
         """The cleaned value, or None when the form is unbound or that field was refused."""
@@ -68,7 +87,9 @@ class RosterAddForm(forms.Form):
         label="Client",
         queryset=None,
         empty_label="Choose a client",
-        error_messages={"invalid_choice": "Choose a client in intake or active care."},
+        error_messages={
+            "invalid_choice": "Choose a client in intake or active care who is not on this roster yet."
+        },
     )
     waitlist_if_full = forms.BooleanField(
         label="If the session is full, put the client on its waitlist", required=False
@@ -101,7 +122,7 @@ class SessionTopicForm(forms.Form):
 class SessionMoveForm(forms.Form):
     """Move this one session; the weekly recurrence stays as it is."""
 
-    local_date = forms.DateField(label="Date", widget=DateInput())
+    local_date = ScheduleDateField(label="Date")
     start_time = forms.TimeField(label="Start time", widget=TimeInput())
     duration_minutes = forms.IntegerField(label="Duration in minutes", min_value=15, max_value=480)
 
@@ -127,7 +148,7 @@ class SessionCancelForm(forms.Form):
         help_text="Clients see that the session is cancelled in their next reminder.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, session: Session, **kwargs):
         kwargs.setdefault("prefix", "cancel")
         super().__init__(*args, **kwargs)
 
@@ -151,8 +172,8 @@ class FacilitatorAssignForm(forms.Form):
 
 class AbsenceForm(forms.Form):
     staff_profile = _facilitator_field("Facilitator", empty_label="Choose a facilitator")
-    start_date = forms.DateField(label="First day away", widget=DateInput())
-    end_date = forms.DateField(label="Last day away", widget=DateInput())
+    start_date = ScheduleDateField(label="First day away")
+    end_date = ScheduleDateField(label="Last day away")
     reason = forms.CharField(
         label="Reason (optional)",
         max_length=200,
@@ -171,7 +192,7 @@ class AbsenceForm(forms.Form):
 class ProposalStartForm(forms.Form):
     """The date the placement assistant plans from (GET: a date is not PHI)."""
 
-    start = forms.DateField(label="Start placement on", required=False, widget=DateInput())
+    start = ScheduleDateField(label="Start placement on", required=False)
 
     def start_date(self, default: dt.date) -> dt.date:
         if self.is_bound and self.is_valid() and self.cleaned_data["start"]:
@@ -185,16 +206,15 @@ class PlacementAcceptForm(forms.Form):
 
     groups = forms.ModelMultipleChoiceField(
         label="Groups",
-        queryset=Group.objects.none(),
+        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose groups of the client's program."},
     )
-    start_date = forms.DateField(label="First day", widget=DateInput())
-    end_date = forms.DateField(
+    start_date = ScheduleDateField(label="First day")
+    end_date = ScheduleDateField(
         label="Last day (optional)",
         required=False,
-        widget=DateInput(),
         help_text="Leave empty to keep the client in these groups until the placement is ended.",
     )
     waitlist_if_full = forms.BooleanField(
@@ -217,9 +237,8 @@ class PlacementAcceptForm(forms.Form):
 
 
 class PlacementEndForm(forms.Form):
-    end_date = forms.DateField(
+    end_date = ScheduleDateField(
         label="Last day in the group",
-        widget=DateInput(),
         help_text="The client leaves every later session of the group and its waitlists.",
     )
 
@@ -227,4 +246,5 @@ class PlacementEndForm(forms.Form):
         # One form per placement on the page: the prefix keeps their ids apart.
         kwargs.setdefault("prefix", f"end-{placement.pk}")
         super().__init__(*args, **kwargs)
+        self.placement = placement
         self.fields["end_date"].initial = max(local_today(organization), placement.start_date)

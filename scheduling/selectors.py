@@ -142,6 +142,16 @@ def coverage_suggestions(*, session: Session) -> list[StaffProfile]:
     )
 
 
+def absence_list(*, organization: Organization, since: dt.date | None = None) -> QuerySet[FacilitatorAbsence]:
+    """Facilitator absences, those still running or ahead from `since` when given."""
+    qs = FacilitatorAbsence.objects.filter(organization=organization).select_related(
+        "staff_profile__membership__user", "created_by"
+    )
+    if since is not None:
+        qs = qs.filter(end_date__gte=since)
+    return qs.order_by("start_date", "pk")
+
+
 def group_list(*, organization: Organization, active_only: bool = True) -> QuerySet[Group]:
     qs = Group.objects.filter(organization=organization).select_related(
         "group_type", "program", "lead_facilitator__membership__user", "co_facilitator__membership__user"

@@ -1,2 +1,14 @@
+"""Reminders and calendar feeds, under `/o/<org_slug>/schedule/` (namespace "reminders")."""
+
+from django.urls import path
+
+from . import reminder_views as views
+
 app_name = "reminders"
-urlpatterns = []
+
+urlpatterns = [
+    path("reminders/", views.reminders_preview, name="preview"),
+    path("calendar/", views.calendar_feed, name="calendar_feed"),
+    path("calendar/<uuid:feed_id>/revoke/", views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("calendar/<str:token>.ics", views.calendar_feed_ics, name="calendar_feed_ics"),
+]

@@ -58,10 +58,15 @@ def _flush_as_owner(request):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate limits and throttles live in the shared Redis cache; start every test from zero."""
+    """Rate limits and throttles live in the shared Redis cache; start every test from zero.
+    Only this run's keys (prefixed with its test database name) go: a FLUSHDB would reset the
+    counters of another suite running on the same machine."""
     from django.core.cache import cache
 
-    cache.clear()
+    redis = cache._cache.get_client(None, write=True)
+    keys = list(redis.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        redis.delete(*keys)
     yield
 
 

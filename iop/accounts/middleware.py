@@ -28,6 +28,12 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _signed_in_at(user, now: float) -> float:
+    # A session seen for the first time started at the last sign-in (Django records it), which a
+    # revocation after it must still end.
+    return user.last_login.timestamp() if user.last_login else now
+
+
 class SessionTimeoutMiddleware:
     """15 minutes idle, or the absolute cap since sign-in, whichever comes first, ends the session.
 
@@ -43,18 +49,19 @@ class SessionTimeoutMiddleware:
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = time.time()
             session = request.session
-            signed_in_at = session.setdefault(SIGNED_IN_AT_KEY, now)
+            signed_in_at = session.setdefault(SIGNED_IN_AT_KEY, _signed_in_at(user, now))
             last_seen = session.get(LAST_SEEN_KEY, now)
             idle = now - last_seen > settings.IOP_SESSION_IDLE_TIMEOUT
             capped = now - signed_in_at >= settings.IOP_SESSION_ABSOLUTE_TIMEOUT
-            if idle or capped:
+            revoked = user.sessions_revoked_at is not None and signed_in_at <= user.sessions_revoked_at.timestamp()
+            if idle or capped or revoked:
                 from iop.audit.services import security_event_record
 
                 security_event_record(
                     kind=SecurityEventKind.SESSION_TIMEOUT,
                     request=request,
                     user=user,
-                    detail={"reason": "idle" if idle else "absolute"},
+                    detail={"reason": "revoked" if revoked else "idle" if idle else "absolute"},
                 )
                 logout(request)
                 if _is_api(request):

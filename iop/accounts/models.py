@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Django's flag for the admin site; our admin site decides by organization role instead.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every session signed in before this instant is over (ended by the user or an admin, or the
+    # membership was deactivated). Checked on each request; no need to find the session rows.
+    sessions_revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

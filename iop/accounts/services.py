@@ -23,6 +23,7 @@ from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership, Organization, Role
 
+from .middleware import SIGNED_IN_AT_KEY
 from .models import ApiToken, Invitation, User, token_digest
 
 INVITATION_SALT = "iop.accounts.invitation"
@@ -196,7 +197,17 @@ def membership_update(*, membership: Membership, role: str, is_active: bool, act
 
 
 def user_sessions_end(*, user: User, actor: User, request=None, keep_session_key: str | None = None) -> int:
-    """End every session of `user` (except, optionally, the caller's own)."""
+    """End every session of `user` — except, when `keep_session_key` is the caller's own session,
+    that one. Returns how many listed sessions were ended.
+
+    Sessions are revoked by time (`User.sessions_revoked_at`, checked by SessionTimeoutMiddleware
+    on every request), so a session ends even if it was never listed in allauth's user sessions.
+    """
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(sessions_revoked_at=now)
+    if keep_session_key and request is not None and request.session.session_key == keep_session_key:
+        # The caller keeps their own session: it counts as signed in from now on.
+        request.session[SIGNED_IN_AT_KEY] = now.timestamp() + 0.001
     sessions = UserSession.objects.filter(user=user)
     if keep_session_key:
         sessions = sessions.exclude(session_key=keep_session_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from iop.tenancy.models import Membership, Organization
 
@@ -71,3 +72,12 @@ def message_send(
         provider_message_id=delivery.provider_message_id,
         client=client,
     )
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark an inbox line read (once: the first read time is kept)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

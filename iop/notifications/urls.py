@@ -1,2 +1,12 @@
+"""The in-app inbox, under `/o/<org_slug>/notifications/` (namespace "notifications")."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "notifications"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<uuid:notification_id>/read/", views.notification_read, name="notification_read"),
+]

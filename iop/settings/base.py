@@ -184,7 +184,9 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # When on, a signed-in staff member without MFA can do nothing but set it up.
 IOP_REQUIRE_MFA = env.bool("IOP_REQUIRE_MFA", default=True)
 
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in (users and admins can list and end them). Tracking activity
+# would add a read and a write to every request; the idle timeout has its own clock.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # How long an invitation link stays valid.
 IOP_INVITATION_TTL_HOURS = env.int("IOP_INVITATION_TTL_HOURS", default=72)
@@ -291,10 +293,28 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("default", "notifications", "pdf")
 CELERY_TASK_ROUTES = {
     "accounts.invitation_send": {"queue": "notifications"},
+    "scheduling.reminder_deliver": {"queue": "notifications"},
 }
+# Every job is a scan that fans out per organization and converts to the organization's zone;
+# re-runs are no-ops (unique rows), so intervals need no wall-clock alignment.
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "accounts.sessions_clear_expired",
+        "schedule": 60 * 60,
+    },
+    # Rolls the horizon forward. Idempotent; hourly so it follows each organization's own
+    # midnight whatever its time zone, instead of one UTC "night".
+    "scheduling-materialise": {
+        "task": "scheduling.materialise_scan",
+        "schedule": 60 * 60,
+    },
+    # Each organization's evening reminders go out in the first scan after its local reminder time.
+    "scheduling-reminders": {
+        "task": "scheduling.reminders_scan",
+        "schedule": 5 * 60,
+    },
+    "scheduling-uncovered": {
+        "task": "scheduling.uncovered_scan",
         "schedule": 60 * 60,
     },
 }

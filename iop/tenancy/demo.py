@@ -6,6 +6,12 @@ Everything is written through the real write path: the client services inside
 produces the same people; a row that already exists (found by its natural key) is left alone, so a
 second run changes nothing. Episode dates are relative to the day the demo was first seeded.
 
+Each organization also gets a group schedule, built with the scheduling services: group types and
+their qualified facilitators, groups meeting Monday to Friday mornings, sessions materialised from
+the start of the current week, the active clients placed (a few deliberately short of their hours,
+so the scheduling gaps worklist has work), one full group with a waitlist, and one facilitator
+absent next week, leaving sessions to cover.
+
 All people are fictional: reserved `example.com` addresses and 555-01xx telephone numbers.
 """
 
@@ -20,12 +26,17 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from iop.accounts.models import User
-from iop.clients.models import Client, Couple, EpisodeStatus, TherapyTrack
+from iop.clients.models import Client, Couple, Episode, EpisodeStatus, TherapyTrack
 from iop.clients.services import Availability, client_intake, couple_create, episode_transition
+from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program, Role, StaffProfile, Weekday
+from scheduling import services as scheduling
+from scheduling.models import FacilitatorAbsence, Group, GroupType, Placement, Session, SessionStatus
+from scheduling.selectors import week_start_for
 
 DEFAULT_DEMO_PASSWORD = "iop-demo-password"
 SEED = 20260214
@@ -97,6 +108,52 @@ class ClientSpec:
 
 
 @dataclass(frozen=True)
+class GroupTypeSpec:
+    name: str
+    qualified: tuple[str, ...]  # emails of the facilitators who may lead it
+    track: str = TherapyTrack.GROUP
+    counts_toward_hours: bool = True
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    group_type: str  # GroupTypeSpec.name
+    program: str  # ProgramSpec.key
+    capacity: int
+    slots: tuple[tuple[int, str, int], ...]  # (weekday, local start "HH:MM", minutes)
+    lead: str  # facilitator email
+    co: str | None = None
+
+
+@dataclass(frozen=True)
+class PlacementSpec:
+    """The next `count` active clients of `program` (in the order of the client specs) are placed
+    into `groups`; where a group is full they go on its waitlist."""
+
+    program: str
+    count: int
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AbsenceSpec:
+    facilitator: str  # email
+    first_weekday: int  # of next week
+    last_weekday: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    group_types: tuple[GroupTypeSpec, ...]
+    groups: tuple[GroupSpec, ...]
+    placements: tuple[PlacementSpec, ...]
+    placed_by: str  # email of the staff member recorded as placing clients
+    absence: AbsenceSpec | None = None
+
+
+@dataclass(frozen=True)
 class OrganizationSpec:
     slug: str
     name: str
@@ -106,6 +163,7 @@ class OrganizationSpec:
     staff: tuple[StaffSpec, ...]
     clients: tuple[ClientSpec, ...]
     intake_by: str | None  # email of the staff member recorded as doing intake
+    schedule: ScheduleSpec | None = None
 
 
 @dataclass
@@ -175,6 +233,67 @@ def _plan(program: str, counts: dict[str, int]) -> list[tuple[str, str, int | No
     return [(program, status, None) for status, n in counts.items() for _ in range(n)]
 
 
+MON, TUE, WED, THU, FRI = Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY
+
+RAMAN, BELL, PARK, OSEI = "clinician@harbor.test", "bell@harbor.test", "park@harbor.test", "osei@harbor.test"
+
+# Harbor's mornings, 9:00–12:30 Eastern: two 90-minute blocks with a 30-minute community check-in
+# between them. Clients follow one of two weekly patterns, each 9 counted hours over 3 days:
+# Mon/Wed/Fri (process group + DBT skills, or + the couples group) or Tue/Wed/Thu (process group +
+# psychoeducation, relapse prevention on Wednesday). Relapse prevention has 8 seats for 8 clients
+# of its pattern, so the two clients placed after them wait for a seat.
+HARBOR_SCHEDULE = ScheduleSpec(
+    group_types=(
+        GroupTypeSpec("Process group", (RAMAN, BELL, PARK, OSEI)),
+        GroupTypeSpec("Skills training (DBT)", (RAMAN, BELL)),
+        GroupTypeSpec("Psychoeducation", (RAMAN, BELL, PARK)),
+        GroupTypeSpec("Couples group", (OSEI, PARK), track=TherapyTrack.COUPLES),
+        GroupTypeSpec("Relapse prevention", (PARK, BELL)),
+        GroupTypeSpec("Community check-in", (RAMAN, BELL, PARK, OSEI), counts_toward_hours=False),
+    ),
+    groups=(
+        GroupSpec("Process Group (Mon/Wed/Fri)", "Process group", "mh", 12,
+                  ((MON, "09:00", 90), (WED, "09:00", 90), (FRI, "09:00", 90)), lead=RAMAN),
+        GroupSpec("Community Check-in", "Community check-in", "mh", 12,
+                  tuple((day, "10:30", 30) for day in (MON, TUE, WED, THU, FRI)), lead=OSEI),
+        GroupSpec("DBT Skills", "Skills training (DBT)", "mh", 10,
+                  ((MON, "11:00", 90), (WED, "11:00", 90), (FRI, "11:00", 90)), lead=BELL),
+        GroupSpec("Couples Group", "Couples group", "couples", 8,
+                  ((MON, "11:00", 90), (WED, "11:00", 90), (FRI, "11:00", 90)), lead=OSEI, co=PARK),
+        GroupSpec("Process Group (Tue/Thu)", "Process group", "mh", 10,
+                  ((TUE, "09:00", 90), (THU, "09:00", 90)), lead=PARK),
+        GroupSpec("Psychoeducation", "Psychoeducation", "mh", 12,
+                  ((TUE, "11:00", 90), (WED, "11:00", 90), (THU, "11:00", 90)), lead=RAMAN),
+        GroupSpec("Relapse Prevention", "Relapse prevention", "mh", 8, ((WED, "09:00", 90),), lead=PARK),
+    ),
+    placements=(
+        PlacementSpec("couples", 4, ("Process Group (Mon/Wed/Fri)", "Couples Group", "Community Check-in")),
+        PlacementSpec("mh", 7, ("Process Group (Mon/Wed/Fri)", "DBT Skills", "Community Check-in")),
+        PlacementSpec("mh", 8, ("Process Group (Tue/Thu)", "Psychoeducation", "Relapse Prevention")),
+        # Short of their hours (DBT only, relapse prevention full): the gaps worklist shows them.
+        PlacementSpec("mh", 2, ("DBT Skills", "Relapse Prevention")),
+    ),
+    placed_by="va@harbor.test",
+    absence=AbsenceSpec(PARK, TUE, THU, "Conference"),
+)
+
+COUNSELOR = "counselor@summit.test"
+SUMMIT_SCHEDULE = ScheduleSpec(
+    group_types=(
+        GroupTypeSpec("Process group", (COUNSELOR,)),
+        GroupTypeSpec("Relapse prevention", (COUNSELOR,), track=TherapyTrack.SUD_COUNSELING),
+    ),
+    groups=(
+        GroupSpec("Recovery Process Group", "Process group", "sud", 10,
+                  ((MON, "09:00", 90), (WED, "09:00", 90), (THU, "09:00", 90)), lead=COUNSELOR),
+        GroupSpec("Relapse Prevention Skills", "Relapse prevention", "sud", 10,
+                  ((MON, "10:45", 90), (WED, "10:45", 90), (THU, "10:45", 90)), lead=COUNSELOR),
+    ),
+    placements=(PlacementSpec("sud", 3, ("Recovery Process Group", "Relapse Prevention Skills")),),
+    placed_by="va@summit.test",
+)
+
+
 def demo_organizations() -> tuple[OrganizationSpec, ...]:
     rng = random.Random(SEED)  # noqa: S311 - repeatable demo people, not a secret
     used: set[tuple[str, str]] = set()
@@ -206,11 +325,14 @@ def demo_organizations() -> tuple[OrganizationSpec, ...]:
             StaffSpec("admin@harbor.test", "Dana Whitfield", Role.ORG_ADMIN),
             StaffSpec("intake@harbor.test", "Marisol Ortega", Role.INTAKE),
             StaffSpec("va@harbor.test", "Jordan Ellis", Role.VA),
-            StaffSpec("clinician@harbor.test", "Dr. Priya Raman", Role.CLINICIAN, can_facilitate=True,
-                      credentials="PsyD"),
+            StaffSpec(RAMAN, "Dr. Priya Raman", Role.CLINICIAN, can_facilitate=True, credentials="PsyD"),
+            StaffSpec(BELL, "Marcus Bell", Role.CLINICIAN, can_facilitate=True, credentials="LCSW"),
+            StaffSpec(PARK, "Elena Park", Role.CLINICIAN, can_facilitate=True, credentials="LPC"),
+            StaffSpec(OSEI, "Samuel Osei", Role.CLINICIAN, can_facilitate=True, credentials="LMFT"),
         ),
         clients=_clients(rng, used, harbor_plan),
         intake_by="intake@harbor.test",
+        schedule=HARBOR_SCHEDULE,
     )
     summit = OrganizationSpec(
         slug="summit",
@@ -223,9 +345,13 @@ def demo_organizations() -> tuple[OrganizationSpec, ...]:
                 (TherapyTrack.GROUP, TherapyTrack.SUD_COUNSELING, TherapyTrack.INDIVIDUAL), GOALS["sud"],
             ),
         ),
-        staff=(StaffSpec("va@summit.test", "Casey Morgan", Role.VA),),
+        staff=(
+            StaffSpec("va@summit.test", "Casey Morgan", Role.VA),
+            StaffSpec(COUNSELOR, "Jamie Rivera", Role.CLINICIAN, can_facilitate=True, credentials="LADC"),
+        ),
         clients=_clients(rng, used, summit_plan),
         intake_by=None,
+        schedule=SUMMIT_SCHEDULE,
     )
     return (harbor, summit)
 
@@ -391,6 +517,108 @@ def _ensure_couples(
         report.add("couple")
 
 
+def _ensure_schedule(
+    organization: Organization,
+    spec: ScheduleSpec,
+    programs: dict[str, Program],
+    clients: dict[ClientSpec, Client],
+    users: dict[str, User],
+    today: dt.date,
+    report: OrganizationReport,
+) -> None:
+    """Group types, groups and their weekly times, sessions, placements and the absence, each
+    skipped when it exists (found by name, by episode and group, by facilitator)."""
+    facilitators = {
+        p.membership.user.email: p
+        for p in StaffProfile.objects.filter(can_facilitate=True).select_related("membership__user")
+    }
+    group_types = {t.name: t for t in GroupType.objects.all()}
+    for type_spec in spec.group_types:
+        if type_spec.name not in group_types:
+            group_types[type_spec.name] = scheduling.group_type_create(
+                organization=organization, name=type_spec.name, track=type_spec.track,
+                counts_toward_hours=type_spec.counts_toward_hours,
+                qualified=[facilitators[email] for email in type_spec.qualified],
+            )
+            report.add("group type")
+
+    # Sessions from the start of this week, so this week's schedule (and its hours) is complete.
+    week_start = week_start_for(organization, today)
+    sessions_before = Session.objects.count()
+    groups = {g.name: g for g in Group.objects.all()}
+    for group_spec in spec.groups:
+        if group_spec.name in groups:
+            continue
+        group = scheduling.group_create(
+            organization=organization, program=programs[group_spec.program], name=group_spec.name,
+            group_type=group_types[group_spec.group_type], capacity=group_spec.capacity,
+            lead_facilitator=facilitators[group_spec.lead],
+            co_facilitator=facilitators[group_spec.co] if group_spec.co else None,
+            telehealth_url=f"https://video.example.com/{organization.slug}/{slugify(group_spec.name)}",
+        )
+        for weekday, start, minutes in group_spec.slots:
+            scheduling.slot_create(
+                group=group, weekday=weekday, start_time=dt.time.fromisoformat(start),
+                duration_minutes=minutes, effective_from=week_start, today=week_start,
+            )
+        groups[group.name] = group
+        report.add("group")
+    # Groups from an earlier run: extend their sessions to the horizon as the nightly job would.
+    scheduling.sessions_materialise(organization=organization, today=week_start)
+    if created := Session.objects.count() - sessions_before:
+        report.add("session", created)
+
+    actor = users[spec.placed_by]
+    active = {e.client_id: e for e in Episode.objects.filter(status=EpisodeStatus.ACTIVE)}
+    unplaced = {  # each program's active episodes, in the order of the client specs
+        key: [active[c.pk] for s, c in clients.items() if s.program == key and c.pk in active]
+        for key in programs
+    }
+    for placement_spec in spec.placements:
+        episodes = unplaced[placement_spec.program][: placement_spec.count]
+        del unplaced[placement_spec.program][: placement_spec.count]
+        for episode in episodes:
+            for name in placement_spec.groups:
+                if _ensure_placement(episode, groups[name], week_start, actor):
+                    report.add("placement")
+
+    if spec.absence is not None:
+        staff_profile = facilitators[spec.absence.facilitator]
+        if not FacilitatorAbsence.objects.filter(staff_profile=staff_profile).exists():
+            next_week = week_start + dt.timedelta(days=7)
+            scheduling.facilitator_absence_record(
+                staff_profile=staff_profile,
+                start_date=_weekday_in(next_week, spec.absence.first_weekday),
+                end_date=_weekday_in(next_week, spec.absence.last_weekday),
+                reason=spec.absence.reason, actor=actor,
+            )
+            report.add("facilitator absence")
+
+
+def _weekday_in(week_start: dt.date, weekday: int) -> dt.date:
+    return week_start + dt.timedelta(days=(weekday - week_start.weekday()) % 7)
+
+
+def _ensure_placement(episode: Episode, group: Group, week_start: dt.date, actor: User) -> bool:
+    """Place the episode into the group from the start of this week, unless it already is."""
+    if Placement.objects.filter(episode=episode, group=group).exists():
+        return False
+    placement = scheduling.placement_create(
+        episode=episode, group=group, start_date=week_start, actor=actor, waitlist_if_full=True
+    ).placement
+    # A placement seats clients in future sessions only; the demo's clients were also there
+    # earlier this week, so the week's hours (and the gaps worklist) read as in real use.
+    earlier = Session.objects.filter(
+        group=group, status=SessionStatus.SCHEDULED, local_date__gte=week_start, starts_at__lte=timezone.now()
+    )
+    for session in earlier:
+        try:
+            scheduling.roster_book(session=session, episode=episode, placement=placement, actor=actor)
+        except ApplicationError:
+            continue  # full that day: the client waits for a later session
+    return True
+
+
 def seed_demo(*, password: str | None = None) -> SeedReport:
     """Create the demo organizations, staff and clients that are missing; change nothing else."""
     password = password or demo_password()
@@ -417,6 +645,11 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                     for c in spec.clients
                 }
                 _ensure_couples(organization, clients, report, today)
+                if spec.schedule is not None:
+                    _ensure_schedule(
+                        organization, spec.schedule, {k: p for k, (p, _) in programs.items()}, clients, users,
+                        today, report,
+                    )
         reports.append(report)
     return SeedReport(
         organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password

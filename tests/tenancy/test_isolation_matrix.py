@@ -17,8 +17,13 @@ from rest_framework.test import APIClient
 from iop.accounts.services import api_token_create, invitation_create
 from iop.clients.models import Client, Couple, Episode, TreatmentPlan
 from iop.clients.services import couple_create, treatment_plan_save
+from iop.notifications.models import Notification
+from iop.notifications.services import notify_staff
 from iop.tenancy.context import tenant_context
-from iop.tenancy.models import Membership
+from iop.tenancy.models import Membership, StaffProfile
+from scheduling import services as scheduling_services
+from scheduling.feeds import calendar_feed_create
+from scheduling.models import RosterEntry
 
 from ..factories import ClientFactory
 
@@ -70,7 +75,43 @@ def summit_world(summit, summit_va, summit_client):
         )
         invitation = invitation_create(organization=summit, email="new@summit.test", role="va", invited_by=summit_va)
         token = api_token_create(organization=summit, user=summit_va, name="t").token
+        profile, _ = StaffProfile.objects.update_or_create(
+            organization=summit, membership=admin, defaults={"can_facilitate": True}
+        )
+        feed, feed_token = calendar_feed_create(staff_profile=profile)
+        notify_staff(organization=summit, recipients=[admin], kind="matrix", title="Summit only", dedupe_key="matrix")
+        notification = Notification.objects.get(dedupe_key="matrix")
+        # Scheduling: a group with a weekly time and its sessions, a placement with its seats, an absence.
+        group_type = scheduling_services.group_type_create(
+            organization=summit, name="Process group", qualified=[profile]
+        )
+        group = scheduling_services.group_create(
+            organization=summit, program=episode.program, group_type=group_type, name="Summit process",
+            capacity=5, lead_facilitator=profile,
+        )
+        slot = scheduling_services.slot_create(
+            group=group, weekday=0, start_time=dt.time(9), duration_minutes=90, effective_from=dt.date.today()
+        )
+        placement = scheduling_services.placement_create(
+            episode=episode, group=group, start_date=dt.date.today()
+        ).placement
+        entry = RosterEntry.objects.filter(placement=placement).first()
+        session = entry.session
+        absence = scheduling_services.facilitator_absence_record(
+            staff_profile=profile, start_date=dt.date.today() + dt.timedelta(days=60),
+            end_date=dt.date.today() + dt.timedelta(days=61),
+        ).absence
     return {
+        "group_id": group.pk,
+        "slot_id": slot.pk,
+        "session_id": session.pk,
+        "placement_id": placement.pk,
+        "entry_id": entry.pk,
+        "absence_id": absence.pk,
+        "staff_id": profile.pk,
+        "feed_id": feed.pk,
+        "token": feed_token,  # a live calendar-feed secret of summit's
+        "notification_id": notification.pk,
         "client_id": summit_client.pk,
         "episode_id": episode.pk,
         "couple_id": couple.pk,
@@ -88,6 +129,13 @@ def summit_world(summit, summit_va, summit_client):
         "pk:couple": couple.pk,
         "pk:program": episode.program_id,
         "pk:member": admin.pk,
+        "pk:group-type": group_type.pk,
+        "pk:group": group.pk,
+        "pk:slot": slot.pk,
+        "pk:session": session.pk,
+        "pk:placement": placement.pk,
+        "pk:roster-entry": entry.pk,
+        "pk:absence": absence.pk,
     }
 
 

@@ -1,0 +1,481 @@
+"""Daily reminders: every evening, each client in care gets tomorrow's lineup on their channel.
+
+Delivery is at most once per client, day and channel (engineering-notes §3):
+- `reminders_prepare` inserts one `ReminderDispatch` per client and channel with
+  `bulk_create(ignore_conflicts=True)`; the unique (org, client, local date, channel) row makes a
+  second run of the job — or a retried or redelivered task — a no-op.
+- `reminder_deliver` claims its row (`queued → delivering`) in its own committed statement before
+  anything is sent. A worker that dies after the send leaves the row `delivering`; nobody can claim
+  it again, and `reminders_sweep_stuck` later marks it `unknown` for a person to check. A patient
+  is never sent the same reminder twice, at the price of (rarely) a person checking one by hand.
+- The lineup is read again at delivery: sessions change between the evening scan and the send.
+
+A lineup names the group, its local time, where it meets and the facilitator — never another
+client. Changes since the client's last *sent* reminder are flagged: new seats, cancellations,
+moves and facilitator changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from iop.clients.models import Client, EpisodeStatus, ReminderChannel
+from iop.notifications.providers import ProviderError
+from iop.notifications.services import message_send
+from iop.tenancy.models import Organization
+
+from .models import (
+    FacilitatorRole,
+    ReminderDispatch,
+    ReminderStatus,
+    RosterEntry,
+    RosterStatus,
+    SessionFacilitator,
+    SessionStatus,
+)
+from .services import local_datetime, local_today, scheduling_settings
+
+# Only clients in care are reminded; a step-down or discharge also empties their later rosters
+# (services.episode_rosters_clear), and this filter holds even if an entry was left behind.
+REMINDABLE_STATUSES = (EpisodeStatus.INTAKE, EpisodeStatus.ACTIVE)
+ADDRESS_FIELD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
+CHANNEL_WORD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "SMS"}
+STUCK_AFTER = dt.timedelta(minutes=30)
+MAX_ATTEMPTS = 5
+
+NEW, CANCELLED, MOVED, FACILITATOR_CHANGED = "new", "cancelled", "moved", "facilitator_changed"
+FLAG_LABELS = {NEW: "new", CANCELLED: "cancelled", MOVED: "moved", FACILITATOR_CHANGED: "facilitator changed"}
+
+# Reasons shown to staff. Short and free of PHI: they are stored on the dispatch and listed.
+NO_CHANNEL = "The client chose no reminders."
+NO_CONSENT = "No consent to reminders on file."
+NO_ADDRESS = {
+    ReminderChannel.EMAIL: "No email address on file.",
+    ReminderChannel.SMS: "No mobile number on file.",
+}
+NOTHING_LEFT = "No sessions that day any more."
+CHANNEL_CHANGED = "The client changed their reminder channel."
+STUCK = "The send did not confirm within 30 minutes; check the outbox before sending by hand."
+
+
+# --- Lineups (selectors) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineupItem:
+    """One session in a client's lineup, with every time already in the organization's zone
+    (the worker renders outside any request, so template filters would use UTC)."""
+
+    session_id: str
+    group: str
+    starts_at: dt.datetime
+    local_date: dt.date
+    time: str
+    end_time: str
+    delivery: str
+    location: str
+    facilitator: str
+    cancelled: bool
+    flags: tuple[str, ...] = ()
+    other_day: bool = False
+
+    @property
+    def flag_text(self) -> str:
+        return ", ".join(FLAG_LABELS[f] for f in self.flags)
+
+    @property
+    def when(self) -> str:
+        """The time, with the date too when a move took the session to another day."""
+        if self.other_day:
+            return f"{self.local_date:%a %b} {self.local_date.day} {self.time}"
+        return self.time
+
+    def as_json(self) -> dict:
+        return {
+            "session_id": self.session_id,
+            "group": self.group,
+            "starts_at": self.starts_at.astimezone(dt.UTC).isoformat(),
+            "local_date": self.local_date.isoformat(),
+            "time": self.time,
+            "end_time": self.end_time,
+            "delivery": self.delivery,
+            "location": self.location,
+            "facilitator": self.facilitator,
+            "cancelled": self.cancelled,
+            "flags": list(self.flags),
+        }
+
+
+@dataclass
+class ClientReminder:
+    """What one client would be told about `local_date`, and whether it can go out."""
+
+    client: Client
+    local_date: dt.date
+    last_sent_at: dt.datetime | None
+    by_session: dict[str, LineupItem] = field(default_factory=dict)
+
+    @property
+    def items(self) -> list[LineupItem]:
+        return list(self.by_session.values())
+
+    @property
+    def channel(self) -> str:
+        return self.client.reminder_channel
+
+    @property
+    def address(self) -> str:
+        name = ADDRESS_FIELD.get(self.channel)
+        return getattr(self.client, name).strip() if name else ""
+
+    @property
+    def blocker(self) -> str:
+        """Why no message would go out, or "" when it would."""
+        if self.channel not in ADDRESS_FIELD:
+            return NO_CHANNEL
+        if not self.client.reminder_consent:
+            return NO_CONSENT
+        if not self.address:
+            return NO_ADDRESS[self.channel]
+        if not self.items:
+            return NOTHING_LEFT
+        return ""
+
+    @property
+    def has_changes(self) -> bool:
+        return any(item.flags for item in self.items)
+
+    def lineup_json(self) -> list[dict]:
+        return [item.as_json() for item in self.items]
+
+
+def _day_bounds(organization: Organization, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        local_datetime(organization, day, dt.time(0)),
+        local_datetime(organization, day + dt.timedelta(days=1), dt.time(0)),
+    )
+
+
+def _lineup_entries(
+    *, organization: Organization, local_date: dt.date, client_ids=None
+) -> QuerySet[RosterEntry]:
+    """Seats of clients in care in the day's sessions, and the cancelled ones (to flag). A session
+    counts for the day if it occurs that day or was moved into or out of it."""
+    start, end = _day_bounds(organization, local_date)
+    leads = Prefetch(
+        "session__facilitators",
+        queryset=SessionFacilitator.objects.filter(role=FacilitatorRole.LEAD).select_related(
+            "staff_profile__membership__user"
+        ),
+        to_attr="lead_bookings",
+    )
+    qs = (
+        RosterEntry.objects.filter(
+            organization=organization,
+            episode__status__in=REMINDABLE_STATUSES,
+            status__in=[RosterStatus.BOOKED, RosterStatus.CANCELLED],
+        )
+        .filter(
+            Q(session__local_date=local_date) | Q(session__starts_at__gte=start, session__starts_at__lt=end)
+        )
+        .select_related("session__group", "episode__client")
+        .prefetch_related(leads)
+        .order_by("session__starts_at", "session__group__name", "added_at")
+    )
+    if client_ids is not None:
+        qs = qs.filter(episode__client_id__in=client_ids)
+    return qs
+
+
+def _last_sent(*, organization: Organization, local_date: dt.date, client_ids: Iterable) -> dict:
+    """When each client was last sent a reminder (for an earlier day, on any channel)."""
+    rows = (
+        ReminderDispatch.objects.filter(
+            organization=organization,
+            client_id__in=list(client_ids),
+            status=ReminderStatus.SENT,
+            local_date__lt=local_date,
+        )
+        .values("client_id")
+        .annotate(at=Max("sent_at"))
+    )
+    return {row["client_id"]: row["at"] for row in rows}
+
+
+def _after(moment: dt.datetime | None, since: dt.datetime | None) -> bool:
+    return moment is not None and since is not None and moment > since
+
+
+def _flags(entry: RosterEntry, since: dt.datetime | None) -> tuple[str, ...] | None:
+    """The entry's change flags since the last reminder, or None when it is not worth a line: a
+    cancellation the client was already told about (or never told of the session at all)."""
+    session = entry.session
+    if session.status == SessionStatus.CANCELLED or entry.status == RosterStatus.CANCELLED:
+        return (CANCELLED,) if _after(session.cancelled_at or entry.removed_at, since) else None
+    if _after(entry.added_at, since):
+        return (NEW,)
+    flags = []
+    if _after(session.moved_at, since):
+        flags.append(MOVED)
+    if _after(session.facilitator_changed_at, since):
+        flags.append(FACILITATOR_CHANGED)
+    return tuple(flags)
+
+
+def _item(
+    entry: RosterEntry, flags: tuple[str, ...], organization: Organization, local_date: dt.date
+) -> LineupItem:
+    session, group = entry.session, entry.session.group
+    tz = organization.tzinfo
+    starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
+    lead = session.lead_bookings[0].staff_profile.membership.user if session.lead_bookings else None
+    return LineupItem(
+        session_id=str(session.pk),
+        group=group.name,
+        starts_at=starts,
+        local_date=starts.date(),
+        time=f"{starts:%H:%M}",
+        end_time=f"{ends:%H:%M}",
+        delivery=group.delivery,
+        location=group.location,
+        facilitator=lead.full_name if lead is not None else "",
+        cancelled=CANCELLED in flags,
+        flags=flags,
+        other_day=starts.date() != local_date,
+    )
+
+
+def _lineups(*, organization: Organization, local_date: dt.date, client_ids=None) -> dict:
+    """{client id: ClientReminder} for every client in care with something to hear about that day.
+    Three queries, whatever the census."""
+    entries = list(_lineup_entries(organization=organization, local_date=local_date, client_ids=client_ids))
+    last_sent = _last_sent(
+        organization=organization, local_date=local_date, client_ids={e.episode.client_id for e in entries}
+    )
+    start, end = _day_bounds(organization, local_date)
+    reminders: dict = {}
+    for entry in entries:
+        client = entry.episode.client
+        since = last_sent.get(client.pk)
+        flags = _flags(entry, since)
+        if flags is None:
+            continue
+        if not start <= entry.session.starts_at < end and MOVED not in flags:
+            continue  # moved out of the day before the last reminder: not this day's news
+        reminder = reminders.setdefault(
+            client.pk, ClientReminder(client=client, local_date=local_date, last_sent_at=since)
+        )
+        item = _item(entry, flags, organization, local_date)
+        known = reminder.by_session.get(item.session_id)
+        # A cancelled seat and a live one in the same session (the client was rebooked): the live
+        # seat wins.
+        if known is None or (known.cancelled and not item.cancelled):
+            reminder.by_session[item.session_id] = item
+    return {pk: r for pk, r in reminders.items() if r.by_session}
+
+
+def reminders_preview(*, organization: Organization, local_date: dt.date) -> list[ClientReminder]:
+    """What each client would be told about `local_date` if the reminders went out now (writes
+    nothing). Includes the clients who would get nothing, with `blocker` saying why."""
+    reminders = _lineups(organization=organization, local_date=local_date)
+    return sorted(reminders.values(), key=lambda r: (r.client.last_name.lower(), r.client.first_name.lower()))
+
+
+def reminder_dispatch_list(*, organization: Organization, local_date: dt.date) -> QuerySet[ReminderDispatch]:
+    return (
+        ReminderDispatch.objects.filter(organization=organization, local_date=local_date)
+        .select_related("client")
+        .order_by("client__last_name", "client__first_name", "channel")
+    )
+
+
+def reminder_time(organization: Organization) -> dt.time:
+    value = scheduling_settings(organization).reminder_time
+    # The model default is the string "18:00" until the row has been saved and read back.
+    return dt.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def reminders_due(*, organization: Organization, now: dt.datetime) -> bool:
+    """Whether it is past the organization's local reminder time today."""
+    return now.astimezone(organization.tzinfo).time() >= reminder_time(organization)
+
+
+def reminders_date(*, organization: Organization, now: dt.datetime) -> dt.date:
+    """The day the evening's reminders announce: tomorrow where the organization is."""
+    return local_today(organization, now) + dt.timedelta(days=1)
+
+
+# --- Rendering -----------------------------------------------------------------------------------------
+
+
+def reminder_render(*, reminder: ClientReminder, channel: str) -> tuple[str, str]:
+    """(subject, body) of the message. The subject stays generic: it shows on lock screens."""
+    day = reminder.local_date
+    client = reminder.client
+    context = {
+        "first_name": client.preferred_name or client.first_name,
+        "organization": client.organization,
+        "day_label": f"{day:%A, %B} {day.day}",
+        "short_day": f"{day:%a %b} {day.day}",
+        "items": reminder.items,
+        "has_changes": reminder.has_changes,
+    }
+    body = render_to_string(f"scheduling/reminders/{channel}.txt", context).strip()
+    return f"Your sessions on {day:%A, %B} {day.day}", body
+
+
+# --- Writes -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminders_prepare(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """Create tomorrow's dispatch rows (once: the unique row makes re-runs no-ops) and return the
+    ids of those still waiting to be delivered. A client without an address for their channel gets
+    a `skipped` row with the reason, so the VA sees it; no consent or no channel gets no row."""
+    now = now or timezone.now()
+    day = reminders_date(organization=organization, now=now)
+    rows = []
+    for reminder in _lineups(organization=organization, local_date=day).values():
+        if reminder.channel not in ADDRESS_FIELD or not reminder.client.reminder_consent:
+            continue
+        missing = "" if reminder.address else NO_ADDRESS[reminder.channel]
+        rows.append(
+            ReminderDispatch(
+                organization=organization,
+                client=reminder.client,
+                local_date=day,
+                channel=reminder.channel,
+                status=ReminderStatus.SKIPPED if missing else ReminderStatus.QUEUED,
+                error=missing,
+            )
+        )
+    ReminderDispatch.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        ReminderDispatch.objects.filter(
+            organization=organization, local_date=day, status=ReminderStatus.QUEUED
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def _finish(
+    dispatch: ReminderDispatch,
+    status: str,
+    *,
+    error: str = "",
+    reminder: ClientReminder | None = None,
+    body: str = "",
+) -> ReminderDispatch:
+    dispatch.status = status
+    dispatch.error = error[:200]
+    dispatch.sent_at = timezone.now() if status == ReminderStatus.SENT else None
+    if reminder is not None:
+        dispatch.lineup = reminder.lineup_json()
+    dispatch.body = body
+    dispatch.save(update_fields=["status", "error", "sent_at", "lineup", "body"])
+    return dispatch
+
+
+def _claim(dispatch_id) -> bool:
+    # Its own transaction, committed before the send: a second worker (a retry, a redelivered
+    # task, a second scan) finds the row no longer queued and sends nothing. `durable` refuses to
+    # run inside a caller's transaction, where the claim would not be committed yet.
+    with transaction.atomic(durable=True):
+        return bool(
+            ReminderDispatch.objects.filter(
+                pk=dispatch_id, status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS
+            ).update(status=ReminderStatus.DELIVERING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
+        )
+
+
+def _release_for_retry(dispatch: ReminderDispatch, error: str) -> bool:
+    """After a transient provider error (the provider says the message did not go out): back to
+    `queued` for a retry, or `failed` once the attempts are used up. True when it may be retried."""
+    retry = dispatch.attempts < MAX_ATTEMPTS
+    ReminderDispatch.objects.filter(pk=dispatch.pk, status=ReminderStatus.DELIVERING).update(
+        status=ReminderStatus.QUEUED if retry else ReminderStatus.FAILED, error=error[:200]
+    )
+    return retry
+
+
+def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
+    """Claim, re-read tomorrow's lineup, send, record. Returns the dispatch, or None when another
+    run already claimed it (nothing is sent). Raises the provider's transient error after putting
+    the row back in the queue, so the task can retry it; never runs inside a transaction."""
+    if not _claim(dispatch_id):
+        return None
+    dispatch = ReminderDispatch.objects.select_related("client__organization", "organization").get(
+        pk=dispatch_id
+    )
+    reminder = _lineups(
+        organization=dispatch.organization, local_date=dispatch.local_date, client_ids=[dispatch.client_id]
+    ).get(dispatch.client_id) or ClientReminder(
+        client=dispatch.client, local_date=dispatch.local_date, last_sent_at=None
+    )
+    reason = reminder.blocker or (CHANNEL_CHANGED if reminder.channel != dispatch.channel else "")
+    if reason:
+        return _finish(dispatch, ReminderStatus.SKIPPED, error=reason, reminder=reminder)
+    subject, body = reminder_render(reminder=reminder, channel=dispatch.channel)
+    label = CHANNEL_WORD[dispatch.channel]
+    try:
+        message_send(
+            organization=dispatch.organization,
+            channel=dispatch.channel,
+            to=reminder.address,
+            subject=subject,
+            body=body,
+            client=dispatch.client,
+        )
+    except ProviderError as exc:
+        if exc.transient:
+            if _release_for_retry(
+                dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."
+            ):
+                raise
+            return ReminderDispatch.objects.get(pk=dispatch.pk)
+        # The provider's own text may echo the address; store only what happened.
+        return _finish(
+            dispatch,
+            ReminderStatus.FAILED,
+            error=f"The {label} provider refused the message.",
+            reminder=reminder,
+            body=body,
+        )
+    return _finish(dispatch, ReminderStatus.SENT, reminder=reminder, body=body)
+
+
+@transaction.atomic
+def reminders_sweep_stuck(*, organization: Organization, now: dt.datetime | None = None) -> int:
+    """Mark dispatches stuck in `delivering` for over 30 minutes `unknown`. Never re-sent: the
+    worker may have died after the message left."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    return ReminderDispatch.objects.filter(
+        organization=organization, status=ReminderStatus.DELIVERING, claimed_at__lt=cutoff
+    ).update(status=ReminderStatus.UNKNOWN, error=STUCK)
+
+
+@transaction.atomic
+def reminders_run(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """One pass of the evening job for one organization: sweep stuck sends, and once it is past the
+    local reminder time, prepare tomorrow's dispatches. Returns the ids to deliver."""
+    now = now or timezone.now()
+    reminders_sweep_stuck(organization=organization, now=now)
+    if not reminders_due(organization=organization, now=now):
+        return []
+    return reminders_prepare(organization=organization, now=now)
+
+
+@transaction.atomic
+def reminder_fail(*, dispatch_id, error: str) -> int:
+    """The delivery task gave up (retries exhausted): a still-queued dispatch becomes `failed`."""
+    return ReminderDispatch.objects.filter(pk=dispatch_id, status=ReminderStatus.QUEUED).update(
+        status=ReminderStatus.FAILED, error=error[:200]
+    )

@@ -1,0 +1,166 @@
+"""The VA's reminders page and the facilitators' calendar feeds, through the browser UI."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from iop.audit.models import AccessEvent
+from iop.tenancy.context import tenant_context
+from scheduling import services
+from scheduling.models import CalendarFeed, Session
+from tests.conftest import login, make_member
+
+from .conftest import MONDAY, TUESDAY, WEDNESDAY, at, run_evening
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name: str, org, **kwargs) -> str:
+    return reverse(f"reminders:{name}", kwargs={"org_slug": org.slug, **kwargs})
+
+
+# --- Reminders preview -----------------------------------------------------------------------------
+
+
+def test_the_va_previews_tomorrows_reminders_and_the_view_is_audited(client, harbor, harbor_va, world):
+    login(client, harbor_va)
+    response = client.get(_url("preview", harbor))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Reminders for Tuesday 14 April 2026" in page
+    assert world["ana"].sort_name in page
+    assert "Process group" in page
+    assert "Skills training" in page
+    assert "09:00" in page
+    assert "Not sent: No consent to reminders on file." in page  # cara
+    assert "Not sent: The client chose no reminders." in page  # dan
+    assert "Not sent: No email address on file." in page  # eve
+    assert "Nothing has been sent for this day yet." in page
+    assert "no-store" in response["Cache-Control"]
+
+    with tenant_context(harbor.id):
+        (event,) = AccessEvent.objects.filter(route="reminders:preview")
+    shown = {str(world[n].pk) for n in ("ana", "ben", "cara", "dan", "eve")}
+    assert event.action == "list"
+    assert set(event.object_ids) == shown
+
+
+def test_the_page_shows_what_was_sent_for_a_chosen_day(client, harbor, harbor_va, world, clock):
+    clock.move_to(at(MONDAY, "18:00"))
+    run_evening(harbor)
+    login(client, harbor_va)
+    response = client.get(_url("preview", harbor), {"date": TUESDAY.isoformat()})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count(">Sent</span>") == 2  # ana by email, ben by SMS
+    assert ">Skipped</span>" in page
+    assert "13 Apr, 18:00" in page  # sent time in the organization's zone
+    assert "Join online: https://video.example.test/room" in page  # the message itself
+
+
+def test_a_bad_date_is_refused_with_a_message(client, harbor, harbor_va, world):
+    login(client, harbor_va)
+    response = client.get(_url("preview", harbor), {"date": "14/04/2026"})
+    assert response.status_code == 422
+    assert "Enter a valid date." in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["clinician", "intake"])
+def test_roles_without_reminders_view_are_refused(client, harbor, role):
+    login(client, make_member(harbor, role))
+    assert client.get(_url("preview", harbor)).status_code == 403
+
+
+# --- Calendar feeds ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def facilitator(facilitators):
+    return facilitators[0]
+
+
+def _create_feed(client, organization, profile) -> str:
+    login(client, profile.membership.user)
+    response = client.post(_url("calendar_feed", organization))
+    assert response.status_code == 200
+    assert "shown only this once" in response.content.decode()
+    return response.context["issued_url"]
+
+
+def test_a_facilitators_feed_lists_their_sessions_without_clients(client, harbor, world, facilitator):
+    url = _create_feed(client, harbor, facilitator)
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    ics = response.content.decode()
+    with tenant_context(harbor.id):
+        tuesday = Session.objects.get(group=world["process"], local_date=TUESDAY)
+    assert f"UID:{tuesday.pk}" in ics
+    assert "SUMMARY:Process group" in ics
+    assert "DTSTART:20260414T130000Z" in ics  # 09:00 in New York
+    assert "LOCATION:https://video.example.test/room" in ics
+    assert "Skills training" not in ics  # another facilitator's group
+    for name in ("ana", "ben", "cara", "dan", "eve"):
+        assert world[name].last_name not in ics
+        assert world[name].first_name not in ics
+    assert "STATUS:CANCELLED" not in ics
+
+    # A cancelled session stays in the calendar, marked cancelled.
+    with tenant_context(harbor.id):
+        services.session_cancel(session=Session.objects.get(group=world["process"], local_date=WEDNESDAY))
+    assert "STATUS:CANCELLED" in client.get(url).content.decode()
+
+
+def test_the_feed_url_is_stored_only_as_a_digest(client, harbor, world, facilitator):
+    url = _create_feed(client, harbor, facilitator)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    with tenant_context(harbor.id):
+        feed = CalendarFeed.objects.get()
+    assert token not in feed.digest
+    assert len(feed.digest) == 64
+
+
+def test_a_new_feed_replaces_the_old_and_revoking_turns_it_off(client, harbor, world, facilitator):
+    old = _create_feed(client, harbor, facilitator)
+    new = _create_feed(client, harbor, facilitator)
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+    with tenant_context(harbor.id):
+        feed = CalendarFeed.objects.get(revoked_at__isnull=True)
+    page = client.get(_url("calendar_feed", harbor)).content.decode()
+    assert "Your feed is on" in page
+    assert new not in page
+
+    response = client.post(_url("calendar_feed_revoke", harbor, feed_id=feed.pk))
+    assert response.status_code == 302
+    assert client.get(new).status_code == 404
+    assert "You have no calendar feed." in client.get(_url("calendar_feed", harbor)).content.decode()
+
+
+def test_the_feed_token_is_unknown_under_another_organization(client, harbor, summit, world, facilitator):
+    url = _create_feed(client, harbor, facilitator)
+    client.logout()
+    assert client.get(url.replace("/o/harbor/", "/o/summit/")).status_code == 404
+    assert client.get(url.replace(".ics", "x.ics")).status_code == 404
+    assert client.post(url).status_code == 405
+
+
+def test_only_facilitators_have_a_feed_and_only_their_own(client, harbor, harbor_va, world, facilitators):
+    _create_feed(client, harbor, facilitators[1])
+    with tenant_context(harbor.id):
+        others = CalendarFeed.objects.get()
+    client.logout()
+    login(client, harbor_va)
+    page = client.get(_url("calendar_feed", harbor)).content.decode()
+    assert "Calendar feeds are for facilitators." in page
+    assert client.post(_url("calendar_feed", harbor)).status_code == 403
+
+    login(client, facilitators[0].membership.user)
+    assert client.post(_url("calendar_feed_revoke", harbor, feed_id=others.pk)).status_code == 404
+    with tenant_context(harbor.id):
+        assert CalendarFeed.objects.get(pk=others.pk).revoked_at is None
+        assert CalendarFeed.objects.count() == 1
