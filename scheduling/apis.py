@@ -30,7 +30,7 @@ from .filters import (
     SlotFilter,
     WaitlistFilter,
 )
-from .models import FacilitatorAbsence, RosterEntry, RosterSource, RosterStatus, WeeklySlot
+from .models import RosterEntry, RosterSource, RosterStatus, WeeklySlot
 from .serializers import (
     AbsenceCreateSerializer,
     AbsenceRecordedSerializer,
@@ -356,9 +356,7 @@ class AbsenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     }
 
     def scoped_queryset(self):
-        return FacilitatorAbsence.objects.filter(organization=self.organization).select_related(
-            "staff_profile__membership__user"
-        )
+        return selectors.absence_list(organization=self.organization)
 
     @extend_schema(request=AbsenceCreateSerializer, responses={201: AbsenceRecordedSerializer})
     def create(self, request, *args, **kwargs):

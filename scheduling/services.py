@@ -84,7 +84,8 @@ def group_type_create(
         organization=organization, name=name.strip(), counts_toward_hours=counts_toward_hours,
         track=track, description=description,
     )
-    validated_save(group_type, invalid="Check the group type.", conflict="A group type with this name already exists.")
+    validated_save(group_type, invalid="Check the group type.", conflict="A group type with this name already exists.",
+                   conflict_field="name")
     FacilitatorQualification.objects.bulk_create(
         FacilitatorQualification(organization=organization, staff_profile=p, group_type=group_type) for p in qualified
     )
@@ -118,7 +119,9 @@ def group_create(
         lead_facilitator=lead_facilitator, co_facilitator=co_facilitator, delivery=delivery,
         telehealth_url=telehealth_url, room=room,
     )
-    return validated_save(group, invalid="Check the group.", conflict="A group with this name already exists.")
+    return validated_save(
+        group, invalid="Check the group.", conflict="A group with this name already exists.", conflict_field="name"
+    )
 
 
 @transaction.atomic
@@ -270,6 +273,9 @@ def roster_book(
 ) -> RosterEntry:
     """Seat a client in a session (or put them on its waitlist when full and `waitlist_if_full`).
     Idempotent for a client already seated or waitlisted there."""
+    # Read the status fresh: the caller's episode object may predate a discharge.
+    if Episode.objects.filter(pk=episode.pk, status__in=PLACEABLE_STATUSES).count() == 0:
+        raise ApplicationError("Only clients in intake or active care can be put on a roster.", code="episode_closed")
     session = _locked(session)
     if session.status != SessionStatus.SCHEDULED:
         raise ApplicationError(f"{_fmt(session)} is cancelled.")

@@ -30,12 +30,15 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
     return instance, bool(changed)
 
 
-def validated_save(instance: models.Model, *, invalid: str, conflict: str | None = None) -> models.Model:
+def validated_save(
+    instance: models.Model, *, invalid: str, conflict: str | None = None, conflict_field: str = "__all__"
+) -> models.Model:
     """Validate and save `instance`, turning refusals into an ApplicationError for the user.
 
     `invalid` is the message for model validation errors (field messages go in `extra`);
-    `conflict`, when given, is the message for a database constraint violation (a unique or
-    exclusion constraint another request won first). The save runs in a savepoint so a refused
+    `conflict`, when given, is the message for a uniqueness clash or a database constraint
+    violation (a unique or exclusion constraint another request won first), reported on
+    `conflict_field`. The save runs in a savepoint so a refused
     write leaves the caller's transaction usable.
     """
     try:
@@ -43,10 +46,19 @@ def validated_save(instance: models.Model, *, invalid: str, conflict: str | None
         with transaction.atomic():
             instance.save()
     except ValidationError as exc:
+        if conflict is not None and _only_uniqueness(exc):
+            raise ApplicationError(conflict, code="conflict", extra={conflict_field: [conflict]}) from exc
         extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         raise ApplicationError(invalid, extra=extra) from exc
     except IntegrityError as exc:
         if conflict is None:
             raise
-        raise ApplicationError(conflict, code="conflict") from exc
+        raise ApplicationError(conflict, code="conflict", extra={conflict_field: [conflict]}) from exc
     return instance
+
+
+def _only_uniqueness(exc: ValidationError) -> bool:
+    """Whether every error is a uniqueness clash (which `conflict` explains better than Django's
+    "X with this Organization and Name already exists")."""
+    errors = [e for errs in exc.error_dict.values() for e in errs] if hasattr(exc, "error_dict") else exc.error_list
+    return bool(errors) and all(e.code in ("unique", "unique_together") for e in errors)

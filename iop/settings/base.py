@@ -272,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EpisodeStatusEnum": "iop.clients.models.EpisodeStatus",
         "RoleEnum": "iop.tenancy.models.Role",
+        "TherapyTrackEnum": "iop.clients.models.TherapyTrack",
+        "SessionStatusEnum": "scheduling.models.SessionStatus",
+        "RosterStatusEnum": "scheduling.models.RosterStatus",
+        "FacilitatorRoleEnum": "scheduling.models.FacilitatorRole",
     },
 }
 

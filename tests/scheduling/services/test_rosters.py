@@ -142,3 +142,18 @@ def test_moving_a_session_moves_its_people_or_nothing(in_harbor, make_group, mak
         services.session_move(session=session, local_date=week, start_time=dt.time(11, 0), duration_minutes=60)
     session.refresh_from_db()
     assert session.starts_at.astimezone(in_harbor.tzinfo).time() == dt.time(10, 0)
+
+
+def test_a_discharged_client_cannot_be_put_on_a_roster(in_harbor, make_group, make_active_episode, harbor_va, today, week):
+    group = make_group("Process A", [(0, "09:00", 60)])
+    episode = make_active_episode()
+    episode_transition(episode=episode, to_status="discharged", effective_date=today, actor=harbor_va)
+    with pytest.raises(ApplicationError, match="Only clients in intake or active care"):
+        services.roster_book(session=Session.objects.get(group=group, local_date=week), episode=episode)
+    assert not RosterEntry.objects.filter(episode=episode).exists()
+
+
+def test_duplicate_group_name_gets_a_clear_message(in_harbor, make_group):
+    make_group("Process A", [])
+    with pytest.raises(ApplicationError, match="A group with this name already exists"):
+        make_group("Process A", [])
