@@ -139,9 +139,7 @@ class GroupAdminForm(NameUniqueInOrganizationForm):
         if group_type is not None:
             for label, staff_profile in (("lead_facilitator", lead), ("co_facilitator", co)):
                 try:
-                    services._check_facilitator(
-                        group_type=group_type, staff_profile=staff_profile, label=label
-                    )
+                    services._check_facilitator(group_type=group_type, staff_profile=staff_profile, label=label)
                 except ApplicationError as exc:
                     self.add_error(label, exc.message)
         if lead is not None and co is not None and lead.pk == co.pk:

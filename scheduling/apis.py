@@ -84,9 +84,7 @@ class GroupTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantS
     required_actions = {"*": perms.SCHEDULE_VIEW}
 
     def scoped_queryset(self):
-        return selectors.group_type_list(organization=self.organization).prefetch_related(
-            "qualified_facilitators"
-        )
+        return selectors.group_type_list(organization=self.organization).prefetch_related("qualified_facilitators")
 
 
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
@@ -107,9 +105,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         """Create a group; add its weekly times with POST /slots/."""
         data = _validated(GroupCreateSerializer, request.data)
         group = services.group_create(organization=self.organization, **data)
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=group.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=group.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
@@ -161,9 +157,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
 
     def scoped_queryset(self):
         if self.action != "list":
-            return selectors.session_list(
-                organization=self.organization, start=_ALL_TIME[0], end=_ALL_TIME[1]
-            )
+            return selectors.session_list(organization=self.organization, start=_ALL_TIME[0], end=_ALL_TIME[1])
         query = _validated(SessionQuerySerializer, self.request.query_params)
         start, end = self._window(query)
         sessions = selectors.session_list(
@@ -314,18 +308,14 @@ class RosterEntryViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScop
         """Seat a client in one session; a full session is refused unless `waitlist_if_full`."""
         data = _validated(RosterEntryCreateSerializer, request.data)
         entry = services.roster_book(source=RosterSource.MANUAL, actor=request.user, **data)
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RosterEntryRemoveSerializer, responses=RosterEntrySerializer)
     @action(detail=True, methods=["post"])
     def remove(self, request, *args, **kwargs):
         """Take the client off the session (or its waitlist); a freed seat goes to the waitlist."""
         entry = self.get_object()
-        services.roster_remove(
-            entry=entry, actor=request.user, **_validated(RosterEntryRemoveSerializer, request.data)
-        )
+        services.roster_remove(entry=entry, actor=request.user, **_validated(RosterEntryRemoveSerializer, request.data))
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
 

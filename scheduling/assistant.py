@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 
 from iop.clients.models import Episode, TherapyTrack
 
-from .models import Group, Placement, RosterEntry, RosterStatus, Session, SessionStatus, WeeklySlot
+from .models import Group, Placement, RosterStatus, Session, SessionStatus, WeeklySlot
 from .services import local_today
 
 # How far ahead a full session makes a group unsuitable.
@@ -100,9 +100,7 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
     organization = episode.organization
     today = today or local_today(organization)
     plan = getattr(episode, "treatment_plan", None)
-    required_minutes = int(
-        (plan.required_hours_per_week if plan else episode.program.default_min_weekly_hours) * 60
-    )
+    required_minutes = int((plan.required_hours_per_week if plan else episode.program.default_min_weekly_hours) * 60)
     required_days = plan.required_days_per_week if plan else episode.program.default_min_days_per_week
     tracks = set(plan.tracks) if plan and plan.tracks else {TherapyTrack.GROUP}
     windows = list(plan.availability.all()) if plan else []
@@ -110,8 +108,11 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
 
     groups = list(
         Group.objects.filter(
-            organization=organization, program=episode.program, is_active=True,
-            group_type__counts_toward_hours=True, group_type__track__in=tracks,
+            organization=organization,
+            program=episode.program,
+            is_active=True,
+            group_type__counts_toward_hours=True,
+            group_type__track__in=tracks,
         )
         .exclude(pk__in=Placement.objects.filter(episode=episode, is_active=True).values("group_id"))
         .select_related("group_type")
@@ -126,7 +127,9 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
     horizon = start_date + FULL_LOOKAHEAD
     full_sessions = (
         Session.objects.filter(
-            group__in=groups, status=SessionStatus.SCHEDULED, local_date__gte=max(start_date, today),
+            group__in=groups,
+            status=SessionStatus.SCHEDULED,
+            local_date__gte=max(start_date, today),
             local_date__lte=horizon,
         )
         .annotate(booked=Count("roster_entries", filter=Q(roster_entries__status=RosterStatus.BOOKED)))
@@ -141,7 +144,8 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
     unsuitable: list[tuple[Group, str]] = []
     for group in groups:
         slots = [
-            s for s in group.slots.all()
+            s
+            for s in group.slots.all()
             if s.effective_from <= start_date and (s.effective_to is None or s.effective_to >= start_date)
         ]
         if not slots:
@@ -215,7 +219,9 @@ def _choose(candidates, minutes_needed: int, days_needed: int, existing_days: se
                 if _meets(combo, minutes_needed, days_needed, existing_days) and _conflict_free(combo)
             ]
             if fitting:
-                return min(fitting, key=lambda combo: (sum(c.weekly_minutes for c in combo), [c.group.name for c in combo]))
+                return min(
+                    fitting, key=lambda combo: (sum(c.weekly_minutes for c in combo), [c.group.name for c in combo])
+                )
         return None
     picked: list[ProposedGroup] = []
     remaining = sorted(candidates, key=lambda c: (-len(c.days - existing_days), -c.weekly_minutes))

@@ -37,9 +37,7 @@ def calendar_feed_digest(raw_token: str) -> str:
 def calendar_feed_create(*, staff_profile: StaffProfile) -> tuple[CalendarFeed, str]:
     """Issue a new feed URL secret (returned once, never stored); the previous feed stops working."""
     # Lock the profile so two clicks at once cannot leave two live feeds.
-    staff_profile = (
-        StaffProfile.objects.select_for_update().select_related("membership").get(pk=staff_profile.pk)
-    )
+    staff_profile = StaffProfile.objects.select_for_update().select_related("membership").get(pk=staff_profile.pk)
     if not staff_profile.can_facilitate or not staff_profile.membership.is_active:
         raise ApplicationError("Only facilitators have a calendar feed.")
     now = timezone.now()
@@ -89,17 +87,13 @@ def calendar_feed_find(*, organization: Organization, raw_token: str) -> Calenda
     )
 
 
-def calendar_feed_sessions(
-    *, staff_profile: StaffProfile, now: dt.datetime | None = None
-) -> QuerySet[Session]:
+def calendar_feed_sessions(*, staff_profile: StaffProfile, now: dt.datetime | None = None) -> QuerySet[Session]:
     """The facilitator's sessions from two weeks ago to the scheduling horizon. A cancelled
     session has lost its facilitator bookings, so cancelled sessions of the groups they run are
     included too: the calendar shows them cancelled instead of silently dropping them."""
     organization = staff_profile.organization
     now = now or timezone.now()
-    horizon = local_today(organization, now) + dt.timedelta(
-        weeks=scheduling_settings(organization).horizon_weeks
-    )
+    horizon = local_today(organization, now) + dt.timedelta(weeks=scheduling_settings(organization).horizon_weeks)
     theirs = Q(facilitators__staff_profile=staff_profile) | Q(
         Q(group__lead_facilitator=staff_profile) | Q(group__co_facilitator=staff_profile),
         status=SessionStatus.CANCELLED,
@@ -114,9 +108,7 @@ def calendar_feed_sessions(
 
 def calendar_feed_ics(*, feed: CalendarFeed, now: dt.datetime | None = None) -> bytes:
     now = now or timezone.now()
-    calendar = Calendar.new(
-        prodid="-//IOP Ops//Facilitator sessions//EN", name=f"{feed.organization.name} sessions"
-    )
+    calendar = Calendar.new(prodid="-//IOP Ops//Facilitator sessions//EN", name=f"{feed.organization.name} sessions")
     for session in calendar_feed_sessions(staff_profile=feed.staff_profile, now=now):
         cancelled = session.status == SessionStatus.CANCELLED
         calendar.add_component(

@@ -87,9 +87,7 @@ class RosterAddForm(forms.Form):
         label="Client",
         queryset=None,
         empty_label="Choose a client",
-        error_messages={
-            "invalid_choice": "Choose a client in intake or active care who is not on this roster yet."
-        },
+        error_messages={"invalid_choice": "Choose a client in intake or active care who is not on this roster yet."},
     )
     waitlist_if_full = forms.BooleanField(
         label="If the session is full, put the client on its waitlist", required=False

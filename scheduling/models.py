@@ -27,7 +27,9 @@ class SchedulingSettings(TenantModel):
     """Per-organization scheduling knobs (one row; defaults apply until an admin saves one)."""
 
     reminder_time = models.TimeField(default=dt.time(18, 0), help_text="Local time of the evening reminders.")
-    horizon_weeks = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1), MaxValueValidator(26)])
+    horizon_weeks = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1), MaxValueValidator(26)]
+    )
     uncovered_alert_hours = models.PositiveSmallIntegerField(default=48)
 
     class Meta:
@@ -44,7 +46,9 @@ class GroupType(TenantModel):
         default=True, help_text="Whether attended time in this type counts toward weekly therapy hours."
     )
     track = models.CharField(
-        max_length=24, choices=TherapyTrack.choices, default=TherapyTrack.GROUP,
+        max_length=24,
+        choices=TherapyTrack.choices,
+        default=TherapyTrack.GROUP,
         help_text="The treatment-plan track this group type serves.",
     )
     description = models.TextField(blank=True)
@@ -168,8 +172,12 @@ class Session(TenantModel):
             models.Index(fields=["organization", "group", "starts_at"], name="session_org_group_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slot", "occurrence_date"], name="session_unique_occurrence"),
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["organization", "slot", "occurrence_date"], name="session_unique_occurrence"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,7 +208,9 @@ class SessionFacilitator(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "session", "role"], name="session_one_facilitator_per_role"),
+            models.UniqueConstraint(
+                fields=["organization", "session", "role"], name="session_one_facilitator_per_role"
+            ),
             ExclusionConstraint(
                 name="facilitator_no_double_booking",
                 expressions=[("staff_profile", RangeOperators.EQUAL), ("during", RangeOperators.OVERLAPS)],
@@ -258,7 +268,9 @@ class RosterEntry(TenantModel):
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="roster_entries")
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="roster_entries")
-    placement = models.ForeignKey(Placement, null=True, blank=True, on_delete=models.SET_NULL, related_name="roster_entries")
+    placement = models.ForeignKey(
+        Placement, null=True, blank=True, on_delete=models.SET_NULL, related_name="roster_entries"
+    )
     status = models.CharField(max_length=12, choices=RosterStatus.choices, default=RosterStatus.BOOKED)
     source = models.CharField(max_length=12, choices=RosterSource.choices, default=RosterSource.PLACEMENT)
     reason = models.CharField(max_length=200, blank=True)

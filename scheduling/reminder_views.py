@@ -72,9 +72,7 @@ def _facilitator_profile(request) -> StaffProfile | None:
 
 
 def _feed_url(request, raw: str) -> str:
-    path = reverse(
-        "reminders:calendar_feed_ics", kwargs={"org_slug": request.organization.slug, "token": raw}
-    )
+    path = reverse("reminders:calendar_feed_ics", kwargs={"org_slug": request.organization.slug, "token": raw})
     return request.build_absolute_uri(path)
 
 

@@ -163,9 +163,7 @@ def _day_bounds(organization: Organization, day: dt.date) -> tuple[dt.datetime, 
     )
 
 
-def _lineup_entries(
-    *, organization: Organization, local_date: dt.date, client_ids=None
-) -> QuerySet[RosterEntry]:
+def _lineup_entries(*, organization: Organization, local_date: dt.date, client_ids=None) -> QuerySet[RosterEntry]:
     """Seats of clients in care in the day's sessions, and the cancelled ones (to flag). A session
     counts for the day if it occurs that day or was moved into or out of it."""
     start, end = _day_bounds(organization, local_date)
@@ -182,9 +180,7 @@ def _lineup_entries(
             episode__status__in=REMINDABLE_STATUSES,
             status__in=[RosterStatus.BOOKED, RosterStatus.CANCELLED],
         )
-        .filter(
-            Q(session__local_date=local_date) | Q(session__starts_at__gte=start, session__starts_at__lt=end)
-        )
+        .filter(Q(session__local_date=local_date) | Q(session__starts_at__gte=start, session__starts_at__lt=end))
         .select_related("session__group", "episode__client")
         .prefetch_related(leads)
         .order_by("session__starts_at", "session__group__name", "added_at")
@@ -229,9 +225,7 @@ def _flags(entry: RosterEntry, since: dt.datetime | None) -> tuple[str, ...] | N
     return tuple(flags)
 
 
-def _item(
-    entry: RosterEntry, flags: tuple[str, ...], organization: Organization, local_date: dt.date
-) -> LineupItem:
+def _item(entry: RosterEntry, flags: tuple[str, ...], organization: Organization, local_date: dt.date) -> LineupItem:
     session, group = entry.session, entry.session.group
     tz = organization.tzinfo
     starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
@@ -358,9 +352,7 @@ def reminders_prepare(*, organization: Organization, now: dt.datetime | None = N
         )
     ReminderDispatch.objects.bulk_create(rows, ignore_conflicts=True)
     return list(
-        ReminderDispatch.objects.filter(
-            organization=organization, local_date=day, status=ReminderStatus.QUEUED
-        )
+        ReminderDispatch.objects.filter(organization=organization, local_date=day, status=ReminderStatus.QUEUED)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
@@ -412,9 +404,7 @@ def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
     the row back in the queue, so the task can retry it; never runs inside a transaction."""
     if not _claim(dispatch_id):
         return None
-    dispatch = ReminderDispatch.objects.select_related("client__organization", "organization").get(
-        pk=dispatch_id
-    )
+    dispatch = ReminderDispatch.objects.select_related("client__organization", "organization").get(pk=dispatch_id)
     reminder = _lineups(
         organization=dispatch.organization, local_date=dispatch.local_date, client_ids=[dispatch.client_id]
     ).get(dispatch.client_id) or ClientReminder(
@@ -436,9 +426,7 @@ def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
         )
     except ProviderError as exc:
         if exc.transient:
-            if _release_for_retry(
-                dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."
-            ):
+            if _release_for_retry(dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."):
                 raise
             return ReminderDispatch.objects.get(pk=dispatch.pk)
         # The provider's own text may echo the address; store only what happened.

@@ -105,9 +105,7 @@ def session_get(*, organization: Organization, session_id) -> Session | None:
 
 
 def uncovered_sessions(*, organization: Organization, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
-    return session_list(organization=organization, start=start, end=end, include_cancelled=False).filter(
-        has_lead=False
-    )
+    return session_list(organization=organization, start=start, end=end, include_cancelled=False).filter(has_lead=False)
 
 
 def facilitator_list(*, organization: Organization) -> QuerySet[StaffProfile]:
@@ -153,9 +151,13 @@ def absence_list(*, organization: Organization, since: dt.date | None = None) ->
 
 
 def group_list(*, organization: Organization, active_only: bool = True) -> QuerySet[Group]:
-    qs = Group.objects.filter(organization=organization).select_related(
-        "group_type", "program", "lead_facilitator__membership__user", "co_facilitator__membership__user"
-    ).prefetch_related("slots")
+    qs = (
+        Group.objects.filter(organization=organization)
+        .select_related(
+            "group_type", "program", "lead_facilitator__membership__user", "co_facilitator__membership__user"
+        )
+        .prefetch_related("slots")
+    )
     return qs.filter(is_active=True) if active_only else qs
 
 
@@ -183,9 +185,7 @@ class WeekHours:
         return (Decimal(self.scheduled_minutes) / 60).quantize(Decimal("0.1"))
 
 
-def scheduled_minutes_by_episode(
-    *, organization: Organization, episode_ids, week_start: dt.date
-) -> dict:
+def scheduled_minutes_by_episode(*, organization: Organization, episode_ids, week_start: dt.date) -> dict:
     """Booked minutes and distinct days per episode in one organization week, counting only group
     types that count toward therapy hours. One query for any number of episodes."""
     start = local_datetime(organization, week_start, dt.time(0))
@@ -207,7 +207,9 @@ def scheduled_minutes_by_episode(
         )
     )
     return {
-        r["episode_id"]: WeekHours(week_start=week_start, scheduled_minutes=int(r["seconds"] or 0) // 60, days=r["days"])
+        r["episode_id"]: WeekHours(
+            week_start=week_start, scheduled_minutes=int(r["seconds"] or 0) // 60, days=r["days"]
+        )
         for r in rows
     }
 
@@ -270,7 +272,8 @@ def scheduling_gaps(*, organization: Organization, today: dt.date | None = None)
 def upcoming_roster_for_episode(*, episode: Episode, now: dt.datetime | None = None) -> QuerySet[RosterEntry]:
     return (
         RosterEntry.objects.filter(
-            episode=episode, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
+            episode=episode,
+            status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
             session__starts_at__gte=now or timezone.now(),
         )
         .select_related("session__group")

@@ -26,9 +26,7 @@ from .models import (
 
 
 def _staff(**kwargs):
-    return TenantScopedPrimaryKeyRelatedField(
-        queryset=StaffProfile.objects, model_name="staff profile", **kwargs
-    )
+    return TenantScopedPrimaryKeyRelatedField(queryset=StaffProfile.objects, model_name="staff profile", **kwargs)
 
 
 # --- Output ---------------------------------------------------------------------------------------
@@ -140,9 +138,7 @@ class SessionSerializer(serializers.ModelSerializer):
     group = serializers.UUIDField(source="group_id", read_only=True)
     group_name = serializers.CharField(source="group.name", read_only=True)
     group_type_name = serializers.CharField(source="group.group_type.name", read_only=True)
-    counts_toward_hours = serializers.BooleanField(
-        source="group.group_type.counts_toward_hours", read_only=True
-    )
+    counts_toward_hours = serializers.BooleanField(source="group.group_type.counts_toward_hours", read_only=True)
     program = serializers.UUIDField(source="group.program_id", read_only=True)
     location = serializers.CharField(source="group.location", read_only=True)
     duration_minutes = serializers.IntegerField(read_only=True)
@@ -305,9 +301,7 @@ class SlotCreateSerializer(serializers.Serializer):
 
 
 class SlotEndSerializer(serializers.Serializer):
-    effective_to = serializers.DateField(
-        help_text="The last date of the weekly time; later sessions are cancelled."
-    )
+    effective_to = serializers.DateField(help_text="The last date of the weekly time; later sessions are cancelled.")
 
 
 class SessionQuerySerializer(serializers.Serializer):
@@ -366,9 +360,7 @@ class PlacementCreateSerializer(serializers.Serializer):
 
 class PlacementEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(help_text="The client's last day in the group.")
-    reason = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="Placement ended"
-    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="Placement ended")
 
 
 class RosterEntryCreateSerializer(serializers.Serializer):

@@ -77,15 +77,27 @@ def _range(session: Session) -> DateTimeTZRange:
 
 @transaction.atomic
 def group_type_create(
-    *, organization: Organization, name: str, counts_toward_hours: bool = True, track: str = "group",
-    description: str = "", qualified: Iterable[StaffProfile] = (),
+    *,
+    organization: Organization,
+    name: str,
+    counts_toward_hours: bool = True,
+    track: str = "group",
+    description: str = "",
+    qualified: Iterable[StaffProfile] = (),
 ) -> GroupType:
     group_type = GroupType(
-        organization=organization, name=name.strip(), counts_toward_hours=counts_toward_hours,
-        track=track, description=description,
+        organization=organization,
+        name=name.strip(),
+        counts_toward_hours=counts_toward_hours,
+        track=track,
+        description=description,
     )
-    validated_save(group_type, invalid="Check the group type.", conflict="A group type with this name already exists.",
-                   conflict_field="name")
+    validated_save(
+        group_type,
+        invalid="Check the group type.",
+        conflict="A group type with this name already exists.",
+        conflict_field="name",
+    )
     FacilitatorQualification.objects.bulk_create(
         FacilitatorQualification(organization=organization, staff_profile=p, group_type=group_type) for p in qualified
     )
@@ -96,7 +108,9 @@ def _check_facilitator(*, group_type: GroupType, staff_profile: StaffProfile | N
     if staff_profile is None:
         return
     if not staff_profile.can_facilitate or not staff_profile.membership.is_active:
-        raise ApplicationError(f"{staff_profile.membership.user} is not an active facilitator.", extra={label: ["Not a facilitator."]})
+        raise ApplicationError(
+            f"{staff_profile.membership.user} is not an active facilitator.", extra={label: ["Not a facilitator."]}
+        )
     if not FacilitatorQualification.objects.filter(staff_profile=staff_profile, group_type=group_type).exists():
         raise ApplicationError(
             f"{staff_profile.membership.user} is not qualified for {group_type.name} groups.",
@@ -106,18 +120,35 @@ def _check_facilitator(*, group_type: GroupType, staff_profile: StaffProfile | N
 
 @transaction.atomic
 def group_create(
-    *, organization: Organization, program, group_type: GroupType, name: str, capacity: int,
-    lead_facilitator: StaffProfile | None = None, co_facilitator: StaffProfile | None = None,
-    delivery: str = "telehealth", telehealth_url: str = "", room: str = "",
+    *,
+    organization: Organization,
+    program,
+    group_type: GroupType,
+    name: str,
+    capacity: int,
+    lead_facilitator: StaffProfile | None = None,
+    co_facilitator: StaffProfile | None = None,
+    delivery: str = "telehealth",
+    telehealth_url: str = "",
+    room: str = "",
 ) -> Group:
     _check_facilitator(group_type=group_type, staff_profile=lead_facilitator, label="lead_facilitator")
     _check_facilitator(group_type=group_type, staff_profile=co_facilitator, label="co_facilitator")
     if lead_facilitator is not None and co_facilitator is not None and lead_facilitator.pk == co_facilitator.pk:
-        raise ApplicationError("The co-facilitator must be someone else.", extra={"co_facilitator": ["Same as the lead."]})
+        raise ApplicationError(
+            "The co-facilitator must be someone else.", extra={"co_facilitator": ["Same as the lead."]}
+        )
     group = Group(
-        organization=organization, program=program, group_type=group_type, name=name.strip(), capacity=capacity,
-        lead_facilitator=lead_facilitator, co_facilitator=co_facilitator, delivery=delivery,
-        telehealth_url=telehealth_url, room=room,
+        organization=organization,
+        program=program,
+        group_type=group_type,
+        name=name.strip(),
+        capacity=capacity,
+        lead_facilitator=lead_facilitator,
+        co_facilitator=co_facilitator,
+        delivery=delivery,
+        telehealth_url=telehealth_url,
+        room=room,
     )
     return validated_save(
         group, invalid="Check the group.", conflict="A group with this name already exists.", conflict_field="name"
@@ -126,13 +157,24 @@ def group_create(
 
 @transaction.atomic
 def slot_create(
-    *, group: Group, weekday: int, start_time: dt.time, duration_minutes: int,
-    effective_from: dt.date, effective_to: dt.date | None = None, today: dt.date | None = None,
+    *,
+    group: Group,
+    weekday: int,
+    start_time: dt.time,
+    duration_minutes: int,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> WeeklySlot:
     """Add a weekly meeting time to a group and create its sessions for the horizon."""
     slot = WeeklySlot(
-        organization_id=group.organization_id, group=group, weekday=weekday, start_time=start_time,
-        duration_minutes=duration_minutes, effective_from=effective_from, effective_to=effective_to,
+        organization_id=group.organization_id,
+        group=group,
+        weekday=weekday,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        effective_from=effective_from,
+        effective_to=effective_to,
     )
     validated_save(slot, invalid="Check the weekly time.")
     sessions_materialise(organization=group.organization, group=group, today=today)
@@ -174,9 +216,11 @@ def sessions_materialise(
     unique (slot, local date) makes a re-run create nothing. Returns the new sessions."""
     today = today or local_today(organization)
     horizon_end = today + dt.timedelta(weeks=scheduling_settings(organization).horizon_weeks)
-    slots = WeeklySlot.objects.filter(group__is_active=True, effective_from__lte=horizon_end).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=today)
-    ).select_related("group")
+    slots = (
+        WeeklySlot.objects.filter(group__is_active=True, effective_from__lte=horizon_end)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
+        .select_related("group")
+    )
     if group is not None:
         slots = slots.filter(group=group)
     slots = list(slots)
@@ -192,9 +236,14 @@ def sessions_materialise(
             starts_at = local_datetime(organization, day, slot.start_time)
             new.append(
                 Session(
-                    organization=organization, group=slot.group, slot=slot, local_date=day, occurrence_date=day,
+                    organization=organization,
+                    group=slot.group,
+                    slot=slot,
+                    local_date=day,
+                    occurrence_date=day,
                     starts_at=starts_at,
-                    ends_at=starts_at + dt.timedelta(minutes=slot.duration_minutes), capacity=slot.group.capacity,
+                    ends_at=starts_at + dt.timedelta(minutes=slot.duration_minutes),
+                    capacity=slot.group.capacity,
                 )
             )
     Session.objects.bulk_create(new, ignore_conflicts=True)
@@ -208,7 +257,9 @@ def sessions_materialise(
 
 
 def _absent(staff_profile: StaffProfile, day: dt.date) -> bool:
-    return FacilitatorAbsence.objects.filter(staff_profile=staff_profile, start_date__lte=day, end_date__gte=day).exists()
+    return FacilitatorAbsence.objects.filter(
+        staff_profile=staff_profile, start_date__lte=day, end_date__gte=day
+    ).exists()
 
 
 def _try_book_facilitator(session: Session, staff_profile: StaffProfile, role: str) -> bool:
@@ -216,7 +267,10 @@ def _try_book_facilitator(session: Session, staff_profile: StaffProfile, role: s
     try:
         with transaction.atomic():
             SessionFacilitator.objects.create(
-                organization_id=session.organization_id, session=session, staff_profile=staff_profile, role=role,
+                organization_id=session.organization_id,
+                session=session,
+                staff_profile=staff_profile,
+                role=role,
                 during=_range(session),
             )
     except IntegrityError:
@@ -225,16 +279,21 @@ def _try_book_facilitator(session: Session, staff_profile: StaffProfile, role: s
 
 
 def _book_group_facilitators(session: Session) -> None:
-    for role, staff_profile in ((FacilitatorRole.LEAD, session.group.lead_facilitator),
-                                (FacilitatorRole.CO, session.group.co_facilitator)):
+    for role, staff_profile in (
+        (FacilitatorRole.LEAD, session.group.lead_facilitator),
+        (FacilitatorRole.CO, session.group.co_facilitator),
+    ):
         if staff_profile is not None and not _absent(staff_profile, session.local_date):
             _try_book_facilitator(session, staff_profile, role)
 
 
 def _seat_placed_clients(session: Session) -> None:
-    placements = Placement.objects.filter(group=session.group_id, is_active=True, start_date__lte=session.local_date).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=session.local_date)
-    ).select_related("episode").order_by("created_at")
+    placements = (
+        Placement.objects.filter(group=session.group_id, is_active=True, start_date__lte=session.local_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=session.local_date))
+        .select_related("episode")
+        .order_by("created_at")
+    )
     for placement in placements:
         if placement.episode.status not in PLACEABLE_STATUSES:
             continue
@@ -268,8 +327,14 @@ def _overlap_message(episode: Episode, session: Session) -> str:
 
 @transaction.atomic
 def roster_book(
-    *, session: Session, episode: Episode, placement: Placement | None = None, source: str = RosterSource.PLACEMENT,
-    waitlist_if_full: bool = False, actor=None, reason: str = "",
+    *,
+    session: Session,
+    episode: Episode,
+    placement: Placement | None = None,
+    source: str = RosterSource.PLACEMENT,
+    waitlist_if_full: bool = False,
+    actor=None,
+    reason: str = "",
 ) -> RosterEntry:
     """Seat a client in a session (or put them on its waitlist when full and `waitlist_if_full`).
     Idempotent for a client already seated or waitlisted there."""
@@ -289,9 +354,15 @@ def roster_book(
     if full and not waitlist_if_full:
         raise SessionFull(f"{_fmt(session)} is full ({booked}/{session.capacity}).", code="session_full")
     entry = RosterEntry(
-        organization_id=session.organization_id, session=session, episode=episode, placement=placement,
-        status=RosterStatus.WAITLISTED if full else RosterStatus.BOOKED, source=source, reason=reason,
-        during=_range(session), added_by=actor,
+        organization_id=session.organization_id,
+        session=session,
+        episode=episode,
+        placement=placement,
+        status=RosterStatus.WAITLISTED if full else RosterStatus.BOOKED,
+        source=source,
+        reason=reason,
+        during=_range(session),
+        added_by=actor,
     )
     try:
         with transaction.atomic():
@@ -302,7 +373,9 @@ def roster_book(
 
 
 @transaction.atomic
-def roster_remove(*, entry: RosterEntry, actor=None, reason: str = "", status: str = RosterStatus.REMOVED) -> RosterEntry:
+def roster_remove(
+    *, entry: RosterEntry, actor=None, reason: str = "", status: str = RosterStatus.REMOVED
+) -> RosterEntry:
     """Take a client off a session (or its waitlist); a freed seat goes to the waitlist at once."""
     session = _locked(entry.session)
     entry = RosterEntry.objects.select_for_update().get(pk=entry.pk)
@@ -380,7 +453,12 @@ def _future_sessions(group: Group, start: dt.date, end: dt.date | None) -> list[
 
 @transaction.atomic
 def placement_create(
-    *, episode: Episode, group: Group, start_date: dt.date, end_date: dt.date | None = None, actor=None,
+    *,
+    episode: Episode,
+    group: Group,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    actor=None,
     waitlist_if_full: bool = False,
 ) -> PlacementResult:
     """Place an episode into a group: a seat in every future session of the group in the range.
@@ -395,14 +473,18 @@ def placement_create(
         raise ApplicationError("The end date is before the start date.", extra={"end_date": ["Before the start."]})
     if not group.is_active:
         raise ApplicationError("This group is no longer active.")
-    if Placement.objects.filter(episode=episode, group=group, is_active=True).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
-    ).filter(Q(start_date__lte=end_date) if end_date else Q()).exists():
+    if (
+        Placement.objects.filter(episode=episode, group=group, is_active=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start_date))
+        .filter(Q(start_date__lte=end_date) if end_date else Q())
+        .exists()
+    ):
         raise ApplicationError(f"The client is already placed in {group.name} for these dates.")
     sessions = _future_sessions(group, start_date, end_date)
     counts = dict(
         RosterEntry.objects.filter(session__in=sessions, status=RosterStatus.BOOKED)
-        .values_list("session").annotate(n=Count("pk"))
+        .values_list("session")
+        .annotate(n=Count("pk"))
     )
     already = set(
         RosterEntry.objects.filter(session__in=sessions, episode=episode, status=RosterStatus.BOOKED).values_list(
@@ -418,8 +500,12 @@ def placement_create(
             extra={"full_dates": [s.local_date.isoformat() for s in full]},
         )
     placement = Placement.objects.create(
-        organization_id=episode.organization_id, episode=episode, group=group, start_date=start_date,
-        end_date=end_date, created_by=actor,
+        organization_id=episode.organization_id,
+        episode=episode,
+        group=group,
+        start_date=start_date,
+        end_date=end_date,
+        created_by=actor,
     )
     result = PlacementResult(placement=placement)
     for session in sessions:
@@ -439,7 +525,8 @@ def placement_end(*, placement: Placement, end_date: dt.date, actor=None, reason
     placement.ended_at = timezone.now()
     placement.save(update_fields=["end_date", "is_active", "ended_at"])
     entries = RosterEntry.objects.filter(
-        placement=placement, session__local_date__gt=end_date,
+        placement=placement,
+        session__local_date__gt=end_date,
         status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
     ).select_related("session")
     removed = 0
@@ -460,7 +547,8 @@ def episode_rosters_clear(*, episode: Episode, effective_date: dt.date, actor=No
         placement.ended_at = timezone.now()
         placement.save(update_fields=["end_date", "is_active", "ended_at"])
     entries = RosterEntry.objects.filter(
-        episode=episode, session__local_date__gt=effective_date,
+        episode=episode,
+        session__local_date__gt=effective_date,
         status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
     ).select_related("session")
     for entry in entries:
@@ -514,9 +602,9 @@ def session_move(
         with transaction.atomic():
             session.save(update_fields=["local_date", "starts_at", "ends_at", "moved_at", "is_modified"])
             SessionFacilitator.objects.filter(session=session).update(during=new_range)
-            RosterEntry.objects.filter(session=session, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]).update(
-                during=new_range
-            )
+            RosterEntry.objects.filter(
+                session=session, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]
+            ).update(during=new_range)
     except IntegrityError as exc:
         raise ApplicationError(
             "A facilitator or a client of this session is already booked at the new time; nothing was moved.",
@@ -543,8 +631,12 @@ def session_facilitator_assign(
         raise ApplicationError("A cancelled session needs no facilitator.")
     _check_facilitator(group_type=session.group.group_type, staff_profile=staff_profile, label="staff_profile")
     if _absent(staff_profile, session.local_date):
-        raise ApplicationError(f"{staff_profile.membership.user} is absent that day.", extra={"staff_profile": ["Absent."]})
-    other_role = SessionFacilitator.objects.filter(session=session).exclude(role=role).filter(staff_profile=staff_profile)
+        raise ApplicationError(
+            f"{staff_profile.membership.user} is absent that day.", extra={"staff_profile": ["Absent."]}
+        )
+    other_role = (
+        SessionFacilitator.objects.filter(session=session).exclude(role=role).filter(staff_profile=staff_profile)
+    )
     if other_role.exists():
         raise ApplicationError(f"{staff_profile.membership.user} already facilitates this session.")
     SessionFacilitator.objects.filter(session=session, role=role).delete()
@@ -575,11 +667,17 @@ def facilitator_absence_record(
     if end_date < start_date:
         raise ApplicationError("The absence ends before it starts.", extra={"end_date": ["Before the start."]})
     absence = FacilitatorAbsence.objects.create(
-        organization_id=staff_profile.organization_id, staff_profile=staff_profile, start_date=start_date,
-        end_date=end_date, reason=reason[:200], created_by=actor,
+        organization_id=staff_profile.organization_id,
+        staff_profile=staff_profile,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason[:200],
+        created_by=actor,
     )
     bookings = SessionFacilitator.objects.filter(
-        staff_profile=staff_profile, session__local_date__gte=start_date, session__local_date__lte=end_date,
+        staff_profile=staff_profile,
+        session__local_date__gte=start_date,
+        session__local_date__lte=end_date,
         session__starts_at__gt=timezone.now(),
     ).select_related("session__group", "session__organization")
     affected = []
@@ -619,8 +717,13 @@ def sessions_for_dates(sessions: Sequence[Session]) -> str:
 
 @transaction.atomic
 def placements_accept(
-    *, episode: Episode, groups: Sequence[Group], start_date: dt.date, end_date: dt.date | None = None,
-    actor=None, waitlist_if_full: bool = False,
+    *,
+    episode: Episode,
+    groups: Sequence[Group],
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    actor=None,
+    waitlist_if_full: bool = False,
 ) -> list[PlacementResult]:
     """Accept a placement proposal (as proposed or as edited by the VA): every group or none.
     A full group refuses the whole acceptance (unless waitlisting), naming the group and dates."""
@@ -628,7 +731,11 @@ def placements_accept(
         raise ApplicationError("Choose at least one group.", extra={"groups": ["Choose at least one group."]})
     return [
         placement_create(
-            episode=episode, group=group, start_date=start_date, end_date=end_date, actor=actor,
+            episode=episode,
+            group=group,
+            start_date=start_date,
+            end_date=end_date,
+            actor=actor,
             waitlist_if_full=waitlist_if_full,
         )
         for group in groups

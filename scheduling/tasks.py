@@ -97,9 +97,7 @@ class ReminderDeliverTask(TenantTask):
 
 
 # Idempotent by its claim (a redelivered task finds the row taken), so a lost worker may requeue it.
-@shared_task(
-    base=ReminderDeliverTask, name="scheduling.reminder_deliver", reject_on_worker_lost=True, **RETRY
-)
+@shared_task(base=ReminderDeliverTask, name="scheduling.reminder_deliver", reject_on_worker_lost=True, **RETRY)
 def reminder_deliver(organization_id: int, dispatch_id: str) -> str | None:
     from .reminders import reminder_deliver as deliver
 

@@ -90,9 +90,7 @@ def _slot_text(slot: WeeklySlot) -> str:
 def _current_slots(group, day: dt.date) -> list[WeeklySlot]:
     # From the prefetched slots: no query per group.
     return [
-        s
-        for s in group.slots.all()
-        if s.effective_from <= day and (s.effective_to is None or s.effective_to >= day)
+        s for s in group.slots.all() if s.effective_from <= day and (s.effective_to is None or s.effective_to >= day)
     ]
 
 
@@ -130,10 +128,7 @@ def _week_grid(sessions: list[Session], days: list[GridDay], organization) -> li
     for session in sessions:
         local = session.starts_at.astimezone(organization.tzinfo)
         by_time.setdefault(local.time(), {}).setdefault(local.date(), []).append(session)
-    return [
-        GridRow(start=start, cells=[by_time[start].get(day.date, []) for day in days])
-        for start in sorted(by_time)
-    ]
+    return [GridRow(start=start, cells=[by_time[start].get(day.date, []) for day in days]) for start in sorted(by_time)]
 
 
 def _shown_days(week_start: dt.date, sessions: list[Session], today: dt.date, organization) -> list[GridDay]:
@@ -376,9 +371,7 @@ def session_facilitator_assign(request, org_slug: str, session_id):
         return _to_session(org_slug, session.pk)
     staff_profile, role = form.cleaned_data["staff_profile"], form.cleaned_data["role"]
     try:
-        services.session_facilitator_assign(
-            session=session, staff_profile=staff_profile, role=role, actor=request.user
-        )
+        services.session_facilitator_assign(session=session, staff_profile=staff_profile, role=role, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -447,11 +440,7 @@ def absences(request, org_slug: str):
             forms_add_application_error(exc, form)
         else:
             count = len(result.uncovered)
-            lost = (
-                f"{_plural(count, 'session')} lost their facilitator."
-                if count
-                else "No sessions were affected."
-            )
+            lost = f"{_plural(count, 'session')} lost their facilitator." if count else "No sessions were affected."
             who = _person(form.cleaned_data["staff_profile"])
             messages.success(request, f"The absence of {who} was recorded. {lost}")
             url = reverse("scheduling:absences", kwargs={"org_slug": org_slug})
@@ -516,9 +505,7 @@ def _group_choices(form: PlacementAcceptForm, proposal, start_date: dt.date) -> 
 
 def _placements_and_groups(organization, episode):
     """The episode's current placements, and the other groups of its program it could join."""
-    placements = list(
-        selectors.placement_list(organization=organization, episode_id=episode.pk, active_only=True)
-    )
+    placements = list(selectors.placement_list(organization=organization, episode_id=episode.pk, active_only=True))
     groups = (
         selectors.group_list(organization=organization)
         .filter(program_id=episode.program_id)
@@ -532,9 +519,7 @@ def _assistant_page(request, episode, *, accept_form=None, end_form=None, status
     placeable = episode.status in services.PLACEABLE_STATUSES
     today = services.local_today(organization)
     start_form = ProposalStartForm(request.GET or None, initial={"start": today})
-    start_date = getattr(accept_form, "cleaned_data", {}).get("start_date") or start_form.start_date(
-        default=today
-    )
+    start_date = getattr(accept_form, "cleaned_data", {}).get("start_date") or start_form.start_date(default=today)
     placements, groups = _placements_and_groups(organization, episode)
     proposal = assistant.placement_proposal(episode=episode, start_date=start_date) if placeable else None
     if accept_form is None and placeable:

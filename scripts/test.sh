@@ -22,6 +22,13 @@ iop_db_ensure ""
 # (e.g. iop.settings.dev) would otherwise win over it.
 unset DJANGO_SETTINGS_MODULE DATABASE_URL
 
+if (($# == 0)); then
+    # The whole suite also checks the code's lint and format (quick; skipped for narrowed runs).
+    iop_step "Checking lint and format (ruff)"
+    "$IOP_VENV/bin/ruff" check iop scheduling tests
+    "$IOP_VENV/bin/ruff" format --check --quiet iop scheduling tests
+fi
+
 iop_step "Running the test suite (test database ${IOP_TEST_DB_NAME:-test_iop})"
 set +e
 "$IOP_VENV/bin/pytest" "$@"

@@ -67,7 +67,6 @@ def _clean_cache():
     keys = list(redis.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
     if keys:
         redis.delete(*keys)
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -45,4 +45,7 @@ def test_production_enforces_mfa_and_secure_cookies_by_default():
     )
     result = _manage("shell", "-c", code, env_overrides=PROD)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "True True True False 900 ['rest_framework.permissions.IsAuthenticated']"
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "True True True False 900 ['rest_framework.permissions.IsAuthenticated']"
+    )

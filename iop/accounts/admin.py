@@ -48,7 +48,16 @@ class InvitationAdmin(TenantModelAdmin):
     list_filter = ["role"]
     search_fields = ["email"]
     list_select_related = ["invited_by"]
-    readonly_fields = ["email", "role", "invited_by", "created_at", "expires_at", "sent_at", "accepted_at", "revoked_at"]
+    readonly_fields = [
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "sent_at",
+        "accepted_at",
+        "revoked_at",
+    ]
 
 
 @admin.register(ApiToken)

@@ -58,9 +58,7 @@ API_TOKEN_LIFETIMES = [(30, "30 days"), (90, "90 days"), (365, "1 year"), ("", "
 
 
 class ApiTokenCreateForm(forms.Form):
-    name = forms.CharField(
-        label="Token name", max_length=80, help_text="What the token is for, e.g. “EHR export”."
-    )
+    name = forms.CharField(label="Token name", max_length=80, help_text="What the token is for, e.g. “EHR export”.")
     expires_in_days = forms.TypedChoiceField(
         label="Expires after",
         choices=API_TOKEN_LIFETIMES,

@@ -13,9 +13,9 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import JsonResponse
-from django_htmx.http import HttpResponseClientRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from iop.audit.models import SecurityEventKind
 

@@ -129,9 +129,7 @@ def invitation_from_token(*, token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(
-    *, invitation: Invitation, full_name: str, password: str, request=None
-) -> User:
+def invitation_accept(*, invitation: Invitation, full_name: str, password: str, request=None) -> User:
     """Create (or reuse) the staff user for the invited address, set the password, and create the
     membership. Refuses a used, revoked or expired invitation; locks the row so two clicks on the
     same link cannot both succeed."""
@@ -237,7 +235,9 @@ TOKEN_PREFIX = "iop_"
 
 
 @transaction.atomic
-def api_token_create(*, organization: Organization, user: User, name: str, expires_in_days: int | None = None) -> IssuedToken:
+def api_token_create(
+    *, organization: Organization, user: User, name: str, expires_in_days: int | None = None
+) -> IssuedToken:
     name = name.strip()
     if not name:
         raise ApplicationError("Give the token a name.", extra={"name": ["This field is required."]})

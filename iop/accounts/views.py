@@ -55,8 +55,7 @@ def invitation_accept(request, token: str):
         else:
             messages.success(
                 request,
-                f"You have joined {invitation.organization.name}. "
-                "Sign in with your email address and password.",
+                f"You have joined {invitation.organization.name}. Sign in with your email address and password.",
             )
             return redirect("account_login")
     context = {"invitation": invitation, "form": form, "errors": error_summary(form)}
@@ -187,9 +186,7 @@ def api_tokens(request, org_slug: str):
 
 @org_page(permissions.API_TOKEN_MANAGE)
 def api_token_revoke(request, org_slug: str, token_id):
-    token = get_object_or_404(
-        api_token_list(organization=request.organization, user=request.user), pk=token_id
-    )
+    token = get_object_or_404(api_token_list(organization=request.organization, user=request.user), pk=token_id)
     if request.method == "POST":
         services.api_token_revoke(token=token)
         messages.success(request, f"The token “{token.name}” was revoked.")

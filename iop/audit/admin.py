@@ -10,7 +10,17 @@ from .models import AccessEvent, SecurityEvent
 class AccessEventAdmin(TenantModelAdmin):
     view_action = perms.AUDIT_VIEW
     read_only = True
-    list_display = ["occurred_at", "actor", "membership_role", "action", "object_type", "object_id", "client_id", "channel", "ip_address"]
+    list_display = [
+        "occurred_at",
+        "actor",
+        "membership_role",
+        "action",
+        "object_type",
+        "object_id",
+        "client_id",
+        "channel",
+        "ip_address",
+    ]
     list_filter = ["action", "channel", "object_type", "occurred_at"]
     search_fields = ["=client_id", "=object_id", "actor__email", "=request_id"]
     list_select_related = ["actor"]

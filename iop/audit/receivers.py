@@ -21,9 +21,7 @@ def _logout(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Only the address typed; Django already scrubs the password from `credentials`.
-    security_event_record(
-        kind=SecurityEventKind.LOGIN_FAILED, request=request, email=str(credentials.get("email", ""))
-    )
+    security_event_record(kind=SecurityEventKind.LOGIN_FAILED, request=request, email=str(credentials.get("email", "")))
 
 
 @receiver(mfa_signals.authenticator_added, dispatch_uid="audit_mfa_added")

@@ -60,9 +60,7 @@ class AuditFilterForm(forms.Form):
             "client_id": data["client"].pk if data.get("client") else None,
             "actor_id": data.get("user"),
             "occurred_from": dt.datetime.combine(start, dt.time.min, tzinfo=tz) if start else None,
-            "occurred_before": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-            if end
-            else None,
+            "occurred_before": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if end else None,
         }
 
 

@@ -48,12 +48,27 @@ class EpisodeAdmin(TenantModelAdmin):
     view_action = perms.CLIENT_VIEW
     manage_action = perms.EPISODE_TRANSITION
     audit_client_field = "client_id"
-    list_display = ["__str__", "program", "status", "level_of_care", "referral_date", "admission_date", "discharge_date"]
+    list_display = [
+        "__str__",
+        "program",
+        "status",
+        "level_of_care",
+        "referral_date",
+        "admission_date",
+        "discharge_date",
+    ]
     list_filter = ["status", "program", "level_of_care"]
     list_select_related = ["program"]
     readonly_fields = [
-        "client", "status", "referral_date", "admission_date", "step_down_date", "discharge_date",
-        "status_changed_at", "status_changed_by", "created_at",
+        "client",
+        "status",
+        "referral_date",
+        "admission_date",
+        "step_down_date",
+        "discharge_date",
+        "status_changed_at",
+        "status_changed_by",
+        "created_at",
     ]
     inlines = [EpisodeStatusChangeInline]
 

@@ -112,7 +112,9 @@ class EpisodeViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedVi
 
     def retrieve(self, request, *args, **kwargs):
         episode = self.get_object()
-        access_record(request=request, action=AccessAction.VIEW, obj=episode, client_id=episode.client_id, channel="api")
+        access_record(
+            request=request, action=AccessAction.VIEW, obj=episode, client_id=episode.client_id, channel="api"
+        )
         return Response(self.get_serializer(episode).data)
 
     @extend_schema(request=EpisodeCreateSerializer, responses={201: EpisodeSerializer})
@@ -156,14 +158,18 @@ class TreatmentPlanViewSet(AuditedListMixin, TenantScopedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         plan = self.get_object()
-        access_record(request=request, action=AccessAction.VIEW, obj=plan, client_id=plan.episode.client_id, channel="api")
+        access_record(
+            request=request, action=AccessAction.VIEW, obj=plan, client_id=plan.episode.client_id, channel="api"
+        )
         return Response(self.get_serializer(plan).data)
 
     def _save(self, *, episode, validated: dict):
         from .services import Availability
 
         availability = [Availability(**w) for w in validated.pop("availability", [])]
-        plan = services.treatment_plan_save(episode=episode, availability=availability, actor=self.request.user, **validated)
+        plan = services.treatment_plan_save(
+            episode=episode, availability=availability, actor=self.request.user, **validated
+        )
         return self.scoped_queryset().get(pk=plan.pk)
 
     @extend_schema(request=TreatmentPlanCreateSerializer, responses={201: TreatmentPlanSerializer})
@@ -174,7 +180,11 @@ class TreatmentPlanViewSet(AuditedListMixin, TenantScopedViewSet):
         episode = validated.pop("episode")
         if hasattr(episode, "treatment_plan"):
             return Response(
-                {"message": "This episode already has a treatment plan; update it instead.", "code": "exists", "extra": {}},
+                {
+                    "message": "This episode already has a treatment plan; update it instead.",
+                    "code": "exists",
+                    "extra": {},
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         plan = self._save(episode=episode, validated=validated)
@@ -207,7 +217,9 @@ class CoupleViewSet(AuditedListMixin, TenantScopedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         couple = self.get_object()
-        access_record(request=request, action=AccessAction.VIEW, obj=couple, client_id=couple.partner_a_id, channel="api")
+        access_record(
+            request=request, action=AccessAction.VIEW, obj=couple, client_id=couple.partner_a_id, channel="api"
+        )
         return Response(self.get_serializer(couple).data)
 
     @extend_schema(request=CoupleCreateSerializer, responses={201: CoupleSerializer})

@@ -166,8 +166,7 @@ def availability_formset(data=None, *, plan: TreatmentPlan | None = None, empty_
     initial = []
     if plan is not None:
         initial = [
-            {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time}
-            for w in plan.availability.all()
+            {"weekday": w.weekday, "start_time": w.start_time, "end_time": w.end_time} for w in plan.availability.all()
         ]
     formset_class = formset_factory(
         AvailabilityForm, formset=BaseAvailabilityFormSet, extra=empty_rows, max_num=21, validate_max=True
@@ -247,9 +246,7 @@ class TreatmentPlanForm(PlanRequirementsForm):
 
 class TreatmentPlanPageForm(MultiForm):
     def __init__(self, data=None, *, plan: TreatmentPlan | None, default_date: dt.date):
-        self.plan = TreatmentPlanForm(
-            data, initial=TreatmentPlanForm.initial_for(plan, default_date=default_date)
-        )
+        self.plan = TreatmentPlanForm(data, initial=TreatmentPlanForm.initial_for(plan, default_date=default_date))
         self.availability = availability_formset(data, plan=plan)
         super().__init__(self.plan, self.availability)
 
@@ -306,9 +303,7 @@ class CoupleCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.client = client
         self.fields["partner"].queryset = client_choice_list(organization=organization).exclude(pk=client.pk)
-        self.fields["partner"].label_from_instance = lambda c: (
-            f"{c.sort_name} (born {c.date_of_birth:%d %b %Y})"
-        )
+        self.fields["partner"].label_from_instance = lambda c: f"{c.sort_name} (born {c.date_of_birth:%d %b %Y})"
         self.fields["started_on"].initial = organization_today(organization)
 
     def service_kwargs(self) -> dict:
@@ -316,9 +311,7 @@ class CoupleCreateForm(forms.Form):
         return {
             "partner_one": self.client,
             "partner_two": partner,
-            "identified_patient": self.client
-            if self.cleaned_data["identified_patient"] == "client"
-            else partner,
+            "identified_patient": self.client if self.cleaned_data["identified_patient"] == "client" else partner,
             "started_on": self.cleaned_data["started_on"],
         }
 

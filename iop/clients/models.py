@@ -127,7 +127,8 @@ class Episode(TenantModel):
                 name="episode_one_open_per_client",
             ),
             models.CheckConstraint(
-                condition=models.Q(admission_date__isnull=True) | models.Q(admission_date__gte=models.F("referral_date")),
+                condition=models.Q(admission_date__isnull=True)
+                | models.Q(admission_date__gte=models.F("referral_date")),
                 name="episode_admission_after_referral",
             ),
             models.CheckConstraint(
@@ -215,7 +216,9 @@ class AvailabilityWindow(TenantModel):
     class Meta:
         ordering = ["weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")), name="availability_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="availability_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -238,7 +241,9 @@ class Couple(TenantModel):
     class Meta:
         ordering = ["-started_on"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(partner_a__lt=models.F("partner_b")), name="couple_two_distinct_partners"),
+            models.CheckConstraint(
+                condition=models.Q(partner_a__lt=models.F("partner_b")), name="couple_two_distinct_partners"
+            ),
             models.UniqueConstraint(
                 fields=["organization", "partner_a", "partner_b"],
                 condition=models.Q(ended_on__isnull=True),

@@ -95,7 +95,9 @@ def treatment_plan_list(*, organization: Organization) -> QuerySet[TreatmentPlan
 
 
 def couple_list(*, organization: Organization) -> QuerySet[Couple]:
-    return Couple.objects.filter(organization=organization).select_related("partner_a", "partner_b", "identified_patient")
+    return Couple.objects.filter(organization=organization).select_related(
+        "partner_a", "partner_b", "identified_patient"
+    )
 
 
 def client_choice_list(*, organization: Organization) -> QuerySet[Client]:

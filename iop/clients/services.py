@@ -17,7 +17,6 @@ from iop.common.exceptions import ApplicationError
 from iop.common.services import model_update, validated_save
 from iop.tenancy.models import Organization, Program
 
-from .signals import episode_status_changed
 from .models import (
     EPISODE_TRANSITIONS,
     AvailabilityWindow,
@@ -29,6 +28,7 @@ from .models import (
     TherapyTrack,
     TreatmentPlan,
 )
+from .signals import episode_status_changed
 
 CLIENT_EDITABLE_FIELDS = [
     "first_name",
@@ -64,7 +64,8 @@ def _today(organization: Organization) -> dt.date:
 def _check_date_of_birth(*, organization: Organization, date_of_birth: dt.date) -> None:
     if date_of_birth > _today(organization):
         raise ApplicationError(
-            "Date of birth cannot be in the future.", extra={"date_of_birth": ["Date of birth cannot be in the future."]}
+            "Date of birth cannot be in the future.",
+            extra={"date_of_birth": ["Date of birth cannot be in the future."]},
         )
     if date_of_birth.year < 1900:
         raise ApplicationError("Check the date of birth.", extra={"date_of_birth": ["Enter a year after 1900."]})
@@ -160,9 +161,7 @@ _DATE_FIELD_FOR_STATUS = {
 
 
 @transaction.atomic
-def episode_transition(
-    *, episode: Episode, to_status: str, effective_date: dt.date, actor, note: str = ""
-) -> Episode:
+def episode_transition(*, episode: Episode, to_status: str, effective_date: dt.date, actor, note: str = "") -> Episode:
     """Move an episode along referred → intake → active → step-down / discharged.
 
     Refuses transitions the workflow does not allow and effective dates before the episode
@@ -202,7 +201,9 @@ def episode_transition(
         episode.step_down_date = None
     episode.status_changed_at = timezone.now()
     episode.status_changed_by = actor
-    validated_save(episode, invalid="Check the dates.", conflict="This client already has another open episode of care.")
+    validated_save(
+        episode, invalid="Check the dates.", conflict="This client already has another open episode of care."
+    )
     EpisodeStatusChange.objects.create(
         organization_id=episode.organization_id,
         episode=episode,
@@ -241,7 +242,7 @@ def _check_availability(windows: Iterable[Availability]) -> list[Availability]:
                 "Each availability window must end after it starts.",
                 extra={"availability": ["Each availability window must end after it starts."]},
             )
-    for earlier, later in zip(windows, windows[1:]):
+    for earlier, later in zip(windows, windows[1:], strict=False):
         if earlier.weekday == later.weekday and later.start_time < earlier.end_time:
             raise ApplicationError(
                 "Availability windows on the same day overlap.",

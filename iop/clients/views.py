@@ -162,9 +162,7 @@ def client_detail(request, org_slug: str, client_id):
 def client_edit(request, org_slug: str, client_id):
     client = _client_or_404(request, client_id)
     client_name = client.display_name
-    form = ClientForm(
-        request.POST if request.method == "POST" else None, initial=ClientForm.initial_for(client)
-    )
+    form = ClientForm(request.POST if request.method == "POST" else None, initial=ClientForm.initial_for(client))
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(client=client, data=form.cleaned_data)
@@ -184,9 +182,7 @@ def client_edit(request, org_slug: str, client_id):
 @org_page(permissions.CLIENT_CREATE)
 def episode_create(request, org_slug: str, client_id):
     client = _client_or_404(request, client_id)
-    form = EpisodeCreateForm(
-        request.POST if request.method == "POST" else None, organization=request.organization
-    )
+    form = EpisodeCreateForm(request.POST if request.method == "POST" else None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         try:
             services.episode_create(

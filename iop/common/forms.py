@@ -66,9 +66,7 @@ def _form_error_links(form: forms.BaseForm, label_prefix: str = "") -> list[Erro
             continue
         bound_field = form[name]
         label = f"{label_prefix}{bound_field.label}"
-        links.extend(
-            ErrorLink(text=f"{label}: {message}", href=_field_anchor(bound_field)) for message in messages
-        )
+        links.extend(ErrorLink(text=f"{label}: {message}", href=_field_anchor(bound_field)) for message in messages)
     return links
 
 

@@ -57,8 +57,14 @@ def message_send(
             raise ProviderError(f"Unknown channel {channel!r}.")
     except ProviderError:
         OutboundMessage.objects.create(
-            organization=organization, channel=channel, to=to, subject=subject, body=body,
-            status=OutboundStatus.FAILED, provider=channel, client=client,
+            organization=organization,
+            channel=channel,
+            to=to,
+            subject=subject,
+            body=body,
+            status=OutboundStatus.FAILED,
+            provider=channel,
+            client=client,
         )
         raise
     return OutboundMessage.objects.create(

@@ -91,8 +91,8 @@ class TenantInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return self._can(request)
 
-    has_add_permission = has_change_permission = has_delete_permission = (
-        lambda self, request, obj=None: self._can(request)
+    has_add_permission = has_change_permission = has_delete_permission = lambda self, request, obj=None: self._can(
+        request
     )
 
 

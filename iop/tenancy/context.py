@@ -2,8 +2,9 @@
 
 Row-Level Security policies read `app.tenant_id` (and, for Membership, `app.user_id`). We push
 both to Postgres *per statement*, prefixing every DML statement with a transaction-local
-`set_config(…, true)` (the prefix is added by our database backend, iop/tenancy/db/). Setting them once per request does not work: a value set with
-`is_local=true` lives until the enclosing transaction ends, so in a test (one transaction per test)
+`set_config(…, true)` (the prefix is added by our database backend, iop/tenancy/db/). Setting
+them once per request does not work: a value set with `is_local=true` lives until the enclosing
+transaction ends, so in a test (one transaction per test)
 or in a Celery fan-out looping over tenants inside one `atomic()` block, the previous tenant would
 leak into the next (engineering-notes §2.3, verified). Per-statement injection leaves nothing
 behind on pooled connections either.

@@ -48,25 +48,104 @@ WEEKDAY_MORNINGS = tuple(
 )
 
 FIRST_NAMES = (
-    "Aaliyah", "Adrian", "Aisha", "Alejandro", "Amara", "Andre", "Beatriz", "Brandon", "Camila", "Caleb",
-    "Chloe", "Darius", "Daniela", "Elena", "Elijah", "Fatima", "Gabriel", "Grace", "Hannah", "Hector",
-    "Imani", "Isaac", "Jasmine", "Javier", "Keisha", "Kevin", "Laila", "Lucas", "Maya", "Marcus",
-    "Nadia", "Nathan", "Olivia", "Omar", "Priya", "Rafael", "Rosa", "Samuel", "Sofia", "Tariq",
-    "Tessa", "Victor", "Wendy", "Xavier", "Yasmin", "Zachary",
+    "Aaliyah",
+    "Adrian",
+    "Aisha",
+    "Alejandro",
+    "Amara",
+    "Andre",
+    "Beatriz",
+    "Brandon",
+    "Camila",
+    "Caleb",
+    "Chloe",
+    "Darius",
+    "Daniela",
+    "Elena",
+    "Elijah",
+    "Fatima",
+    "Gabriel",
+    "Grace",
+    "Hannah",
+    "Hector",
+    "Imani",
+    "Isaac",
+    "Jasmine",
+    "Javier",
+    "Keisha",
+    "Kevin",
+    "Laila",
+    "Lucas",
+    "Maya",
+    "Marcus",
+    "Nadia",
+    "Nathan",
+    "Olivia",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Samuel",
+    "Sofia",
+    "Tariq",
+    "Tessa",
+    "Victor",
+    "Wendy",
+    "Xavier",
+    "Yasmin",
+    "Zachary",
 )
 LAST_NAMES = (
-    "Abernathy", "Alvarez", "Bennett", "Brooks", "Castillo", "Chen", "Coleman", "Delgado", "Dubois",
-    "Ellison", "Fitzgerald", "Foster", "Garcia", "Gallagher", "Hayes", "Herrera", "Ibrahim", "Jensen",
-    "Kaur", "Kowalski", "Lambert", "Lindqvist", "Martinez", "McCarthy", "Nakamura", "Novak", "Okafor",
-    "Olsen", "Patel", "Petrov", "Quinn", "Ramirez", "Reyes", "Sato", "Schmidt", "Sullivan", "Thompson",
-    "Tran", "Underwood", "Vasquez", "Walsh", "Washington", "Yamamoto", "Zimmerman",
+    "Abernathy",
+    "Alvarez",
+    "Bennett",
+    "Brooks",
+    "Castillo",
+    "Chen",
+    "Coleman",
+    "Delgado",
+    "Dubois",
+    "Ellison",
+    "Fitzgerald",
+    "Foster",
+    "Garcia",
+    "Gallagher",
+    "Hayes",
+    "Herrera",
+    "Ibrahim",
+    "Jensen",
+    "Kaur",
+    "Kowalski",
+    "Lambert",
+    "Lindqvist",
+    "Martinez",
+    "McCarthy",
+    "Nakamura",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Petrov",
+    "Quinn",
+    "Ramirez",
+    "Reyes",
+    "Sato",
+    "Schmidt",
+    "Sullivan",
+    "Thompson",
+    "Tran",
+    "Underwood",
+    "Vasquez",
+    "Walsh",
+    "Washington",
+    "Yamamoto",
+    "Zimmerman",
 )
 RELATIONSHIPS = ("Spouse", "Mother", "Father", "Sister", "Brother", "Friend", "Partner", "Aunt")
 GOALS = {
     "mh": "Reduce depressive and anxiety symptoms; practise two coping skills daily; "
     "return to a regular sleep and work routine.",
-    "couples": "Improve communication during conflict; rebuild trust; "
-    "agree on a shared relapse-prevention plan.",
+    "couples": "Improve communication during conflict; rebuild trust; agree on a shared relapse-prevention plan.",
     "sud": "Maintain abstinence; attend two mutual-support meetings weekly; build a relapse-prevention plan.",
 }
 
@@ -252,18 +331,50 @@ HARBOR_SCHEDULE = ScheduleSpec(
         GroupTypeSpec("Community check-in", (RAMAN, BELL, PARK, OSEI), counts_toward_hours=False),
     ),
     groups=(
-        GroupSpec("Process Group (Mon/Wed/Fri)", "Process group", "mh", 12,
-                  ((MON, "09:00", 90), (WED, "09:00", 90), (FRI, "09:00", 90)), lead=RAMAN),
-        GroupSpec("Community Check-in", "Community check-in", "mh", 12,
-                  tuple((day, "10:30", 30) for day in (MON, TUE, WED, THU, FRI)), lead=OSEI),
-        GroupSpec("DBT Skills", "Skills training (DBT)", "mh", 10,
-                  ((MON, "11:00", 90), (WED, "11:00", 90), (FRI, "11:00", 90)), lead=BELL),
-        GroupSpec("Couples Group", "Couples group", "couples", 8,
-                  ((MON, "11:00", 90), (WED, "11:00", 90), (FRI, "11:00", 90)), lead=OSEI, co=PARK),
-        GroupSpec("Process Group (Tue/Thu)", "Process group", "mh", 10,
-                  ((TUE, "09:00", 90), (THU, "09:00", 90)), lead=PARK),
-        GroupSpec("Psychoeducation", "Psychoeducation", "mh", 12,
-                  ((TUE, "11:00", 90), (WED, "11:00", 90), (THU, "11:00", 90)), lead=RAMAN),
+        GroupSpec(
+            "Process Group (Mon/Wed/Fri)",
+            "Process group",
+            "mh",
+            12,
+            ((MON, "09:00", 90), (WED, "09:00", 90), (FRI, "09:00", 90)),
+            lead=RAMAN,
+        ),
+        GroupSpec(
+            "Community Check-in",
+            "Community check-in",
+            "mh",
+            12,
+            tuple((day, "10:30", 30) for day in (MON, TUE, WED, THU, FRI)),
+            lead=OSEI,
+        ),
+        GroupSpec(
+            "DBT Skills",
+            "Skills training (DBT)",
+            "mh",
+            10,
+            ((MON, "11:00", 90), (WED, "11:00", 90), (FRI, "11:00", 90)),
+            lead=BELL,
+        ),
+        GroupSpec(
+            "Couples Group",
+            "Couples group",
+            "couples",
+            8,
+            ((MON, "11:00", 90), (WED, "11:00", 90), (FRI, "11:00", 90)),
+            lead=OSEI,
+            co=PARK,
+        ),
+        GroupSpec(
+            "Process Group (Tue/Thu)", "Process group", "mh", 10, ((TUE, "09:00", 90), (THU, "09:00", 90)), lead=PARK
+        ),
+        GroupSpec(
+            "Psychoeducation",
+            "Psychoeducation",
+            "mh",
+            12,
+            ((TUE, "11:00", 90), (WED, "11:00", 90), (THU, "11:00", 90)),
+            lead=RAMAN,
+        ),
         GroupSpec("Relapse Prevention", "Relapse prevention", "mh", 8, ((WED, "09:00", 90),), lead=PARK),
     ),
     placements=(
@@ -284,10 +395,22 @@ SUMMIT_SCHEDULE = ScheduleSpec(
         GroupTypeSpec("Relapse prevention", (COUNSELOR,), track=TherapyTrack.SUD_COUNSELING),
     ),
     groups=(
-        GroupSpec("Recovery Process Group", "Process group", "sud", 10,
-                  ((MON, "09:00", 90), (WED, "09:00", 90), (THU, "09:00", 90)), lead=COUNSELOR),
-        GroupSpec("Relapse Prevention Skills", "Relapse prevention", "sud", 10,
-                  ((MON, "10:45", 90), (WED, "10:45", 90), (THU, "10:45", 90)), lead=COUNSELOR),
+        GroupSpec(
+            "Recovery Process Group",
+            "Process group",
+            "sud",
+            10,
+            ((MON, "09:00", 90), (WED, "09:00", 90), (THU, "09:00", 90)),
+            lead=COUNSELOR,
+        ),
+        GroupSpec(
+            "Relapse Prevention Skills",
+            "Relapse prevention",
+            "sud",
+            10,
+            ((MON, "10:45", 90), (WED, "10:45", 90), (THU, "10:45", 90)),
+            lead=COUNSELOR,
+        ),
     ),
     placements=(PlacementSpec("sud", 3, ("Recovery Process Group", "Relapse Prevention Skills")),),
     placed_by="va@summit.test",
@@ -312,13 +435,20 @@ def demo_organizations() -> tuple[OrganizationSpec, ...]:
         week_start=Weekday.MONDAY,
         programs=(
             ProgramSpec(
-                "mh", "Adult Mental Health IOP", Decimal("9.0"), 3,
+                "mh",
+                "Adult Mental Health IOP",
+                Decimal("9.0"),
+                3,
                 (TherapyTrack.GROUP, TherapyTrack.INDIVIDUAL, TherapyTrack.MEDICATION_MANAGEMENT),
                 GOALS["mh"],
             ),
             ProgramSpec(
-                "couples", "Couples IOP", Decimal("9.0"), 3,
-                (TherapyTrack.GROUP, TherapyTrack.COUPLES, TherapyTrack.INDIVIDUAL), GOALS["couples"],
+                "couples",
+                "Couples IOP",
+                Decimal("9.0"),
+                3,
+                (TherapyTrack.GROUP, TherapyTrack.COUPLES, TherapyTrack.INDIVIDUAL),
+                GOALS["couples"],
             ),
         ),
         staff=(
@@ -341,8 +471,12 @@ def demo_organizations() -> tuple[OrganizationSpec, ...]:
         week_start=Weekday.SUNDAY,
         programs=(
             ProgramSpec(
-                "sud", "SUD IOP", Decimal("9.0"), 3,
-                (TherapyTrack.GROUP, TherapyTrack.SUD_COUNSELING, TherapyTrack.INDIVIDUAL), GOALS["sud"],
+                "sud",
+                "SUD IOP",
+                Decimal("9.0"),
+                3,
+                (TherapyTrack.GROUP, TherapyTrack.SUD_COUNSELING, TherapyTrack.INDIVIDUAL),
+                GOALS["sud"],
             ),
         ),
         staff=(
@@ -404,15 +538,11 @@ def _ensure_user(staff: StaffSpec, password: str) -> tuple[User, bool]:
         user.save(update_fields=["password"])
         password_reset = True
     # allauth signs in by verified address; staff addresses are verified by construction here.
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user, password_reset
 
 
-def _ensure_staff(
-    organization: Organization, spec: StaffSpec, user: User, report: OrganizationReport
-) -> Membership:
+def _ensure_staff(organization: Organization, spec: StaffSpec, user: User, report: OrganizationReport) -> Membership:
     membership, created = Membership.objects.get_or_create(
         organization=organization, user=user, defaults={"role": spec.role}
     )
@@ -488,9 +618,7 @@ def _ensure_client(
     )
     for to_status, days_after_referral in _PATH[spec.status]:
         effective = min(referral_date + dt.timedelta(days=days_after_referral), today)
-        episode = episode_transition(
-            episode=episode, to_status=to_status, effective_date=effective, actor=actor
-        )
+        episode = episode_transition(episode=episode, to_status=to_status, effective_date=effective, actor=actor)
     report.add("client")
     return episode.client
 
@@ -536,7 +664,9 @@ def _ensure_schedule(
     for type_spec in spec.group_types:
         if type_spec.name not in group_types:
             group_types[type_spec.name] = scheduling.group_type_create(
-                organization=organization, name=type_spec.name, track=type_spec.track,
+                organization=organization,
+                name=type_spec.name,
+                track=type_spec.track,
                 counts_toward_hours=type_spec.counts_toward_hours,
                 qualified=[facilitators[email] for email in type_spec.qualified],
             )
@@ -550,16 +680,23 @@ def _ensure_schedule(
         if group_spec.name in groups:
             continue
         group = scheduling.group_create(
-            organization=organization, program=programs[group_spec.program], name=group_spec.name,
-            group_type=group_types[group_spec.group_type], capacity=group_spec.capacity,
+            organization=organization,
+            program=programs[group_spec.program],
+            name=group_spec.name,
+            group_type=group_types[group_spec.group_type],
+            capacity=group_spec.capacity,
             lead_facilitator=facilitators[group_spec.lead],
             co_facilitator=facilitators[group_spec.co] if group_spec.co else None,
             telehealth_url=f"https://video.example.com/{organization.slug}/{slugify(group_spec.name)}",
         )
         for weekday, start, minutes in group_spec.slots:
             scheduling.slot_create(
-                group=group, weekday=weekday, start_time=dt.time.fromisoformat(start),
-                duration_minutes=minutes, effective_from=week_start, today=week_start,
+                group=group,
+                weekday=weekday,
+                start_time=dt.time.fromisoformat(start),
+                duration_minutes=minutes,
+                effective_from=week_start,
+                today=week_start,
             )
         groups[group.name] = group
         report.add("group")
@@ -571,8 +708,7 @@ def _ensure_schedule(
     actor = users[spec.placed_by]
     active = {e.client_id: e for e in Episode.objects.filter(status=EpisodeStatus.ACTIVE)}
     unplaced = {  # each program's active episodes, in the order of the client specs
-        key: [active[c.pk] for s, c in clients.items() if s.program == key and c.pk in active]
-        for key in programs
+        key: [active[c.pk] for s, c in clients.items() if s.program == key and c.pk in active] for key in programs
     }
     for placement_spec in spec.placements:
         episodes = unplaced[placement_spec.program][: placement_spec.count]
@@ -590,7 +726,8 @@ def _ensure_schedule(
                 staff_profile=staff_profile,
                 start_date=_weekday_in(next_week, spec.absence.first_weekday),
                 end_date=_weekday_in(next_week, spec.absence.last_weekday),
-                reason=spec.absence.reason, actor=actor,
+                reason=spec.absence.reason,
+                actor=actor,
             )
             report.add("facilitator absence")
 
@@ -641,16 +778,18 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                 today = timezone.localdate(timezone=organization.tzinfo)
                 actor = users.get(spec.intake_by) if spec.intake_by else None
                 clients = {
-                    c: _ensure_client(organization, c, *programs[c.program], actor, today, report)
-                    for c in spec.clients
+                    c: _ensure_client(organization, c, *programs[c.program], actor, today, report) for c in spec.clients
                 }
                 _ensure_couples(organization, clients, report, today)
                 if spec.schedule is not None:
                     _ensure_schedule(
-                        organization, spec.schedule, {k: p for k, (p, _) in programs.items()}, clients, users,
-                        today, report,
+                        organization,
+                        spec.schedule,
+                        {k: p for k, (p, _) in programs.items()},
+                        clients,
+                        users,
+                        today,
+                        report,
                     )
         reports.append(report)
-    return SeedReport(
-        organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password
-    )
+    return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)

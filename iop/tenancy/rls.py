@@ -45,11 +45,7 @@ def _short_name(*parts: str) -> str:
 def tenant_models() -> list[type[models.Model]]:
     from .models import TenantModel
 
-    return [
-        m
-        for m in apps.get_models()
-        if issubclass(m, TenantModel) and not m._meta.proxy and m._meta.managed
-    ]
+    return [m for m in apps.get_models() if issubclass(m, TenantModel) and not m._meta.proxy and m._meta.managed]
 
 
 def append_only_tables() -> set[str]:
@@ -58,9 +54,7 @@ def append_only_tables() -> set[str]:
     try:
         from pghistory.models import Event
 
-        tables |= {
-            m._meta.db_table for m in apps.get_models() if issubclass(m, Event) and not m._meta.abstract
-        }
+        tables |= {m._meta.db_table for m in apps.get_models() if issubclass(m, Event) and not m._meta.abstract}
     except ImportError:  # pragma: no cover - pghistory is a hard dependency
         pass
     return tables
@@ -80,9 +74,7 @@ def tables_with_organization_id(cursor) -> list[str]:
 
 
 def _constraint_exists(cursor, table: str, name: str) -> bool:
-    cursor.execute(
-        "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass", [name, _qn(table)]
-    )
+    cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass", [name, _qn(table)])
     return cursor.fetchone() is not None
 
 

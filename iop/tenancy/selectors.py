@@ -14,11 +14,7 @@ def membership_for_user(*, organization: Organization, user) -> Membership | Non
     if not user.is_authenticated:
         return None
     with tenant_context(organization.id):
-        return (
-            Membership.objects.select_related("user")
-            .filter(user=user, is_active=True)
-            .first()
-        )
+        return Membership.objects.select_related("user").filter(user=user, is_active=True).first()
 
 
 def memberships_of_user(*, user) -> list[Membership]:

@@ -62,7 +62,13 @@ def test_admin_creates_program_in_acting_organization(client, harbor, harbor_adm
     _act_as(client, harbor)
     response = client.post(
         reverse("admin:tenancy_program_add"),
-        {"name": "Adolescent IOP", "level_of_care": "iop", "default_min_weekly_hours": "6", "default_min_days_per_week": "3", "is_active": "on"},
+        {
+            "name": "Adolescent IOP",
+            "level_of_care": "iop",
+            "default_min_weekly_hours": "6",
+            "default_min_days_per_week": "3",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     with tenant_context(harbor.id):

@@ -184,8 +184,12 @@ def test_va_sees_treatment_plan_without_clinical_goals(harbor, harbor_va, harbor
 
     with tenant_context(harbor.id):
         plan = treatment_plan_save(
-            episode=Episode.objects.get(), required_hours_per_week=9, required_days_per_week=3,
-            tracks=["group"], goals="Reduce panic attacks", actor=harbor_va,
+            episode=Episode.objects.get(),
+            required_hours_per_week=9,
+            required_days_per_week=3,
+            tracks=["group"],
+            goals="Reduce panic attacks",
+            actor=harbor_va,
         )
         raw = api_token_create(organization=harbor, user=harbor_va, name="va").raw
     body = bearer(raw).get(f"/api/v1/o/harbor/treatment-plans/{plan.pk}/").json()
@@ -212,7 +216,9 @@ def test_programs_and_members(harbor_token, harbor_program, harbor_intake):
 
 def test_api_token_create_command_prints_a_working_token_once(harbor, harbor_intake, harbor_client):
     out = io.StringIO()
-    call_command("api_token_create", "--email", "intake@harbor.test", "--org", "harbor", stdout=out, stderr=io.StringIO())
+    call_command(
+        "api_token_create", "--email", "intake@harbor.test", "--org", "harbor", stdout=out, stderr=io.StringIO()
+    )
     raw = out.getvalue().strip()
     assert raw.startswith("iop_")
     assert bearer(raw).get("/api/v1/o/harbor/clients/").status_code == 200
@@ -224,4 +230,12 @@ def test_api_token_create_command_prints_a_working_token_once(harbor, harbor_int
 
 def test_api_token_create_command_refuses_non_members(harbor, summit_va):
     with pytest.raises(CommandError, match="not an active member"):
-        call_command("api_token_create", "--email", "va@summit.test", "--org", "harbor", stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "api_token_create",
+            "--email",
+            "va@summit.test",
+            "--org",
+            "harbor",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )

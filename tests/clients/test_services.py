@@ -47,13 +47,19 @@ def test_intake_creates_client_episode_plan_with_program_defaults(in_harbor, har
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"client_fields": {"first_name": "A", "last_name": "B", "date_of_birth": TODAY + dt.timedelta(days=1)}}, "date_of_birth"),
+        (
+            {"client_fields": {"first_name": "A", "last_name": "B", "date_of_birth": TODAY + dt.timedelta(days=1)}},
+            "date_of_birth",
+        ),
         ({"referral_date": TODAY + dt.timedelta(days=5)}, "referral_date"),
         ({"required_hours_per_week": Decimal("99")}, "required_hours_per_week"),
         ({"required_days_per_week": 8}, "required_days_per_week"),
         ({"tracks": ["astrology"]}, "tracks"),
         ({"availability": [Availability(1, dt.time(12), dt.time(9))]}, "availability"),
-        ({"availability": [Availability(1, dt.time(9), dt.time(12)), Availability(1, dt.time(11), dt.time(13))]}, "availability"),
+        (
+            {"availability": [Availability(1, dt.time(9), dt.time(12)), Availability(1, dt.time(11), dt.time(13))]},
+            "availability",
+        ),
     ],
 )
 def test_bad_intake_input_is_refused_and_nothing_is_written(in_harbor, harbor_program, harbor_intake, overrides, field):
@@ -78,20 +84,29 @@ def test_episode_workflow_and_illegal_transitions(in_harbor, harbor_program, har
         services.episode_transition(episode=episode, to_status="step_down", effective_date=TODAY, actor=harbor_intake)
     episode.refresh_from_db()
     assert episode.status == "referred"
-    episode = services.episode_transition(episode=episode, to_status="intake", effective_date=TODAY, actor=harbor_intake)
-    episode = services.episode_transition(episode=episode, to_status="active", effective_date=TODAY, actor=harbor_intake)
+    episode = services.episode_transition(
+        episode=episode, to_status="intake", effective_date=TODAY, actor=harbor_intake
+    )
+    episode = services.episode_transition(
+        episode=episode, to_status="active", effective_date=TODAY, actor=harbor_intake
+    )
     assert episode.admission_date == TODAY
     with pytest.raises(ApplicationError, match="before the admission date"):
         services.episode_transition(
             episode=episode, to_status="discharged", effective_date=TODAY - dt.timedelta(days=1), actor=harbor_intake
         )
-    episode = services.episode_transition(episode=episode, to_status="discharged", effective_date=TODAY, actor=harbor_intake)
+    episode = services.episode_transition(
+        episode=episode, to_status="discharged", effective_date=TODAY, actor=harbor_intake
+    )
     assert episode.discharge_date == TODAY
     assert episode.status_changed_by == harbor_intake
     with pytest.raises(ApplicationError, match="cannot become active"):
         services.episode_transition(episode=episode, to_status="active", effective_date=TODAY, actor=harbor_intake)
     assert [c.to_status for c in EpisodeStatusChange.objects.filter(episode=episode).order_by("changed_at")] == [
-        "referred", "intake", "active", "discharged"
+        "referred",
+        "intake",
+        "active",
+        "discharged",
     ]
 
 
@@ -99,7 +114,11 @@ def test_second_open_episode_is_refused(in_harbor, harbor_program, harbor_intake
     episode = _intake(in_harbor, harbor_program, harbor_intake)
     with pytest.raises(ApplicationError, match="already has an open episode"):
         services.episode_create(
-            organization=in_harbor, client=episode.client, program=harbor_program, referral_date=TODAY, actor=harbor_intake
+            organization=in_harbor,
+            client=episode.client,
+            program=harbor_program,
+            referral_date=TODAY,
+            actor=harbor_intake,
         )
     assert Episode.objects.count() == 1
 
@@ -109,8 +128,12 @@ def test_couple_rules(in_harbor):
     with pytest.raises(ApplicationError, match="two different clients"):
         services.couple_create(organization=in_harbor, partner_one=a, partner_two=a, started_on=TODAY)
     with pytest.raises(ApplicationError, match="identified patient"):
-        services.couple_create(organization=in_harbor, partner_one=a, partner_two=b, identified_patient=c, started_on=TODAY)
-    couple = services.couple_create(organization=in_harbor, partner_one=b, partner_two=a, identified_patient=b, started_on=TODAY)
+        services.couple_create(
+            organization=in_harbor, partner_one=a, partner_two=b, identified_patient=c, started_on=TODAY
+        )
+    couple = services.couple_create(
+        organization=in_harbor, partner_one=b, partner_two=a, identified_patient=b, started_on=TODAY
+    )
     assert {couple.partner_a, couple.partner_b} == {a, b}
     assert couple.partner_a.pk < couple.partner_b.pk
     with pytest.raises(ApplicationError, match="already in a couple"):
@@ -121,7 +144,9 @@ def test_couple_rules(in_harbor):
 def test_couple_across_organizations_is_refused(harbor, summit, harbor_client, summit_client):
     with tenant_context(harbor.id):
         with pytest.raises(ApplicationError, match="Both partners"):
-            services.couple_create(organization=harbor, partner_one=harbor_client, partner_two=summit_client, started_on=TODAY)
+            services.couple_create(
+                organization=harbor, partner_one=harbor_client, partner_two=summit_client, started_on=TODAY
+            )
         assert not Couple.objects.exists()
 
 

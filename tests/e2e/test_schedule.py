@@ -52,9 +52,7 @@ def schedule_world():
         )
         session = Session.objects.get(group=group, local_date=day)
         for _ in range(3):
-            episode = EpisodeFactory(
-                organization=harbor, client=ClientFactory(organization=harbor), program=program
-            )
+            episode = EpisodeFactory(organization=harbor, client=ClientFactory(organization=harbor), program=program)
             services.roster_book(session=session, episode=episode)
         newcomer = ClientFactory(organization=harbor, first_name="Soledad", last_name="Varga-Lindqvist")
         EpisodeFactory(organization=harbor, client=newcomer, program=program)
@@ -65,9 +63,7 @@ def schedule_world():
     }
 
 
-def test_va_places_a_client_from_the_session_page_and_sees_the_fill_change(
-    page: Page, live_server, schedule_world
-):
+def test_va_places_a_client_from_the_session_page_and_sees_the_fill_change(page: Page, live_server, schedule_world):
     sign_in(page, live_server.url, "va@harbor.test", schedule_world["secret"])
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
@@ -90,9 +86,7 @@ def test_va_places_a_client_from_the_session_page_and_sees_the_fill_change(
     page.get_by_role("button", name="Add to the session").click()
 
     expect(fill).to_have_text("4/10")
-    expect(page.get_by_role("status")).to_contain_text(
-        "The client was added to the roster. 4 of 10 seats booked."
-    )
+    expect(page.get_by_role("status")).to_contain_text("The client was added to the roster. 4 of 10 seats booked.")
     roster = page.locator("#roster")
     expect(roster.get_by_role("link", name="Varga-Lindqvist, Soledad")).to_be_visible()
     # htmx swapped the roster in place: same URL, same page (no reload).

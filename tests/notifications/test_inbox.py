@@ -38,9 +38,7 @@ def _inbox(org) -> str:
 
 
 def _read(org, notification) -> str:
-    return reverse(
-        "notifications:notification_read", kwargs={"org_slug": org.slug, "notification_id": notification.pk}
-    )
+    return reverse("notifications:notification_read", kwargs={"org_slug": org.slug, "notification_id": notification.pk})
 
 
 @pytest.fixture

@@ -57,9 +57,7 @@ def broker():
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_invitation_is_emailed_by_a_real_worker(broker, harbor, harbor_admin, mailoutbox):
-    with start_worker(
-        broker, pool="solo", perform_ping_check=False, queues=WORKER_QUEUES, shutdown_timeout=15
-    ):
+    with start_worker(broker, pool="solo", perform_ping_check=False, queues=WORKER_QUEUES, shutdown_timeout=15):
         with tenant_context(harbor.id):
             invitation = invitation_create(
                 organization=harbor, email="new.va@harbor.test", role="va", invited_by=harbor_admin

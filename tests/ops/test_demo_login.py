@@ -42,9 +42,7 @@ def test_a_demo_login_works_on_a_new_server_thread(client, settings, monkeypatch
     call_command("seed_demo", stdout=io.StringIO())
 
     response = on_new_thread(
-        lambda: client.post(
-            "/accounts/login/", {"login": "va@harbor.test", "password": DEFAULT_DEMO_PASSWORD}
-        )
+        lambda: client.post("/accounts/login/", {"login": "va@harbor.test", "password": DEFAULT_DEMO_PASSWORD})
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"]

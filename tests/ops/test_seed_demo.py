@@ -49,9 +49,26 @@ DEMO_EMAILS = {
     "va@summit.test": ("summit", "va"),
     "counselor@summit.test": ("summit", "clinician"),
 }
-TENANT_MODELS = (Program, Membership, StaffProfile, Client, Episode, EpisodeStatusChange, TreatmentPlan,
-                 AvailabilityWindow, Couple, GroupType, FacilitatorQualification, Group, WeeklySlot, Session,
-                 SessionFacilitator, Placement, RosterEntry, FacilitatorAbsence)
+TENANT_MODELS = (
+    Program,
+    Membership,
+    StaffProfile,
+    Client,
+    Episode,
+    EpisodeStatusChange,
+    TreatmentPlan,
+    AvailabilityWindow,
+    Couple,
+    GroupType,
+    FacilitatorQualification,
+    Group,
+    WeeklySlot,
+    Session,
+    SessionFacilitator,
+    Placement,
+    RosterEntry,
+    FacilitatorAbsence,
+)
 
 
 def seed() -> str:
@@ -126,16 +143,17 @@ def test_harbor_has_programs_clients_in_every_status_and_two_couples(seeded):
         # Every status was reached through the workflow, so its history is complete.
         discharged = Episode.objects.filter(status="discharged").first()
         assert [c.to_status for c in discharged.status_changes.order_by("changed_at")] == [
-            "referred", "intake", "active", "discharged"
+            "referred",
+            "intake",
+            "active",
+            "discharged",
         ]
         assert discharged.admission_date
         assert discharged.discharge_date >= discharged.admission_date
 
         plan = TreatmentPlan.objects.filter(episode__program=adult).first()
         assert (plan.required_hours_per_week, plan.required_days_per_week) == (9, 3)
-        windows = [
-            (w.weekday, f"{w.start_time:%H:%M}", f"{w.end_time:%H:%M}") for w in plan.availability.all()
-        ]
+        windows = [(w.weekday, f"{w.start_time:%H:%M}", f"{w.end_time:%H:%M}") for w in plan.availability.all()]
         assert windows == [(day, "09:00", "12:30") for day in range(5)]
 
         couples = list(Couple.objects.filter(ended_on__isnull=True))
@@ -188,9 +206,7 @@ def test_demo_password_comes_from_the_environment_and_a_changed_one_is_applied(s
 
 def test_a_demo_login_signs_in_through_allauth_when_mfa_is_off(seeded, client, settings):
     settings.IOP_REQUIRE_MFA = False
-    response = client.post(
-        "/accounts/login/", {"login": "va@harbor.test", "password": DEFAULT_DEMO_PASSWORD}
-    )
+    response = client.post("/accounts/login/", {"login": "va@harbor.test", "password": DEFAULT_DEMO_PASSWORD})
     assert response.status_code == 302, response.content[:500]
     assert client.session["_auth_user_id"] == str(User.objects.get(email="va@harbor.test").pk)
 
@@ -215,8 +231,13 @@ def test_harbor_has_a_realistic_week_of_groups(seeded):
     harbor = seeded[0]["harbor"]
     with tenant_context(harbor.id):
         types = {t.name: t for t in GroupType.objects.all()}
-        assert {"Process group", "Skills training (DBT)", "Psychoeducation", "Couples group",
-                "Relapse prevention"} <= set(types)
+        assert {
+            "Process group",
+            "Skills training (DBT)",
+            "Psychoeducation",
+            "Couples group",
+            "Relapse prevention",
+        } <= set(types)
         assert not types["Community check-in"].counts_toward_hours
         assert all(t.counts_toward_hours for name, t in types.items() if name != "Community check-in")
 

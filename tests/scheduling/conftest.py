@@ -113,13 +113,19 @@ def make_active_episode(in_harbor, harbor_program):
             organization=in_harbor, client=client, program=harbor_program, status=EpisodeStatus.ACTIVE
         )
         plan = TreatmentPlanFactory(
-            organization=in_harbor, episode=episode, required_hours_per_week=Decimal(hours),
-            required_days_per_week=days, tracks=list(tracks),
+            organization=in_harbor,
+            episode=episode,
+            required_hours_per_week=Decimal(hours),
+            required_days_per_week=days,
+            tracks=list(tracks),
         )
         for weekday, start, end in windows if windows is not None else [(d, "09:00", "12:30") for d in range(5)]:
             AvailabilityWindow.objects.create(
-                organization=in_harbor, treatment_plan=plan, weekday=weekday,
-                start_time=dt.time.fromisoformat(start), end_time=dt.time.fromisoformat(end),
+                organization=in_harbor,
+                treatment_plan=plan,
+                weekday=weekday,
+                start_time=dt.time.fromisoformat(start),
+                end_time=dt.time.fromisoformat(end),
             )
         return episode
 

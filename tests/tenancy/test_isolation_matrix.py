@@ -68,7 +68,9 @@ def summit_world(summit, summit_va, summit_client):
     with tenant_context(summit.id):
         admin = Membership.objects.get(user=summit_va)
         other = ClientFactory(organization=summit)
-        couple = couple_create(organization=summit, partner_one=summit_client, partner_two=other, started_on=dt.date.today())
+        couple = couple_create(
+            organization=summit, partner_one=summit_client, partner_two=other, started_on=dt.date.today()
+        )
         episode = Episode.objects.get(client=summit_client)
         plan = treatment_plan_save(
             episode=episode, required_hours_per_week=9, required_days_per_week=3, tracks=["group"], actor=summit_va
@@ -86,8 +88,12 @@ def summit_world(summit, summit_va, summit_client):
             organization=summit, name="Process group", qualified=[profile]
         )
         group = scheduling_services.group_create(
-            organization=summit, program=episode.program, group_type=group_type, name="Summit process",
-            capacity=5, lead_facilitator=profile,
+            organization=summit,
+            program=episode.program,
+            group_type=group_type,
+            name="Summit process",
+            capacity=5,
+            lead_facilitator=profile,
         )
         slot = scheduling_services.slot_create(
             group=group, weekday=0, start_time=dt.time(9), duration_minutes=90, effective_from=dt.date.today()
@@ -98,7 +104,8 @@ def summit_world(summit, summit_va, summit_client):
         entry = RosterEntry.objects.filter(placement=placement).first()
         session = entry.session
         absence = scheduling_services.facilitator_absence_record(
-            staff_profile=profile, start_date=dt.date.today() + dt.timedelta(days=60),
+            staff_profile=profile,
+            start_date=dt.date.today() + dt.timedelta(days=60),
             end_date=dt.date.today() + dt.timedelta(days=61),
         ).absence
     return {

@@ -64,14 +64,15 @@ def test_moving_a_row_to_another_tenant_is_refused(harbor, summit, harbor_progra
 
 def test_composite_foreign_key_refuses_a_cross_tenant_reference(harbor, summit_client, harbor_program):
     """A plain FK would accept this: Postgres checks referential integrity with RLS off."""
+
+    def smuggle():
+        Episode.all_objects.create(
+            organization=harbor, client_id=summit_client.pk, program=harbor_program, referral_date="2026-01-05"
+        )
+        # The composite FKs are DEFERRABLE INITIALLY DEFERRED, like Django's: check now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
     with tenant_context(harbor.id):
         with pytest.raises(IntegrityError), transaction.atomic():
-            Episode.all_objects.create(
-                organization=harbor,
-                client_id=summit_client.pk,
-                program=harbor_program,
-                referral_date="2026-01-05",
-            )
-            # The composite FKs are DEFERRABLE INITIALLY DEFERRED, like Django's: check now.
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            smuggle()

@@ -44,9 +44,7 @@ def test_every_tenant_model_table_is_in_the_catalogue():
 
 def test_policy_is_inline_and_checks_writes():
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = %s", [POLICY_NAME]
-        )
+        cursor.execute("SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = %s", [POLICY_NAME])
         rows = cursor.fetchall()
     assert rows
     for table, using, with_check in rows:

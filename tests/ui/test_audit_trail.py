@@ -88,9 +88,7 @@ def test_filter_by_date_range_in_the_organizations_time_zone(as_admin, harbor, h
 
 
 def test_reversed_date_range_is_a_clear_error(as_admin, harbor):
-    response = as_admin.get(
-        org_url("audit_trail", harbor), {"date_from": "2026-03-05", "date_to": "2026-03-01"}
-    )
+    response = as_admin.get(org_url("audit_trail", harbor), {"date_from": "2026-03-05", "date_to": "2026-03-01"})
 
     assert response.status_code == 422
     assert "The end date must be on or after the start date." in response.content.decode()
@@ -131,9 +129,7 @@ def test_non_admins_get_403(client, harbor, harbor_va, harbor_clinician):
         assert client.get(org_url("audit_trail", harbor)).status_code == 403
 
 
-def test_audit_trail_costs_the_same_number_of_queries_whatever_its_length(
-    as_admin, harbor, harbor_va, harbor_program
-):
+def test_audit_trail_costs_the_same_number_of_queries_whatever_its_length(as_admin, harbor, harbor_va, harbor_program):
     clients = make_clients(harbor, harbor_program, 30)
     url = org_url("audit_trail", harbor)
     for client in clients[:5]:

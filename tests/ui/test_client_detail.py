@@ -114,9 +114,7 @@ def test_status_form_offers_only_the_allowed_moves(as_va, harbor, harbor_client)
     assert '<option value="referred">' not in body
 
 
-def test_legal_status_transition_is_recorded_with_who_and_when(
-    as_va, harbor, harbor_client, harbor_va, episode
-):
+def test_legal_status_transition_is_recorded_with_who_and_when(as_va, harbor, harbor_client, harbor_va, episode):
     effective = org_today(harbor)
     response = as_va.post(
         org_url("episode_transition", harbor, episode_id=episode.pk),

@@ -131,9 +131,7 @@ def test_weekly_requirements_default_to_the_programs(as_intake, harbor, harbor_p
 def test_bad_input_shows_an_error_next_to_the_field_and_creates_nothing(
     as_intake, harbor, harbor_program, overrides, field_id, message
 ):
-    response = as_intake.post(
-        org_url("client_intake", harbor), intake_data(harbor_program, harbor, **overrides)
-    )
+    response = as_intake.post(org_url("client_intake", harbor), intake_data(harbor_program, harbor, **overrides))
 
     body = response.content.decode()
     assert response.status_code == 422

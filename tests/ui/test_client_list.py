@@ -33,9 +33,7 @@ def _every_url_of(response) -> list[str]:
     return urls
 
 
-def test_search_by_post_finds_the_client_and_the_term_never_appears_in_a_url(
-    as_va, harbor, marisol, harbor_program
-):
+def test_search_by_post_finds_the_client_and_the_term_never_appears_in_a_url(as_va, harbor, marisol, harbor_program):
     make_clients(harbor, harbor_program, 3)
     url = org_url("client_list", harbor)
 
@@ -122,9 +120,7 @@ def test_unknown_program_in_the_filter_is_a_clear_error(as_va, harbor, summit_pr
     assert "Choose one of your organization&#x27;s programs." in response.content.decode()
 
 
-def test_each_page_of_the_list_writes_one_access_event_with_the_ids_shown(
-    as_va, harbor, marisol, harbor_program
-):
+def test_each_page_of_the_list_writes_one_access_event_with_the_ids_shown(as_va, harbor, marisol, harbor_program):
     others = make_clients(harbor, harbor_program, 2)
 
     as_va.get(org_url("client_list", harbor))

@@ -41,9 +41,7 @@ def test_couple_is_recorded_and_linked_from_both_clients(as_intake, harbor, harb
 
 
 def test_a_couple_of_one_client_is_refused(as_intake, harbor, harbor_client):
-    response = as_intake.post(
-        org_url("couple_create", harbor, client_id=harbor_client.pk), _form(harbor_client.pk)
-    )
+    response = as_intake.post(org_url("couple_create", harbor, client_id=harbor_client.pk), _form(harbor_client.pk))
 
     body = response.content.decode()
     assert response.status_code == 422
@@ -53,9 +51,7 @@ def test_a_couple_of_one_client_is_refused(as_intake, harbor, harbor_client):
 
 
 def test_a_couple_across_organizations_is_refused(as_intake, harbor, harbor_client, summit, summit_client):
-    response = as_intake.post(
-        org_url("couple_create", harbor, client_id=harbor_client.pk), _form(summit_client.pk)
-    )
+    response = as_intake.post(org_url("couple_create", harbor, client_id=harbor_client.pk), _form(summit_client.pk))
 
     assert response.status_code == 422
     assert "Choose the partner from this organization&#x27;s other clients." in response.content.decode()

@@ -26,9 +26,7 @@ def test_invite_creates_the_invitation_and_emails_the_link(
     as_admin, harbor, eager_celery, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_admin.post(
-            org_url("invitation_create", harbor), {"email": "New.VA@Harbor.test", "role": "va"}
-        )
+        response = as_admin.post(org_url("invitation_create", harbor), {"email": "New.VA@Harbor.test", "role": "va"})
 
     assert response.status_code == 302
     [invitation] = invitations(harbor)
@@ -43,9 +41,7 @@ def test_invite_creates_the_invitation_and_emails_the_link(
 
 
 def test_invite_with_bad_input_shows_errors_and_creates_nothing(as_admin, harbor):
-    response = as_admin.post(
-        org_url("invitation_create", harbor), {"email": "not-an-address", "role": "owner"}
-    )
+    response = as_admin.post(org_url("invitation_create", harbor), {"email": "not-an-address", "role": "owner"})
 
     body = response.content.decode()
     assert response.status_code == 422
@@ -81,10 +77,7 @@ def test_non_admins_get_403_on_the_team_pages(client, harbor, role_fixture, requ
     login(client, request.getfixturevalue(role_fixture))
 
     assert client.get(org_url("team", harbor)).status_code == 403
-    assert (
-        client.post(org_url("invitation_create", harbor), {"email": "x@y.test", "role": "va"}).status_code
-        == 403
-    )
+    assert client.post(org_url("invitation_create", harbor), {"email": "x@y.test", "role": "va"}).status_code == 403
     assert invitations(harbor) == []
 
 
@@ -151,10 +144,7 @@ def test_a_member_of_another_organization_cannot_be_edited(as_admin, harbor, sum
         membership = Membership.objects.get(user=summit_va)
 
     assert as_admin.get(org_url("membership_edit", harbor, membership_id=membership.pk)).status_code == 404
-    assert (
-        as_admin.post(org_url("membership_sessions_end", harbor, membership_id=membership.pk)).status_code
-        == 404
-    )
+    assert as_admin.post(org_url("membership_sessions_end", harbor, membership_id=membership.pk)).status_code == 404
 
 
 def test_org_switcher_lists_the_users_other_organizations(client, harbor, summit):

@@ -6,50 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='organization',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization'),
+            model_name="apitoken",
+            name="organization",
+            field=models.ForeignKey(
+                editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+            ),
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL),
+            model_name="apitoken",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="api_tokens", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='accepted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="accepted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='invited_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="invited_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='organization',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization'),
+            model_name="invitation",
+            name="organization",
+            field=models.ForeignKey(
+                editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+            ),
         ),
         migrations.AddIndex(
-            model_name='apitoken',
-            index=models.Index(fields=['organization', 'user'], name='apitoken_org_user_idx'),
+            model_name="apitoken",
+            index=models.Index(fields=["organization", "user"], name="apitoken_org_user_idx"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['organization', 'email'], name='invitation_org_email_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["organization", "email"], name="invitation_org_email_idx"),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), fields=('organization', 'email'), name='invitation_one_open_per_email'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("accepted_at__isnull", True), ("revoked_at__isnull", True)),
+                fields=("organization", "email"),
+                name="invitation_one_open_per_email",
+            ),
         ),
     ]

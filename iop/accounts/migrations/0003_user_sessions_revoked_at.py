@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='sessions_revoked_at',
+            model_name="user",
+            name="sessions_revoked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -10,57 +10,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessEvent',
+            name="AccessEvent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('membership_role', models.CharField(blank=True, max_length=16)),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('list', 'Listed'), ('search', 'Searched'), ('export', 'Exported'), ('print', 'Printed'), ('download', 'Downloaded')], max_length=12)),
-                ('object_type', models.CharField(max_length=64)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('client_id', models.UUIDField(blank=True, null=True)),
-                ('object_ids', models.JSONField(blank=True, default=list)),
-                ('channel', models.CharField(default='web', help_text='web, api, admin, task', max_length=8)),
-                ('route', models.CharField(blank=True, help_text='URL name, never a URL with query', max_length=120)),
-                ('request_id', models.CharField(blank=True, max_length=36)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=200)),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("membership_role", models.CharField(blank=True, max_length=16)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed"),
+                            ("list", "Listed"),
+                            ("search", "Searched"),
+                            ("export", "Exported"),
+                            ("print", "Printed"),
+                            ("download", "Downloaded"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("client_id", models.UUIDField(blank=True, null=True)),
+                ("object_ids", models.JSONField(blank=True, default=list)),
+                ("channel", models.CharField(default="web", help_text="web, api, admin, task", max_length=8)),
+                ("route", models.CharField(blank=True, help_text="URL name, never a URL with query", max_length=120)),
+                ("request_id", models.CharField(blank=True, max_length=36)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=200)),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at'],
-                'indexes': [models.Index(fields=['organization', '-occurred_at'], name='access_org_time_idx'), models.Index(fields=['organization', 'client_id', '-occurred_at'], name='access_org_client_idx'), models.Index(fields=['organization', 'actor', '-occurred_at'], name='access_org_actor_idx')],
+                "ordering": ["-occurred_at"],
+                "indexes": [
+                    models.Index(fields=["organization", "-occurred_at"], name="access_org_time_idx"),
+                    models.Index(fields=["organization", "client_id", "-occurred_at"], name="access_org_client_idx"),
+                    models.Index(fields=["organization", "actor", "-occurred_at"], name="access_org_actor_idx"),
+                ],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('login', 'Signed in'), ('logout', 'Signed out'), ('login_failed', 'Failed sign-in'), ('mfa_added', 'MFA method added'), ('mfa_removed', 'MFA method removed'), ('mfa_codes', 'Recovery codes regenerated'), ('password_changed', 'Password changed'), ('session_timeout', 'Signed out for inactivity'), ('sessions_ended', 'Sessions ended'), ('admin_org_switch', 'Admin organization switched'), ('invitation_accepted', 'Invitation accepted')], max_length=24)),
-                ('email', models.CharField(blank=True, max_length=254)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=200)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login", "Signed in"),
+                            ("logout", "Signed out"),
+                            ("login_failed", "Failed sign-in"),
+                            ("mfa_added", "MFA method added"),
+                            ("mfa_removed", "MFA method removed"),
+                            ("mfa_codes", "Recovery codes regenerated"),
+                            ("password_changed", "Password changed"),
+                            ("session_timeout", "Signed out for inactivity"),
+                            ("sessions_ended", "Sessions ended"),
+                            ("admin_org_switch", "Admin organization switched"),
+                            ("invitation_accepted", "Invitation accepted"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("email", models.CharField(blank=True, max_length=254)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=200)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at'],
-                'indexes': [models.Index(fields=['user', '-occurred_at'], name='security_user_time_idx')],
+                "ordering": ["-occurred_at"],
+                "indexes": [models.Index(fields=["user", "-occurred_at"], name="security_user_time_idx")],
             },
         ),
     ]

@@ -14,343 +14,1011 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('tenancy', '0001_initial'),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Client',
+            name="Client",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('first_name', models.CharField(max_length=80)),
-                ('last_name', models.CharField(max_length=80)),
-                ('preferred_name', models.CharField(blank=True, max_length=80)),
-                ('date_of_birth', models.DateField()),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=32)),
-                ('reminder_channel', models.CharField(choices=[('email', 'Email'), ('sms', 'Text message (SMS)'), ('none', 'No reminders')], default='none', max_length=8)),
-                ('reminder_consent', models.BooleanField(default=False, help_text='The client agreed to receive reminders on the chosen channel.')),
-                ('reminder_consent_at', models.DateTimeField(blank=True, null=True)),
-                ('emergency_contact_name', models.CharField(blank=True, max_length=120)),
-                ('emergency_contact_phone', models.CharField(blank=True, max_length=32)),
-                ('emergency_contact_relationship', models.CharField(blank=True, max_length=60)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("first_name", models.CharField(max_length=80)),
+                ("last_name", models.CharField(max_length=80)),
+                ("preferred_name", models.CharField(blank=True, max_length=80)),
+                ("date_of_birth", models.DateField()),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=32)),
+                (
+                    "reminder_channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "Text message (SMS)"), ("none", "No reminders")],
+                        default="none",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "reminder_consent",
+                    models.BooleanField(
+                        default=False, help_text="The client agreed to receive reminders on the chosen channel."
+                    ),
+                ),
+                ("reminder_consent_at", models.DateTimeField(blank=True, null=True)),
+                ("emergency_contact_name", models.CharField(blank=True, max_length=120)),
+                ("emergency_contact_phone", models.CharField(blank=True, max_length=32)),
+                ("emergency_contact_relationship", models.CharField(blank=True, max_length=60)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='ClientEvent',
+            name="ClientEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
-                ('first_name', models.CharField(max_length=80)),
-                ('last_name', models.CharField(max_length=80)),
-                ('preferred_name', models.CharField(blank=True, max_length=80)),
-                ('date_of_birth', models.DateField()),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=32)),
-                ('reminder_channel', models.CharField(choices=[('email', 'Email'), ('sms', 'Text message (SMS)'), ('none', 'No reminders')], default='none', max_length=8)),
-                ('reminder_consent', models.BooleanField(default=False, help_text='The client agreed to receive reminders on the chosen channel.')),
-                ('reminder_consent_at', models.DateTimeField(blank=True, null=True)),
-                ('emergency_contact_name', models.CharField(blank=True, max_length=120)),
-                ('emergency_contact_phone', models.CharField(blank=True, max_length=32)),
-                ('emergency_contact_relationship', models.CharField(blank=True, max_length=60)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(db_constraint=False, editable=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenancy.organization')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='clients.client')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
+                ("first_name", models.CharField(max_length=80)),
+                ("last_name", models.CharField(max_length=80)),
+                ("preferred_name", models.CharField(blank=True, max_length=80)),
+                ("date_of_birth", models.DateField()),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=32)),
+                (
+                    "reminder_channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "Text message (SMS)"), ("none", "No reminders")],
+                        default="none",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "reminder_consent",
+                    models.BooleanField(
+                        default=False, help_text="The client agreed to receive reminders on the chosen channel."
+                    ),
+                ),
+                ("reminder_consent_at", models.DateTimeField(blank=True, null=True)),
+                ("emergency_contact_name", models.CharField(blank=True, max_length=120)),
+                ("emergency_contact_phone", models.CharField(blank=True, max_length=32)),
+                ("emergency_contact_relationship", models.CharField(blank=True, max_length=60)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="clients.client",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Couple',
+            name="Couple",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('identified_patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
-                ('partner_a', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
-                ('partner_b', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clients.client')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "identified_patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
+                (
+                    "partner_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.client"
+                    ),
+                ),
+                (
+                    "partner_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="clients.client"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_on'],
-            },
-            managers=[
-                ('all_objects', django.db.models.manager.Manager()),
-            ],
-        ),
-        migrations.CreateModel(
-            name='CoupleEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('identified_patient', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='clients.client')),
-                ('organization', models.ForeignKey(db_constraint=False, editable=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenancy.organization')),
-                ('partner_a', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='clients.client')),
-                ('partner_b', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='clients.client')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='clients.couple')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Episode',
-            fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('referred', 'Referred'), ('intake', 'Intake'), ('active', 'Active'), ('step_down', 'Stepped down'), ('discharged', 'Discharged')], default='referred', max_length=12)),
-                ('level_of_care', models.CharField(choices=[('iop', 'Intensive outpatient (IOP)'), ('php', 'Partial hospitalization (PHP)'), ('op', 'Outpatient (OP)')], default='iop', max_length=8)),
-                ('referral_date', models.DateField()),
-                ('admission_date', models.DateField(blank=True, null=True)),
-                ('step_down_date', models.DateField(blank=True, null=True)),
-                ('discharge_date', models.DateField(blank=True, null=True)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='clients.client')),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
-                ('primary_clinician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.membership')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='tenancy.program')),
-                ('status_changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['-referral_date', '-created_at'],
-            },
-            managers=[
-                ('all_objects', django.db.models.manager.Manager()),
-            ],
-        ),
-        migrations.CreateModel(
-            name='EpisodeEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
-                ('status', models.CharField(choices=[('referred', 'Referred'), ('intake', 'Intake'), ('active', 'Active'), ('step_down', 'Stepped down'), ('discharged', 'Discharged')], default='referred', max_length=12)),
-                ('level_of_care', models.CharField(choices=[('iop', 'Intensive outpatient (IOP)'), ('php', 'Partial hospitalization (PHP)'), ('op', 'Outpatient (OP)')], default='iop', max_length=8)),
-                ('referral_date', models.DateField()),
-                ('admission_date', models.DateField(blank=True, null=True)),
-                ('step_down_date', models.DateField(blank=True, null=True)),
-                ('discharge_date', models.DateField(blank=True, null=True)),
-                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('client', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='clients.client')),
-                ('organization', models.ForeignKey(db_constraint=False, editable=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenancy.organization')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='clients.episode')),
-                ('primary_clinician', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenancy.membership')),
-                ('program', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenancy.program')),
-                ('status_changed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='EpisodeStatusChange',
-            fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('from_status', models.CharField(choices=[('referred', 'Referred'), ('intake', 'Intake'), ('active', 'Active'), ('step_down', 'Stepped down'), ('discharged', 'Discharged')], max_length=12)),
-                ('to_status', models.CharField(choices=[('referred', 'Referred'), ('intake', 'Intake'), ('active', 'Active'), ('step_down', 'Stepped down'), ('discharged', 'Discharged')], max_length=12)),
-                ('effective_date', models.DateField()),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='clients.episode')),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
-            ],
-            options={
-                'ordering': ['-changed_at'],
+                "ordering": ["-started_on"],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='TreatmentPlan',
+            name="CoupleEvent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('required_hours_per_week', models.DecimalField(decimal_places=1, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)])),
-                ('required_days_per_week', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(7)])),
-                ('tracks', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('group', 'Group therapy'), ('individual', 'Individual therapy'), ('couples', 'Couples therapy'), ('sud_counseling', 'Substance-use counseling'), ('medication_management', 'Medication management')], max_length=24), blank=True, default=list, size=None)),
-                ('goals', models.TextField(blank=True)),
-                ('emotional_support_animal_note', models.TextField(blank=True, help_text='Documented clinical necessity of an emotional support animal, where one applies.')),
-                ('effective_from', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('episode', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='treatment_plan', to='clients.episode')),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "identified_patient",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "partner_a",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "partner_b",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="clients.couple",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="Episode",
+            fields=[
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred"),
+                            ("intake", "Intake"),
+                            ("active", "Active"),
+                            ("step_down", "Stepped down"),
+                            ("discharged", "Discharged"),
+                        ],
+                        default="referred",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "level_of_care",
+                    models.CharField(
+                        choices=[
+                            ("iop", "Intensive outpatient (IOP)"),
+                            ("php", "Partial hospitalization (PHP)"),
+                            ("op", "Outpatient (OP)"),
+                        ],
+                        default="iop",
+                        max_length=8,
+                    ),
+                ),
+                ("referral_date", models.DateField()),
+                ("admission_date", models.DateField(blank=True, null=True)),
+                ("step_down_date", models.DateField(blank=True, null=True)),
+                ("discharge_date", models.DateField(blank=True, null=True)),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="episodes", to="clients.client"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
+                (
+                    "primary_clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="episodes", to="tenancy.program"
+                    ),
+                ),
+                (
+                    "status_changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-referral_date", "-created_at"],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='AvailabilityWindow',
+            name="EpisodeEvent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('start_time', models.TimeField()),
-                ('end_time', models.TimeField()),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
-                ('treatment_plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to='clients.treatmentplan')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred"),
+                            ("intake", "Intake"),
+                            ("active", "Active"),
+                            ("step_down", "Stepped down"),
+                            ("discharged", "Discharged"),
+                        ],
+                        default="referred",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "level_of_care",
+                    models.CharField(
+                        choices=[
+                            ("iop", "Intensive outpatient (IOP)"),
+                            ("php", "Partial hospitalization (PHP)"),
+                            ("op", "Outpatient (OP)"),
+                        ],
+                        default="iop",
+                        max_length=8,
+                    ),
+                ),
+                ("referral_date", models.DateField()),
+                ("admission_date", models.DateField(blank=True, null=True)),
+                ("step_down_date", models.DateField(blank=True, null=True)),
+                ("discharge_date", models.DateField(blank=True, null=True)),
+                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="clients.episode",
+                    ),
+                ),
+                (
+                    "primary_clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="tenancy.program",
+                    ),
+                ),
+                (
+                    "status_changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['weekday', 'start_time'],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="EpisodeStatusChange",
+            fields=[
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred"),
+                            ("intake", "Intake"),
+                            ("active", "Active"),
+                            ("step_down", "Stepped down"),
+                            ("discharged", "Discharged"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred"),
+                            ("intake", "Intake"),
+                            ("active", "Active"),
+                            ("step_down", "Stepped down"),
+                            ("discharged", "Discharged"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("effective_date", models.DateField()),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="status_changes", to="clients.episode"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-changed_at"],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='TreatmentPlanEvent',
+            name="TreatmentPlan",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
-                ('required_hours_per_week', models.DecimalField(decimal_places=1, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)])),
-                ('required_days_per_week', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(7)])),
-                ('tracks', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('group', 'Group therapy'), ('individual', 'Individual therapy'), ('couples', 'Couples therapy'), ('sud_counseling', 'Substance-use counseling'), ('medication_management', 'Medication management')], max_length=24), blank=True, default=list, size=None)),
-                ('goals', models.TextField(blank=True)),
-                ('emotional_support_animal_note', models.TextField(blank=True, help_text='Documented clinical necessity of an emotional support animal, where one applies.')),
-                ('effective_from', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('episode', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='clients.episode')),
-                ('organization', models.ForeignKey(db_constraint=False, editable=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='tenancy.organization')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='clients.treatmentplan')),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "required_hours_per_week",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                    ),
+                ),
+                (
+                    "required_days_per_week",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(7),
+                        ]
+                    ),
+                ),
+                (
+                    "tracks",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("group", "Group therapy"),
+                                ("individual", "Individual therapy"),
+                                ("couples", "Couples therapy"),
+                                ("sud_counseling", "Substance-use counseling"),
+                                ("medication_management", "Medication management"),
+                            ],
+                            max_length=24,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("goals", models.TextField(blank=True)),
+                (
+                    "emotional_support_animal_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Documented clinical necessity of an emotional support animal, where one applies.",
+                    ),
+                ),
+                ("effective_from", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "episode",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="treatment_plan", to="clients.episode"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
+            },
+            managers=[
+                ("all_objects", django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name="AvailabilityWindow",
+            fields=[
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("start_time", models.TimeField()),
+                ("end_time", models.TimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
+                (
+                    "treatment_plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability",
+                        to="clients.treatmentplan",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["weekday", "start_time"],
+            },
+            managers=[
+                ("all_objects", django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name="TreatmentPlanEvent",
+            fields=[
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, serialize=False)),
+                (
+                    "required_hours_per_week",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                    ),
+                ),
+                (
+                    "required_days_per_week",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(7),
+                        ]
+                    ),
+                ),
+                (
+                    "tracks",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("group", "Group therapy"),
+                                ("individual", "Individual therapy"),
+                                ("couples", "Couples therapy"),
+                                ("sud_counseling", "Substance-use counseling"),
+                                ("medication_management", "Medication management"),
+                            ],
+                            max_length=24,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("goals", models.TextField(blank=True)),
+                (
+                    "emotional_support_animal_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Documented clinical necessity of an emotional support animal, where one applies.",
+                    ),
+                ),
+                ("effective_from", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="clients.episode",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="clients.treatmentplan",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(models.F('organization'), django.db.models.functions.text.Lower('last_name'), django.db.models.functions.text.Lower('first_name'), name='client_org_name_idx'),
+            model_name="client",
+            index=models.Index(
+                models.F("organization"),
+                django.db.models.functions.text.Lower("last_name"),
+                django.db.models.functions.text.Lower("first_name"),
+                name="client_org_name_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='client',
-            index=models.Index(fields=['organization', 'date_of_birth'], name='client_org_dob_idx'),
+            model_name="client",
+            index=models.Index(fields=["organization", "date_of_birth"], name="client_org_dob_idx"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='client',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_clientevent" ("created_at", "created_by_id", "date_of_birth", "email", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship", "first_name", "id", "last_name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "preferred_name", "reminder_channel", "reminder_consent", "reminder_consent_at", "updated_at") VALUES (NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."email", NEW."emergency_contact_name", NEW."emergency_contact_phone", NEW."emergency_contact_relationship", NEW."first_name", NEW."id", NEW."last_name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."preferred_name", NEW."reminder_channel", NEW."reminder_consent", NEW."reminder_consent_at", NEW."updated_at"); RETURN NULL;', hash='9b8c2034bf5ac8bc13f19b5ae3ea951cad695bd8', operation='INSERT', pgid='pgtrigger_insert_insert_a5391', table='clients_client', when='AFTER')),
+            model_name="client",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_clientevent" ("created_at", "created_by_id", "date_of_birth", "email", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship", "first_name", "id", "last_name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "preferred_name", "reminder_channel", "reminder_consent", "reminder_consent_at", "updated_at") VALUES (NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."email", NEW."emergency_contact_name", NEW."emergency_contact_phone", NEW."emergency_contact_relationship", NEW."first_name", NEW."id", NEW."last_name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."preferred_name", NEW."reminder_channel", NEW."reminder_consent", NEW."reminder_consent_at", NEW."updated_at"); RETURN NULL;',
+                    hash="9b8c2034bf5ac8bc13f19b5ae3ea951cad695bd8",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_a5391",
+                    table="clients_client",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='client',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "clients_clientevent" ("created_at", "created_by_id", "date_of_birth", "email", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship", "first_name", "id", "last_name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "preferred_name", "reminder_channel", "reminder_consent", "reminder_consent_at", "updated_at") VALUES (NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."email", NEW."emergency_contact_name", NEW."emergency_contact_phone", NEW."emergency_contact_relationship", NEW."first_name", NEW."id", NEW."last_name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."preferred_name", NEW."reminder_channel", NEW."reminder_consent", NEW."reminder_consent_at", NEW."updated_at"); RETURN NULL;', hash='bdd3a4da10c88ed27bc0eb0fc1128f0b6a604e71', operation='UPDATE', pgid='pgtrigger_update_update_757e7', table='clients_client', when='AFTER')),
+            model_name="client",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "clients_clientevent" ("created_at", "created_by_id", "date_of_birth", "email", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship", "first_name", "id", "last_name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "preferred_name", "reminder_channel", "reminder_consent", "reminder_consent_at", "updated_at") VALUES (NEW."created_at", NEW."created_by_id", NEW."date_of_birth", NEW."email", NEW."emergency_contact_name", NEW."emergency_contact_phone", NEW."emergency_contact_relationship", NEW."first_name", NEW."id", NEW."last_name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."preferred_name", NEW."reminder_channel", NEW."reminder_consent", NEW."reminder_consent_at", NEW."updated_at"); RETURN NULL;',
+                    hash="bdd3a4da10c88ed27bc0eb0fc1128f0b6a604e71",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_757e7",
+                    table="clients_client",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='client',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_clientevent" ("created_at", "created_by_id", "date_of_birth", "email", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship", "first_name", "id", "last_name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "preferred_name", "reminder_channel", "reminder_consent", "reminder_consent_at", "updated_at") VALUES (OLD."created_at", OLD."created_by_id", OLD."date_of_birth", OLD."email", OLD."emergency_contact_name", OLD."emergency_contact_phone", OLD."emergency_contact_relationship", OLD."first_name", OLD."id", OLD."last_name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."phone", OLD."preferred_name", OLD."reminder_channel", OLD."reminder_consent", OLD."reminder_consent_at", OLD."updated_at"); RETURN NULL;', hash='a67fc08d1d19e2d8e874fe60bfe4cdc60096d5f0', operation='DELETE', pgid='pgtrigger_delete_delete_f8895', table='clients_client', when='AFTER')),
+            model_name="client",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_clientevent" ("created_at", "created_by_id", "date_of_birth", "email", "emergency_contact_name", "emergency_contact_phone", "emergency_contact_relationship", "first_name", "id", "last_name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "preferred_name", "reminder_channel", "reminder_consent", "reminder_consent_at", "updated_at") VALUES (OLD."created_at", OLD."created_by_id", OLD."date_of_birth", OLD."email", OLD."emergency_contact_name", OLD."emergency_contact_phone", OLD."emergency_contact_relationship", OLD."first_name", OLD."id", OLD."last_name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."phone", OLD."preferred_name", OLD."reminder_channel", OLD."reminder_consent", OLD."reminder_consent_at", OLD."updated_at"); RETURN NULL;',
+                    hash="a67fc08d1d19e2d8e874fe60bfe4cdc60096d5f0",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_f8895",
+                    table="clients_client",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='couple',
-            constraint=models.CheckConstraint(condition=models.Q(('partner_a__lt', models.F('partner_b'))), name='couple_two_distinct_partners'),
+            model_name="couple",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("partner_a__lt", models.F("partner_b"))), name="couple_two_distinct_partners"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='couple',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('organization', 'partner_a', 'partner_b'), name='couple_unique_open_pair'),
+            model_name="couple",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("organization", "partner_a", "partner_b"),
+                name="couple_unique_open_pair",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='couple',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_coupleevent" ("created_at", "ended_on", "id", "identified_patient_id", "organization_id", "partner_a_id", "partner_b_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on") VALUES (NEW."created_at", NEW."ended_on", NEW."id", NEW."identified_patient_id", NEW."organization_id", NEW."partner_a_id", NEW."partner_b_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."started_on"); RETURN NULL;', hash='8c067f137ff8b3266f9af17b8e3c5e998067a7c3', operation='INSERT', pgid='pgtrigger_insert_insert_ceb39', table='clients_couple', when='AFTER')),
+            model_name="couple",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_coupleevent" ("created_at", "ended_on", "id", "identified_patient_id", "organization_id", "partner_a_id", "partner_b_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on") VALUES (NEW."created_at", NEW."ended_on", NEW."id", NEW."identified_patient_id", NEW."organization_id", NEW."partner_a_id", NEW."partner_b_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."started_on"); RETURN NULL;',
+                    hash="8c067f137ff8b3266f9af17b8e3c5e998067a7c3",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_ceb39",
+                    table="clients_couple",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='couple',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "clients_coupleevent" ("created_at", "ended_on", "id", "identified_patient_id", "organization_id", "partner_a_id", "partner_b_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on") VALUES (NEW."created_at", NEW."ended_on", NEW."id", NEW."identified_patient_id", NEW."organization_id", NEW."partner_a_id", NEW."partner_b_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."started_on"); RETURN NULL;', hash='82855f3feefff5b9a53467f962864393df2a4a0e', operation='UPDATE', pgid='pgtrigger_update_update_e3910', table='clients_couple', when='AFTER')),
+            model_name="couple",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "clients_coupleevent" ("created_at", "ended_on", "id", "identified_patient_id", "organization_id", "partner_a_id", "partner_b_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on") VALUES (NEW."created_at", NEW."ended_on", NEW."id", NEW."identified_patient_id", NEW."organization_id", NEW."partner_a_id", NEW."partner_b_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."started_on"); RETURN NULL;',
+                    hash="82855f3feefff5b9a53467f962864393df2a4a0e",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_e3910",
+                    table="clients_couple",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='couple',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_coupleevent" ("created_at", "ended_on", "id", "identified_patient_id", "organization_id", "partner_a_id", "partner_b_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on") VALUES (OLD."created_at", OLD."ended_on", OLD."id", OLD."identified_patient_id", OLD."organization_id", OLD."partner_a_id", OLD."partner_b_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."started_on"); RETURN NULL;', hash='5b66bd0d83d490804dc4d6ec36fa36c406c7fe31', operation='DELETE', pgid='pgtrigger_delete_delete_27c6f', table='clients_couple', when='AFTER')),
+            model_name="couple",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_coupleevent" ("created_at", "ended_on", "id", "identified_patient_id", "organization_id", "partner_a_id", "partner_b_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on") VALUES (OLD."created_at", OLD."ended_on", OLD."id", OLD."identified_patient_id", OLD."organization_id", OLD."partner_a_id", OLD."partner_b_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."started_on"); RETURN NULL;',
+                    hash="5b66bd0d83d490804dc4d6ec36fa36c406c7fe31",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_27c6f",
+                    table="clients_couple",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['organization', 'status', 'program'], name='episode_org_status_idx'),
+            model_name="episode",
+            index=models.Index(fields=["organization", "status", "program"], name="episode_org_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['organization', 'client', '-referral_date'], name='episode_org_client_idx'),
+            model_name="episode",
+            index=models.Index(fields=["organization", "client", "-referral_date"], name="episode_org_client_idx"),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['referred', 'intake', 'active'])), fields=('organization', 'client'), name='episode_one_open_per_client'),
+            model_name="episode",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["referred", "intake", "active"])),
+                fields=("organization", "client"),
+                name="episode_one_open_per_client",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('admission_date__isnull', True), ('admission_date__gte', models.F('referral_date')), _connector='OR'), name='episode_admission_after_referral'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("admission_date__isnull", True),
+                    ("admission_date__gte", models.F("referral_date")),
+                    _connector="OR",
+                ),
+                name="episode_admission_after_referral",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('discharge_date__isnull', True), ('admission_date__isnull', True), ('discharge_date__gte', models.F('admission_date')), _connector='OR'), name='episode_discharge_after_admission'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("discharge_date__isnull", True),
+                    ("admission_date__isnull", True),
+                    ("discharge_date__gte", models.F("admission_date")),
+                    _connector="OR",
+                ),
+                name="episode_discharge_after_admission",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='episode',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_episodeevent" ("admission_date", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;', hash='488430baa865ba3c8fa521f991c63498244a04d9', operation='INSERT', pgid='pgtrigger_insert_insert_7711d', table='clients_episode', when='AFTER')),
+            model_name="episode",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_episodeevent" ("admission_date", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;',
+                    hash="488430baa865ba3c8fa521f991c63498244a04d9",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_7711d",
+                    table="clients_episode",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='episode',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "clients_episodeevent" ("admission_date", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;', hash='5a342e4cb1f4fab1505cb0b8a54ee0cc05093dda', operation='UPDATE', pgid='pgtrigger_update_update_f4432', table='clients_episode', when='AFTER')),
+            model_name="episode",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "clients_episodeevent" ("admission_date", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;',
+                    hash="5a342e4cb1f4fab1505cb0b8a54ee0cc05093dda",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_f4432",
+                    table="clients_episode",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='episode',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_episodeevent" ("admission_date", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (OLD."admission_date", OLD."client_id", OLD."created_at", OLD."discharge_date", OLD."id", OLD."level_of_care", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."primary_clinician_id", OLD."program_id", OLD."referral_date", OLD."status", OLD."status_changed_at", OLD."status_changed_by_id", OLD."step_down_date", OLD."updated_at"); RETURN NULL;', hash='823f6a51c1705c09ab8d48559168438d67493a89', operation='DELETE', pgid='pgtrigger_delete_delete_bd0f0', table='clients_episode', when='AFTER')),
+            model_name="episode",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_episodeevent" ("admission_date", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (OLD."admission_date", OLD."client_id", OLD."created_at", OLD."discharge_date", OLD."id", OLD."level_of_care", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."primary_clinician_id", OLD."program_id", OLD."referral_date", OLD."status", OLD."status_changed_at", OLD."status_changed_by_id", OLD."step_down_date", OLD."updated_at"); RETURN NULL;',
+                    hash="823f6a51c1705c09ab8d48559168438d67493a89",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_bd0f0",
+                    table="clients_episode",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='episodestatuschange',
-            index=models.Index(fields=['organization', 'episode', '-changed_at'], name='status_change_ep_idx'),
+            model_name="episodestatuschange",
+            index=models.Index(fields=["organization", "episode", "-changed_at"], name="status_change_ep_idx"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='treatmentplan',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_treatmentplanevent" ("created_at", "effective_from", "emotional_support_animal_note", "episode_id", "goals", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "required_days_per_week", "required_hours_per_week", "tracks", "updated_at", "updated_by_id") VALUES (NEW."created_at", NEW."effective_from", NEW."emotional_support_animal_note", NEW."episode_id", NEW."goals", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."required_days_per_week", NEW."required_hours_per_week", NEW."tracks", NEW."updated_at", NEW."updated_by_id"); RETURN NULL;', hash='92a8ee9ec5c1a0baeadb5eb7580fe69aa41f72c3', operation='INSERT', pgid='pgtrigger_insert_insert_5f1c5', table='clients_treatmentplan', when='AFTER')),
+            model_name="treatmentplan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_treatmentplanevent" ("created_at", "effective_from", "emotional_support_animal_note", "episode_id", "goals", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "required_days_per_week", "required_hours_per_week", "tracks", "updated_at", "updated_by_id") VALUES (NEW."created_at", NEW."effective_from", NEW."emotional_support_animal_note", NEW."episode_id", NEW."goals", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."required_days_per_week", NEW."required_hours_per_week", NEW."tracks", NEW."updated_at", NEW."updated_by_id"); RETURN NULL;',
+                    hash="92a8ee9ec5c1a0baeadb5eb7580fe69aa41f72c3",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_5f1c5",
+                    table="clients_treatmentplan",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='treatmentplan',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "clients_treatmentplanevent" ("created_at", "effective_from", "emotional_support_animal_note", "episode_id", "goals", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "required_days_per_week", "required_hours_per_week", "tracks", "updated_at", "updated_by_id") VALUES (NEW."created_at", NEW."effective_from", NEW."emotional_support_animal_note", NEW."episode_id", NEW."goals", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."required_days_per_week", NEW."required_hours_per_week", NEW."tracks", NEW."updated_at", NEW."updated_by_id"); RETURN NULL;', hash='a7ca4582727be52c8ce16f9c7cdd0300f4268ee4', operation='UPDATE', pgid='pgtrigger_update_update_c7d8e', table='clients_treatmentplan', when='AFTER')),
+            model_name="treatmentplan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "clients_treatmentplanevent" ("created_at", "effective_from", "emotional_support_animal_note", "episode_id", "goals", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "required_days_per_week", "required_hours_per_week", "tracks", "updated_at", "updated_by_id") VALUES (NEW."created_at", NEW."effective_from", NEW."emotional_support_animal_note", NEW."episode_id", NEW."goals", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."required_days_per_week", NEW."required_hours_per_week", NEW."tracks", NEW."updated_at", NEW."updated_by_id"); RETURN NULL;',
+                    hash="a7ca4582727be52c8ce16f9c7cdd0300f4268ee4",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_c7d8e",
+                    table="clients_treatmentplan",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='treatmentplan',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_treatmentplanevent" ("created_at", "effective_from", "emotional_support_animal_note", "episode_id", "goals", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "required_days_per_week", "required_hours_per_week", "tracks", "updated_at", "updated_by_id") VALUES (OLD."created_at", OLD."effective_from", OLD."emotional_support_animal_note", OLD."episode_id", OLD."goals", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."required_days_per_week", OLD."required_hours_per_week", OLD."tracks", OLD."updated_at", OLD."updated_by_id"); RETURN NULL;', hash='90d95bec9cf54739259b89010c21826c09128f66', operation='DELETE', pgid='pgtrigger_delete_delete_fa931', table='clients_treatmentplan', when='AFTER')),
+            model_name="treatmentplan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_treatmentplanevent" ("created_at", "effective_from", "emotional_support_animal_note", "episode_id", "goals", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "required_days_per_week", "required_hours_per_week", "tracks", "updated_at", "updated_by_id") VALUES (OLD."created_at", OLD."effective_from", OLD."emotional_support_animal_note", OLD."episode_id", OLD."goals", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."required_days_per_week", OLD."required_hours_per_week", OLD."tracks", OLD."updated_at", OLD."updated_by_id"); RETURN NULL;',
+                    hash="90d95bec9cf54739259b89010c21826c09128f66",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_fa931",
+                    table="clients_treatmentplan",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='availabilitywindow',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='availability_end_after_start'),
+            model_name="availabilitywindow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))), name="availability_end_after_start"
+            ),
         ),
     ]

@@ -12,7 +12,6 @@ import iop.tenancy.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -21,83 +20,177 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9-]+$')])),
-                ('name', models.CharField(max_length=200)),
-                ('timezone', models.CharField(default='America/New_York', max_length=64, validators=[iop.tenancy.models.validate_timezone])),
-                ('week_start', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(unique=True, validators=[django.core.validators.RegexValidator("^[a-z0-9-]+$")]),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="America/New_York", max_length=64, validators=[iop.tenancy.models.validate_timezone]
+                    ),
+                ),
+                (
+                    "week_start",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        default=0,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('role', models.CharField(choices=[('intake', 'Intake specialist'), ('va', 'Virtual assistant'), ('clinician', 'Clinician'), ('org_admin', 'Organization admin')], max_length=16)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Intake specialist"),
+                            ("va", "Virtual assistant"),
+                            ("clinician", "Clinician"),
+                            ("org_admin", "Organization admin"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organization__name'],
+                "ordering": ["organization__name"],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=120)),
-                ('level_of_care', models.CharField(choices=[('iop', 'Intensive outpatient (IOP)'), ('php', 'Partial hospitalization (PHP)'), ('op', 'Outpatient (OP)')], default='iop', max_length=8)),
-                ('default_min_weekly_hours', models.DecimalField(decimal_places=1, default=9, help_text='Used when neither the payer nor the treatment plan sets weekly hours.', max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)])),
-                ('default_min_days_per_week', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(7)])),
-                ('is_active', models.BooleanField(default=True)),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "level_of_care",
+                    models.CharField(
+                        choices=[
+                            ("iop", "Intensive outpatient (IOP)"),
+                            ("php", "Partial hospitalization (PHP)"),
+                            ("op", "Outpatient (OP)"),
+                        ],
+                        default="iop",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "default_min_weekly_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=9,
+                        help_text="Used when neither the payer nor the treatment plan sets weekly hours.",
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                    ),
+                ),
+                (
+                    "default_min_days_per_week",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(7),
+                        ],
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='StaffProfile',
+            name="StaffProfile",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('credentials', models.CharField(blank=True, help_text='e.g. LCSW, LPC, PsyD', max_length=80)),
-                ('license_number', models.CharField(blank=True, max_length=60)),
-                ('license_state', models.CharField(blank=True, max_length=2)),
-                ('can_facilitate', models.BooleanField(default=False)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to='tenancy.membership')),
-                ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, to='tenancy.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("credentials", models.CharField(blank=True, help_text="e.g. LCSW, LPC, PsyD", max_length=80)),
+                ("license_number", models.CharField(blank=True, max_length=60)),
+                ("license_state", models.CharField(blank=True, max_length=2)),
+                ("can_facilitate", models.BooleanField(default=False)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_profile",
+                        to="tenancy.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        editable=False, on_delete=django.db.models.deletion.PROTECT, to="tenancy.organization"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
             managers=[
-                ('all_objects', django.db.models.manager.Manager()),
+                ("all_objects", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['user', 'organization'], name='membership_user_org_idx'),
+            model_name="membership",
+            index=models.Index(fields=["user", "organization"], name="membership_user_org_idx"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('organization', 'user'), name='membership_unique_user_per_org'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("organization", "user"), name="membership_unique_user_per_org"),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='program_unique_name_per_org'),
+            model_name="program",
+            constraint=models.UniqueConstraint(fields=("organization", "name"), name="program_unique_name_per_org"),
         ),
     ]

@@ -197,9 +197,7 @@ def test_group_type_with_qualified_facilitators(admin_client, harbor, facilitato
     assert list(group_type.qualified_facilitators.all()) == [facilitators[2]]
 
 
-def test_every_scheduling_page_opens(
-    admin_client, harbor, make_group, make_active_episode, facilitators, week
-):
+def test_every_scheduling_page_opens(admin_client, harbor, make_group, make_active_episode, facilitators, week):
     group = make_group("Process A", [(0, "09:00", 90)])
     services.placement_create(episode=make_active_episode(), group=group, start_date=week)
     services.facilitator_absence_record(staff_profile=facilitators[0], start_date=week, end_date=week)
@@ -229,9 +227,7 @@ def test_every_scheduling_page_opens(
         assert admin_client.get(url).status_code == 200, url
 
 
-def test_day_to_day_records_cannot_be_added_or_changed_in_admin(
-    admin_client, make_group, make_active_episode, week
-):
+def test_day_to_day_records_cannot_be_added_or_changed_in_admin(admin_client, make_group, make_active_episode, week):
     group = make_group("Process A", [(0, "09:00", 90)])
     services.placement_create(episode=make_active_episode(), group=group, start_date=week)
     for name in (
@@ -244,9 +240,7 @@ def test_day_to_day_records_cannot_be_added_or_changed_in_admin(
     ):
         assert admin_client.get(reverse(f"admin:scheduling_{name}_add")).status_code == 403, name
     entry = RosterEntry.objects.first()
-    response = admin_client.post(
-        reverse("admin:scheduling_rosterentry_change", args=[entry.pk]), {"status": "removed"}
-    )
+    response = admin_client.post(reverse("admin:scheduling_rosterentry_change", args=[entry.pk]), {"status": "removed"})
     assert response.status_code == 403
     assert RosterEntry.objects.get(pk=entry.pk).status == "booked"
 
@@ -281,9 +275,7 @@ def test_opening_a_roster_entry_in_admin_is_audited(admin_client, make_group, ma
     episode = make_active_episode()
     services.placement_create(episode=episode, group=group, start_date=week)
     entry = RosterEntry.objects.first()
-    assert (
-        admin_client.get(reverse("admin:scheduling_rosterentry_change", args=[entry.pk])).status_code == 200
-    )
+    assert admin_client.get(reverse("admin:scheduling_rosterentry_change", args=[entry.pk])).status_code == 200
     event = AccessEvent.objects.get()
     assert (event.channel, event.action, event.client_id, event.object_id) == (
         "admin",
@@ -309,9 +301,7 @@ def test_calendar_feeds_can_only_be_revoked(admin_client, facilitators):
 
 def test_scheduling_settings_are_one_row(admin_client, in_harbor):
     url = reverse("admin:scheduling_schedulingsettings_add")
-    response = admin_client.post(
-        url, {"reminder_time": "19:00", "horizon_weeks": "6", "uncovered_alert_hours": "24"}
-    )
+    response = admin_client.post(url, {"reminder_time": "19:00", "horizon_weeks": "6", "uncovered_alert_hours": "24"})
     assert response.status_code == 302, _errors(response)[:3000]
     assert services.scheduling_settings(in_harbor).horizon_weeks == 6
     assert admin_client.get(url).status_code == 403

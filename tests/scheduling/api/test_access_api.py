@@ -79,9 +79,7 @@ def test_a_clinician_cannot_change_the_schedule_or_rosters(
     assert Session.objects.get(pk=session.pk).status == "scheduled"
 
 
-def test_intake_places_clients_but_does_not_manage_sessions(
-    api, harbor_intake, make_group, make_active_episode, week
-):
+def test_intake_places_clients_but_does_not_manage_sessions(api, harbor_intake, make_group, make_active_episode, week):
     group = make_group("Process A", [(0, "09:00", 90)])
     session = Session.objects.get(group=group, local_date=week)
     intake = api(harbor_intake)

@@ -25,9 +25,7 @@ def test_group_types_list_and_retrieve_with_qualified_facilitators(va_api, group
     assert set(one["qualified_facilitators"]) == {str(facilitators[0].pk), str(facilitators[1].pk)}
 
 
-def test_groups_list_filters_and_retrieve_shows_slots_and_facilitators(
-    va_api, make_group, group_types, facilitators
-):
+def test_groups_list_filters_and_retrieve_shows_slots_and_facilitators(va_api, make_group, group_types, facilitators):
     process = make_group("Process A", [(0, "09:00", 90), (2, "09:00", 90)])
     make_group("Skills B", [(1, "11:00", 60)], kind="skills", lead=1)
 
@@ -47,9 +45,7 @@ def test_groups_list_filters_and_retrieve_shows_slots_and_facilitators(
     ]
 
 
-def test_create_a_group_then_a_weekly_slot_materialises_its_sessions(
-    va_api, harbor_program, group_types, facilitators
-):
+def test_create_a_group_then_a_weekly_slot_materialises_its_sessions(va_api, harbor_program, group_types, facilitators):
     response = va_api.post(
         f"{BASE}/groups/",
         {
@@ -161,9 +157,7 @@ def test_slots_list_retrieve_and_end_cancels_later_sessions(va_api, make_group, 
     monday = WeeklySlot.objects.get(group=group, weekday=0)
     assert va_api.get(f"{BASE}/slots/{monday.pk}/").json()["start_time"] == "09:00:00"
 
-    response = va_api.post(
-        f"{BASE}/slots/{monday.pk}/end/", {"effective_to": week.isoformat()}, format="json"
-    )
+    response = va_api.post(f"{BASE}/slots/{monday.pk}/end/", {"effective_to": week.isoformat()}, format="json")
     assert response.status_code == 200
     assert response.json()["effective_to"] == week.isoformat()
     later = Session.objects.filter(slot=monday, local_date__gt=week)

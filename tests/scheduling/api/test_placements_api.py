@@ -52,21 +52,16 @@ def test_placement_seats_the_client_in_every_session_and_is_listed_and_audited(
     assert (listed.object_ids, listed.channel, listed.actor) == ([str(episode.client_id)], "api", harbor_va)
 
     assert (
-        va_api.get(f"{BASE}/placements/{body['id']}/").json()["end_date"]
-        == (week + dt.timedelta(days=6)).isoformat()
+        va_api.get(f"{BASE}/placements/{body['id']}/").json()["end_date"] == (week + dt.timedelta(days=6)).isoformat()
     )
     viewed = AccessEvent.objects.get(action="view", object_type="scheduling.Placement")
     assert (viewed.client_id, viewed.object_id) == (episode.client_id, body["id"])
 
 
-def test_placement_into_a_full_group_is_refused_naming_the_dates(
-    va_api, make_group, make_active_episode, week
-):
+def test_placement_into_a_full_group_is_refused_naming_the_dates(va_api, make_group, make_active_episode, week):
     group = make_group("Small", [(1, "09:00", 60), (3, "09:00", 60)], capacity=1)
     first, second = make_active_episode(), make_active_episode()
-    services.placement_create(
-        episode=first, group=group, start_date=week, end_date=week + dt.timedelta(days=2)
-    )
+    services.placement_create(episode=first, group=group, start_date=week, end_date=week + dt.timedelta(days=2))
     response = _place(va_api, second, group, week, end_date=(week + dt.timedelta(days=6)).isoformat())
     assert response.status_code == 400
     body = response.json()
@@ -83,9 +78,7 @@ def test_placement_into_a_full_group_is_refused_naming_the_dates(
 def test_waitlist_if_full_waitlists_and_a_removal_promotes(va_api, make_group, make_active_episode, week):
     group = make_group("Small", [(1, "09:00", 60)], capacity=1)
     first, second = make_active_episode(), make_active_episode()
-    services.placement_create(
-        episode=first, group=group, start_date=week, end_date=week + dt.timedelta(days=6)
-    )
+    services.placement_create(episode=first, group=group, start_date=week, end_date=week + dt.timedelta(days=6))
     response = _place(
         va_api, second, group, week, end_date=(week + dt.timedelta(days=6)).isoformat(), waitlist_if_full=True
     )
@@ -97,9 +90,7 @@ def test_waitlist_if_full_waitlists_and_a_removal_promotes(va_api, make_group, m
     waitlist = va_api.get(f"{BASE}/waitlist/", {"session": str(tuesday.pk)}).json()["results"]
     assert [(w["episode"], w["status"]) for w in waitlist] == [(str(second.pk), "waitlisted")]
     seat = RosterEntry.objects.get(session=tuesday, episode=first)
-    response = va_api.post(
-        f"{BASE}/roster-entries/{seat.pk}/remove/", {"reason": "Schedule change"}, format="json"
-    )
+    response = va_api.post(f"{BASE}/roster-entries/{seat.pk}/remove/", {"reason": "Schedule change"}, format="json")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["reason"]) == ("removed", "Schedule change")
     assert va_api.get(f"{BASE}/waitlist/").json()["results"] == []
@@ -111,9 +102,7 @@ def test_end_a_placement_takes_the_client_off_later_sessions(va_api, make_group,
     group = make_group("Process A", [(0, "09:00", 90)])
     episode = make_active_episode()
     placement = services.placement_create(episode=episode, group=group, start_date=week).placement
-    response = va_api.post(
-        f"{BASE}/placements/{placement.pk}/end/", {"end_date": week.isoformat()}, format="json"
-    )
+    response = va_api.post(f"{BASE}/placements/{placement.pk}/end/", {"end_date": week.isoformat()}, format="json")
     assert response.status_code == 200
     assert response.json()["end_date"] == week.isoformat()
     assert RosterEntry.objects.get(session=_on(group, week), episode=episode).status == "booked"
@@ -151,9 +140,7 @@ def test_a_discharged_client_cannot_be_placed(va_api, make_group, make_active_ep
     assert not Placement.objects.exists()
 
 
-def test_roster_entry_create_list_retrieve_and_full_session(
-    va_api, make_group, make_active_episode, week, harbor_va
-):
+def test_roster_entry_create_list_retrieve_and_full_session(va_api, make_group, make_active_episode, week, harbor_va):
     group = make_group("Small", [(1, "09:00", 60)], capacity=1)
     session = _on(group, week + dt.timedelta(days=1))
     first, second, third = make_active_episode(), make_active_episode(), make_active_episode()
@@ -186,15 +173,11 @@ def test_roster_entry_create_list_retrieve_and_full_session(
     )
     assert (response.status_code, response.json()["status"]) == (201, "waitlisted")
 
-    rows = va_api.get(f"{BASE}/roster-entries/", {"session": str(session.pk), "status": "booked"}).json()[
-        "results"
-    ]
+    rows = va_api.get(f"{BASE}/roster-entries/", {"session": str(session.pk), "status": "booked"}).json()["results"]
     assert [r["episode"] for r in rows] == [str(first.pk)]
     all_rows = va_api.get(f"{BASE}/roster-entries/", {"session": str(session.pk)}).json()["results"]
     assert [r["episode"] for r in all_rows] == [str(first.pk), str(third.pk)]
-    listed = AccessEvent.objects.filter(action="list", object_type="scheduling.RosterEntry").order_by(
-        "occurred_at"
-    )
+    listed = AccessEvent.objects.filter(action="list", object_type="scheduling.RosterEntry").order_by("occurred_at")
     assert listed.last().object_ids == [str(first.client_id), str(third.client_id)]
 
     assert va_api.get(f"{BASE}/roster-entries/{entry['id']}/").json()["session"] == str(session.pk)
@@ -219,9 +202,7 @@ def test_a_client_cannot_be_booked_into_overlapping_sessions(va_api, make_group,
     assert not RosterEntry.objects.filter(session__group=clash).exists()
 
 
-def test_absence_lists_the_uncovered_sessions_with_suggestions(
-    va_api, make_group, facilitators, week, harbor_va
-):
+def test_absence_lists_the_uncovered_sessions_with_suggestions(va_api, make_group, facilitators, week, harbor_va):
     process = make_group("Process A", [(0, "09:00", 90), (2, "09:00", 90)], lead=0)
     make_group("Skills B", [(0, "11:00", 60)], kind="skills", lead=1)
     response = va_api.post(
@@ -247,8 +228,7 @@ def test_absence_lists_the_uncovered_sessions_with_suggestions(
     rows = va_api.get(f"{BASE}/absences/", {"staff_profile": str(facilitators[0].pk)}).json()["results"]
     assert [r["id"] for r in rows] == [body["id"]]
     assert (
-        va_api.get(f"{BASE}/absences/{body['id']}/").json()["staff_name"]
-        == facilitators[0].membership.user.full_name
+        va_api.get(f"{BASE}/absences/{body['id']}/").json()["staff_name"] == facilitators[0].membership.user.full_name
     )
 
 

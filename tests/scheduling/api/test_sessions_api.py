@@ -57,24 +57,16 @@ def test_list_defaults_to_the_current_week(va_api, make_group, today):
     assert {r["group"] for r in rows} == {str(group.pk)}
 
 
-def test_filters_by_group_facilitator_program_and_status(
-    va_api, two_groups, week, facilitators, harbor_program
-):
+def test_filters_by_group_facilitator_program_and_status(va_api, two_groups, week, facilitators, harbor_program):
     process, skills = two_groups
     window = {"date_from": week.isoformat(), "date_to": week.isoformat()}
-    assert _ids(va_api.get(f"{BASE}/sessions/", {**window, "group": str(skills.pk)})) == [
-        str(_on(skills, week).pk)
-    ]
+    assert _ids(va_api.get(f"{BASE}/sessions/", {**window, "group": str(skills.pk)})) == [str(_on(skills, week).pk)]
     by_lead = va_api.get(f"{BASE}/sessions/", {**window, "facilitator": str(facilitators[0].pk)})
     assert _ids(by_lead) == [str(_on(process, week).pk)]
     assert len(_ids(va_api.get(f"{BASE}/sessions/", {**window, "program": str(harbor_program.pk)}))) == 2
     services.session_cancel(session=_on(skills, week), reason="Holiday")
-    assert _ids(va_api.get(f"{BASE}/sessions/", {**window, "status": "cancelled"})) == [
-        str(_on(skills, week).pk)
-    ]
-    assert _ids(va_api.get(f"{BASE}/sessions/", {**window, "status": "scheduled"})) == [
-        str(_on(process, week).pk)
-    ]
+    assert _ids(va_api.get(f"{BASE}/sessions/", {**window, "status": "cancelled"})) == [str(_on(skills, week).pk)]
+    assert _ids(va_api.get(f"{BASE}/sessions/", {**window, "status": "scheduled"})) == [str(_on(process, week).pk)]
 
 
 def test_invalid_list_parameters_are_field_errors(va_api, two_groups, week):
@@ -124,9 +116,7 @@ def test_cancel_moves_seats_to_cancelled(va_api, make_group, make_active_episode
     episode = make_active_episode()
     services.placement_create(episode=episode, group=group, start_date=week)
     session = _on(group, week)
-    response = va_api.post(
-        f"{BASE}/sessions/{session.pk}/cancel/", {"reason": "Facilitator training"}, format="json"
-    )
+    response = va_api.post(f"{BASE}/sessions/{session.pk}/cancel/", {"reason": "Facilitator training"}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["cancelled_reason"], body["booked_count"], body["has_lead"]) == (
@@ -210,9 +200,7 @@ def test_invalid_action_input_is_a_field_error(va_api, make_group, week, summit_
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["extra"]["fields"]["staff_profile"] == [
-        "No such staff profile in this organization."
-    ]
+    assert response.json()["extra"]["fields"]["staff_profile"] == ["No such staff profile in this organization."]
     response = va_api.post(f"{BASE}/sessions/{session.pk}/move/", {"start_time": "25:00"}, format="json")
     assert set(response.json()["extra"]["fields"]) == {"local_date", "start_time"}
     session.refresh_from_db()
@@ -226,9 +214,7 @@ def _list_queries(api, week) -> tuple[int, int]:
     return len(ctx.captured_queries), len(response.json()["results"])
 
 
-def test_session_list_costs_the_same_number_of_queries_at_two_sizes(
-    va_api, make_group, make_active_episode, week
-):
+def test_session_list_costs_the_same_number_of_queries_at_two_sizes(va_api, make_group, make_active_episode, week):
     def add_groups(names):
         # A different weekday or hour each, so one lead and one co-facilitator can run them all.
         for index, name in enumerate(names, start=len(added)):

@@ -20,9 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _dispatches(**filters):
-    return list(
-        ReminderDispatch.objects.filter(**filters).select_related("client").order_by("client__first_name")
-    )
+    return list(ReminderDispatch.objects.filter(**filters).select_related("client").order_by("client__first_name"))
 
 
 def _outbound(client):
@@ -141,9 +139,7 @@ def test_changes_since_the_last_reminder_are_flagged(world, make_group, facilita
 
     # Tuesday morning the VA changes Wednesday.
     clock.move_to(at(TUESDAY, "10:00"))
-    wednesday = {
-        s.group.name: s for s in Session.objects.filter(local_date=WEDNESDAY).select_related("group")
-    }
+    wednesday = {s.group.name: s for s in Session.objects.filter(local_date=WEDNESDAY).select_related("group")}
     services.session_cancel(session=wednesday["Process group"], reason="Facilitator training")
     services.session_move(
         session=wednesday["Skills training"],
@@ -282,8 +278,7 @@ def test_preview_writes_nothing_and_matches_what_is_sent(world, clock, django_as
     # Seats, their lead facilitators, the last reminders: three queries whatever the census.
     with django_assert_num_queries(3):
         preview = {
-            r.client.first_name: r
-            for r in reminders.reminders_preview(organization=organization, local_date=TUESDAY)
+            r.client.first_name: r for r in reminders.reminders_preview(organization=organization, local_date=TUESDAY)
         }
     assert set(preview) == {"Ana", "Ben", "Cara", "Dan", "Eve"}
     assert preview["Cara"].blocker == "No consent to reminders on file."

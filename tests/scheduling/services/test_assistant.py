@@ -30,11 +30,11 @@ def test_nine_hours_three_days_within_availability(in_harbor, program_week, make
     assert len(proposal.days) >= 3
     assert "Afternoon group" not in names  # outside availability
     assert "Check-in" not in names  # does not count toward hours
-    assert ("Afternoon group", "meets outside the client's availability") in [(g.name, r) for g, r in proposal.unsuitable]
+    assert ("Afternoon group", "meets outside the client's availability") in [
+        (g.name, r) for g, r in proposal.unsuitable
+    ]
     # Accepting books the client into every proposed group.
-    results = services.placements_accept(
-        episode=episode, groups=[o.group for o in proposal.options], start_date=today
-    )
+    results = services.placements_accept(episode=episode, groups=[o.group for o in proposal.options], start_date=today)
     assert all(r.booked for r in results)
 
 

@@ -52,7 +52,9 @@ def test_twenty_concurrent_placements_into_capacity_ten(in_harbor, make_group, m
         assert RosterEntry.objects.filter(session=session, status="booked").count() == 10
 
 
-def test_twenty_concurrent_placements_with_waitlist_never_exceed_capacity(in_harbor, make_group, make_active_episode, today):
+def test_twenty_concurrent_placements_with_waitlist_never_exceed_capacity(
+    in_harbor, make_group, make_active_episode, today
+):
     group = make_group("Process A", [(1, "09:00", 90)], capacity=10)
     episodes = [make_active_episode() for _ in range(20)]
     outcomes = _run_concurrently(

@@ -38,7 +38,9 @@ def test_full_session_refuses_with_the_dates_and_changes_nothing(in_harbor, make
     assert not second.placements.exists()
 
 
-def test_waitlist_when_full_and_promotion_when_a_seat_frees(in_harbor, make_group, make_active_episode, today, harbor_va):
+def test_waitlist_when_full_and_promotion_when_a_seat_frees(
+    in_harbor, make_group, make_active_episode, today, harbor_va
+):
     group = make_group("Small", [(1, "09:00", 60)], capacity=1)
     first, second = make_active_episode(), make_active_episode()
     services.placement_create(episode=first, group=group, start_date=today)
@@ -144,7 +146,9 @@ def test_moving_a_session_moves_its_people_or_nothing(in_harbor, make_group, mak
     assert session.starts_at.astimezone(in_harbor.tzinfo).time() == dt.time(10, 0)
 
 
-def test_a_discharged_client_cannot_be_put_on_a_roster(in_harbor, make_group, make_active_episode, harbor_va, today, week):
+def test_a_discharged_client_cannot_be_put_on_a_roster(
+    in_harbor, make_group, make_active_episode, harbor_va, today, week
+):
     group = make_group("Process A", [(0, "09:00", 60)])
     episode = make_active_episode()
     episode_transition(episode=episode, to_status="discharged", effective_date=today, actor=harbor_va)

@@ -62,9 +62,7 @@ def summit_objects(summit, summit_program):
             effective_from=today,
             today=today,
         )
-        episode = EpisodeFactory(
-            organization=summit, client=ClientFactory(organization=summit), program=summit_program
-        )
+        episode = EpisodeFactory(organization=summit, client=ClientFactory(organization=summit), program=summit_program)
         result = services.placement_create(episode=episode, group=group, start_date=today)
         session = result.booked[0]
         entry = session.roster_entries.get()

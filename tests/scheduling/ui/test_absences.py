@@ -41,9 +41,7 @@ def test_recording_an_absence_shows_the_uncovered_sessions_with_who_can_cover(
     absence = FacilitatorAbsence.objects.get()
     assert response["Location"].endswith(f"?absence={absence.pk}")
     body = as_va.get(response["Location"]).content.decode()
-    assert (
-        f"The absence of {name_of(facilitators[0])} was recorded. 1 session lost their facilitator." in body
-    )
+    assert f"The absence of {name_of(facilitators[0])} was recorded. 1 session lost their facilitator." in body
     panel = body.split('id="recorded-title"')[1].split("</section>")[0]
     assert "Monday Process" in panel
     assert "Uncovered" in panel
@@ -55,9 +53,7 @@ def test_recording_an_absence_shows_the_uncovered_sessions_with_who_can_cover(
     assert "Sick" in body  # in the list of absences
 
 
-def test_assigning_coverage_from_the_absences_page_takes_one_click(
-    as_va, harbor, monday_group, facilitators, week
-):
+def test_assigning_coverage_from_the_absences_page_takes_one_click(as_va, harbor, monday_group, facilitators, week):
     session = sessions_of(monday_group, week)[0]
     record(as_va, harbor, facilitators[0], week, week)
 
@@ -75,9 +71,7 @@ def test_assigning_coverage_from_the_absences_page_takes_one_click(
     assert "Every session in the next 14 days has a lead facilitator." in body
 
 
-def test_uncovered_sessions_of_the_next_two_weeks_are_listed_without_an_absence(
-    as_va, harbor, make_group, today
-):
+def test_uncovered_sessions_of_the_next_two_weeks_are_listed_without_an_absence(as_va, harbor, make_group, today):
     soon = today + dt.timedelta(days=3)
     make_group("Open Skills", [(soon.weekday(), "11:00", 60)], kind="skills", lead=None)
 
@@ -88,9 +82,7 @@ def test_uncovered_sessions_of_the_next_two_weeks_are_listed_without_an_absence(
     assert ">Assign<" in uncovered
 
 
-def test_an_absence_ending_before_it_starts_is_refused_and_nothing_is_recorded(
-    as_va, harbor, facilitators, week
-):
+def test_an_absence_ending_before_it_starts_is_refused_and_nothing_is_recorded(as_va, harbor, facilitators, week):
     response = record(as_va, harbor, facilitators[0], week, week - dt.timedelta(days=2))
 
     body = response.content.decode()

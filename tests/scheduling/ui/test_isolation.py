@@ -25,9 +25,7 @@ OBJECT_PAGES = {
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_PAGES))
-def test_summit_objects_under_harbors_url_are_a_404(
-    client, harbor, harbor_admin, summit, summit_objects, name
-):
+def test_summit_objects_under_harbors_url_are_a_404(client, harbor, harbor_admin, summit, summit_objects, name):
     client.force_login(harbor_admin)
     kwargs = {key: summit_objects[key] for key in OBJECT_PAGES[name]}
     url = reverse(f"scheduling:{name}", kwargs={"org_slug": "harbor", **kwargs})

@@ -121,16 +121,10 @@ def test_an_impossible_plan_says_why(as_va, program_groups, make_active_episode)
     assert "the plan requires 20.0 h over 5 day(s)" in body
 
 
-def test_ending_a_placement_removes_the_later_sessions(
-    as_va, harbor, program_groups, make_active_episode, today, week
-):
+def test_ending_a_placement_removes_the_later_sessions(as_va, harbor, program_groups, make_active_episode, today, week):
     episode = make_active_episode()
-    placement = services.placement_create(
-        episode=episode, group=program_groups["process"], start_date=today
-    ).placement
-    assert (
-        "Process MWF" in as_va.get(assistant_url(episode)).content.decode().split('id="placements-title"')[1]
-    )
+    placement = services.placement_create(episode=episode, group=program_groups["process"], start_date=today).placement
+    assert "Process MWF" in as_va.get(assistant_url(episode)).content.decode().split('id="placements-title"')[1]
 
     response = as_va.post(
         schedule_url("placement_end", harbor, placement_id=placement.pk),
@@ -157,16 +151,12 @@ def test_a_discharged_episode_cannot_be_placed(as_va, program_groups, make_activ
     assert "Place into the ticked groups" not in body
 
 
-def test_clinicians_do_not_place_clients(
-    client, harbor_clinician, program_groups, make_active_episode, today
-):
+def test_clinicians_do_not_place_clients(client, harbor_clinician, program_groups, make_active_episode, today):
     episode = make_active_episode()
     login(client, harbor_clinician)
 
     assert client.get(assistant_url(episode)).status_code == 403
-    response = client.post(
-        assistant_url(episode), {"groups": [program_groups["process"].pk], "start_date": today}
-    )
+    response = client.post(assistant_url(episode), {"groups": [program_groups["process"].pk], "start_date": today})
     assert response.status_code == 403
     assert not Placement.objects.filter(episode=episode).exists()
 

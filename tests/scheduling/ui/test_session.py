@@ -75,9 +75,7 @@ def test_placing_a_client_changes_the_fill(as_va, session, make_active_episode):
     assert (entry.status, entry.source) == ("booked", "manual")
 
 
-def test_with_htmx_only_the_roster_comes_back_with_the_new_fill_announced(
-    as_va, harbor, session, make_active_episode
-):
+def test_with_htmx_only_the_roster_comes_back_with_the_new_fill_announced(as_va, harbor, session, make_active_episode):
     newcomer = make_active_episode()
 
     response = as_va.post(add_url(session), {"roster-episode": newcomer.pk}, **HTMX)
@@ -92,9 +90,7 @@ def test_with_htmx_only_the_roster_comes_back_with_the_new_fill_announced(
     assert len(access_events(harbor, action="list", object_type="scheduling.Session")) == 1
 
 
-def test_a_full_session_refuses_with_a_message_and_changes_nothing(
-    as_va, make_group, make_active_episode, week
-):
+def test_a_full_session_refuses_with_a_message_and_changes_nothing(as_va, make_group, make_active_episode, week):
     session = sessions_of(make_group("Small Process", [(0, "09:00", 90)], capacity=1), week)[0]
     book(session, [make_active_episode()])
     newcomer = make_active_episode()
@@ -113,9 +109,7 @@ def test_a_full_session_waitlists_the_client_when_chosen(as_va, make_group, make
     book(session, [make_active_episode()])
     newcomer = make_active_episode()
 
-    response = as_va.post(
-        add_url(session), {"roster-episode": newcomer.pk, "roster-waitlist_if_full": "on"}, **HTMX
-    )
+    response = as_va.post(add_url(session), {"roster-episode": newcomer.pk, "roster-waitlist_if_full": "on"}, **HTMX)
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -125,9 +119,7 @@ def test_a_full_session_waitlists_the_client_when_chosen(as_va, make_group, make
     assert booked_count(session) == 1
 
 
-def test_a_client_already_in_an_overlapping_session_is_refused(
-    as_va, session, make_group, make_active_episode, week
-):
+def test_a_client_already_in_an_overlapping_session_is_refused(as_va, session, make_group, make_active_episode, week):
     clash = sessions_of(make_group("Monday Skills", [(0, "10:00", 60)], kind="skills", lead=1), week)[0]
     episode = make_active_episode()
     book(clash, [episode])
@@ -145,15 +137,11 @@ def test_another_organizations_client_cannot_be_added(as_va, session, summit_obj
     response = as_va.post(add_url(session), {"roster-episode": summit_objects["episode_id"]})
 
     assert response.status_code == 422
-    assert (
-        "Choose a client in intake or active care who is not on this roster yet." in response.content.decode()
-    )
+    assert "Choose a client in intake or active care who is not on this roster yet." in response.content.decode()
     assert not RosterEntry.objects.filter(session=session).exists()
 
 
-def test_removing_a_booked_client_seats_the_first_on_the_waitlist(
-    as_va, make_group, make_active_episode, week
-):
+def test_removing_a_booked_client_seats_the_first_on_the_waitlist(as_va, make_group, make_active_episode, week):
     session = sessions_of(make_group("Small Process", [(0, "09:00", 90)], capacity=1), week)[0]
     first, waiting = make_active_episode(), make_active_episode()
     book(session, [first])
@@ -172,9 +160,7 @@ def test_removing_a_booked_client_seats_the_first_on_the_waitlist(
     assert "Waitlist, in the order" not in body
 
 
-def test_a_clinician_sees_the_roster_but_cannot_change_it(
-    client, harbor_clinician, session, make_active_episode
-):
+def test_a_clinician_sees_the_roster_but_cannot_change_it(client, harbor_clinician, session, make_active_episode):
     login(client, harbor_clinician)
     episode = make_active_episode()
 
@@ -187,9 +173,7 @@ def test_a_clinician_sees_the_roster_but_cannot_change_it(
     assert not RosterEntry.objects.filter(session=session).exists()
 
 
-def test_intake_may_place_clients_but_not_change_the_session(
-    client, harbor_intake, session, make_active_episode
-):
+def test_intake_may_place_clients_but_not_change_the_session(client, harbor_intake, session, make_active_episode):
     login(client, harbor_intake)
 
     body = page_of(client, session)
@@ -254,9 +238,7 @@ def test_moving_into_the_past_is_refused_next_to_the_date(as_va, harbor, session
 
 
 def test_changing_the_topic(as_va, harbor, session):
-    response = as_va.post(
-        schedule_url("session_topic", harbor, session_id=session.pk), {"topic-topic": "Sleep"}
-    )
+    response = as_va.post(schedule_url("session_topic", harbor, session_id=session.pk), {"topic-topic": "Sleep"})
 
     assert response.status_code == 302
     assert Session.objects.get(pk=session.pk).topic == "Sleep"
@@ -284,15 +266,11 @@ def test_an_uncovered_session_lists_free_qualified_facilitators_and_is_covered_i
     assert '<span class="tag tag--warning">Uncovered</span>' not in body
 
 
-def test_a_busy_facilitator_is_not_suggested_and_is_refused_if_posted(
-    as_va, harbor, make_group, facilitators, week
-):
+def test_a_busy_facilitator_is_not_suggested_and_is_refused_if_posted(as_va, harbor, make_group, facilitators, week):
     session = sessions_of(make_group("Open Process", [(0, "09:00", 90)], lead=None), week)[0]
     make_group("Busy Skills", [(0, "09:30", 60)], kind="skills", lead=1)
     busy = facilitators[1]
-    assert (
-        escape(busy.membership.user.get_full_name()) not in page_of(as_va, session).split("coverage-title")[1]
-    )
+    assert escape(busy.membership.user.get_full_name()) not in page_of(as_va, session).split("coverage-title")[1]
 
     response = as_va.post(
         schedule_url("session_facilitator_assign", harbor, session_id=session.pk),

@@ -131,9 +131,7 @@ def test_filter_by_program_and_by_facilitator(as_va, harbor, group_types, facili
     )
 
     by_program = grid_of(as_va.get(week_url(harbor, week, program=couples.pk)).content.decode())
-    by_facilitator = grid_of(
-        as_va.get(week_url(harbor, week, facilitator=facilitators[1].pk)).content.decode()
-    )
+    by_facilitator = grid_of(as_va.get(week_url(harbor, week, facilitator=facilitators[1].pk)).content.decode())
 
     assert "Couples Process" in by_program
     assert "Adult Process" not in by_program
@@ -142,9 +140,7 @@ def test_filter_by_program_and_by_facilitator(as_va, harbor, group_types, facili
     assert "Couples Process" not in by_facilitator
 
 
-def test_a_bad_week_or_a_foreign_filter_is_explained_and_the_current_week_shown(
-    as_va, harbor, summit_program
-):
+def test_a_bad_week_or_a_foreign_filter_is_explained_and_the_current_week_shown(as_va, harbor, summit_program):
     response = as_va.get(f"{schedule_url('week', harbor)}?week=31-02-2026&program={summit_program.pk}")
 
     body = response.content.decode()
@@ -183,9 +179,7 @@ def test_the_week_costs_the_same_number_of_queries_at_5_and_at_40_sessions(
         small = as_va.get(url)
 
     for i in range(1, 8):
-        group = make_group(
-            f"Group {i}", [(d, f"{8 + i:02d}:00", 50) for d in range(5)], lead=i % 3 if i % 4 else None
-        )
+        group = make_group(f"Group {i}", [(d, f"{8 + i:02d}:00", 50) for d in range(5)], lead=i % 3 if i % 4 else None)
         for _ in range(3):
             services.placement_create(episode=make_active_episode(), group=group, start_date=today)
     with CaptureQueriesContext(connection) as many:

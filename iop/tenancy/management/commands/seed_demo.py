@@ -35,9 +35,7 @@ class Command(BaseCommand):
         for email, role, organization in report.logins:
             self.stdout.write(f"  {email:<{width}}  {role:<20}  {organization}")
         if settings.IOP_REQUIRE_MFA:
-            self.stdout.write(
-                "MFA is enforced (IOP_REQUIRE_MFA on): each login sets up an authenticator app first."
-            )
+            self.stdout.write("MFA is enforced (IOP_REQUIRE_MFA on): each login sets up an authenticator app first.")
         else:
             self.stdout.write(
                 self.style.WARNING(
