@@ -86,7 +86,8 @@ def _overlap(a: WeeklySlot, b: WeeklySlot) -> bool:
     return a.weekday == b.weekday and a.start_time < _end(b) and b.start_time < _end(a)
 
 
-def _within(slot: WeeklySlot, windows) -> bool:
+def slot_fits(slot: WeeklySlot, windows) -> bool:
+    """Whether a weekly meeting lies inside one of the client's availability windows."""
     return any(
         w.weekday == slot.weekday and w.start_time <= slot.start_time and _end(slot) <= w.end_time for w in windows
     )
@@ -150,7 +151,7 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
         ]
         if not slots:
             unsuitable.append((group, "no weekly meeting times from that date"))
-        elif windows and not all(_within(s, windows) for s in slots):
+        elif windows and not all(slot_fits(s, windows) for s in slots):
             unsuitable.append((group, "meets outside the client's availability"))
         elif any(_overlap(s, e) for s in slots for e in existing_slots):
             unsuitable.append((group, "overlaps a group the client already attends"))

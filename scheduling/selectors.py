@@ -25,6 +25,7 @@ from .models import (
     Session,
     SessionFacilitator,
     SessionStatus,
+    WeeklySlot,
 )
 from .services import local_datetime, local_today
 
@@ -215,6 +216,54 @@ def scheduled_minutes_by_episode(*, organization: Organization, episode_ids, wee
 
 
 @dataclass(frozen=True)
+class PlacementConflict:
+    """A placed group meeting outside the client's (changed) availability: to resolve."""
+
+    placement: Placement
+    slot: WeeklySlot
+
+    @property
+    def message(self) -> str:
+        return f"{self.placement.group.name} meets {self.slot}, outside the client's availability"
+
+
+def _active_placements() -> Prefetch:
+    return Prefetch(
+        "placements",
+        queryset=Placement.objects.filter(is_active=True).select_related("group").prefetch_related("group__slots"),
+        to_attr="active_placements",
+    )
+
+
+def _conflicts(episode: Episode, day: dt.date) -> list[PlacementConflict]:
+    """From prefetched `active_placements` and `treatment_plan.availability`: no queries."""
+    from .assistant import slot_fits
+
+    plan = getattr(episode, "treatment_plan", None)
+    windows = list(plan.availability.all()) if plan else []
+    if not windows:  # no availability recorded: nothing to check against
+        return []
+    return [
+        PlacementConflict(placement=placement, slot=slot)
+        for placement in episode.active_placements
+        for slot in placement.group.slots.all()
+        if (slot.effective_to is None or slot.effective_to >= day) and not slot_fits(slot, windows)
+    ]
+
+
+def placement_conflicts(*, episode: Episode, today: dt.date | None = None) -> list[PlacementConflict]:
+    """The episode's placements that no longer fit its availability (e.g. after the client's
+    availability changed), each with the meeting time that clashes."""
+    loaded = (
+        Episode.objects.filter(pk=episode.pk)
+        .select_related("treatment_plan")
+        .prefetch_related(_active_placements(), "treatment_plan__availability")
+        .first()
+    )
+    return _conflicts(loaded, today or local_today(episode.organization)) if loaded else []
+
+
+@dataclass(frozen=True)
 class SchedulingGap:
     episode: Episode
     required_hours: Decimal
@@ -222,12 +271,14 @@ class SchedulingGap:
     this_week: WeekHours
     next_week: WeekHours
     has_placement: bool
+    conflicts: tuple = ()
 
     @property
     def problems(self) -> list[str]:
         found = []
         if not self.has_placement:
             found.append("No group placement")
+        found.extend(c.message for c in self.conflicts)
         for label, week in (("This week", self.this_week), ("Next week", self.next_week)):
             if week.scheduled_hours < self.required_hours:
                 found.append(f"{label}: {week.scheduled_hours} of {self.required_hours} h scheduled")
@@ -238,7 +289,8 @@ class SchedulingGap:
 
 def scheduling_gaps(*, organization: Organization, today: dt.date | None = None) -> list[SchedulingGap]:
     """Every active client whose scheduled hours or days this week or next fall short of their
-    treatment plan, or who has no placement at all. A constant number of queries."""
+    treatment plan, who has no placement at all, or whose placements no longer fit their
+    availability. A constant number of queries."""
     today = today or local_today(organization)
     this_week = week_start_for(organization, today)
     next_week = this_week + dt.timedelta(days=7)
@@ -246,6 +298,7 @@ def scheduling_gaps(*, organization: Organization, today: dt.date | None = None)
         Episode.objects.filter(organization=organization, status=EpisodeStatus.ACTIVE)
         .select_related("client", "program", "treatment_plan")
         .annotate(has_placement=Exists(Placement.objects.filter(episode=OuterRef("pk"), is_active=True)))
+        .prefetch_related(_active_placements(), "treatment_plan__availability")
         .order_by("client__last_name", "client__first_name")
     )
     ids = [e.pk for e in episodes]
@@ -263,6 +316,7 @@ def scheduling_gaps(*, organization: Organization, today: dt.date | None = None)
             this_week=current.get(episode.pk, WeekHours(this_week, 0, 0)),
             next_week=upcoming.get(episode.pk, WeekHours(next_week, 0, 0)),
             has_placement=episode.has_placement,
+            conflicts=tuple(_conflicts(episode, today)),
         )
         if gap.problems:
             gaps.append(gap)

@@ -216,6 +216,11 @@ def episode_transition(request, org_slug: str, episode_id):
             forms_add_application_error(exc, form)
         else:
             messages.success(request, f"The episode is now {EpisodeStatus(episode.status).label.lower()}.")
+            if episode.status == EpisodeStatus.ACTIVE and membership_can(
+                request.membership, permissions.PLACEMENT_MANAGE
+            ):
+                # An admission leads straight to placement: no client is left off the rosters.
+                return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=episode.pk)
             return _to_detail(org_slug, episode.client_id)
     client = _client_or_404(request, episode.client_id)
     return _client_detail_page(request, client, transition_form=form, status=INVALID_FORM_STATUS)

@@ -18,3 +18,13 @@ def upcoming_sessions(episode, limit: int = UPCOMING_SHOWN) -> list:
     if episode is None:
         return []
     return list(upcoming_roster_for_episode(episode=episode)[:limit])
+
+
+@register.simple_tag
+def placement_conflicts(episode) -> list:
+    """Placements that no longer fit the client's availability (three queries, however many)."""
+    if episode is None:
+        return []
+    from scheduling.selectors import placement_conflicts as conflicts
+
+    return conflicts(episode=episode)
