@@ -144,6 +144,12 @@ class GroupAdminForm(NameUniqueInOrganizationForm):
                     self.add_error(label, exc.message)
         if lead is not None and co is not None and lead.pk == co.pk:
             self.add_error("co_facilitator", "The co-facilitator must be someone else.")
+        capacity = cleaned.get("capacity")
+        if self.instance.pk and capacity is not None and "capacity" in self.changed_data:
+            try:
+                services.group_capacity_check(group=self.instance, capacity=capacity)
+            except ApplicationError as exc:
+                self.add_error("capacity", exc.message)
         return cleaned
 
 
@@ -168,6 +174,23 @@ class GroupAdmin(SchedulingConfigAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # sessions refer to it: deactivate instead
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Changes the coming sessions must follow (capacity, facilitators, active) go through the
+        # service; the rest of the row is plain configuration.
+        followed = {f: form.cleaned_data[f] for f in form.changed_data if f in services.GROUP_EDITABLE_FIELDS}
+        plain = [f for f in form.changed_data if f not in services.GROUP_EDITABLE_FIELDS]
+        if plain:
+            Group.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in plain})
+        uncovered = services.group_update(group=obj, data=followed, actor=request.user)
+        if uncovered:
+            messages.warning(
+                request,
+                f"The new facilitator is busy or away for: {services.sessions_for_dates(uncovered)}. "
+                "Cover them on the Absences and coverage page.",
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Count, Q
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
 from iop.common.exceptions import ApplicationError
-from iop.common.services import validated_save
+from iop.common.services import model_update, validated_save
 from iop.tenancy.models import Membership, Organization, Role, StaffProfile
 
 from .models import (
@@ -153,6 +154,92 @@ def group_create(
     return validated_save(
         group, invalid="Check the group.", conflict="A group with this name already exists.", conflict_field="name"
     )
+
+
+GROUP_EDITABLE_FIELDS = [
+    "name",
+    "capacity",
+    "lead_facilitator",
+    "co_facilitator",
+    "delivery",
+    "telehealth_url",
+    "room",
+    "is_active",
+]
+
+
+def group_capacity_check(*, group: Group, capacity: int) -> None:
+    """Refuse a capacity below the seats already booked in a coming session, naming the dates."""
+    crowded = [
+        s
+        for s in Session.objects.filter(group=group, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())
+        .annotate(booked=Count("roster_entries", filter=Q(roster_entries__status=RosterStatus.BOOKED)))
+        .filter(booked__gt=capacity)
+        .select_related("group", "organization")
+        .order_by("starts_at")
+    ]
+    if crowded:
+        raise ApplicationError(
+            f"{len(crowded)} coming session(s) already have more than {capacity} clients: "
+            f"{sessions_for_dates(crowded[:5])}. Move clients first.",
+            extra={"capacity": [f"Up to {max(s.booked for s in crowded)} clients are already booked."]},
+        )
+
+
+@transaction.atomic
+def group_update(*, group: Group, data: dict, actor=None) -> list[Session]:
+    """Change a group; its coming sessions follow. A new capacity applies to every coming session
+    (a larger one seats waitlisted clients at once); a new lead or co-facilitator takes over every
+    coming session the previous one had (or that had none), where they are free — sessions covered
+    by someone else by hand keep their cover, and the ones left without a lead are returned;
+    deactivating a group cancels its coming sessions.
+    """
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    before = {f: getattr(group, f) for f in ("capacity", "lead_facilitator_id", "co_facilitator_id", "is_active")}
+    if "capacity" in data and data["capacity"] != group.capacity:
+        group_capacity_check(group=group, capacity=data["capacity"])
+    for label in ("lead_facilitator", "co_facilitator"):
+        if data.get(label) is not None:
+            _check_facilitator(group_type=group.group_type, staff_profile=data[label], label=label)
+    try:
+        group, _ = model_update(instance=group, fields=GROUP_EDITABLE_FIELDS, data=data)
+    except ValidationError as exc:
+        raise ApplicationError("Check the group.", extra=exc.message_dict) from exc
+    coming = Session.objects.filter(group=group, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())
+    if before["is_active"] and not group.is_active:
+        for session in coming.select_related("group", "organization"):
+            session_cancel(session=session, reason="Group ended", actor=actor)
+        return []
+    if group.capacity != before["capacity"]:
+        coming.update(capacity=group.capacity)
+        if group.capacity > before["capacity"]:
+            for session in coming:
+                waitlist_promote(session=session)
+    uncovered = []
+    now = timezone.now()
+    for role, field_name in ((FacilitatorRole.LEAD, "lead_facilitator"), (FacilitatorRole.CO, "co_facilitator")):
+        previous_id = before[f"{field_name}_id"]
+        staff_profile = getattr(group, field_name)
+        if getattr(group, f"{field_name}_id") == previous_id:
+            continue
+        current = dict(
+            SessionFacilitator.objects.filter(session__in=coming, role=role).values_list(
+                "session_id", "staff_profile_id"
+            )
+        )
+        for session in coming.select_related("group", "organization"):
+            if current.get(session.pk) not in (previous_id, None):
+                continue  # covered by someone else by hand: that stays
+            SessionFacilitator.objects.filter(session=session, role=role).delete()
+            booked = (
+                staff_profile is not None
+                and not _absent(staff_profile, session.local_date)
+                and _try_book_facilitator(session, staff_profile, role)
+            )
+            if not booked and role == FacilitatorRole.LEAD:
+                uncovered.append(session)
+            Session.objects.filter(pk=session.pk).update(facilitator_changed_at=now)
+    return uncovered
 
 
 @transaction.atomic

@@ -310,3 +310,23 @@ def test_scheduling_settings_are_one_row(admin_client, in_harbor):
 def test_a_va_cannot_open_scheduling_admin(client, harbor, harbor_va):
     client.force_login(harbor_va)
     assert client.get(reverse("admin:scheduling_group_changelist")).status_code in (302, 403)
+
+
+def test_changing_a_groups_capacity_and_lead_in_admin_reaches_its_coming_sessions(
+    admin_client, make_group, group_types, harbor_program, facilitators
+):
+    from scheduling.models import Group, Session, SessionFacilitator
+
+    group = make_group("DBT Skills", [(0, "09:00", 60)], kind="skills", capacity=8, lead=0)
+    slot = group.slots.get()
+    data = _group_form(group_types["skills"], harbor_program, facilitators[1], capacity="6")
+    data.update(_slots((slot.pk, 0, "09:00", 60, slot.effective_from.isoformat(), None), initial=1))
+    data["slots-0-group"] = group.pk
+    response = admin_client.post(reverse("admin:scheduling_group_change", args=[group.pk]), data)
+    assert response.status_code == 302, _errors(response)[:3000]
+    assert Group.objects.get(pk=group.pk).capacity == 6
+    sessions = Session.objects.filter(group=group)
+    assert set(sessions.values_list("capacity", flat=True)) == {6}
+    assert set(
+        SessionFacilitator.objects.filter(session__in=sessions, role="lead").values_list("staff_profile", flat=True)
+    ) == {facilitators[1].pk}
