@@ -13,7 +13,7 @@ from .conftest import access_events, make_clients, org_url
 
 pytestmark = pytest.mark.django_db
 
-CLIENT_LIST_QUERY_BUDGET = 20
+CLIENT_LIST_QUERY_BUDGET = 15
 
 
 @pytest.fixture
