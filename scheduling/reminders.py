@@ -180,7 +180,8 @@ def _lineup_entries(*, organization: Organization, local_date: dt.date, client_i
             episode__status__in=REMINDABLE_STATUSES,
             status__in=[RosterStatus.BOOKED, RosterStatus.CANCELLED],
         )
-        .filter(Q(session__local_date=local_date) | Q(session__starts_at__gte=start, session__starts_at__lt=end))
+        # The day's occurrences (wherever they were moved) and whatever now takes place that day.
+        .filter(Q(session__occurrence_date=local_date) | Q(session__starts_at__gte=start, session__starts_at__lt=end))
         .select_related("session__group", "episode__client")
         .prefetch_related(leads)
         .order_by("session__starts_at", "session__group__name", "added_at")

@@ -194,9 +194,17 @@ def group_update(*, group: Group, data: dict, actor=None) -> list[Session]:
     by someone else by hand keep their cover, and the ones left without a lead are returned;
     deactivating a group cancels its coming sessions.
     """
-    group = Group.objects.select_for_update().get(pk=group.pk)
+    group = Group.objects.select_for_update(of=("self",)).get(pk=group.pk)
     before = {f: getattr(group, f) for f in ("capacity", "lead_facilitator_id", "co_facilitator_id", "is_active")}
     if "capacity" in data and data["capacity"] != group.capacity:
+        # Lock the coming sessions (in id order, as placements do) before counting, so no seat is
+        # taken between the check and the change.
+        list(
+            Session.objects.filter(group=group, status=SessionStatus.SCHEDULED, starts_at__gt=timezone.now())
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         group_capacity_check(group=group, capacity=data["capacity"])
     for label in ("lead_facilitator", "co_facilitator"):
         if data.get(label) is not None:
@@ -398,8 +406,23 @@ class SessionFull(ApplicationError):
     pass
 
 
+def _episode_lock_open(episode: Episode) -> None:
+    """Lock the episode row and check it is open, read fresh: a discharge committing meanwhile
+    waits for the booking or is seen by it. FOR NO KEY UPDATE, so inserts that merely reference
+    the episode are not blocked. Episodes are always locked before sessions, in the same order as
+    `episode_transition` → `roster_remove`, so the two cannot deadlock."""
+    if (
+        not Episode.objects.filter(pk=episode.pk, status__in=PLACEABLE_STATUSES)
+        .select_for_update(of=("self",), no_key=True)
+        .exists()
+    ):
+        raise ApplicationError("Only clients in intake or active care can be put on a roster.", code="episode_closed")
+
+
 def _locked(session: Session) -> Session:
-    return Session.objects.select_for_update().select_related("group", "organization").get(pk=session.pk)
+    # of=("self",): lock the session row only, not the group and organization rows joined in
+    # (that would serialise every booking of the tenant and deadlock against group changes).
+    return Session.objects.select_for_update(of=("self",)).select_related("group", "organization").get(pk=session.pk)
 
 
 def _overlap_message(episode: Episode, session: Session) -> str:
@@ -425,9 +448,7 @@ def roster_book(
 ) -> RosterEntry:
     """Seat a client in a session (or put them on its waitlist when full and `waitlist_if_full`).
     Idempotent for a client already seated or waitlisted there."""
-    # Read the status fresh: the caller's episode object may predate a discharge.
-    if Episode.objects.filter(pk=episode.pk, status__in=PLACEABLE_STATUSES).count() == 0:
-        raise ApplicationError("Only clients in intake or active care can be put on a roster.", code="episode_closed")
+    _episode_lock_open(episode)
     session = _locked(session)
     if session.status != SessionStatus.SCHEDULED:
         raise ApplicationError(f"{_fmt(session)} is cancelled.")
@@ -495,7 +516,9 @@ def waitlist_promote(*, session: Session) -> list[RosterEntry]:
             with transaction.atomic():
                 entry.status = RosterStatus.BOOKED
                 entry.source = RosterSource.WAITLIST
-                entry.save(update_fields=["status", "source"])
+                # Seated now: the client's next reminder flags the session as new.
+                entry.added_at = timezone.now()
+                entry.save(update_fields=["status", "source", "added_at"])
         except IntegrityError:
             continue
         promoted.append(entry)
@@ -535,7 +558,7 @@ def _future_sessions(group: Group, start: dt.date, end: dt.date | None) -> list[
     if end is not None:
         qs = qs.filter(local_date__lte=end)
     # Lock in a fixed order (by id) so two placements into the same group cannot deadlock.
-    return list(qs.select_for_update().order_by("pk").select_related("group", "organization"))
+    return list(qs.select_for_update(of=("self",)).order_by("pk").select_related("group", "organization"))
 
 
 @transaction.atomic
@@ -556,6 +579,7 @@ def placement_create(
     """
     if episode.status not in PLACEABLE_STATUSES:
         raise ApplicationError("Only clients in intake or active care can be placed into groups.")
+    _episode_lock_open(episode)
     if end_date is not None and end_date < start_date:
         raise ApplicationError("The end date is before the start date.", extra={"end_date": ["Before the start."]})
     if not group.is_active:
@@ -605,19 +629,25 @@ def placement_create(
 def placement_end(*, placement: Placement, end_date: dt.date, actor=None, reason: str = "Placement ended") -> int:
     """End a placement after `end_date`: the client leaves every later session of the group (and
     its waitlists). Returns how many roster entries were removed."""
-    if end_date < placement.start_date:
-        end_date = placement.start_date - dt.timedelta(days=1)
-    placement.end_date = end_date
-    placement.is_active = False if end_date < placement.start_date else placement.is_active
+    _placement_close(placement, cutoff=end_date)
+    return _roster_leave(RosterEntry.objects.filter(placement=placement), after=end_date, actor=actor, reason=reason)
+
+
+def _placement_close(placement: Placement, *, cutoff: dt.date) -> None:
+    """Stop a placement after `cutoff`. One that had not started yet ends unused (its stored end
+    cannot precede its start)."""
+    placement.end_date = max(min(placement.end_date or cutoff, cutoff), placement.start_date)
+    placement.is_active = cutoff >= placement.start_date and placement.is_active
     placement.ended_at = timezone.now()
     placement.save(update_fields=["end_date", "is_active", "ended_at"])
-    entries = RosterEntry.objects.filter(
-        placement=placement,
-        session__local_date__gt=end_date,
-        status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
-    ).select_related("session")
+
+
+def _roster_leave(entries, *, after: dt.date, actor, reason: str) -> int:
     removed = 0
-    for entry in entries:
+    live = entries.filter(
+        session__local_date__gt=after, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]
+    ).select_related("session")
+    for entry in live:
         roster_remove(entry=entry, actor=actor, reason=reason)
         removed += 1
     return removed
@@ -627,21 +657,11 @@ def placement_end(*, placement: Placement, end_date: dt.date, actor=None, reason
 def episode_rosters_clear(*, episode: Episode, effective_date: dt.date, actor=None, reason: str) -> int:
     """A step-down or discharge: the client leaves every roster after `effective_date` at once,
     and no more reminders go out for them. Past entries (which carry attendance) stay."""
-    removed = 0
     for placement in Placement.objects.filter(episode=episode, is_active=True):
-        placement.end_date = min(placement.end_date or effective_date, effective_date)
+        _placement_close(placement, cutoff=effective_date)
         placement.is_active = False
-        placement.ended_at = timezone.now()
-        placement.save(update_fields=["end_date", "is_active", "ended_at"])
-    entries = RosterEntry.objects.filter(
-        episode=episode,
-        session__local_date__gt=effective_date,
-        status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
-    ).select_related("session")
-    for entry in entries:
-        roster_remove(entry=entry, actor=actor, reason=reason)
-        removed += 1
-    return removed
+        placement.save(update_fields=["is_active"])
+    return _roster_leave(RosterEntry.objects.filter(episode=episode), after=effective_date, actor=actor, reason=reason)
 
 
 # --- One-off session changes ---------------------------------------------------------------------
@@ -750,7 +770,7 @@ def facilitator_absence_record(
     *, staff_profile: StaffProfile, start_date: dt.date, end_date: dt.date, reason: str = "", actor=None
 ) -> AbsenceResult:
     """Record that a facilitator is away; the sessions they were booked into in those days lose
-    them (and are then uncovered if they were the lead). Returns those sessions, to cover."""
+    them. Returns the sessions left without a lead, to cover."""
     if end_date < start_date:
         raise ApplicationError("The absence ends before it starts.", extra={"end_date": ["Before the start."]})
     absence = FacilitatorAbsence.objects.create(
@@ -770,7 +790,9 @@ def facilitator_absence_record(
     affected = []
     now = timezone.now()
     for booking in bookings:
-        affected.append(booking.session)
+        # Only losing the lead leaves a session uncovered; a co-facilitator's absence does not.
+        if booking.role == FacilitatorRole.LEAD:
+            affected.append(booking.session)
         Session.objects.filter(pk=booking.session_id).update(facilitator_changed_at=now, is_modified=True)
     SessionFacilitator.objects.filter(pk__in=[b.pk for b in bookings]).delete()
     affected.sort(key=lambda s: s.starts_at)

@@ -1,6 +1,7 @@
 """Client, episode, plan and couple services: the rules, and that refused input changes nothing."""
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,8 @@ from ..factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+# Harbor's local date: after 19:00 in New York the machine's UTC date is already tomorrow.
+TODAY = dt.datetime.now(zoneinfo.ZoneInfo("America/New_York")).date()
 
 
 def _intake(org, program, actor, **overrides):

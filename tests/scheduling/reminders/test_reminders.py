@@ -306,3 +306,21 @@ def test_reminders_are_due_after_the_organizations_local_reminder_time(harbor, s
         assert reminders.reminders_due(organization=summit, now=evening + dt.timedelta(minutes=30))
         SchedulingSettings.objects.create(organization=summit, reminder_time=dt.time(17, 15))
         assert reminders.reminders_due(organization=summit, now=evening)
+
+
+def test_a_session_moved_to_another_day_is_announced_on_its_original_day(world, clock):
+    organization = world["process"].organization
+    clock.move_to(at(MONDAY, "18:00"))
+    run_evening(organization)
+
+    clock.move_to(at(TUESDAY, "10:00"))
+    thursday = WEDNESDAY + dt.timedelta(days=1)
+    process = Session.objects.get(group=world["process"], local_date=WEDNESDAY)
+    services.session_move(session=process, local_date=thursday, start_time=dt.time(9), duration_minutes=90)
+
+    clock.move_to(at(TUESDAY, "18:00"))
+    run_evening(organization)
+    dispatch = ReminderDispatch.objects.get(client=world["ana"], local_date=WEDNESDAY)
+    moved = [item for item in dispatch.lineup if item["group"] == "Process group"]
+    assert [item["flags"] for item in moved] == [["moved"]]
+    assert "Process group" in dispatch.body and "MOVED" in dispatch.body
