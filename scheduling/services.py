@@ -667,11 +667,18 @@ def episode_rosters_clear(*, episode: Episode, effective_date: dt.date, actor=No
 # --- One-off session changes ---------------------------------------------------------------------
 
 
+def _refuse_if_over(session: Session, change: str) -> None:
+    """A session that has ended is a record (its roster carries attendance), not a plan."""
+    if session.ends_at <= timezone.now():
+        raise ApplicationError(f"{_fmt(session)} is over; it can no longer be {change}.", code="session_over")
+
+
 @transaction.atomic
 def session_cancel(*, session: Session, reason: str = "", actor=None) -> Session:
     session = _locked(session)
     if session.status == SessionStatus.CANCELLED:
         return session
+    _refuse_if_over(session, "cancelled")
     session.status = SessionStatus.CANCELLED
     session.cancelled_reason = reason[:200]
     session.cancelled_at = timezone.now()
@@ -694,6 +701,7 @@ def session_move(
     session = _locked(session)
     if session.status != SessionStatus.SCHEDULED:
         raise ApplicationError("A cancelled session cannot be moved.")
+    _refuse_if_over(session, "moved")
     if duration_minutes < 15 or duration_minutes > 480:
         raise ApplicationError("Choose a duration between 15 and 480 minutes.", extra={"duration_minutes": ["15–480."]})
     starts_at = local_datetime(session.organization, local_date, start_time)
@@ -736,6 +744,7 @@ def session_facilitator_assign(
     session = _locked(session)
     if session.status != SessionStatus.SCHEDULED:
         raise ApplicationError("A cancelled session needs no facilitator.")
+    _refuse_if_over(session, "given another facilitator")
     _check_facilitator(group_type=session.group.group_type, staff_profile=staff_profile, label="staff_profile")
     if _absent(staff_profile, session.local_date):
         raise ApplicationError(

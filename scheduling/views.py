@@ -186,11 +186,13 @@ def _roster_context(request, session: Session, *, add_form: RosterAddForm | None
     if add_form is None and can_place:
         add_form = RosterAddForm(session=session, on_roster=[e.episode_id for e in roster])
     booked = [e for e in roster if e.status == RosterStatus.BOOKED]
+    # The roster and the "add a client" picker both name clients: both are reads of their records.
+    offered = list(add_form.fields["episode"].queryset.values_list("client_id", flat=True)) if add_form else []
     access_record(
         request=request,
         action=AccessAction.LIST,
         obj=session,
-        object_ids=[e.episode.client_id for e in roster],
+        object_ids=[e.episode.client_id for e in roster] + offered,
     )
     return {
         "session": session,

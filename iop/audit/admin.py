@@ -33,6 +33,8 @@ class SecurityEventAdmin(admin.ModelAdmin):
     """Sign-in events of the acting organization's members."""
 
     list_display = ["occurred_at", "kind", "user", "email", "ip_address"]
+    # `detail` can name another organization the member also belongs to; not this admin's business.
+    exclude = ["detail"]
     list_filter = ["kind", "occurred_at"]
     search_fields = ["email", "user__email"]
     list_select_related = ["user"]

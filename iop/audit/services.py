@@ -9,12 +9,22 @@ from typing import Any
 from .models import AccessEvent, SecurityEvent
 
 
+def _client_ip(request) -> str | None:
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request) or None
+    except Exception:  # noqa: BLE001 - a malformed X-Forwarded-For must not break auditing
+        return request.META.get("REMOTE_ADDR") or None
+
+
 def _request_meta(request) -> dict[str, Any]:
     if request is None:
         return {"ip_address": None, "user_agent": "", "request_id": "", "route": ""}
     match = getattr(request, "resolver_match", None)
     return {
-        "ip_address": request.META.get("REMOTE_ADDR") or None,
+        # The same client address the login rate limits use (honours the trusted proxy count).
+        "ip_address": _client_ip(request),
         "user_agent": (request.META.get("HTTP_USER_AGENT") or "")[:200],
         "request_id": getattr(request, "request_id", ""),
         "route": (match.view_name if match else "")[:120],

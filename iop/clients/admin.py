@@ -16,7 +16,8 @@ class ClientAdmin(TenantModelAdmin):
     audit_client_field = "pk"
     list_display = ["last_name", "first_name", "date_of_birth", "reminder_channel", "reminder_consent", "created_at"]
     list_filter = ["reminder_channel", "reminder_consent"]
-    search_fields = ["last_name", "first_name", "email"]
+    # No name search here: admin search goes in the URL's query string, and names are PHI. Find
+    # a client in the app (its search is sent in the request body) and follow the admin link.
     readonly_fields = ["reminder_consent_at", "created_at", "updated_at", "created_by"]
 
     def has_add_permission(self, request):

@@ -81,6 +81,7 @@ class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
         data.is_valid(raise_exception=True)
         client = services.client_create(organization=self.organization, created_by=request.user, **data.validated_data)
         client = selectors.client_get(organization=self.organization, client_id=client.pk)
+        access_record(request=request, action=AccessAction.VIEW, obj=client, client_id=client.pk, channel="api")
         return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ClientInputSerializer(partial=True), responses=ClientSerializer)
@@ -90,6 +91,7 @@ class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
         data.is_valid(raise_exception=True)
         services.client_update(client=client, data=data.validated_data)
         client = selectors.client_get(organization=self.organization, client_id=client.pk)
+        access_record(request=request, action=AccessAction.VIEW, obj=client, client_id=client.pk, channel="api")
         return Response(self.get_serializer(client).data)
 
 
@@ -213,12 +215,17 @@ class CoupleViewSet(AuditedListMixin, TenantScopedViewSet):
         return selectors.couple_list(organization=self.organization)
 
     def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda c: c.partner_a_id)
+        return self.audited_list(request, self.get_queryset(), client_id_of=lambda c: (c.partner_a_id, c.partner_b_id))
 
     def retrieve(self, request, *args, **kwargs):
         couple = self.get_object()
         access_record(
-            request=request, action=AccessAction.VIEW, obj=couple, client_id=couple.partner_a_id, channel="api"
+            request=request,
+            action=AccessAction.VIEW,
+            obj=couple,
+            client_id=couple.partner_a_id,
+            object_ids=[couple.partner_a_id, couple.partner_b_id],
+            channel="api",
         )
         return Response(self.get_serializer(couple).data)
 

@@ -97,12 +97,17 @@ class AuditedListMixin:
     audit_object_type = ""
 
     def audited_list(self, request, queryset, *, client_id_of):
+        """`client_id_of(row)` gives the client id a row reveals, or a tuple of them (a couple)."""
         page = self.paginate_queryset(self.filter_queryset(queryset))
+        ids = []
+        for row in page:
+            found = client_id_of(row)
+            ids.extend(found if isinstance(found, tuple) else [found])
         access_record(
             request=request,
             action=AccessAction.LIST,
             object_type=self.audit_object_type,
-            object_ids=[client_id_of(o) for o in page],
+            object_ids=ids,
             channel="api",
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -20,3 +20,7 @@ SESSION_COOKIE_NAME = "__Secure-sessionid"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_NAME = "__Secure-csrftoken"
 CSRF_COOKIE_HTTPONLY = True
+
+# Behind the TLS-terminating reverse proxy (docker-compose, README "Deployment") REMOTE_ADDR is the
+# proxy: login rate limits and audit rows use the client address it forwards instead.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("IOP_TRUSTED_PROXY_COUNT", default=1)

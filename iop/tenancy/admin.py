@@ -59,6 +59,25 @@ class TenantModelAdmin(admin.ModelAdmin):
             deleted.delete()
         formset.save_m2m()
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        if self.audit_client_field and changelist is not None:
+            from iop.audit.services import access_record
+
+            access_record(
+                request=request,
+                action=AccessAction.LIST,
+                object_type=f"{self.model._meta.app_label}.{self.model._meta.object_name}",
+                object_ids=[
+                    client_id
+                    for client_id in (_attr_path(obj, self.audit_client_field) for obj in changelist.result_list)
+                    if client_id is not None
+                ],
+                channel="admin",
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if self.audit_client_field and request.method == "GET" and response.status_code == 200:

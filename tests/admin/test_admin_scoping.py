@@ -88,3 +88,14 @@ def test_admin_loses_access_when_membership_is_deactivated(client, harbor, harbo
         Membership.objects.filter(user=other_admin).update(is_active=False)
     response = client.get("/admin/")
     assert response.status_code in (302, 403)
+
+
+def test_the_client_list_in_admin_is_audited_and_has_no_name_search(client, harbor, harbor_admin, harbor_client):
+    client.force_login(harbor_admin)
+    _act_as(client, harbor)
+    page = client.get(reverse("admin:clients_client_changelist"))
+    assert page.status_code == 200
+    assert 'name="q"' not in page.content.decode()  # names would land in the URL's query string
+    with tenant_context(harbor.id):
+        event = AccessEvent.objects.get(action="list")
+    assert (event.channel, event.object_ids) == ("admin", [str(harbor_client.pk)])

@@ -239,3 +239,15 @@ def test_api_token_create_command_refuses_non_members(harbor, summit_va):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+def test_creating_a_client_through_the_api_is_audited(harbor, harbor_token):
+    response = bearer(harbor_token).post(
+        "/api/v1/o/harbor/clients/",
+        {"first_name": "Ana", "last_name": "Lee", "date_of_birth": "1990-02-03"},
+        format="json",
+    )
+    assert response.status_code == 201
+    with tenant_context(harbor.id):
+        event = AccessEvent.objects.get(action="view")
+    assert str(event.client_id) == response.json()["id"]

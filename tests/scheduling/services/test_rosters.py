@@ -195,3 +195,20 @@ def test_deactivating_a_group_cancels_its_coming_sessions(in_harbor, make_group,
     coming = Session.objects.filter(group=group, starts_at__gt=dt.datetime.now(dt.UTC))
     assert coming.exists() and not coming.filter(status="scheduled").exists()
     assert not RosterEntry.objects.filter(episode=episode, status="booked", session__in=coming).exists()
+
+
+def test_a_session_that_is_over_cannot_be_cancelled_moved_or_recovered(in_harbor, make_group, facilitators, today):
+    past_day = today - dt.timedelta(days=7)
+    group = make_group("Process A", [(past_day.weekday(), "09:00", 60)], effective_from=past_day)
+    services.sessions_materialise(organization=in_harbor, group=group, today=past_day)
+    past = Session.objects.get(group=group, local_date=past_day)
+    with pytest.raises(ApplicationError, match="is over; it can no longer be cancelled"):
+        services.session_cancel(session=past, reason="Oops")
+    with pytest.raises(ApplicationError, match="is over"):
+        services.session_move(
+            session=past, local_date=today + dt.timedelta(days=9), start_time=dt.time(9), duration_minutes=60
+        )
+    with pytest.raises(ApplicationError, match="is over"):
+        services.session_facilitator_assign(session=past, staff_profile=facilitators[1])
+    past.refresh_from_db()
+    assert past.status == "scheduled"

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # 14 for every signed-in page, then the session, its roster, its facilitators, the coverage
 # suggestions, the clients to add, the access event: measured 20 at any roster size.
-SESSION_QUERY_BUDGET = 16
+SESSION_QUERY_BUDGET = 17
 
 
 def page_of(as_user, session) -> str:
