@@ -11,7 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$IOP_ROOT"
 
 iop_venv_ensure test
-# Browser tests drive Debian's Chromium (never `playwright install`); WeasyPrint needs Pango and
+# Browser tests drive Debian's Chromium (never a browser downloaded by Playwright); WeasyPrint needs Pango and
 # HarfBuzz's subsetter; PDF text assertions need a known font.
 iop_debian_packages_ensure chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 iop_services_check

@@ -23,6 +23,7 @@ import hashlib
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models
+from psycopg2 import sql
 
 POLICY_NAME = "tenant_isolation"
 MEMBERSHIP_SELF_POLICY = "membership_own_rows"
@@ -78,23 +79,30 @@ def _constraint_exists(cursor, table: str, name: str) -> bool:
     return cursor.fetchone() is not None
 
 
+def _ddl(cursor, template: str, **identifiers: str) -> None:
+    """Run a DDL statement whose table, role and constraint names are quoted as identifiers (DDL
+    takes no bind parameters; names are composed by psycopg2, never pasted in as text)."""
+    cursor.execute(sql.SQL(template).format(**{k: sql.Identifier(v) for k, v in identifiers.items()}))
+
+
 def _grant_app_role(cursor, app_role: str) -> None:
-    role = _qn(app_role)
-    cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
-    cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-    cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    _ddl(cursor, "GRANT USAGE ON SCHEMA public TO {role}", role=app_role)
+    _ddl(cursor, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}", role=app_role)
+    _ddl(cursor, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}", role=app_role)
     for table in sorted(append_only_tables()):
-        cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_qn(table)} FROM {role}")
+        _ddl(cursor, "REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {role}", table=table, role=app_role)
 
 
 def _protect_table(cursor, table: str) -> None:
-    t = _qn(table)
-    cursor.execute(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY")
-    cursor.execute(f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY")
-    cursor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {t}")
-    cursor.execute(
-        f"CREATE POLICY {POLICY_NAME} ON {t} USING (organization_id = {TENANT_EXPR}) "
-        f"WITH CHECK (organization_id = {TENANT_EXPR})"
+    _ddl(cursor, "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", table=table)
+    _ddl(cursor, "ALTER TABLE {table} FORCE ROW LEVEL SECURITY", table=table)
+    _ddl(cursor, "DROP POLICY IF EXISTS {policy} ON {table}", policy=POLICY_NAME, table=table)
+    _ddl(
+        cursor,
+        "CREATE POLICY {policy} ON {table} "
+        f"USING (organization_id = {TENANT_EXPR}) WITH CHECK (organization_id = {TENANT_EXPR})",
+        policy=POLICY_NAME,
+        table=table,
     )
 
 
@@ -103,9 +111,14 @@ def _protect_membership(cursor) -> None:
     switcher needs them before any tenant is chosen). Writes stay tenant-only."""
     from .models import Membership
 
-    t = _qn(Membership._meta.db_table)
-    cursor.execute(f"DROP POLICY IF EXISTS {MEMBERSHIP_SELF_POLICY} ON {t}")
-    cursor.execute(f"CREATE POLICY {MEMBERSHIP_SELF_POLICY} ON {t} FOR SELECT USING (user_id = {USER_EXPR})")
+    table = Membership._meta.db_table
+    _ddl(cursor, "DROP POLICY IF EXISTS {policy} ON {table}", policy=MEMBERSHIP_SELF_POLICY, table=table)
+    _ddl(
+        cursor,
+        f"CREATE POLICY {{policy}} ON {{table}} FOR SELECT USING (user_id = {USER_EXPR})",
+        policy=MEMBERSHIP_SELF_POLICY,
+        table=table,
+    )
 
 
 def _add_composite_foreign_keys(cursor) -> None:
@@ -125,18 +138,25 @@ def _add_composite_foreign_keys(cursor) -> None:
             target_table = target._meta.db_table
             unique_name = _short_name(target_table, "org_id_uniq")
             if not _constraint_exists(cursor, target_table, unique_name):
-                cursor.execute(
-                    f"ALTER TABLE {_qn(target_table)} ADD CONSTRAINT {_qn(unique_name)} "
-                    f"UNIQUE (organization_id, {_qn(target._meta.pk.column)})"
+                _ddl(
+                    cursor,
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE (organization_id, {pk})",
+                    table=target_table,
+                    name=unique_name,
+                    pk=target._meta.pk.column,
                 )
             table = model._meta.db_table
             fk_name = _short_name(table, field.column, "tenant_fk")
             if not _constraint_exists(cursor, table, fk_name):
-                cursor.execute(
-                    f"ALTER TABLE {_qn(table)} ADD CONSTRAINT {_qn(fk_name)} "
-                    f"FOREIGN KEY (organization_id, {_qn(field.column)}) "
-                    f"REFERENCES {_qn(target_table)} (organization_id, {_qn(target._meta.pk.column)}) "
-                    "DEFERRABLE INITIALLY DEFERRED"
+                _ddl(
+                    cursor,
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (organization_id, {column}) "
+                    "REFERENCES {target} (organization_id, {pk}) DEFERRABLE INITIALLY DEFERRED",
+                    table=table,
+                    name=fk_name,
+                    column=field.column,
+                    target=target_table,
+                    pk=target._meta.pk.column,
                 )
 
 
