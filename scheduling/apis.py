@@ -182,12 +182,12 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
             first = query.get("date_from") or query["date_to"] - dt.timedelta(days=6)
             last = query.get("date_to") or first + dt.timedelta(days=6)
         else:
-            first = selectors.week_start_for(organization, services.local_today(organization))
+            first = selectors.week_start_for(organization, organization.local_today())
             last = first + dt.timedelta(days=6)
         midnight = dt.time(0)
         return (
-            services.local_datetime(organization, first, midnight),
-            services.local_datetime(organization, last + dt.timedelta(days=1), midnight),
+            organization.local_datetime(first, midnight),
+            organization.local_datetime(last + dt.timedelta(days=1), midnight),
         )
 
     @extend_schema(parameters=[SessionQuerySerializer])

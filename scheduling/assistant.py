@@ -17,9 +17,9 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from iop.clients.models import Episode, TherapyTrack
+from iop.common.units import hours
 
 from .models import Group, Placement, RosterStatus, Session, SessionStatus, WeeklySlot
-from .services import local_today
 
 # How far ahead a full session makes a group unsuitable.
 FULL_LOOKAHEAD = dt.timedelta(weeks=4)
@@ -43,7 +43,7 @@ class ProposedGroup:
 
     @property
     def weekly_hours(self) -> Decimal:
-        return (Decimal(self.weekly_minutes) / 60).quantize(Decimal("0.1"))
+        return hours(self.weekly_minutes)
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Proposal:
 
     @property
     def weekly_hours(self) -> Decimal:
-        return (Decimal(self.weekly_minutes) / 60).quantize(Decimal("0.1"))
+        return hours(self.weekly_minutes)
 
     @property
     def days(self) -> set[int]:
@@ -74,32 +74,27 @@ class Proposal:
 
     @property
     def required_hours(self) -> Decimal:
-        return (Decimal(self.required_minutes) / 60).quantize(Decimal("0.1"))
-
-
-def _end(slot: WeeklySlot) -> dt.time:
-    start = dt.datetime.combine(dt.date(2000, 1, 3), slot.start_time)
-    return (start + dt.timedelta(minutes=slot.duration_minutes)).time()
+        return hours(self.required_minutes)
 
 
 def _overlap(a: WeeklySlot, b: WeeklySlot) -> bool:
-    return a.weekday == b.weekday and a.start_time < _end(b) and b.start_time < _end(a)
+    return a.weekday == b.weekday and a.start_time < b.end_time and b.start_time < a.end_time
 
 
 def slot_fits(slot: WeeklySlot, windows) -> bool:
     """Whether a weekly meeting lies inside one of the client's availability windows."""
     return any(
-        w.weekday == slot.weekday and w.start_time <= slot.start_time and _end(slot) <= w.end_time for w in windows
+        w.weekday == slot.weekday and w.start_time <= slot.start_time and slot.end_time <= w.end_time for w in windows
     )
 
 
 def _hours(minutes: int) -> str:
-    return f"{(Decimal(minutes) / 60).quantize(Decimal('0.1'))} h"
+    return f"{hours(minutes)} h"
 
 
 def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date | None = None) -> Proposal:
     organization = episode.organization
-    today = today or local_today(organization)
+    today = today or organization.local_today()
     plan = getattr(episode, "treatment_plan", None)
     required_minutes = int((plan.required_hours_per_week if plan else episode.program.default_min_weekly_hours) * 60)
     required_days = plan.required_days_per_week if plan else episode.program.default_min_days_per_week
@@ -144,11 +139,7 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
     candidates: list[ProposedGroup] = []
     unsuitable: list[tuple[Group, str]] = []
     for group in groups:
-        slots = [
-            s
-            for s in group.slots.all()
-            if s.effective_from <= start_date and (s.effective_to is None or s.effective_to >= start_date)
-        ]
+        slots = [s for s in group.slots.all() if s.is_effective_on(start_date)]
         if not slots:
             unsuitable.append((group, "no weekly meeting times from that date"))
         elif windows and not all(slot_fits(s, windows) for s in slots):

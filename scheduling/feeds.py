@@ -21,7 +21,7 @@ from iop.common.exceptions import ApplicationError
 from iop.tenancy.models import Organization, StaffProfile
 
 from .models import CalendarFeed, Session, SessionStatus
-from .services import local_datetime, local_today, scheduling_settings
+from .services import scheduling_settings
 
 FEED_PAST = dt.timedelta(days=14)
 
@@ -93,7 +93,7 @@ def calendar_feed_sessions(*, staff_profile: StaffProfile, now: dt.datetime | No
     included too: the calendar shows them cancelled instead of silently dropping them."""
     organization = staff_profile.organization
     now = now or timezone.now()
-    horizon = local_today(organization, now) + dt.timedelta(weeks=scheduling_settings(organization).horizon_weeks)
+    horizon = organization.local_today(now) + dt.timedelta(weeks=scheduling_settings(organization).horizon_weeks)
     theirs = Q(facilitators__staff_profile=staff_profile) | Q(
         Q(group__lead_facilitator=staff_profile) | Q(group__co_facilitator=staff_profile),
         status=SessionStatus.CANCELLED,
@@ -101,7 +101,7 @@ def calendar_feed_sessions(*, staff_profile: StaffProfile, now: dt.datetime | No
     ids = Session.objects.filter(
         theirs,
         starts_at__gte=now - FEED_PAST,
-        starts_at__lt=local_datetime(organization, horizon, dt.time(0)),
+        starts_at__lt=organization.local_datetime(horizon, dt.time(0)),
     ).values("pk")
     return Session.objects.filter(pk__in=ids).select_related("group").order_by("starts_at")
 

@@ -14,7 +14,7 @@ from iop.tenancy.selectors import program_list
 
 from . import selectors
 from .models import FacilitatorRole, Session
-from .services import PLACEABLE_STATUSES, local_today
+from .services import PLACEABLE_STATUSES
 
 
 class ScheduleDateField(forms.DateField):
@@ -70,7 +70,7 @@ class WeekFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = program_list(organization=organization, active_only=False)
         self.fields["facilitator"].queryset = _facilitators(organization)
-        self.fields["week"].initial = local_today(organization)
+        self.fields["week"].initial = organization.local_today()
 
     def value(self, name: str):
         """The cleaned value, or None when the form is unbound or that field was refused."""
@@ -182,7 +182,7 @@ class AbsenceForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff_profile"].queryset = _facilitators(organization)
-        today = local_today(organization)
+        today = organization.local_today()
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = today
 
@@ -245,4 +245,4 @@ class PlacementEndForm(forms.Form):
         kwargs.setdefault("prefix", f"end-{placement.pk}")
         super().__init__(*args, **kwargs)
         self.placement = placement
-        self.fields["end_date"].initial = max(local_today(organization), placement.start_date)
+        self.fields["end_date"].initial = max(organization.local_today(), placement.start_date)

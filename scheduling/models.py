@@ -134,6 +134,14 @@ class WeeklySlot(TenantModel):
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start_time:%H:%M} ({self.duration_minutes} min)"
 
+    @property
+    def end_time(self) -> dt.time:
+        start = dt.datetime.combine(dt.date(2000, 1, 3), self.start_time)  # any date: only the time counts
+        return (start + dt.timedelta(minutes=self.duration_minutes)).time()
+
+    def is_effective_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or self.effective_to >= day)
+
 
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"

@@ -40,7 +40,7 @@ from .models import (
     SessionFacilitator,
     SessionStatus,
 )
-from .services import local_datetime, local_today, scheduling_settings
+from .services import scheduling_settings
 
 # Only clients in care are reminded; a step-down or discharge also empties their later rosters
 # (services.episode_rosters_clear), and this filter holds even if an entry was left behind.
@@ -158,8 +158,8 @@ class ClientReminder:
 
 def _day_bounds(organization: Organization, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return (
-        local_datetime(organization, day, dt.time(0)),
-        local_datetime(organization, day + dt.timedelta(days=1), dt.time(0)),
+        organization.local_datetime(day, dt.time(0)),
+        organization.local_datetime(day + dt.timedelta(days=1), dt.time(0)),
     )
 
 
@@ -304,7 +304,7 @@ def reminders_due(*, organization: Organization, now: dt.datetime) -> bool:
 
 def reminders_date(*, organization: Organization, now: dt.datetime) -> dt.date:
     """The day the evening's reminders announce: tomorrow where the organization is."""
-    return local_today(organization, now) + dt.timedelta(days=1)
+    return organization.local_today(now) + dt.timedelta(days=1)
 
 
 # --- Rendering -----------------------------------------------------------------------------------------

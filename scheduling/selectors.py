@@ -12,6 +12,7 @@ from django.db.models.functions import Extract
 from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
+from iop.common.units import hours
 from iop.tenancy.models import Organization, StaffProfile
 
 from .models import (
@@ -27,7 +28,6 @@ from .models import (
     SessionStatus,
     WeeklySlot,
 )
-from .services import local_datetime, local_today
 
 
 def week_start_for(organization: Organization, day: dt.date) -> dt.date:
@@ -81,8 +81,8 @@ def session_list(
 def week_sessions(
     *, organization: Organization, week_start: dt.date, program_id=None, facilitator_id=None
 ) -> QuerySet[Session]:
-    start = local_datetime(organization, week_start, dt.time(0))
-    end = local_datetime(organization, week_start + dt.timedelta(days=7), dt.time(0))
+    start = organization.local_datetime(week_start, dt.time(0))
+    end = organization.local_datetime(week_start + dt.timedelta(days=7), dt.time(0))
     return session_list(
         organization=organization, start=start, end=end, program_id=program_id, facilitator_id=facilitator_id
     )
@@ -183,14 +183,14 @@ class WeekHours:
 
     @property
     def scheduled_hours(self) -> Decimal:
-        return (Decimal(self.scheduled_minutes) / 60).quantize(Decimal("0.1"))
+        return hours(self.scheduled_minutes)
 
 
 def scheduled_minutes_by_episode(*, organization: Organization, episode_ids, week_start: dt.date) -> dict:
     """Booked minutes and distinct days per episode in one organization week, counting only group
     types that count toward therapy hours. One query for any number of episodes."""
-    start = local_datetime(organization, week_start, dt.time(0))
-    end = local_datetime(organization, week_start + dt.timedelta(days=7), dt.time(0))
+    start = organization.local_datetime(week_start, dt.time(0))
+    end = organization.local_datetime(week_start + dt.timedelta(days=7), dt.time(0))
     rows = (
         RosterEntry.objects.filter(
             organization=organization,
@@ -247,7 +247,7 @@ def _conflicts(episode: Episode, day: dt.date) -> list[PlacementConflict]:
         PlacementConflict(placement=placement, slot=slot)
         for placement in episode.active_placements
         for slot in placement.group.slots.all()
-        if (slot.effective_to is None or slot.effective_to >= day) and not slot_fits(slot, windows)
+        if slot.is_effective_on(day) and not slot_fits(slot, windows)
     ]
 
 
@@ -260,7 +260,7 @@ def placement_conflicts(*, episode: Episode, today: dt.date | None = None) -> li
         .prefetch_related(_active_placements(), "treatment_plan__availability")
         .first()
     )
-    return _conflicts(loaded, today or local_today(episode.organization)) if loaded else []
+    return _conflicts(loaded, today or episode.organization.local_today()) if loaded else []
 
 
 @dataclass(frozen=True)
@@ -291,7 +291,7 @@ def scheduling_gaps(*, organization: Organization, today: dt.date | None = None)
     """Every active client whose scheduled hours or days this week or next fall short of their
     treatment plan, who has no placement at all, or whose placements no longer fit their
     availability. A constant number of queries."""
-    today = today or local_today(organization)
+    today = today or organization.local_today()
     this_week = week_start_for(organization, today)
     next_week = this_week + dt.timedelta(days=7)
     episodes = list(

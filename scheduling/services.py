@@ -45,18 +45,6 @@ from .models import (
 PLACEABLE_STATUSES = (EpisodeStatus.INTAKE, EpisodeStatus.ACTIVE)
 
 
-# --- Time helpers ------------------------------------------------------------------------------
-
-
-def local_today(organization: Organization, now: dt.datetime | None = None) -> dt.date:
-    return (now or timezone.now()).astimezone(organization.tzinfo).date()
-
-
-def local_datetime(organization: Organization, day: dt.date, at: dt.time) -> dt.datetime:
-    """The instant of a local wall-clock time, correct on both sides of a DST change."""
-    return dt.datetime.combine(day, at, tzinfo=organization.tzinfo)
-
-
 def scheduling_settings(organization: Organization) -> SchedulingSettings:
     """The organization's settings, or the defaults (unsaved) until an admin saves them."""
     return SchedulingSettings.objects.filter(organization=organization).first() or SchedulingSettings(
@@ -309,7 +297,7 @@ def sessions_materialise(
     """Create the sessions of every active weekly slot from today to the horizon, book each new
     session's facilitators, and seat the clients whose placements cover it. Idempotent: the
     unique (slot, local date) makes a re-run create nothing. Returns the new sessions."""
-    today = today or local_today(organization)
+    today = today or organization.local_today()
     horizon_end = today + dt.timedelta(weeks=scheduling_settings(organization).horizon_weeks)
     slots = (
         WeeklySlot.objects.filter(group__is_active=True, effective_from__lte=horizon_end)
@@ -328,7 +316,7 @@ def sessions_materialise(
         for day in _dates(max(today, slot.effective_from), last, slot.weekday):
             if (slot.pk, day) in existing:
                 continue
-            starts_at = local_datetime(organization, day, slot.start_time)
+            starts_at = organization.local_datetime(day, slot.start_time)
             new.append(
                 Session(
                     organization=organization,
@@ -704,7 +692,7 @@ def session_move(
     _refuse_if_over(session, "moved")
     if duration_minutes < 15 or duration_minutes > 480:
         raise ApplicationError("Choose a duration between 15 and 480 minutes.", extra={"duration_minutes": ["15–480."]})
-    starts_at = local_datetime(session.organization, local_date, start_time)
+    starts_at = session.organization.local_datetime(local_date, start_time)
     if starts_at <= timezone.now():
         raise ApplicationError("A session can only be moved to a future time.", extra={"local_date": ["In the past."]})
     session.local_date = local_date

@@ -26,6 +26,7 @@ from iop.clients.selectors import episode_get
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import INVALID_FORM_STATUS, form_status, org_page, org_render
+from iop.common.units import hours
 from iop.tenancy import permissions
 from iop.tenancy.models import Weekday
 from iop.tenancy.permissions import membership_can
@@ -82,24 +83,16 @@ def _when(session: Session, organization) -> str:
 
 
 def _slot_text(slot: WeeklySlot) -> str:
-    start = dt.datetime.combine(dt.date(2000, 1, 3), slot.start_time)
-    end = start + dt.timedelta(minutes=slot.duration_minutes)
-    return f"{slot.get_weekday_display()} {start:%H:%M}–{end:%H:%M}"
+    return f"{slot.get_weekday_display()} {slot.start_time:%H:%M}–{slot.end_time:%H:%M}"
 
 
 def _current_slots(group, day: dt.date) -> list[WeeklySlot]:
     # From the prefetched slots: no query per group.
-    return [
-        s for s in group.slots.all() if s.effective_from <= day and (s.effective_to is None or s.effective_to >= day)
-    ]
+    return [s for s in group.slots.all() if s.is_effective_on(day)]
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _hours(minutes: int) -> Decimal:
-    return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
 
 
 def _weekday_names(days) -> str:
@@ -144,7 +137,7 @@ def week(request, org_slug: str):
     """The week grid of every session: group, time, facilitator or "Uncovered", fill, waitlist."""
     organization = request.organization
     form = WeekFilterForm(request.GET or None, organization=organization)
-    today = services.local_today(organization)
+    today = organization.local_today()
     week_start = selectors.week_start_for(organization, form.value("week") or today)
     program, facilitator = form.value("program"), form.value("facilitator")
     sessions = list(
@@ -404,14 +397,14 @@ def _coverage(sessions) -> list[Coverage]:
 def _absences_page(request, form: AbsenceForm):
     organization = request.organization
     now = timezone.now()
-    today = services.local_today(organization)
+    today = organization.local_today()
     absences = list(selectors.absence_list(organization=organization, since=today - RECENT_ABSENCES))
     recorded = next((a for a in absences if str(a.pk) == request.GET.get("absence")), None)
     affected = []
     if recorded is not None:
-        first_day = services.local_datetime(organization, recorded.start_date, dt.time(0))
+        first_day = organization.local_datetime(recorded.start_date, dt.time(0))
         day_after = recorded.end_date + dt.timedelta(days=1)
-        after_last = services.local_datetime(organization, day_after, dt.time(0))
+        after_last = organization.local_datetime(day_after, dt.time(0))
         affected = list(
             selectors.uncovered_sessions(organization=organization, start=max(now, first_day), end=after_last)
         )
@@ -496,7 +489,7 @@ def _group_choices(form: PlacementAcceptForm, proposal, start_date: dt.date) -> 
                 checkbox=checkbox,
                 group=group,
                 meets=[_slot_text(s) for s in slots] or ["No weekly times from that date"],
-                weekly_hours=_hours(sum(s.duration_minutes for s in slots)),
+                weekly_hours=hours(sum(s.duration_minutes for s in slots)),
                 proposed=proposed,
                 verdict=verdict,
                 full_dates=full_dates,
@@ -519,7 +512,7 @@ def _placements_and_groups(organization, episode):
 def _assistant_page(request, episode, *, accept_form=None, end_form=None, status: int = 200):
     organization = request.organization
     placeable = episode.status in services.PLACEABLE_STATUSES
-    today = services.local_today(organization)
+    today = organization.local_today()
     start_form = ProposalStartForm(request.GET or None, initial={"start": today})
     start_date = getattr(accept_form, "cleaned_data", {}).get("start_date") or start_form.start_date(default=today)
     placements, groups = _placements_and_groups(organization, episode)
@@ -629,7 +622,7 @@ def gaps(request, org_slug: str):
 @org_page(permissions.SCHEDULE_VIEW)
 def groups(request, org_slug: str):
     """The groups and their weekly times (configured in Django admin by an org admin)."""
-    today = services.local_today(request.organization)
+    today = request.organization.local_today()
     rows = [
         (group, [_slot_text(s) for s in _current_slots(group, today)])
         for group in selectors.group_list(organization=request.organization).order_by("program__name", "name")

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django import forms
 from django.forms import formset_factory
-from django.utils import timezone
 
 from iop.common.forms import (
     DateInput,
@@ -42,10 +41,6 @@ CLIENT_WIDGETS = {
     "email": forms.EmailInput(attrs={"autocomplete": "off"}),
     "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
 }
-
-
-def organization_today(organization: Organization) -> dt.date:
-    return timezone.now().astimezone(organization.tzinfo).date()
 
 
 class ClientForm(forms.Form):
@@ -111,7 +106,7 @@ class IntakeEpisodeForm(PlanRequirementsForm):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = program_list(organization=organization)
-        self.fields["referral_date"].initial = organization_today(organization)
+        self.fields["referral_date"].initial = organization.local_today()
         for name in ("required_hours_per_week", "required_days_per_week"):
             self.fields[name].required = False
             self.fields[name].help_text = "Leave empty to use the program's default."
@@ -263,7 +258,7 @@ class EpisodeCreateForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = program_list(organization=organization)
-        self.fields["referral_date"].initial = organization_today(organization)
+        self.fields["referral_date"].initial = organization.local_today()
 
 
 class EpisodeTransitionForm(forms.Form):
@@ -280,7 +275,7 @@ class EpisodeTransitionForm(forms.Form):
         self.fields["to_status"].widget.choices = [("", "Choose the new status")] + [
             (value, EpisodeStatus(value).label) for value in episode.allowed_transitions()
         ]
-        self.fields["effective_date"].initial = organization_today(organization)
+        self.fields["effective_date"].initial = organization.local_today()
 
 
 class CoupleCreateForm(forms.Form):
@@ -304,7 +299,7 @@ class CoupleCreateForm(forms.Form):
         self.client = client
         self.fields["partner"].queryset = client_choice_list(organization=organization).exclude(pk=client.pk)
         self.fields["partner"].label_from_instance = lambda c: f"{c.sort_name} (born {c.date_of_birth:%d %b %Y})"
-        self.fields["started_on"].initial = organization_today(organization)
+        self.fields["started_on"].initial = organization.local_today()
 
     def service_kwargs(self) -> dict:
         partner = self.cleaned_data["partner"]
@@ -322,7 +317,7 @@ class CoupleEndForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         kwargs.setdefault("prefix", "couple_end")
         super().__init__(*args, **kwargs)
-        self.fields["ended_on"].initial = organization_today(organization)
+        self.fields["ended_on"].initial = organization.local_today()
 
 
 class ClientFilterForm(forms.Form):

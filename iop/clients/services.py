@@ -57,12 +57,8 @@ def _validation_error(exc: ValidationError, message: str) -> ApplicationError:
     return ApplicationError(message, extra=extra)
 
 
-def _today(organization: Organization) -> dt.date:
-    return timezone.now().astimezone(organization.tzinfo).date()
-
-
 def _check_date_of_birth(*, organization: Organization, date_of_birth: dt.date) -> None:
-    if date_of_birth > _today(organization):
+    if date_of_birth > organization.local_today():
         raise ApplicationError(
             "Date of birth cannot be in the future.",
             extra={"date_of_birth": ["Date of birth cannot be in the future."]},
@@ -122,7 +118,7 @@ def episode_create(
     primary_clinician=None,
 ) -> Episode:
     _check_program(organization=organization, program=program)
-    if referral_date > _today(organization):
+    if referral_date > organization.local_today():
         raise ApplicationError(
             "The referral date cannot be in the future.", extra={"referral_date": ["Cannot be in the future."]}
         )

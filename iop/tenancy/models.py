@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 import zoneinfo
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from .context import require_tenant_id
 
@@ -48,6 +50,14 @@ class Organization(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_today(self, now: dt.datetime | None = None) -> dt.date:
+        """Today in the organization's zone (on a New York evening, UTC is already tomorrow)."""
+        return (now or timezone.now()).astimezone(self.tzinfo).date()
+
+    def local_datetime(self, day: dt.date, at: dt.time) -> dt.datetime:
+        """The instant of a local wall-clock time, correct on both sides of a DST change."""
+        return dt.datetime.combine(day, at, tzinfo=self.tzinfo)
 
 
 class TenantManager(models.Manager):

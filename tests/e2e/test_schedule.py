@@ -40,7 +40,7 @@ def schedule_world():
             capacity=10,
             lead_facilitator=lead,
         )
-        today = services.local_today(harbor)
+        today = harbor.local_today()
         day = today + dt.timedelta(days=2)
         services.slot_create(
             group=group,

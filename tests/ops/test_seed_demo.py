@@ -34,7 +34,6 @@ from scheduling.models import (
     SessionFacilitator,
     WeeklySlot,
 )
-from scheduling.services import local_datetime, local_today
 
 pytestmark = pytest.mark.django_db
 
@@ -221,10 +220,10 @@ def test_the_output_warns_when_mfa_enforcement_is_off(settings):
 
 def _next_week(organization) -> tuple[dt.date, dt.datetime, dt.datetime]:
     """Next week of the organization: wholly in the future, so the seed's schedule is all there."""
-    start = selectors.week_start_for(organization, local_today(organization)) + dt.timedelta(days=7)
+    start = selectors.week_start_for(organization, organization.local_today()) + dt.timedelta(days=7)
     midnight = dt.time(0)
     end = start + dt.timedelta(days=7)
-    return start, local_datetime(organization, start, midnight), local_datetime(organization, end, midnight)
+    return start, organization.local_datetime(start, midnight), organization.local_datetime(end, midnight)
 
 
 def test_harbor_has_a_realistic_week_of_groups(seeded):

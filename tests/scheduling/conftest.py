@@ -27,7 +27,7 @@ def _monday_after(day: dt.date, weeks: int = 0) -> dt.date:
 @pytest.fixture
 def today(harbor):
     """Harbor's local date (the machine's may already be tomorrow in UTC on a New York evening)."""
-    return services.local_today(harbor)
+    return harbor.local_today()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from iop.audit.models import AccessEvent
 from iop.tenancy.context import tenant_context
@@ -67,4 +66,4 @@ def eager_celery():
 
 def org_today(organization) -> dt.date:
     """Today where the organization is (the services judge "future" dates in its time zone)."""
-    return timezone.now().astimezone(organization.tzinfo).date()
+    return organization.local_today()

@@ -102,7 +102,7 @@ def make_org_world(organization, program, email: str):
             lead_facilitator=lead,
             telehealth_url="https://video.example.test/x",
         )
-        today = services.local_today(organization)
+        today = organization.local_today()
         services.slot_create(
             group=group,
             weekday=1,

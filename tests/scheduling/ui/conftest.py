@@ -53,7 +53,7 @@ def summit_objects(summit, summit_program):
             name="Summit group",
             capacity=5,
         )
-        today = services.local_today(summit)
+        today = summit.local_today()
         services.slot_create(
             group=group,
             weekday=(today.weekday() + 2) % 7,
