@@ -16,7 +16,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from iop.common.api import AuditedListMixin, TenantScopedViewSet
+from iop.common.api import AuditedRetrieveMixin, AuditedViewSetMixin, TenantScopedViewSet
 from iop.common.pagination import DefaultCursorPagination
 from iop.tenancy import permissions as perms
 from iop.tenancy.apis import ByNamePagination
@@ -231,7 +231,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         return self._fresh(session)
 
 
-class PlacementViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+class PlacementViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     serializer_class = PlacementSerializer
     filterset_class = PlacementFilter
     audit_object_type = "scheduling.Placement"
@@ -244,12 +244,8 @@ class PlacementViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScoped
     def scoped_queryset(self):
         return selectors.placement_list(organization=self.organization)
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda p: p.episode.client_id)
-
-    def retrieve(self, request, *args, **kwargs):
-        placement = self.get_object()
-        return self.audited_retrieve(request, placement, client_id=placement.episode.client_id)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.episode.client_id,)
 
     @extend_schema(request=PlacementCreateSerializer, responses={201: PlacementCreatedSerializer})
     def create(self, request, *args, **kwargs):
@@ -279,7 +275,7 @@ def _roster_entries(organization):
     return RosterEntry.objects.filter(organization=organization).select_related("episode", "session__group")
 
 
-class RosterEntryViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+class RosterEntryViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     """Seats in sessions (and places on their waitlists). Placements create most of them; these
     endpoints add or take off one client for one session."""
 
@@ -296,12 +292,8 @@ class RosterEntryViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScop
     def scoped_queryset(self):
         return _roster_entries(self.organization)
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda e: e.episode.client_id)
-
-    def retrieve(self, request, *args, **kwargs):
-        entry = self.get_object()
-        return self.audited_retrieve(request, entry, client_id=entry.episode.client_id)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.episode.client_id,)
 
     @extend_schema(request=RosterEntryCreateSerializer, responses={201: RosterEntrySerializer})
     def create(self, request, *args, **kwargs):
@@ -319,7 +311,7 @@ class RosterEntryViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScop
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
 
-class WaitlistViewSet(AuditedListMixin, TenantScopedViewSet):
+class WaitlistViewSet(AuditedViewSetMixin, TenantScopedViewSet):
     """Clients waiting for a seat, in the order they will be seated. Read-only: waitlisting
     happens through placements and roster entries with `waitlist_if_full`."""
 
@@ -332,8 +324,8 @@ class WaitlistViewSet(AuditedListMixin, TenantScopedViewSet):
     def scoped_queryset(self):
         return _roster_entries(self.organization).filter(status=RosterStatus.WAITLISTED)
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda e: e.episode.client_id)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.episode.client_id,)
 
 
 class AbsenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):

@@ -7,13 +7,13 @@ PHI writes an AccessEvent (channel "api"); a list writes one event per page.
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.common.api import AuditedListMixin, TenantScopedViewSet
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet
 from iop.tenancy import permissions as perms
 from iop.tenancy.permissions import membership_can
 
@@ -35,7 +35,7 @@ from .serializers import (
 )
 
 
-class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
+class ClientViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     serializer_class = ClientSerializer
     filterset_class = ClientFilter
     audit_object_type = "clients.Client"
@@ -50,13 +50,8 @@ class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
     def scoped_queryset(self):
         return selectors.client_list(organization=self.organization)
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda c: c.pk)
-
-    def retrieve(self, request, *args, **kwargs):
-        client = self.get_object()
-        access_record(request=request, action=AccessAction.VIEW, obj=client, client_id=client.pk, channel="api")
-        return Response(self.get_serializer(client).data)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.pk,)
 
     @extend_schema(request=ClientSearchSerializer, responses=ClientSerializer(many=True))
     @action(detail=False, methods=["post"])
@@ -81,7 +76,7 @@ class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
         data.is_valid(raise_exception=True)
         client = services.client_create(organization=self.organization, created_by=request.user, **data.validated_data)
         client = selectors.client_get(organization=self.organization, client_id=client.pk)
-        access_record(request=request, action=AccessAction.VIEW, obj=client, client_id=client.pk, channel="api")
+        self.audit_view(request, client)
         return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ClientInputSerializer(partial=True), responses=ClientSerializer)
@@ -91,11 +86,11 @@ class ClientViewSet(AuditedListMixin, TenantScopedViewSet):
         data.is_valid(raise_exception=True)
         services.client_update(client=client, data=data.validated_data)
         client = selectors.client_get(organization=self.organization, client_id=client.pk)
-        access_record(request=request, action=AccessAction.VIEW, obj=client, client_id=client.pk, channel="api")
+        self.audit_view(request, client)
         return Response(self.get_serializer(client).data)
 
 
-class EpisodeViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+class EpisodeViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     serializer_class = EpisodeSerializer
     filterset_class = EpisodeFilter
     audit_object_type = "clients.Episode"
@@ -109,15 +104,8 @@ class EpisodeViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedVi
     def scoped_queryset(self):
         return selectors.episode_list(organization=self.organization)
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda e: e.client_id)
-
-    def retrieve(self, request, *args, **kwargs):
-        episode = self.get_object()
-        access_record(
-            request=request, action=AccessAction.VIEW, obj=episode, client_id=episode.client_id, channel="api"
-        )
-        return Response(self.get_serializer(episode).data)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.client_id,)
 
     @extend_schema(request=EpisodeCreateSerializer, responses={201: EpisodeSerializer})
     def create(self, request, *args, **kwargs):
@@ -137,7 +125,7 @@ class EpisodeViewSet(AuditedListMixin, mixins.RetrieveModelMixin, TenantScopedVi
         return Response(self.get_serializer(episode).data)
 
 
-class TreatmentPlanViewSet(AuditedListMixin, TenantScopedViewSet):
+class TreatmentPlanViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     serializer_class = TreatmentPlanSerializer
     audit_object_type = "clients.TreatmentPlan"
     required_actions = {
@@ -155,15 +143,8 @@ class TreatmentPlanViewSet(AuditedListMixin, TenantScopedViewSet):
         context["clinical_access"] = membership_can(self.membership, perms.CLINICAL_VIEW)
         return context
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda p: p.episode.client_id)
-
-    def retrieve(self, request, *args, **kwargs):
-        plan = self.get_object()
-        access_record(
-            request=request, action=AccessAction.VIEW, obj=plan, client_id=plan.episode.client_id, channel="api"
-        )
-        return Response(self.get_serializer(plan).data)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.episode.client_id,)
 
     def _save(self, *, episode, validated: dict):
         from .services import Availability
@@ -201,7 +182,7 @@ class TreatmentPlanViewSet(AuditedListMixin, TenantScopedViewSet):
         return Response(self.get_serializer(plan).data)
 
 
-class CoupleViewSet(AuditedListMixin, TenantScopedViewSet):
+class CoupleViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     serializer_class = CoupleSerializer
     audit_object_type = "clients.Couple"
     required_actions = {
@@ -214,20 +195,8 @@ class CoupleViewSet(AuditedListMixin, TenantScopedViewSet):
     def scoped_queryset(self):
         return selectors.couple_list(organization=self.organization)
 
-    def list(self, request, *args, **kwargs):
-        return self.audited_list(request, self.get_queryset(), client_id_of=lambda c: (c.partner_a_id, c.partner_b_id))
-
-    def retrieve(self, request, *args, **kwargs):
-        couple = self.get_object()
-        access_record(
-            request=request,
-            action=AccessAction.VIEW,
-            obj=couple,
-            client_id=couple.partner_a_id,
-            object_ids=[couple.partner_a_id, couple.partner_b_id],
-            channel="api",
-        )
-        return Response(self.get_serializer(couple).data)
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.partner_a_id, obj.partner_b_id)
 
     @extend_schema(request=CoupleCreateSerializer, responses={201: CoupleSerializer})
     def create(self, request, *args, **kwargs):

@@ -90,30 +90,46 @@ class TenantScopedViewSet(GenericViewSet):
         return self.request._request.membership
 
 
-class AuditedListMixin:
-    """For viewsets whose rows carry a client's PHI: every page of a list and every retrieve writes
-    an access event (channel "api"); a list writes one event per page with the clients' ids."""
+class AuditedViewSetMixin:
+    """For viewsets whose rows carry a client's PHI: every page of a list writes one access event
+    with the clients' ids, and every retrieve (or `audit_view` after a write) writes a view event;
+    channel "api". Subclasses say which clients a row reveals in `audit_client_ids`."""
 
     audit_object_type = ""
 
-    def audited_list(self, request, queryset, *, client_id_of):
-        """`client_id_of(row)` gives the client id a row reveals, or a tuple of them (a couple)."""
-        page = self.paginate_queryset(self.filter_queryset(queryset))
-        ids = []
-        for row in page:
-            found = client_id_of(row)
-            ids.extend(found if isinstance(found, tuple) else [found])
+    def audit_client_ids(self, obj) -> tuple:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         access_record(
             request=request,
             action=AccessAction.LIST,
             object_type=self.audit_object_type,
-            object_ids=ids,
+            object_ids=[client_id for row in page for client_id in self.audit_client_ids(row)],
             channel="api",
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def audited_retrieve(self, request, obj, *, client_id):
-        access_record(request=request, action=AccessAction.VIEW, obj=obj, client_id=client_id, channel="api")
+    def audit_view(self, request, obj) -> None:
+        client_ids = self.audit_client_ids(obj)
+        access_record(
+            request=request,
+            action=AccessAction.VIEW,
+            obj=obj,
+            client_id=client_ids[0],
+            object_ids=client_ids if len(client_ids) > 1 else (),
+            channel="api",
+        )
+
+
+class AuditedRetrieveMixin(AuditedViewSetMixin):
+    """Adds the audited retrieve (a separate class: a list-only resource must not grow a detail
+    route)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        self.audit_view(request, obj)
         return Response(self.get_serializer(obj).data)
 
 
