@@ -28,8 +28,10 @@ RETRY = {
 DB_RETRY = {**RETRY, "autoretry_for": (ConnectionError, OperationalError)}
 
 
-def _active_organization_ids() -> list[int]:
-    return list(Organization.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+def _fan_out(task) -> None:
+    """One `task(organization_id)` per active organization: beat runs one scan, each tenant its own task."""
+    for organization_id in Organization.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True):
+        task.delay(organization_id)
 
 
 def _organization(organization_id: int) -> Organization | None:
@@ -41,8 +43,7 @@ def _organization(organization_id: int) -> Organization | None:
 
 @shared_task(name="scheduling.materialise_scan")
 def materialise_scan() -> None:
-    for organization_id in _active_organization_ids():
-        materialise_org.delay(organization_id)
+    _fan_out(materialise_org)
 
 
 @shared_task(base=TenantTask, name="scheduling.materialise_org", reject_on_worker_lost=True, **DB_RETRY)
@@ -61,8 +62,7 @@ def materialise_org(organization_id: int) -> int:
 
 @shared_task(name="scheduling.reminders_scan")
 def reminders_scan() -> None:
-    for organization_id in _active_organization_ids():
-        reminders_org.delay(organization_id)
+    _fan_out(reminders_org)
 
 
 @shared_task(base=TenantTask, name="scheduling.reminders_org", reject_on_worker_lost=True, **DB_RETRY)
@@ -110,8 +110,7 @@ def reminder_deliver(organization_id: int, dispatch_id: str) -> str | None:
 
 @shared_task(name="scheduling.uncovered_scan")
 def uncovered_scan() -> None:
-    for organization_id in _active_organization_ids():
-        uncovered_org.delay(organization_id)
+    _fan_out(uncovered_org)
 
 
 @shared_task(base=TenantTask, name="scheduling.uncovered_org", reject_on_worker_lost=True, **DB_RETRY)
