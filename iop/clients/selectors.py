@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from iop.tenancy.models import Organization
 
-from .models import Client, Couple, Episode, EpisodeStatus, TreatmentPlan
+from .models import Client, Couple, Episode, TreatmentPlan
 
 
 def _episodes_newest_first() -> Prefetch:
@@ -80,10 +80,6 @@ def episode_list(*, organization: Organization, status: str = "", program_id=Non
 
 def episode_get(*, organization: Organization, episode_id) -> Episode | None:
     return episode_list(organization=organization).filter(pk=episode_id).first()
-
-
-def active_episodes(*, organization: Organization) -> QuerySet[Episode]:
-    return episode_list(organization=organization, status=EpisodeStatus.ACTIVE)
 
 
 def treatment_plan_list(*, organization: Organization) -> QuerySet[TreatmentPlan]:

@@ -18,7 +18,7 @@ from django.urls import Resolver404, resolve
 
 from .context import tenant_context, user_context
 from .models import Organization
-from .selectors import membership_for_user
+from .selectors import membership_for_user, organization_get_by_slug
 
 ADMIN_ORG_SESSION_KEY = "admin_org_id"
 
@@ -55,7 +55,7 @@ class TenantMiddleware:
         slug = match.kwargs.get("org_slug")
         if slug is None:
             return None
-        organization = Organization.objects.filter(slug=slug, is_active=True).first()
+        organization = organization_get_by_slug(slug=slug)
         if organization is None:
             raise Http404("No such organization")
         return organization
