@@ -23,7 +23,8 @@ from django.utils import timezone
 from iop.clients.models import Episode, EpisodeStatus
 from iop.common.exceptions import ApplicationError
 from iop.common.services import model_update, validated_save
-from iop.tenancy.models import Membership, Organization, Role, StaffProfile
+from iop.tenancy.models import Organization, Role, StaffProfile
+from iop.tenancy.selectors import members_with_roles
 
 from .models import (
     FacilitatorAbsence,
@@ -526,7 +527,7 @@ def waitlist_promote(*, session: Session) -> list[RosterEntry]:
 
 
 def _vas(organization: Organization):
-    return Membership.objects.filter(organization=organization, is_active=True, role__in=[Role.VA, Role.ORG_ADMIN])
+    return members_with_roles(organization=organization, roles=[Role.VA, Role.ORG_ADMIN])
 
 
 # --- Placements ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +12,38 @@ from iop.tenancy.models import Membership, Organization
 
 from .models import Channel, Notification, OutboundMessage, OutboundStatus
 from .providers import ProviderError, email_send, sms_provider
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One inbox line for one staff member (for `notices_send`)."""
+
+    recipient: Membership
+    kind: str
+    title: str
+    link: str
+    dedupe_key: str
+    body: str = ""
+
+
+def notices_send(*, organization: Organization, notices: Iterable[Notice]) -> None:
+    """Many inbox lines in one insert (a sweep or a roll call that raises several at once); a
+    notice whose `dedupe_key` that recipient already has is skipped."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                organization=organization,
+                recipient=n.recipient,
+                kind=n.kind,
+                title=n.title[:200],
+                body=n.body,
+                link=n.link[:300],
+                dedupe_key=n.dedupe_key[:120],
+            )
+            for n in notices
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic

@@ -50,6 +50,7 @@ LOCAL_APPS = [
 ]
 DOMAIN_APPS = [
     "scheduling",
+    "attendance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DOMAIN_APPS
 

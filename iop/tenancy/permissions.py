@@ -30,8 +30,22 @@ SCHEDULE_MANAGE = "schedule.manage"  # sessions, coverage, absences, groups and 
 PLACEMENT_MANAGE = "placement.manage"  # place clients into groups, rosters, waitlists
 REMINDERS_VIEW = "reminders.view"  # tomorrow's reminders preview and what was sent
 CALENDAR_FEED = "calendar_feed.manage"  # one's own iCalendar subscription
+ATTENDANCE_VIEW = "attendance.view"  # roll calls, weekly hours, worklists (no clinical content)
+ATTENDANCE_RECORD = "attendance.record"  # roll call for the sessions one facilitates
+ATTENDANCE_RECORD_ANY = "attendance.record_any"  # roll call for any session (VAs, admins)
+HOURS_FLAG_MANAGE = "hours_flag.manage"  # resolve "hours at risk" flags
+ABSENCE_ALERT_MANAGE = "absence_alert.manage"  # acknowledge absence alerts (the clinical team)
+ATTENDANCE_REPORT = "attendance.report"  # attendance reports (PDF, CSV) for review calls
 
-_EVERY_STAFF = {CLIENT_VIEW, PROGRAM_VIEW, MEMBER_VIEW, API_TOKEN_MANAGE, SCHEDULE_VIEW, CALENDAR_FEED}
+_EVERY_STAFF = {
+    CLIENT_VIEW,
+    PROGRAM_VIEW,
+    MEMBER_VIEW,
+    API_TOKEN_MANAGE,
+    SCHEDULE_VIEW,
+    CALENDAR_FEED,
+    ATTENDANCE_VIEW,
+}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
@@ -44,12 +58,36 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             EPISODE_TRANSITION,
             COUPLE_MANAGE,
             PLACEMENT_MANAGE,
+            ABSENCE_ALERT_MANAGE,
         }
     ),
     Role.VA: frozenset(
-        _EVERY_STAFF | {CLIENT_EDIT, EPISODE_TRANSITION, SCHEDULE_MANAGE, PLACEMENT_MANAGE, REMINDERS_VIEW}
+        _EVERY_STAFF
+        | {
+            CLIENT_EDIT,
+            EPISODE_TRANSITION,
+            SCHEDULE_MANAGE,
+            PLACEMENT_MANAGE,
+            REMINDERS_VIEW,
+            ATTENDANCE_RECORD,
+            ATTENDANCE_RECORD_ANY,
+            HOURS_FLAG_MANAGE,
+            ATTENDANCE_REPORT,
+        }
     ),
-    Role.CLINICIAN: frozenset(_EVERY_STAFF | {CLINICAL_VIEW, TREATMENT_PLAN_EDIT, EPISODE_TRANSITION, COUPLE_MANAGE}),
+    Role.CLINICIAN: frozenset(
+        _EVERY_STAFF
+        | {
+            CLINICAL_VIEW,
+            TREATMENT_PLAN_EDIT,
+            EPISODE_TRANSITION,
+            COUPLE_MANAGE,
+            ATTENDANCE_RECORD,
+            HOURS_FLAG_MANAGE,
+            ABSENCE_ALERT_MANAGE,
+            ATTENDANCE_REPORT,
+        }
+    ),
     Role.ORG_ADMIN: frozenset(
         _EVERY_STAFF
         | {
@@ -67,6 +105,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             SCHEDULE_MANAGE,
             PLACEMENT_MANAGE,
             REMINDERS_VIEW,
+            ATTENDANCE_RECORD,
+            ATTENDANCE_RECORD_ANY,
+            HOURS_FLAG_MANAGE,
+            ABSENCE_ALERT_MANAGE,
+            ATTENDANCE_REPORT,
         }
     ),
 }

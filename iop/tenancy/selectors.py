@@ -38,3 +38,8 @@ def member_list(*, organization: Organization) -> QuerySet[Membership]:
         .select_related("user", "staff_profile")
         .order_by("user__full_name", "user__email")
     )
+
+
+def members_with_roles(*, organization: Organization, roles) -> QuerySet[Membership]:
+    """Active members holding one of `roles` (e.g. the VAs to tell about a roster change)."""
+    return Membership.objects.filter(organization=organization, is_active=True, role__in=list(roles))

@@ -1,0 +1,418 @@
+"""Reads for attendance. Each selector owns its joins so a page costs a constant number of
+queries however many clients, sessions and weeks it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from iop.clients.models import Episode, EpisodeStatus
+from iop.common.units import hours
+from iop.tenancy.models import Organization
+from scheduling.models import RosterEntry, RosterStatus, Session, SessionFacilitator, SessionStatus
+from scheduling.selectors import week_start_for
+
+from .models import (
+    ABSENT_STATUSES,
+    AbsenceAlert,
+    AbsenceRule,
+    AbsenceRuleKind,
+    AttendanceRecord,
+    AttendanceSettings,
+    ThresholdFlag,
+)
+from .pace import Remaining, pace_state
+from .requirements import Requirement, requirement_for
+
+# A roll call can be taken (or corrected) this long after a session; older sessions leave the
+# missing-attendance worklist (they need a late entry from the session page).
+MISSING_LOOKBACK = dt.timedelta(days=28)
+
+DEFAULT_ABSENCE_RULES = (
+    AbsenceRule(kind=AbsenceRuleKind.CONSECUTIVE_UNEXCUSED, count=2),
+    AbsenceRule(kind=AbsenceRuleKind.ABSENCES_IN_WINDOW, count=3, window_days=14),
+    AbsenceRule(kind=AbsenceRuleKind.NO_REASON, after_hours=24),
+)
+
+
+def attendance_settings(organization: Organization) -> AttendanceSettings:
+    return AttendanceSettings.objects.filter(organization=organization).first() or AttendanceSettings(
+        organization=organization
+    )
+
+
+def absence_rules(*, organization: Organization) -> list[AbsenceRule]:
+    """The organization's active rules; the defaults until it has saved any."""
+    saved = list(AbsenceRule.objects.filter(organization=organization))
+    rules = saved or [AbsenceRule(organization=organization, **_rule_fields(r)) for r in DEFAULT_ABSENCE_RULES]
+    return [r for r in rules if r.is_active]
+
+
+def _rule_fields(rule: AbsenceRule) -> dict:
+    return {"kind": rule.kind, "count": rule.count, "window_days": rule.window_days, "after_hours": rule.after_hours}
+
+
+# --- Weeks ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionLine:
+    """One of the client's sessions in a week, with its attendance when recorded."""
+
+    entry: RosterEntry
+    record: AttendanceRecord | None
+
+    @property
+    def session(self) -> Session:
+        return self.entry.session
+
+    @property
+    def counts(self) -> bool:
+        return self.session.group.group_type.counts_toward_hours
+
+    @property
+    def is_booked(self) -> bool:
+        return self.entry.status == RosterStatus.BOOKED and self.session.status == SessionStatus.SCHEDULED
+
+
+@dataclass
+class WeekSummary:
+    """An episode's week: scheduled, attended, required, days, and the pace state."""
+
+    episode: Episode
+    week_start: dt.date
+    requirement: Requirement
+    closed: bool
+    lines: list[SessionLine] = field(default_factory=list)
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+    @property
+    def scheduled_minutes(self) -> int:
+        return sum(line.session.duration_minutes for line in self.lines if line.is_booked and line.counts)
+
+    @property
+    def attended_minutes(self) -> int:
+        return sum(line.record.counted_minutes for line in self.lines if line.record is not None)
+
+    @property
+    def attended_days(self) -> frozenset[dt.date]:
+        return frozenset(
+            line.session.local_date for line in self.lines if line.record is not None and line.record.counted_minutes
+        )
+
+    @property
+    def remaining(self) -> tuple[Remaining, ...]:
+        return tuple(
+            Remaining(local_date=line.session.local_date, minutes=line.session.duration_minutes)
+            for line in self.lines
+            if line.record is None and line.is_booked and line.counts
+        )
+
+    @property
+    def remaining_minutes(self) -> int:
+        return sum(r.minutes for r in self.remaining)
+
+    @property
+    def evaluable(self) -> bool:
+        """Pace is judged on full weeks of active care: the admission week is partial."""
+        admitted = self.episode.admission_date
+        return self.episode.status == EpisodeStatus.ACTIVE and admitted is not None and admitted <= self.week_start
+
+    @property
+    def state(self) -> str:
+        return pace_state(
+            required_minutes=self.requirement.minutes_per_week,
+            required_days=self.requirement.days_per_week,
+            attended_minutes=self.attended_minutes,
+            attended_days=self.attended_days,
+            remaining=self.remaining,
+            closed=self.closed,
+        )
+
+    @property
+    def shortfall_minutes(self) -> int:
+        return max(0, self.requirement.minutes_per_week - self.attended_minutes - self.remaining_minutes)
+
+    @property
+    def missing_days(self) -> int:
+        possible = self.attended_days | {r.local_date for r in self.remaining}
+        return max(0, self.requirement.days_per_week - len(possible))
+
+    # Hours, for pages and reports.
+    @property
+    def scheduled_hours(self) -> Decimal:
+        return hours(self.scheduled_minutes)
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return hours(self.attended_minutes)
+
+    @property
+    def remaining_hours(self) -> Decimal:
+        return hours(self.remaining_minutes)
+
+
+def _episode_related(qs: QuerySet[Episode]) -> QuerySet[Episode]:
+    return qs.select_related("client", "program", "treatment_plan", "primary_clinician__user")
+
+
+def week_summaries(
+    *,
+    organization: Organization,
+    episodes: list[Episode],
+    first_week: dt.date,
+    last_week: dt.date,
+    now: dt.datetime | None = None,
+) -> dict[tuple, WeekSummary]:
+    """`{(episode_id, week_start): WeekSummary}` for every episode and every week from
+    `first_week` to `last_week` (week starts). One query for the sessions of all of them; the
+    episodes must carry `treatment_plan` and `program` (see `_episode_related`)."""
+    now = now or timezone.now()
+    this_week = week_start_for(organization, organization.local_today(now))
+    summaries: dict[tuple, WeekSummary] = {}
+    weeks = []
+    week = first_week
+    while week <= last_week:
+        weeks.append(week)
+        week += dt.timedelta(days=7)
+    for episode in episodes:
+        for week in weeks:
+            summaries[(episode.pk, week)] = WeekSummary(
+                episode=episode,
+                week_start=week,
+                requirement=requirement_for(episode, week),
+                closed=week < this_week,
+            )
+    if not episodes:
+        return summaries
+    entries = (
+        RosterEntry.objects.filter(
+            organization=organization,
+            episode_id__in=[e.pk for e in episodes],
+            session__local_date__gte=first_week,
+            session__local_date__lt=last_week + dt.timedelta(days=7),
+        )
+        .filter(Q(status=RosterStatus.BOOKED, session__status=SessionStatus.SCHEDULED) | Q(attendance__isnull=False))
+        .select_related("session__group__group_type", "attendance")
+        .order_by("session__starts_at")
+    )
+    for entry in entries:
+        week = week_start_for(organization, entry.session.local_date)
+        record = getattr(entry, "attendance", None)
+        summaries[(entry.episode_id, week)].lines.append(SessionLine(entry=entry, record=record))
+    return summaries
+
+
+def episode_weeks(
+    *, organization: Organization, episode: Episode, weeks_back: int = 7, now: dt.datetime | None = None
+) -> list[WeekSummary]:
+    """This week and up to `weeks_back` weeks before it (not before the admission week), newest
+    first — the client page's hours table."""
+    now = now or timezone.now()
+    this_week = week_start_for(organization, organization.local_today(now))
+    first = this_week - dt.timedelta(weeks=weeks_back)
+    if episode.admission_date:
+        first = max(first, week_start_for(organization, episode.admission_date))
+    summaries = week_summaries(organization=organization, episodes=[episode], first_week=first, last_week=this_week)
+    return sorted(summaries.values(), key=lambda s: s.week_start, reverse=True)
+
+
+def active_episodes(*, organization: Organization, episode_ids=None) -> list[Episode]:
+    qs = Episode.objects.filter(organization=organization, status=EpisodeStatus.ACTIVE)
+    if episode_ids is not None:
+        qs = qs.filter(pk__in=list(episode_ids))
+    return list(_episode_related(qs))
+
+
+def episode_for_attendance(*, organization: Organization, episode_id) -> Episode | None:
+    return _episode_related(Episode.objects.filter(organization=organization, pk=episode_id)).first()
+
+
+# --- Roll call -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RollCallRow:
+    entry: RosterEntry
+    record: AttendanceRecord | None
+    week: WeekSummary | None = None
+
+
+def roll_call_session(*, organization: Organization, session_id) -> Session | None:
+    """A session with everything its roll call shows: seated clients (and anyone with a record),
+    their attendance, and the facilitators."""
+    roster = Prefetch(
+        "roster_entries",
+        queryset=RosterEntry.objects.filter(Q(status=RosterStatus.BOOKED) | Q(attendance__isnull=False))
+        .select_related("episode__client", "attendance__updated_by")
+        .order_by("episode__client__last_name", "episode__client__first_name", "pk"),
+        to_attr="roll_call_entries",
+    )
+    facilitators = Prefetch(
+        "facilitators",
+        queryset=SessionFacilitator.objects.select_related("staff_profile__membership__user").order_by("role"),
+        to_attr="facilitator_bookings",
+    )
+    return (
+        Session.objects.filter(organization=organization, pk=session_id)
+        .select_related("group__group_type", "group__program")
+        .prefetch_related(roster, facilitators)
+        .first()
+    )
+
+
+def roll_call_rows(
+    *, organization: Organization, session: Session, now: dt.datetime | None = None
+) -> list[RollCallRow]:
+    """The roll call's rows with each client's week (for "this week: 6.0 of 9 h"): two queries
+    for the weeks however many clients."""
+    entries = session.roll_call_entries
+    week = week_start_for(organization, session.local_date)
+    episodes = active_episodes(organization=organization, episode_ids={e.episode_id for e in entries})
+    weeks = week_summaries(organization=organization, episodes=episodes, first_week=week, last_week=week, now=now)
+    return [
+        RollCallRow(entry=e, record=getattr(e, "attendance", None), week=weeks.get((e.episode_id, week)))
+        for e in entries
+    ]
+
+
+def record_history(*, session: Session) -> QuerySet:
+    """Every version of the session's attendance records, newest first (pghistory events)."""
+    from .models import AttendanceRecordEvent  # generated by pghistory
+
+    return (
+        AttendanceRecordEvent.objects.filter(session_id=session.pk)
+        .select_related("updated_by", "episode__client")
+        .order_by("-pgh_created_at")
+    )
+
+
+def sessions_missing_attendance(
+    *, organization: Organization, now: dt.datetime | None = None, before: dt.datetime | None = None
+) -> QuerySet[Session]:
+    """Ended sessions (within the lookback) where a seated client has no attendance yet, with
+    `seated` and `recorded` counts and the facilitators."""
+    now = now or timezone.now()
+    seated = Q(roster_entries__status=RosterStatus.BOOKED)
+    return (
+        Session.objects.filter(
+            organization=organization,
+            status=SessionStatus.SCHEDULED,
+            ends_at__lte=before or now,
+            ends_at__gte=now - MISSING_LOOKBACK,
+        )
+        .annotate(
+            seated=Count("roster_entries", filter=seated, distinct=True),
+            recorded=Count(
+                "roster_entries", filter=seated & Q(roster_entries__attendance__isnull=False), distinct=True
+            ),
+        )
+        .filter(seated__gt=0, recorded__lt=F("seated"))
+        .select_related("group__group_type", "group__program")
+        .prefetch_related(
+            Prefetch(
+                "facilitators",
+                queryset=SessionFacilitator.objects.select_related("staff_profile__membership__user").order_by("role"),
+                to_attr="facilitator_bookings",
+            )
+        )
+        .order_by("starts_at")
+    )
+
+
+# --- Flags and alerts ---------------------------------------------------------------------------
+
+
+def open_flags(*, organization: Organization) -> QuerySet[ThresholdFlag]:
+    return (
+        ThresholdFlag.objects.filter(organization=organization, resolved_at__isnull=True)
+        .select_related("episode__client", "episode__program", "episode__primary_clinician__user")
+        .order_by("week_start", "episode__client__last_name", "pk")
+    )
+
+
+def flag_list(*, organization: Organization) -> QuerySet[ThresholdFlag]:
+    return ThresholdFlag.objects.filter(organization=organization).select_related("episode", "resolved_by")
+
+
+def alert_list(*, organization: Organization, open_only: bool = False) -> QuerySet[AbsenceAlert]:
+    qs = AbsenceAlert.objects.filter(organization=organization).select_related(
+        "episode__client", "episode__primary_clinician__user", "record__session__group", "acknowledged_by"
+    )
+    return qs.filter(acknowledged_at__isnull=True) if open_only else qs
+
+
+def record_list(*, organization: Organization) -> QuerySet[AttendanceRecord]:
+    return AttendanceRecord.objects.filter(organization=organization).select_related(
+        "session__group", "episode", "recorded_by", "updated_by"
+    )
+
+
+# --- Timeline and reports -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: dt.datetime
+    kind: str  # "absence", "alert", "flag"
+    title: str
+    detail: str = ""
+
+
+def episode_timeline(*, episode: Episode, limit: int = 30) -> list[TimelineItem]:
+    """Absences with their reasons, absence alerts (and what was done), hours flags: newest first.
+    Three queries."""
+    absences = (
+        AttendanceRecord.objects.filter(episode=episode, status__in=list(ABSENT_STATUSES))
+        .select_related("session__group")
+        .order_by("-session__starts_at")[:limit]
+    )
+    items = [
+        TimelineItem(
+            at=r.session.starts_at,
+            kind="absence",
+            title=f"{r.get_status_display()}: {r.session.group.name}",
+            detail="; ".join(x for x in (r.get_absence_reason_display() or "No reason given", r.note) if x),
+        )
+        for r in absences
+    ]
+    for alert in AbsenceAlert.objects.filter(episode=episode).select_related("acknowledged_by")[:limit]:
+        done = ""
+        if alert.acknowledged_at:
+            done = f"Acknowledged by {alert.acknowledged_by.get_full_name() if alert.acknowledged_by else 'staff'}: "
+            done += alert.get_action_taken_display() + (f" — {alert.action_note}" if alert.action_note else "")
+        items.append(TimelineItem(at=alert.raised_at, kind="alert", title=f"Alert: {alert.summary}", detail=done))
+    for flag in ThresholdFlag.objects.filter(episode=episode)[:limit]:
+        items.append(
+            TimelineItem(
+                at=flag.raised_at,
+                kind="flag",
+                title=f"Hours {flag.get_state_display().lower()}, week of {flag.week_start:%-d %b}",
+                detail=flag.resolution,
+            )
+        )
+    return sorted(items, key=lambda i: i.at, reverse=True)[:limit]
+
+
+def this_week_start(organization: Organization, now: dt.datetime | None = None) -> dt.date:
+    return week_start_for(organization, organization.local_today(now))
+
+
+def hours_at_risk(*, organization: Organization, now: dt.datetime | None = None) -> list[tuple]:
+    """Open flags with the current week summary of each flagged episode: `(flag, summary)`."""
+    flags = list(open_flags(organization=organization))
+    if not flags:
+        return []
+    # Discharged meanwhile: the flag stays open for staff to close, without a current week.
+    loaded = active_episodes(organization=organization, episode_ids={f.episode_id for f in flags})
+    first = min(f.week_start for f in flags)
+    last = max(f.week_start for f in flags)
+    summaries = week_summaries(organization=organization, episodes=loaded, first_week=first, last_week=last, now=now)
+    return [(f, summaries.get((f.episode_id, f.week_start))) for f in flags]
