@@ -158,6 +158,14 @@ class WeekSummary:
     def remaining_hours(self) -> Decimal:
         return hours(self.remaining_minutes)
 
+    @property
+    def required_hours(self) -> Decimal:
+        return self.requirement.hours_per_week
+
+    @property
+    def shortfall_hours(self) -> Decimal:
+        return hours(self.shortfall_minutes)
+
 
 def _episode_related(qs: QuerySet[Episode]) -> QuerySet[Episode]:
     return qs.select_related("client", "program", "treatment_plan", "primary_clinician__user")
@@ -347,6 +355,15 @@ def alert_list(*, organization: Organization, open_only: bool = False) -> QueryS
         "episode__client", "episode__primary_clinician__user", "record__session__group", "acknowledged_by"
     )
     return qs.filter(acknowledged_at__isnull=True) if open_only else qs
+
+
+def alert_worklist(*, organization: Organization, since: dt.datetime) -> QuerySet[AbsenceAlert]:
+    """Open alerts (oldest first: longest waiting) then those acknowledged since `since`."""
+    return (
+        alert_list(organization=organization)
+        .filter(Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=since))
+        .order_by(F("acknowledged_at").desc(nulls_first=True), "raised_at")
+    )
 
 
 def record_list(*, organization: Organization) -> QuerySet[AttendanceRecord]:

@@ -18,6 +18,8 @@ from scheduling.selectors import week_start_for
 from scheduling.services import roster_book
 
 from ..scheduling import conftest as scheduling_fixtures
+from ..scheduling.ui import conftest as scheduling_ui_fixtures
+from ..ui import conftest as ui_fixtures
 
 # The scheduling suite's fixtures, shared (a conftest's fixtures reach only its own directory).
 today = scheduling_fixtures.today
@@ -26,6 +28,10 @@ group_types = scheduling_fixtures.group_types
 facilitators = scheduling_fixtures.facilitators
 make_group = scheduling_fixtures.make_group
 make_active_episode = scheduling_fixtures.make_active_episode
+summit_objects = scheduling_ui_fixtures.summit_objects
+as_va = ui_fixtures.as_va
+as_clinician = ui_fixtures.as_clinician
+as_admin = ui_fixtures.as_admin
 
 
 @pytest.fixture

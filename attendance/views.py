@@ -1,0 +1,291 @@
+"""Attendance pages: the roll call of a session, the missing-attendance and hours-at-risk
+worklists, and the absence alerts.
+
+Pages that name clients write an access event. Objects are found through the organization's
+selectors, so another tenant's id is a 404 like an unknown one. Every change goes through
+`attendance.services`; a refusal is shown next to the row and field it is about, and nothing
+changes (the roll call is saved whole or not at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.exceptions import ApplicationError
+from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
+from iop.common.pages import INVALID_FORM_STATUS, org_page, org_render
+from iop.tenancy import permissions
+from iop.tenancy.permissions import membership_can
+from scheduling.models import SessionStatus
+
+from . import selectors, services
+from .forms import SERVICE_FIELDS, AlertAcknowledgeForm, FlagResolveForm, RollCallRowForm, WalkInForm
+from .models import AbsenceAlert, AttendanceStatus, PaceState, ThresholdFlag
+from .permissions import can_record_session
+
+
+def _found(obj):
+    if obj is None:
+        raise Http404("Not found")
+    return obj
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# --- Roll call ------------------------------------------------------------------------------------
+
+
+def _roll_call_session(request, session_id):
+    session = _found(selectors.roll_call_session(organization=request.organization, session_id=session_id))
+    session.organization = request.organization
+    return session
+
+
+def _can_record(request, session) -> bool:
+    return (
+        session.status == SessionStatus.SCHEDULED
+        and session.starts_at <= timezone.now()
+        and membership_can(request.membership, permissions.ATTENDANCE_RECORD)
+        and can_record_session(request.membership, session)
+    )
+
+
+def _row_forms(request, session, rows, data=None) -> dict:
+    return {
+        row.entry.pk: RollCallRowForm(data, prefix=str(row.entry.pk), session=session, record=row.record)
+        for row in rows
+    }
+
+
+def _roll_call_page(request, session, *, forms=None, walk_in_form=None, errors=None, status: int = 200):
+    rows = selectors.roll_call_rows(organization=request.organization, session=session)
+    can_record = _can_record(request, session)
+    forms = forms or (_row_forms(request, session, rows) if can_record else {})
+    on_roster = [row.entry.episode_id for row in rows]
+    if can_record and walk_in_form is None:
+        walk_in_form = WalkInForm(session=session, on_roster=on_roster)
+    offered = list(walk_in_form.fields["episode"].queryset.values_list("client_id", flat=True)) if walk_in_form else []
+    access_record(
+        request=request,
+        action=AccessAction.LIST,
+        obj=session,
+        object_ids=[row.entry.episode.client_id for row in rows] + offered,
+    )
+    recorded = sum(1 for row in rows if row.record is not None)
+    context = {
+        "session": session,
+        "rows": [(row, forms.get(row.entry.pk)) for row in rows],
+        "recorded": recorded,
+        "pending": len(rows) - recorded,
+        "can_record": can_record,
+        "has_started": session.starts_at <= timezone.now(),
+        "walk_in_form": walk_in_form,
+        "history": list(selectors.record_history(session=session)[:50]),
+        "statuses": AttendanceStatus,
+        "errors": errors if errors is not None else error_summary(*forms.values()),
+    }
+    return org_render(request, "attendance/roll_call.html", context, status=status)
+
+
+@org_page(permissions.ATTENDANCE_VIEW)
+def roll_call(request, org_slug: str, session_id):
+    """Every seated client with one-tap status, times defaulting to the session's, reason and
+    note; saved together. "Everyone else present" records the rows left blank as present."""
+    session = _roll_call_session(request, session_id)
+    if request.method != "POST":
+        return _roll_call_page(request, session)
+    if not _can_record(request, session):
+        raise PermissionDenied
+    rows = selectors.roll_call_rows(organization=request.organization, session=session)
+    by_entry = {str(row.entry.pk): row for row in rows}
+    posted = request.POST.getlist("entry")
+    if any(entry_id not in by_entry for entry_id in posted):
+        # A roster entry of another session or tenant: not found, and nothing is saved.
+        raise Http404("Not found")
+    forms = _row_forms(request, session, [by_entry[e] for e in posted], request.POST)
+    if not all([form.is_valid() for form in forms.values()]):
+        return _roll_call_page(request, session, forms=forms, status=INVALID_FORM_STATUS)
+    default = AttendanceStatus.PRESENT if request.POST.get("action") == "everyone_present" else ""
+    lines = [line for pk, form in forms.items() if (line := form.line(pk, default_status=default))]
+    if not lines:
+        errors = [ErrorLink(text="Choose an attendance status for at least one client.")]
+        return _roll_call_page(request, session, forms=forms, errors=errors, status=INVALID_FORM_STATUS)
+    try:
+        result = services.roll_call_save(session=session, lines=lines, actor=request.user)
+    except services.RosterEntryNotFound as exc:
+        raise Http404("Not found") from exc
+    except ApplicationError as exc:
+        _errors_on_rows(exc, forms)
+        return _roll_call_page(request, session, forms=forms, status=INVALID_FORM_STATUS)
+    messages.success(request, _saved_message(result))
+    return redirect("attendance:roll_call", org_slug=org_slug, session_id=session.pk)
+
+
+def _errors_on_rows(exc: ApplicationError, forms: dict) -> None:
+    by_id = {str(pk): form for pk, form in forms.items()}
+    for key, messages_ in exc.extra.items():
+        entry_id, _, field = key.partition(".")
+        form = by_id.get(entry_id)
+        if form is None:
+            continue
+        for message in messages_:
+            form.add_error(SERVICE_FIELDS.get(field), message)
+    if not exc.extra:
+        next(iter(forms.values())).add_error(None, exc.message)
+
+
+def _saved_message(result) -> str:
+    parts = []
+    if result.created:
+        parts.append(f"{_plural(len(result.created), 'client')} recorded")
+    if result.updated:
+        parts.append(f"{_plural(len(result.updated), 'record')} corrected")
+    text = "Attendance saved: " + ", ".join(parts) + "." if parts else "Nothing had changed."
+    if result.clamped:
+        text += f" {_plural(len(result.clamped), 'time')} outside the session counted from the session's start or end."
+    if result.flags:
+        text += f" {_plural(len(result.flags), 'client')} flagged on the hours-at-risk worklist."
+    if result.alerts:
+        text += f" {_plural(len(result.alerts), 'absence alert')} raised for the clinical team."
+    return text
+
+
+@org_page(permissions.ATTENDANCE_RECORD)
+def walk_in(request, org_slug: str, session_id):
+    """Add a client who joined without being on the roster (with the reason), then mark them."""
+    session = _roll_call_session(request, session_id)
+    if request.method != "POST":
+        return redirect("attendance:roll_call", org_slug=org_slug, session_id=session.pk)
+    if not _can_record(request, session):
+        raise PermissionDenied
+    on_roster = [e.episode_id for e in session.roll_call_entries]
+    form = WalkInForm(request.POST, session=session, on_roster=on_roster)
+    if form.is_valid():
+        try:
+            services.roll_call_walk_in(
+                session=session,
+                episode=form.cleaned_data["episode"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            forms_add_application_error(exc, form)
+        else:
+            messages.success(request, "The client was added to the roster: record their attendance below.")
+            return redirect("attendance:roll_call", org_slug=org_slug, session_id=session.pk)
+    session = _roll_call_session(request, session_id)
+    return _roll_call_page(request, session, walk_in_form=form, errors=error_summary(form), status=INVALID_FORM_STATUS)
+
+
+# --- Worklists -----------------------------------------------------------------------------------
+
+
+@org_page(permissions.ATTENDANCE_VIEW)
+def missing(request, org_slug: str):
+    """Ended sessions (last four weeks) where a seated client has no attendance yet, oldest first."""
+    sessions = list(selectors.sessions_missing_attendance(organization=request.organization))
+    context = {"sessions": sessions, "lookback_days": selectors.MISSING_LOOKBACK.days}
+    return org_render(request, "attendance/missing.html", context)
+
+
+_FIX_ORDER = {PaceState.CANNOT_REACH: 0, PaceState.AT_RISK: 1, PaceState.BELOW_MINIMUM: 2}
+
+
+@org_page(permissions.ATTENDANCE_VIEW)
+def at_risk(request, org_slug: str):
+    """Every open hours flag with the client's week and what would fix it."""
+    items = selectors.hours_at_risk(organization=request.organization)
+    items.sort(key=lambda item: (_FIX_ORDER[item[0].state], -item[0].week_start.toordinal()))
+    access_record(
+        request=request,
+        action=AccessAction.LIST,
+        object_type="attendance.thresholdflag",
+        object_ids=[flag.episode.client_id for flag, _ in items],
+    )
+    context = {
+        "items": items,
+        "can_resolve": membership_can(request.membership, permissions.HOURS_FLAG_MANAGE),
+        "can_place": membership_can(request.membership, permissions.PLACEMENT_MANAGE),
+        "resolve_form": FlagResolveForm(),
+    }
+    return org_render(request, "attendance/at_risk.html", context)
+
+
+@org_page(permissions.HOURS_FLAG_MANAGE)
+def flag_resolve(request, org_slug: str, flag_id):
+    flag = _found(ThresholdFlag.objects.filter(organization=request.organization, pk=flag_id).first())
+    if request.method == "POST":
+        form = FlagResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flag_resolve(flag=flag, actor=request.user, resolution=form.cleaned_data["resolution"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "The flag was resolved.")
+        else:
+            messages.error(request, "The flag was not resolved: say what was done about it.")
+    return redirect("attendance:at_risk", org_slug=org_slug)
+
+
+# Acknowledged alerts stay on the page this long, so the team sees what was done recently.
+ACKNOWLEDGED_SHOWN = dt.timedelta(days=30)
+
+
+def _alert_rows(request) -> list[AbsenceAlert]:
+    return list(selectors.alert_worklist(organization=request.organization, since=timezone.now() - ACKNOWLEDGED_SHOWN))
+
+
+@org_page(permissions.ATTENDANCE_VIEW)
+def alerts(request, org_slug: str):
+    """Absence alerts for the clinical team: open ones first, then the recently acknowledged."""
+    return _alerts_page(request, _alert_rows(request))
+
+
+def _alerts_page(request, rows, *, bound: dict | None = None, status: int = 200):
+    bound = bound or {}
+    can_ack = membership_can(request.membership, permissions.ABSENCE_ALERT_MANAGE)
+    access_record(
+        request=request,
+        action=AccessAction.LIST,
+        object_type="attendance.absencealert",
+        object_ids=[alert.episode.client_id for alert in rows],
+    )
+    forms = {
+        alert.pk: bound.get(alert.pk) or AlertAcknowledgeForm(prefix=str(alert.pk)) for alert in rows if alert.is_open
+    }
+    context = {
+        "open_alerts": [(a, forms.get(a.pk)) for a in rows if a.is_open],
+        "acknowledged": [a for a in rows if not a.is_open],
+        "can_acknowledge": can_ack,
+        "rules": selectors.absence_rules(organization=request.organization),
+        "errors": error_summary(*bound.values()),
+    }
+    return org_render(request, "attendance/alerts.html", context, status=status)
+
+
+@org_page(permissions.ABSENCE_ALERT_MANAGE)
+def alert_acknowledge(request, org_slug: str, alert_id):
+    alert = _found(AbsenceAlert.objects.filter(organization=request.organization, pk=alert_id).first())
+    if request.method != "POST":
+        return redirect("attendance:alerts", org_slug=org_slug)
+    form = AlertAcknowledgeForm(request.POST, prefix=str(alert.pk))
+    if form.is_valid():
+        try:
+            services.alert_acknowledge(alert=alert, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            forms_add_application_error(exc, form)
+        else:
+            messages.success(request, "The alert was acknowledged.")
+            return redirect("attendance:alerts", org_slug=org_slug)
+    return _alerts_page(request, _alert_rows(request), bound={alert.pk: form}, status=INVALID_FORM_STATUS)
