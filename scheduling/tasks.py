@@ -12,9 +12,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from iop.common.tasks import TenantTask
+from iop.common.tasks import TenantTask, active_organization, organizations_fan_out
 from iop.notifications.providers import ProviderError
-from iop.tenancy.models import Organization
 
 # Only errors that say "try again later" are retried; anything else is a bug or a refusal.
 TRANSIENT_ERRORS = (ProviderError, ConnectionError, OperationalError)
@@ -28,22 +27,12 @@ RETRY = {
 DB_RETRY = {**RETRY, "autoretry_for": (ConnectionError, OperationalError)}
 
 
-def _fan_out(task) -> None:
-    """One `task(organization_id)` per active organization: beat runs one scan, each tenant its own task."""
-    for organization_id in Organization.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True):
-        task.delay(organization_id)
-
-
-def _organization(organization_id: int) -> Organization | None:
-    return Organization.objects.filter(pk=organization_id, is_active=True).first()
-
-
 # --- Materialisation ----------------------------------------------------------------------------
 
 
 @shared_task(name="scheduling.materialise_scan")
 def materialise_scan() -> None:
-    _fan_out(materialise_org)
+    organizations_fan_out(materialise_org)
 
 
 @shared_task(base=TenantTask, name="scheduling.materialise_org", reject_on_worker_lost=True, **DB_RETRY)
@@ -51,7 +40,7 @@ def materialise_org(organization_id: int) -> int:
     """Roll the organization's sessions forward to the horizon (idempotent)."""
     from .services import sessions_materialise
 
-    organization = _organization(organization_id)
+    organization = active_organization(organization_id)
     if organization is None:
         return 0
     return len(sessions_materialise(organization=organization))
@@ -62,7 +51,7 @@ def materialise_org(organization_id: int) -> int:
 
 @shared_task(name="scheduling.reminders_scan")
 def reminders_scan() -> None:
-    _fan_out(reminders_org)
+    organizations_fan_out(reminders_org)
 
 
 @shared_task(base=TenantTask, name="scheduling.reminders_org", reject_on_worker_lost=True, **DB_RETRY)
@@ -71,7 +60,7 @@ def reminders_org(organization_id: int) -> int:
     their delivery once the rows are committed."""
     from .reminders import reminders_run
 
-    organization = _organization(organization_id)
+    organization = active_organization(organization_id)
     if organization is None:
         return 0
     with transaction.atomic():
@@ -110,7 +99,7 @@ def reminder_deliver(organization_id: int, dispatch_id: str) -> str | None:
 
 @shared_task(name="scheduling.uncovered_scan")
 def uncovered_scan() -> None:
-    _fan_out(uncovered_org)
+    organizations_fan_out(uncovered_org)
 
 
 @shared_task(base=TenantTask, name="scheduling.uncovered_org", reject_on_worker_lost=True, **DB_RETRY)
@@ -118,7 +107,7 @@ def uncovered_org(organization_id: int) -> int:
     """Tell the VAs (once per session) about sessions without a lead in the alert window."""
     from .services import uncovered_sessions_notify
 
-    organization = _organization(organization_id)
+    organization = active_organization(organization_id)
     if organization is None:
         return 0
     return uncovered_sessions_notify(organization=organization)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from celery.contrib.django.task import DjangoTask
 
 from iop.tenancy.context import tenant_context
+from iop.tenancy.models import Organization
 
 
 class TenantTask(DjangoTask):
@@ -22,3 +23,15 @@ class TenantTask(DjangoTask):
             raise TypeError("Tenant tasks take the organization id (an int) as their first argument.")
         with tenant_context(organization_id):
             return super().__call__(organization_id, *args, **kwargs)
+
+
+def organizations_fan_out(task) -> None:
+    """One `task(organization_id)` per active organization: beat runs one scan, each tenant its own
+    task (a failure or a slow tenant never holds up the others)."""
+    for organization_id in Organization.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True):
+        task.delay(organization_id)
+
+
+def active_organization(organization_id: int) -> Organization | None:
+    """The task's organization, or None when it was deactivated after the task was queued."""
+    return Organization.objects.filter(pk=organization_id, is_active=True).first()

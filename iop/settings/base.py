@@ -299,6 +299,8 @@ CELERY_TASK_QUEUES_NAMES = ("default", "notifications", "pdf")
 CELERY_TASK_ROUTES = {
     "accounts.invitation_send": {"queue": "notifications"},
     "scheduling.reminder_deliver": {"queue": "notifications"},
+    # WeasyPrint renders take CPU seconds: their own queue, so reminders never wait behind them.
+    "attendance.report_generate": {"queue": "pdf"},
 }
 # Every job is a scan that fans out per organization and converts to the organization's zone;
 # re-runs are no-ops (unique rows), so intervals need no wall-clock alignment.
@@ -321,6 +323,16 @@ CELERY_BEAT_SCHEDULE = {
     "scheduling-uncovered": {
         "task": "scheduling.uncovered_scan",
         "schedule": 60 * 60,
+    },
+    # Pace of every active episode (this week and the one just closed) and absence patterns.
+    "attendance-sweep": {
+        "task": "attendance.sweep_scan",
+        "schedule": 60 * 60,
+    },
+    # Each organization's morning notice about past sessions without attendance.
+    "attendance-missing": {
+        "task": "attendance.missing_scan",
+        "schedule": 15 * 60,
     },
 }
 
