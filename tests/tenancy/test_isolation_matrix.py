@@ -12,8 +12,10 @@ import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from attendance.models import AbsenceAlert, AttendanceRecord, AttendanceReport, ThresholdFlag
 from iop.accounts.services import api_token_create, invitation_create
 from iop.clients.models import Client, Couple, Episode, TreatmentPlan
 from iop.clients.services import couple_create, treatment_plan_save
@@ -108,6 +110,29 @@ def summit_world(summit, summit_va, summit_client):
             start_date=dt.date.today() + dt.timedelta(days=60),
             end_date=dt.date.today() + dt.timedelta(days=61),
         ).absence
+        # Attendance: a record, an hours flag, an absence alert and a stored report of summit's.
+        now = timezone.now()
+        record = AttendanceRecord.objects.create(
+            roster_entry=entry, session=session, episode=episode, status="no_show", recorded_at=now, updated_at=now
+        )
+        flag = ThresholdFlag.objects.create(
+            episode=episode,
+            week_start=dt.date.today(),
+            state="at_risk",
+            required_minutes=540,
+            required_days=3,
+            attended_minutes=0,
+            remaining_minutes=540,
+            days_attended=0,
+            requirement_source="program",
+            raised_at=now,
+        )
+        alert = AbsenceAlert.objects.create(
+            episode=episode, kind="no_reason", record=record, summary="Summit only", raised_at=now
+        )
+        report = AttendanceReport.objects.create(
+            episode=episode, start_date=dt.date.today(), end_date=dt.date.today(), status="ready", pdf=b"%PDF-"
+        )
     return {
         "group_id": group.pk,
         "slot_id": slot.pk,
@@ -129,6 +154,10 @@ def summit_world(summit, summit_va, summit_client):
         "plan_id": plan.pk,
         "treatment_plan_id": plan.pk,
         "program_id": episode.program_id,
+        "flag_id": flag.pk,
+        "alert_id": alert.pk,
+        "report_id": report.pk,
+        "record_id": record.pk,
         # API router detail routes use `pk`; which model depends on the route's basename.
         "pk:client": summit_client.pk,
         "pk:episode": episode.pk,
