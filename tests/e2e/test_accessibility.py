@@ -22,6 +22,9 @@ PAGES = [
     "/o/harbor/team/",
     "/o/harbor/api-tokens/",
     "/o/harbor/audit/",
+    "/o/harbor/attendance/missing/",
+    "/o/harbor/attendance/hours-at-risk/",
+    "/o/harbor/attendance/alerts/",
 ]
 
 
