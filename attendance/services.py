@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from iop.clients.models import Episode
@@ -181,8 +182,9 @@ def roll_call_save(
         raise ApplicationError("A client appears twice in the roll call.", code="duplicate_line")
     entries = {
         e.pk: e
+        # Seated clients, and anyone already recorded (then taken off the roster) for corrections.
         for e in RosterEntry.objects.filter(session=session, pk__in=ids)
-        .filter(status__in=[RosterStatus.BOOKED, RosterStatus.REMOVED])
+        .filter(Q(status=RosterStatus.BOOKED) | Q(attendance__isnull=False))
         .select_related("attendance")
     }
     missing = [i for i in ids if i not in entries]
@@ -361,7 +363,7 @@ def pace_evaluate(
                 title=_STATE_TITLES[flag.state],
                 body=f"Week of {flag.week_start:%-d %B}: {hours(flag.attended_minutes)} h attended"
                 f" of {hours(flag.required_minutes)} h required.",
-                link=f"/o/{organization.slug}/clients/{flag.episode.client_id}/#hours",
+                link=f"/o/{organization.slug}/attendance/hours-at-risk/#flag-{flag.pk}",
                 dedupe_key=f"flag:{flag.pk}",
             )
             for flag in raised
