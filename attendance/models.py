@@ -78,7 +78,7 @@ class AttendanceRecord(TenantModel):
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["session__starts_at"]
+        # No default ordering: it would join the session into every query; readers order by it.
         indexes = [
             models.Index(fields=["organization", "episode", "session"], name="attendance_org_episode_idx"),
             models.Index(fields=["organization", "session"], name="attendance_org_session_idx"),

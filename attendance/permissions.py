@@ -23,4 +23,3 @@ def can_record_session(membership: Membership | None, session: Session) -> bool:
     if bookings is not None:
         return any(booking.staff_profile.membership_id == membership.pk for booking in bookings)
     return session.facilitators.filter(staff_profile__membership=membership).exists()
-

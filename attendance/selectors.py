@@ -228,7 +228,9 @@ def episode_weeks(
     first = this_week - dt.timedelta(weeks=weeks_back)
     if episode.admission_date:
         first = max(first, week_start_for(organization, episode.admission_date))
-    summaries = week_summaries(organization=organization, episodes=[episode], first_week=first, last_week=this_week)
+    summaries = week_summaries(
+        organization=organization, episodes=[episode], first_week=first, last_week=this_week, now=now
+    )
     return sorted(summaries.values(), key=lambda s: s.week_start, reverse=True)
 
 

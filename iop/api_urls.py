@@ -5,6 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from attendance.apis import (
+    AbsenceAlertViewSet,
+    AttendanceRecordViewSet,
+    SessionAttendanceViewSet,
+    ThresholdFlagViewSet,
+    WeeklyHoursViewSet,
+)
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
 from iop.tenancy.apis import MemberViewSet, ProgramViewSet
 from scheduling.apis import (
@@ -34,6 +41,11 @@ router.register("placements", PlacementViewSet, basename="placement")
 router.register("roster-entries", RosterEntryViewSet, basename="roster-entry")
 router.register("waitlist", WaitlistViewSet, basename="waitlist")
 router.register("absences", AbsenceViewSet, basename="absence")
+router.register("attendance/sessions", SessionAttendanceViewSet, basename="session-attendance")
+router.register("attendance-records", AttendanceRecordViewSet, basename="attendance-record")
+router.register("weekly-hours", WeeklyHoursViewSet, basename="weekly-hours")
+router.register("threshold-flags", ThresholdFlagViewSet, basename="threshold-flag")
+router.register("absence-alerts", AbsenceAlertViewSet, basename="absence-alert")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

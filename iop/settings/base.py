@@ -277,6 +277,11 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "scheduling.models.SessionStatus",
         "RosterStatusEnum": "scheduling.models.RosterStatus",
         "FacilitatorRoleEnum": "scheduling.models.FacilitatorRole",
+        "AttendanceStatusEnum": "attendance.models.AttendanceStatus",
+        "AbsenceReasonEnum": "attendance.models.AbsenceReason",
+        "PaceStateEnum": "attendance.models.PaceState",
+        "AbsenceRuleKindEnum": "attendance.models.AbsenceRuleKind",
+        "AlertActionEnum": "attendance.models.AlertAction",
     },
 }
 

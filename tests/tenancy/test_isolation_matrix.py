@@ -172,6 +172,11 @@ def summit_world(summit, summit_va, summit_client):
         "pk:placement": placement.pk,
         "pk:roster-entry": entry.pk,
         "pk:absence": absence.pk,
+        "pk:session-attendance": session.pk,
+        "pk:attendance-record": record.pk,
+        "pk:weekly-hours": episode.pk,
+        "pk:threshold-flag": flag.pk,
+        "pk:absence-alert": alert.pk,
     }
 
 
@@ -259,3 +264,6 @@ def test_nothing_of_summit_changed(summit, summit_world, client, harbor_admin):
         assert Couple.objects.get(pk=summit_world["couple_id"]).ended_on is None
         assert TreatmentPlan.objects.count() == 1
         assert Membership.objects.get(pk=summit_world["membership_id"]).is_active
+        assert AttendanceRecord.objects.get(pk=summit_world["record_id"]).status == "no_show"
+        assert ThresholdFlag.objects.get(pk=summit_world["flag_id"]).is_open
+        assert AbsenceAlert.objects.get(pk=summit_world["alert_id"]).is_open
