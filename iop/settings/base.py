@@ -358,5 +358,7 @@ LOGGING = {
         # but it would also log query strings, so keep it at ERROR (no 4xx noise with ids).
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every render at INFO (no PHI, but noise in the worker's log).
+        "weasyprint": {"level": "WARNING"},
     },
 }
