@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.clients.models import Episode
-from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
 from iop.common.pagination import DefaultCursorPagination
 from iop.tenancy import permissions as perms
 from scheduling.models import Session
@@ -41,12 +41,6 @@ from .serializers import (
     WeeklyHoursQuerySerializer,
     WeeklyHoursSerializer,
 )
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class BySessionStartPagination(DefaultCursorPagination):
@@ -199,7 +193,7 @@ class WeeklyHoursViewSet(TenantScopedViewSet):
     @extend_schema(parameters=[WeeklyHoursQuerySerializer])
     def retrieve(self, request, *args, **kwargs):
         episode = selectors.episode_for_attendance(organization=self.organization, episode_id=self.get_object().pk)
-        query = _validated(WeeklyHoursQuerySerializer, request.query_params)
+        query = validated_input(WeeklyHoursQuerySerializer, request.query_params)
         episode.weeks = selectors.episode_weeks(
             organization=self.organization, episode=episode, weeks_back=query["weeks"] - 1
         )
@@ -241,7 +235,7 @@ class ThresholdFlagViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     def resolve(self, request, *args, **kwargs):
         """Close the flag with what was done (sessions added, the reason given to the payer…)."""
         flag = self.get_object()
-        services.flag_resolve(flag=flag, actor=request.user, **_validated(FlagResolveSerializer, request.data))
+        services.flag_resolve(flag=flag, actor=request.user, **validated_input(FlagResolveSerializer, request.data))
         flag = self.get_queryset().get(pk=flag.pk)
         self.audit_view(request, flag)
         return Response(self.get_serializer(flag).data)
@@ -272,7 +266,7 @@ class AbsenceAlertViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         """Record the action taken; an alert is acknowledged once."""
         alert = self.get_object()
         services.alert_acknowledge(
-            alert=alert, actor=request.user, **_validated(AlertAcknowledgeSerializer, request.data)
+            alert=alert, actor=request.user, **validated_input(AlertAcknowledgeSerializer, request.data)
         )
         alert = self.get_queryset().get(pk=alert.pk)
         self.audit_view(request, alert)

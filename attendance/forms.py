@@ -7,10 +7,9 @@ import datetime as dt
 
 from django import forms
 
-from iop.clients.selectors import episode_list
 from iop.common.forms import OrganizationChoiceField, TimeInput
+from scheduling.forms import offer_placeable_episodes
 from scheduling.models import Session
-from scheduling.services import PLACEABLE_STATUSES
 
 from .models import AbsenceReason, AlertAction, AttendanceRecord, AttendanceStatus
 from .services import RollCallLine
@@ -95,14 +94,7 @@ class WalkInForm(forms.Form):
     def __init__(self, *args, session: Session, on_roster=(), **kwargs):
         kwargs.setdefault("prefix", "walk_in")
         super().__init__(*args, **kwargs)
-        field = self.fields["episode"]
-        field.queryset = (
-            episode_list(organization=session.organization)
-            .filter(status__in=PLACEABLE_STATUSES)
-            .exclude(pk__in=list(on_roster))
-            .order_by("client__last_name", "client__first_name", "pk")
-        )
-        field.label_from_instance = lambda e: f"{e.client.sort_name} — {e.program.name}"
+        offer_placeable_episodes(self.fields["episode"], session=session, on_roster=on_roster)
 
 
 class AlertAcknowledgeForm(forms.Form):

@@ -16,7 +16,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from iop.common.api import AuditedRetrieveMixin, AuditedViewSetMixin, TenantScopedViewSet
+from iop.common.api import AuditedRetrieveMixin, AuditedViewSetMixin, TenantScopedViewSet, validated_input
 from iop.common.pagination import DefaultCursorPagination
 from iop.tenancy import permissions as perms
 from iop.tenancy.apis import ByNamePagination
@@ -54,12 +54,6 @@ from .serializers import (
     SlotEndSerializer,
     WeeklySlotSerializer,
 )
-
-
-def _validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class ByStartPagination(DefaultCursorPagination):
@@ -103,7 +97,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
     @extend_schema(request=GroupCreateSerializer, responses={201: GroupSerializer})
     def create(self, request, *args, **kwargs):
         """Create a group; add its weekly times with POST /slots/."""
-        data = _validated(GroupCreateSerializer, request.data)
+        data = validated_input(GroupCreateSerializer, request.data)
         group = services.group_create(organization=self.organization, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=group.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -125,7 +119,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
 
     @extend_schema(request=SlotCreateSerializer, responses={201: WeeklySlotSerializer})
     def create(self, request, *args, **kwargs):
-        data = _validated(SlotCreateSerializer, request.data)
+        data = validated_input(SlotCreateSerializer, request.data)
         slot = services.slot_create(**data)
         return Response(self.get_serializer(slot).data, status=status.HTTP_201_CREATED)
 
@@ -134,7 +128,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
     def end(self, request, *args, **kwargs):
         """Stop the weekly time after `effective_to`; its later sessions are cancelled."""
         slot = self.get_object()
-        data = _validated(SlotEndSerializer, request.data)
+        data = validated_input(SlotEndSerializer, request.data)
         services.slot_end(slot=slot, actor=request.user, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=slot.pk)).data)
 
@@ -158,7 +152,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
     def scoped_queryset(self):
         if self.action != "list":
             return selectors.session_list(organization=self.organization, start=_ALL_TIME[0], end=_ALL_TIME[1])
-        query = _validated(SessionQuerySerializer, self.request.query_params)
+        query = validated_input(SessionQuerySerializer, self.request.query_params)
         start, end = self._window(query)
         sessions = selectors.session_list(
             organization=self.organization,
@@ -205,7 +199,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         """Cancel this session only; its clients are flagged in their next reminder."""
         session = self.get_object()
         services.session_cancel(
-            session=session, actor=request.user, **_validated(SessionCancelSerializer, request.data)
+            session=session, actor=request.user, **validated_input(SessionCancelSerializer, request.data)
         )
         return self._fresh(session)
 
@@ -214,7 +208,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
     def move(self, request, *args, **kwargs):
         """Move this session; its clients and facilitators move with it, or nothing moves."""
         session = self.get_object()
-        data = _validated(SessionMoveSerializer, request.data)
+        data = validated_input(SessionMoveSerializer, request.data)
         data.setdefault("duration_minutes", session.duration_minutes)
         services.session_move(session=session, actor=request.user, **data)
         return self._fresh(session)
@@ -226,7 +220,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         """Cover this session: the staff member becomes its lead (or co-) facilitator for this
         date only. Refused when they are not qualified, absent or busy at that time."""
         session = self.get_object()
-        data = _validated(FacilitatorAssignSerializer, request.data)
+        data = validated_input(FacilitatorAssignSerializer, request.data)
         services.session_facilitator_assign(session=session, actor=request.user, **data)
         return self._fresh(session)
 
@@ -252,7 +246,7 @@ class PlacementViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         """Place an episode into a group: a seat in every future session in the date range. A
         full session refuses the placement (400, `extra.fields.full_dates`) unless
         `waitlist_if_full`, which waitlists the client for those dates instead."""
-        data = _validated(PlacementCreateSerializer, request.data)
+        data = validated_input(PlacementCreateSerializer, request.data)
         result = services.placement_create(actor=request.user, **data)
         placement = self.get_queryset().get(pk=result.placement.pk)
         # The service locks sessions in id order; the answer lists them in time order.
@@ -266,7 +260,7 @@ class PlacementViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         """End the placement after `end_date`: the client leaves every later session of the group."""
         placement = self.get_object()
         services.placement_end(
-            placement=placement, actor=request.user, **_validated(PlacementEndSerializer, request.data)
+            placement=placement, actor=request.user, **validated_input(PlacementEndSerializer, request.data)
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=placement.pk)).data)
 
@@ -298,7 +292,7 @@ class RosterEntryViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     @extend_schema(request=RosterEntryCreateSerializer, responses={201: RosterEntrySerializer})
     def create(self, request, *args, **kwargs):
         """Seat a client in one session; a full session is refused unless `waitlist_if_full`."""
-        data = _validated(RosterEntryCreateSerializer, request.data)
+        data = validated_input(RosterEntryCreateSerializer, request.data)
         entry = services.roster_book(source=RosterSource.MANUAL, actor=request.user, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -307,7 +301,9 @@ class RosterEntryViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     def remove(self, request, *args, **kwargs):
         """Take the client off the session (or its waitlist); a freed seat goes to the waitlist."""
         entry = self.get_object()
-        services.roster_remove(entry=entry, actor=request.user, **_validated(RosterEntryRemoveSerializer, request.data))
+        services.roster_remove(
+            entry=entry, actor=request.user, **validated_input(RosterEntryRemoveSerializer, request.data)
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
 
 
@@ -344,7 +340,7 @@ class AbsenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     def create(self, request, *args, **kwargs):
         """Record a facilitator's absence. The answer lists the sessions it leaves uncovered, each
         with the qualified facilitators free at that time."""
-        data = _validated(AbsenceCreateSerializer, request.data)
+        data = validated_input(AbsenceCreateSerializer, request.data)
         result = services.facilitator_absence_record(actor=request.user, **data)
         absence = self.get_queryset().get(pk=result.absence.pk)
         for session in result.uncovered:

@@ -79,6 +79,20 @@ class WeekFilterForm(forms.Form):
         return self.cleaned_data.get(name)
 
 
+def offer_placeable_episodes(field: forms.ModelChoiceField, *, session: Session, on_roster=()) -> None:
+    """Make `field` offer the clients in intake or active care not on `session`'s roster yet, by
+    name (the roster's add form and the roll call's walk-in form)."""
+    field.queryset = (
+        episode_list(organization=session.organization)
+        .filter(status__in=PLACEABLE_STATUSES)
+        .exclude(pk__in=list(on_roster))
+        .order_by("client__last_name", "client__first_name", "pk")
+    )
+    field.label_from_instance = lambda e: (
+        f"{e.client.sort_name} — {e.program.name}{' (intake)' if e.status == 'intake' else ''}"
+    )
+
+
 class RosterAddForm(forms.Form):
     """Seat one client in one session. Offers clients in intake or active care who are not on
     this session's roster yet."""
@@ -96,16 +110,7 @@ class RosterAddForm(forms.Form):
     def __init__(self, *args, session: Session, on_roster=(), **kwargs):
         kwargs.setdefault("prefix", "roster")
         super().__init__(*args, **kwargs)
-        field = self.fields["episode"]
-        field.queryset = (
-            episode_list(organization=session.organization)
-            .filter(status__in=PLACEABLE_STATUSES)
-            .exclude(pk__in=list(on_roster))
-            .order_by("client__last_name", "client__first_name", "pk")
-        )
-        field.label_from_instance = lambda e: (
-            f"{e.client.sort_name} — {e.program.name}{' (intake)' if e.status == 'intake' else ''}"
-        )
+        offer_placeable_episodes(self.fields["episode"], session=session, on_roster=on_roster)
 
 
 class SessionTopicForm(forms.Form):

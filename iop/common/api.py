@@ -133,6 +133,13 @@ class AuditedRetrieveMixin(AuditedViewSetMixin):
         return Response(self.get_serializer(obj).data)
 
 
+def validated_input(serializer_class, data) -> dict:
+    """The request body checked by an input serializer (400 with field errors when it is not)."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {k: v if isinstance(v, list) else [v] for k, v in detail.items()}
