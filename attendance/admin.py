@@ -31,9 +31,9 @@ class AbsenceRuleForm(forms.ModelForm):
 
 @admin.register(AbsenceRule)
 class AbsenceRuleAdmin(TenantModelAdmin):
-    """Until the first rule is saved the defaults apply (two unexcused in a row; three absences in
-    14 days; an absence without a reason after 24 hours). Saving any rule replaces all defaults,
-    so add each pattern the program wants alerted."""
+    """Each kind of pattern applies as saved here, or with its default when the organization has
+    not saved it (two unexcused in a row; three absences in 14 days; an absence without a reason
+    after 24 hours). Save a kind inactive to switch it off."""
 
     form = AbsenceRuleForm
     list_display = ["__str__", "kind", "count", "window_days", "after_hours", "is_active"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
@@ -19,7 +19,7 @@ from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import DateInput
-from iop.common.pages import org_page
+from iop.common.pages import found_or_404, org_page
 from iop.tenancy import permissions
 
 from . import selectors
@@ -61,14 +61,8 @@ class ReportRequestForm(ReportRangeForm):
     )
 
 
-def _found(obj):
-    if obj is None:
-        raise Http404("Not found")
-    return obj
-
-
 def _episode_or_404(request, episode_id):
-    return _found(selectors.episode_for_attendance(organization=request.organization, episode_id=episode_id))
+    return found_or_404(selectors.episode_for_attendance(organization=request.organization, episode_id=episode_id))
 
 
 def _to_client(org_slug: str, episode):
@@ -168,7 +162,7 @@ def report_request(request, org_slug: str, episode_id):
 @require_GET
 def report_download(request, org_slug: str, report_id):
     """A stored report: only a ready one (queued or failed have no file: 404)."""
-    report = _found(
+    report = found_or_404(
         AttendanceReport.objects.filter(organization=request.organization, pk=report_id, status=ReportStatus.READY)
         .select_related("episode")
         .first()

@@ -31,7 +31,7 @@ from scheduling.selectors import week_start_for
 from . import selectors
 from .models import AbsenceAlert, AttendanceReport, PaceState, ReportStatus, ThresholdFlag
 from .requirements import Requirement
-from .selectors import SessionLine, WeekSummary
+from .selectors import SessionLine, WeekSummary, this_week_start
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def report_default_range(*, organization: Organization, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
     """The last four full weeks and this whole week: this week's sessions still to come are listed
     as booked, so the session rows add up to the week table's scheduled hours."""
-    this_week = week_start_for(organization, organization.local_today(now))
+    this_week = this_week_start(organization, now)
     return this_week - dt.timedelta(weeks=DEFAULT_FULL_WEEKS), this_week + dt.timedelta(days=6)
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from iop.clients.models import Episode, EpisodeStatus
 from iop.common.units import hours
 from iop.tenancy.models import Organization
-from scheduling.models import RosterEntry, RosterStatus, Session, SessionFacilitator, SessionStatus
-from scheduling.selectors import week_start_for
+from scheduling.models import RosterEntry, RosterStatus, Session, SessionStatus
+from scheduling.selectors import facilitators_prefetch, week_start_for
 
 from .models import (
     ABSENT_STATUSES,
@@ -46,9 +46,12 @@ def attendance_settings(organization: Organization) -> AttendanceSettings:
 
 
 def absence_rules(*, organization: Organization) -> list[AbsenceRule]:
-    """The organization's active rules; the defaults until it has saved any."""
-    saved = list(AbsenceRule.objects.filter(organization=organization))
-    rules = saved or [AbsenceRule(organization=organization, **_rule_fields(r)) for r in DEFAULT_ABSENCE_RULES]
+    """The organization's active rules: each kind as it saved it (switched off by saving it
+    inactive), the default for a kind it has not saved."""
+    saved = {r.kind: r for r in AbsenceRule.objects.filter(organization=organization)}
+    rules = [
+        saved.get(d.kind) or AbsenceRule(organization=organization, **_rule_fields(d)) for d in DEFAULT_ABSENCE_RULES
+    ]
     return [r for r in rules if r.is_active]
 
 
@@ -183,7 +186,10 @@ def week_summaries(
     `first_week` to `last_week` (week starts). One query for the sessions of all of them; the
     episodes must carry `treatment_plan` and `program` (see `_episode_related`)."""
     now = now or timezone.now()
-    this_week = week_start_for(organization, organization.local_today(now))
+    this_week = this_week_start(organization, now)
+    # Stored week starts (a flag's) predate any change of the organization's week start: use the
+    # week that holds them now.
+    first_week, last_week = week_start_for(organization, first_week), week_start_for(organization, last_week)
     summaries: dict[tuple, WeekSummary] = {}
     weeks = []
     week = first_week
@@ -224,7 +230,7 @@ def episode_weeks(
     """This week and up to `weeks_back` weeks before it (not before the admission week), newest
     first — the client page's hours table."""
     now = now or timezone.now()
-    this_week = week_start_for(organization, organization.local_today(now))
+    this_week = this_week_start(organization, now)
     first = this_week - dt.timedelta(weeks=weeks_back)
     if episode.admission_date:
         first = max(first, week_start_for(organization, episode.admission_date))
@@ -265,15 +271,10 @@ def roll_call_session(*, organization: Organization, session_id) -> Session | No
         .order_by("episode__client__last_name", "episode__client__first_name", "pk"),
         to_attr="roll_call_entries",
     )
-    facilitators = Prefetch(
-        "facilitators",
-        queryset=SessionFacilitator.objects.select_related("staff_profile__membership__user").order_by("role"),
-        to_attr="facilitator_bookings",
-    )
     return (
         Session.objects.filter(organization=organization, pk=session_id)
         .select_related("group__group_type", "group__program")
-        .prefetch_related(roster, facilitators)
+        .prefetch_related(roster, facilitators_prefetch())
         .first()
     )
 
@@ -326,13 +327,7 @@ def sessions_missing_attendance(
         )
         .filter(seated__gt=0, recorded__lt=F("seated"))
         .select_related("group__group_type", "group__program")
-        .prefetch_related(
-            Prefetch(
-                "facilitators",
-                queryset=SessionFacilitator.objects.select_related("staff_profile__membership__user").order_by("role"),
-                to_attr="facilitator_bookings",
-            )
-        )
+        .prefetch_related(facilitators_prefetch())
         .order_by("starts_at")
     )
 
@@ -434,4 +429,4 @@ def hours_at_risk(*, organization: Organization, now: dt.datetime | None = None)
     first = min(f.week_start for f in flags)
     last = max(f.week_start for f in flags)
     summaries = week_summaries(organization=organization, episodes=loaded, first_week=first, last_week=last, now=now)
-    return [(f, summaries.get((f.episode_id, f.week_start))) for f in flags]
+    return [(f, summaries.get((f.episode_id, week_start_for(organization, f.week_start)))) for f in flags]

@@ -26,7 +26,7 @@ from iop.tenancy.models import Membership, Organization, Role
 from iop.tenancy.selectors import members_with_roles
 from scheduling.models import RosterEntry, RosterSource, RosterStatus, Session, SessionStatus
 from scheduling.selectors import week_start_for
-from scheduling.services import roster_book
+from scheduling.services import roster_book, roster_remove
 
 from . import selectors
 from .models import (
@@ -134,6 +134,20 @@ _RECORD_FIELDS = (
 )
 
 
+def episodes_lock(episode_ids: Iterable) -> None:
+    """Lock the clients' episodes (in id order, FOR NO KEY UPDATE like scheduling's bookings) for
+    the rest of the transaction. Two saves touching one client's week — roll calls of two of their
+    sessions, or a roll call and the sweep — then run one after the other, and each judges the
+    pace from the other's committed records instead of both missing the other's absence. Always
+    episodes before sessions, in the order `roster_book` takes them, so the two cannot deadlock."""
+    list(
+        Episode.objects.filter(pk__in=list(episode_ids))
+        .order_by("pk")
+        .select_for_update(of=("self",), no_key=True)
+        .values_list("pk", flat=True)
+    )
+
+
 def _locked_session(session: Session) -> Session:
     # One roll call of a session at a time: two people saving together are serialised, so the
     # second sees the first's records (and updates them) instead of failing on the unique key.
@@ -172,14 +186,15 @@ def roll_call_save(
     equal to what is stored change nothing. Refused as a whole when any line is refused; the
     errors are keyed `"<roster entry id>.<field>"`."""
     now = now or timezone.now()
+    ids = [line.roster_entry_id for line in lines]
+    if len(set(ids)) != len(ids):
+        raise ApplicationError("A client appears twice in the roll call.", code="duplicate_line")
+    episodes_lock(RosterEntry.objects.filter(session=session, pk__in=ids).values_list("episode_id", flat=True))
     session = _locked_session(session)
     if session.status != SessionStatus.SCHEDULED:
         raise ApplicationError("The session was cancelled: there is no attendance to record.", code="session_cancelled")
     if session.starts_at > now:
         raise ApplicationError("The session has not started yet.", code="session_not_started")
-    ids = [line.roster_entry_id for line in lines]
-    if len(set(ids)) != len(ids):
-        raise ApplicationError("A client appears twice in the roll call.", code="duplicate_line")
     entries = {
         e.pk: e
         # Seated clients, and anyone already recorded (then taken off the roster) for corrections.
@@ -268,6 +283,10 @@ def roll_call_walk_in(
         raise ApplicationError(
             "The session has not started yet: add the client to its roster instead.", code="session_not_started"
         )
+    waiting = RosterEntry.objects.filter(session=session, episode=episode, status=RosterStatus.WAITLISTED).first()
+    if waiting is not None:
+        # They were waiting for a seat and came anyway: their waitlist place gives way to the seat.
+        roster_remove(entry=waiting, actor=actor, reason="Joined as a walk-in")
     return roster_book(session=session, episode=episode, source=RosterSource.WALK_IN, reason=reason[:200], actor=actor)
 
 
@@ -317,12 +336,17 @@ def pace_evaluate(
     for key, summary in evaluated.items():
         state = summary.state
         for flag in existing[key].values():
-            # A closed week's shortfall stays until staff resolve it; other flags follow the pace.
-            if flag.state != state and flag.is_open and flag.state != PaceState.BELOW_MINIMUM:
+            # Flags follow the pace. A closed week's shortfall stays until staff resolve it, unless
+            # late entries show the week was met after all.
+            closes = flag.state != PaceState.BELOW_MINIMUM or state == PaceState.ON_TRACK
+            if flag.state != state and flag.is_open and closes:
                 flag.resolved_at = now
-                flag.resolution = (
-                    "Back on track." if state == PaceState.ON_TRACK else f"Now {PaceState(state).label.lower()}."
-                )
+                if flag.state == PaceState.BELOW_MINIMUM:
+                    flag.resolution = "Met after late entries."
+                elif state == PaceState.ON_TRACK:
+                    flag.resolution = "Back on track."
+                else:
+                    flag.resolution = f"Now {PaceState(state).label.lower()}."
                 superseded.append(flag)
             elif flag.state == state and not flag.is_open and flag.resolved_by_id is None:
                 flag.resolved_at, flag.resolution = None, ""
@@ -543,9 +567,10 @@ def attendance_sweep(*, organization: Organization, now: dt.datetime | None = No
     and the week just closed, and every absence pattern (a reason still missing after N hours
     only shows with time passing)."""
     now = now or timezone.now()
-    episodes = selectors.active_episodes(organization=organization)
     this_week = selectors.this_week_start(organization, now)
     with transaction.atomic():
+        episodes = selectors.active_episodes(organization=organization)
+        episodes_lock(e.pk for e in episodes)
         flags = pace_evaluate(
             organization=organization, episodes=episodes, weeks=[this_week - dt.timedelta(days=7), this_week], now=now
         )

@@ -8,19 +8,8 @@ request.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-from iop.common.tasks import TenantTask, active_organization, organizations_fan_out
-
-# Only "try again later" errors are retried; a rendering failure is stored on the report instead.
-DB_RETRY = {
-    "autoretry_for": (ConnectionError, OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
-
+from iop.common.tasks import DB_RETRY, TenantTask, active_organization, organizations_fan_out
 
 # --- Reports -------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
-from iop.common.pages import INVALID_FORM_STATUS, org_page, org_render
+from iop.common.pages import INVALID_FORM_STATUS, found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
 from scheduling.models import SessionStatus
@@ -32,12 +32,6 @@ from .models import AbsenceAlert, AttendanceStatus, PaceState, ThresholdFlag
 from .permissions import can_record_session
 
 
-def _found(obj):
-    if obj is None:
-        raise Http404("Not found")
-    return obj
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -46,7 +40,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _roll_call_session(request, session_id):
-    session = _found(selectors.roll_call_session(organization=request.organization, session_id=session_id))
+    session = found_or_404(selectors.roll_call_session(organization=request.organization, session_id=session_id))
     session.organization = request.organization
     return session
 
@@ -223,7 +217,7 @@ def at_risk(request, org_slug: str):
 
 @org_page(permissions.HOURS_FLAG_MANAGE)
 def flag_resolve(request, org_slug: str, flag_id):
-    flag = _found(ThresholdFlag.objects.filter(organization=request.organization, pk=flag_id).first())
+    flag = found_or_404(ThresholdFlag.objects.filter(organization=request.organization, pk=flag_id).first())
     if request.method == "POST":
         form = FlagResolveForm(request.POST)
         if form.is_valid():
@@ -276,7 +270,7 @@ def _alerts_page(request, rows, *, bound: dict | None = None, status: int = 200)
 
 @org_page(permissions.ABSENCE_ALERT_MANAGE)
 def alert_acknowledge(request, org_slug: str, alert_id):
-    alert = _found(AbsenceAlert.objects.filter(organization=request.organization, pk=alert_id).first())
+    alert = found_or_404(AbsenceAlert.objects.filter(organization=request.organization, pk=alert_id).first())
     if request.method != "POST":
         return redirect("attendance:alerts", org_slug=org_slug)
     form = AlertAcknowledgeForm(request.POST, prefix=str(alert.pk))

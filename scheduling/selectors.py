@@ -35,7 +35,8 @@ def week_start_for(organization: Organization, day: dt.date) -> dt.date:
     return day - dt.timedelta(days=(day.weekday() - organization.week_start) % 7)
 
 
-def _facilitators_prefetch() -> Prefetch:
+def facilitators_prefetch() -> Prefetch:
+    """A session's facilitator bookings with their names, lead first, as `facilitator_bookings`."""
     return Prefetch(
         "facilitators",
         queryset=SessionFacilitator.objects.select_related("staff_profile__membership__user").order_by("role"),
@@ -73,7 +74,7 @@ def session_list(
             ),
             has_lead=Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD)),
         )
-        .prefetch_related(_facilitators_prefetch())
+        .prefetch_related(facilitators_prefetch())
         .order_by("starts_at", "group__name")
     )
 
@@ -100,7 +101,7 @@ def session_get(*, organization: Organization, session_id) -> Session | None:
     return (
         Session.objects.filter(organization=organization, pk=session_id)
         .select_related("group__group_type", "group__program", "slot")
-        .prefetch_related(roster, _facilitators_prefetch())
+        .prefetch_related(roster, facilitators_prefetch())
         .first()
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from iop.common.tasks import TenantTask, active_organization, organizations_fan_out
+from iop.common.tasks import DB_RETRY, TenantTask, active_organization, organizations_fan_out
 from iop.notifications.providers import ProviderError
 
 # Only errors that say "try again later" are retried; anything else is a bug or a refusal.
@@ -24,7 +24,6 @@ RETRY = {
     "retry_jitter": True,
     "max_retries": 5,
 }
-DB_RETRY = {**RETRY, "autoretry_for": (ConnectionError, OperationalError)}
 
 
 # --- Materialisation ----------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,7 @@ from iop.clients.models import TherapyTrack
 from iop.clients.selectors import episode_get
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import error_summary, forms_add_application_error
-from iop.common.pages import INVALID_FORM_STATUS, form_status, org_page, org_render
+from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
 from iop.common.units import hours
 from iop.tenancy import permissions
 from iop.tenancy.models import Weekday
@@ -51,14 +50,8 @@ UNCOVERED_LOOKAHEAD = dt.timedelta(days=14)
 RECENT_ABSENCES = dt.timedelta(days=30)
 
 
-def _found(obj):
-    if obj is None:
-        raise Http404("Not found")
-    return obj
-
-
 def _session_or_404(request, session_id) -> Session:
-    session = _found(selectors.session_get(organization=request.organization, session_id=session_id))
+    session = found_or_404(selectors.session_get(organization=request.organization, session_id=session_id))
     # The selector filtered by the request's organization: reuse it rather than query it again.
     session.organization = request.organization
     return session
@@ -280,7 +273,7 @@ def roster_add(request, org_slug: str, session_id):
 def roster_remove(request, org_slug: str, session_id, entry_id):
     """Take a client off the session or its waitlist; a freed seat goes to the waitlist at once."""
     session = _session_or_404(request, session_id)
-    entry = _found(next((e for e in session.live_roster if e.pk == entry_id), None))
+    entry = found_or_404(next((e for e in session.live_roster if e.pk == entry_id), None))
     if request.method != "POST":
         return _to_session(org_slug, session.pk)
     was_waitlisted = entry.status == RosterStatus.WAITLISTED
@@ -567,7 +560,7 @@ def _accepted(results) -> str:
 @org_page(permissions.PLACEMENT_MANAGE)
 def placement_assistant(request, org_slug: str, episode_id):
     """The proposal from the treatment plan and availability; the VA ticks groups and accepts."""
-    episode = _found(episode_get(organization=request.organization, episode_id=episode_id))
+    episode = found_or_404(episode_get(organization=request.organization, episode_id=episode_id))
     if request.method != "POST":
         return _assistant_page(request, episode)
     _, groups = _placements_and_groups(request.organization, episode)
@@ -586,7 +579,7 @@ def placement_assistant(request, org_slug: str, episode_id):
 @org_page(permissions.PLACEMENT_MANAGE)
 def placement_end(request, org_slug: str, placement_id):
     placements = selectors.placement_list(organization=request.organization, active_only=True)
-    placement = _found(placements.filter(pk=placement_id).first())
+    placement = found_or_404(placements.filter(pk=placement_id).first())
     if request.method != "POST":
         return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=placement.episode_id)
     form = PlacementEndForm(request.POST, placement=placement, organization=request.organization)
@@ -599,7 +592,7 @@ def placement_end(request, org_slug: str, placement_id):
             f"{_plural(removed, 'later session')} removed.",
         )
         return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=placement.episode_id)
-    episode = _found(episode_get(organization=request.organization, episode_id=placement.episode_id))
+    episode = found_or_404(episode_get(organization=request.organization, episode_id=placement.episode_id))
     return _assistant_page(request, episode, end_form=form, status=INVALID_FORM_STATUS)
 
 

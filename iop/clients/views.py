@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import error_summary, forms_add_application_error
-from iop.common.pages import INVALID_FORM_STATUS, form_status, org_page, org_render
+from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
 
@@ -36,18 +35,12 @@ from .models import Client, EpisodeStatus, TherapyTrack
 CLIENTS_PER_PAGE = 25
 
 
-def _found(obj):
-    if obj is None:
-        raise Http404("Not found")
-    return obj
-
-
 def _client_or_404(request, client_id) -> Client:
-    return _found(selectors.client_get(organization=request.organization, client_id=client_id))
+    return found_or_404(selectors.client_get(organization=request.organization, client_id=client_id))
 
 
 def _episode_or_404(request, episode_id):
-    return _found(selectors.episode_get(organization=request.organization, episode_id=episode_id))
+    return found_or_404(selectors.episode_get(organization=request.organization, episode_id=episode_id))
 
 
 def _record_view(request, client: Client, obj=None) -> None:
@@ -278,7 +271,7 @@ def couple_end(request, org_slug: str, client_id, couple_id):
     """The end form lives on the client page; this only takes its POST (a GET goes back there)."""
     client = _client_or_404(request, client_id)
     couple = next((c for c in selectors.client_couples(client=client) if c.pk == couple_id), None)
-    _found(couple)
+    found_or_404(couple)
     if request.method != "POST":
         return _to_detail(org_slug, client.pk)
     form = CoupleEndForm(request.POST, organization=request.organization)

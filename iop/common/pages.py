@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -21,6 +22,13 @@ def org_page(action: str):
         return never_cache(org_action_required(action)(view))
 
     return decorator
+
+
+def found_or_404(obj):
+    """The object a selector found, or a 404: another tenant's id looks exactly like an unknown one."""
+    if obj is None:
+        raise Http404("Not found")
+    return obj
 
 
 def org_render(request, template_name: str, context: dict | None = None, *, status: int | None = None):

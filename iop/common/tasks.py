@@ -10,9 +10,20 @@ exactly like "not yours".
 from __future__ import annotations
 
 from celery.contrib.django.task import DjangoTask
+from django.db import InterfaceError, OperationalError
 
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Organization
+
+# Retry only errors that say "try again later" (the database or broker briefly away), with
+# backoff and jitter; anything else is a bug or a refusal and fails at once.
+DB_RETRY = {
+    "autoretry_for": (ConnectionError, OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
 class TenantTask(DjangoTask):

@@ -51,7 +51,7 @@ def test_two_unexcused_in_a_row_alert_the_clinician_once(daily, episode, past_we
     record(third, entries[2], "no_show", absence_reason="no_contact")
     attendance_sweep(organization=episode.organization)
     assert AbsenceAlert.objects.filter(kind=AbsenceRuleKind.CONSECUTIVE_UNEXCUSED).count() == 1
-    assert Notification.objects.filter(kind="absence_alert", recipient__user=harbor_clinician).exists()
+    assert Notification.objects.filter(kind="absence_alert", recipient__user=harbor_clinician).count() == 1
 
 
 def test_excused_absences_break_the_streak_but_count_in_the_window(daily, episode, past_week):
@@ -83,15 +83,18 @@ def test_an_absence_without_a_reason_alerts_after_24_hours_and_closes_when_docum
     )
 
 
-def test_rules_are_the_organizations_when_it_saved_any(daily, episode, past_week, in_harbor):
+def test_a_saved_rule_replaces_the_default_of_its_kind_only(daily, episode, past_week, in_harbor):
     AbsenceRule.objects.create(kind=AbsenceRuleKind.CONSECUTIVE_UNEXCUSED, count=3)
+    AbsenceRule.objects.create(kind=AbsenceRuleKind.ABSENCES_IN_WINDOW, is_active=False)
     first, second = _sessions(daily, past_week, 2)
     entries = book(episode, [first, second])
     record(first, entries[0], "no_show", absence_reason="no_contact")
+    assert record(second, entries[1], "no_show", absence_reason="no_contact").alerts == []  # 3 in a row needed now
+    rules = {r.kind: r for r in selectors.absence_rules(organization=in_harbor)}
+    assert set(rules) == {AbsenceRuleKind.CONSECUTIVE_UNEXCUSED, AbsenceRuleKind.NO_REASON}  # window rule switched off
     assert (
-        record(second, entries[1], "no_show", absence_reason="no_contact").alerts == []
-    )  # 3 needed; no other default rule applies
-    assert [r.kind for r in selectors.absence_rules(organization=in_harbor)] == [AbsenceRuleKind.CONSECUTIVE_UNEXCUSED]
+        rules[AbsenceRuleKind.CONSECUTIVE_UNEXCUSED].count == 3 and rules[AbsenceRuleKind.NO_REASON].after_hours == 24
+    )
 
 
 def test_acknowledging_needs_the_action_and_happens_once(daily, episode, past_week, harbor_clinician):

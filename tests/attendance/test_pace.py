@@ -131,8 +131,9 @@ def test_at_risk_then_back_on_track_then_closed_short(harbor, mwf, make_active_e
 
     # Friday corrected to absent after the week closed → below minimum, raised once.
     closed = harbor.local_datetime(week + dt.timedelta(days=7), dt.time(9))
-    record(fri, entries[2], "absent_excused", absence_reason="medical", now=closed)
-    pace_evaluate(organization=harbor, episodes=episodes, weeks=[week], now=closed)
+    raised = record(fri, entries[2], "absent_excused", absence_reason="medical", now=closed).flags
+    assert [f.state for f in raised] == [PaceState.BELOW_MINIMUM]
+    assert pace_evaluate(organization=harbor, episodes=episodes, weeks=[week], now=closed) == []
     assert sorted(flags.values_list("state", flat=True)) == [PaceState.AT_RISK, PaceState.BELOW_MINIMUM]
     below = flags.get(state=PaceState.BELOW_MINIMUM)
     assert below.is_open and below.attended_minutes == 180 and below.required_minutes == 360
@@ -148,3 +149,60 @@ def test_admission_week_is_not_judged(harbor, mwf, make_active_episode, this_wee
     mon, *_ = sessions_of(mwf, week)
     (entry,) = book(episode, [mon])
     assert record(mon, entry, "no_show", now=mon.ends_at).flags == []
+
+
+@pytest.mark.django_db
+def test_a_state_entered_again_reopens_its_flag_without_a_second_one(
+    harbor, mwf, make_active_episode, this_week, in_harbor
+):
+    week = this_week + dt.timedelta(weeks=1)
+    episode = make_active_episode(hours=6, days=2)
+    episode.admission_date = week
+    episode.save()
+    mon, wed, fri = sessions_of(mwf, week)
+    entries = book(episode, [mon, wed, fri])
+
+    record(mon, entries[0], "no_show", now=mon.ends_at)  # at risk
+    record(mon, entries[0], "present", now=mon.ends_at)  # corrected: on track, the flag closes
+    flag = ThresholdFlag.objects.get(episode=episode)
+    assert not flag.is_open
+    assert record(mon, entries[0], "no_show", now=mon.ends_at).flags == []  # at risk again: reopened
+    flag.refresh_from_db()
+    assert flag.is_open and ThresholdFlag.objects.filter(episode=episode).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_closed_week_met_after_late_entries_closes_its_below_minimum_flag(
+    harbor, mwf, make_active_episode, this_week, in_harbor
+):
+    week = this_week + dt.timedelta(weeks=1)
+    episode = make_active_episode(hours=6, days=2)
+    episode.admission_date = week
+    episode.save()
+    mon, wed, fri = sessions_of(mwf, week)
+    entries = book(episode, [mon, wed, fri])
+    record(mon, entries[0], "present", now=mon.ends_at)
+    closed = harbor.local_datetime(week + dt.timedelta(days=7), dt.time(1))
+    attendance_sweep(organization=harbor, now=closed)  # Wednesday and Friday not recorded yet
+    below = ThresholdFlag.objects.get(episode=episode, state=PaceState.BELOW_MINIMUM)
+
+    record(wed, entries[1], "present", now=closed + dt.timedelta(hours=8))
+    below.refresh_from_db()
+    assert (below.is_open, below.resolution) == (False, "Met after late entries.")
+
+
+@pytest.mark.django_db
+def test_hours_at_risk_survives_a_change_of_week_start(harbor, mwf, make_active_episode, this_week, in_harbor):
+    from iop.tenancy.models import Weekday
+
+    week = this_week + dt.timedelta(weeks=1)
+    episode = make_active_episode(hours=9, days=3)
+    episode.admission_date = week
+    episode.save()
+    mon, wed, fri = sessions_of(mwf, week)
+    entries = book(episode, [mon, wed, fri])
+    record(mon, entries[0], "no_show", now=mon.ends_at)
+    harbor.week_start = Weekday.SUNDAY
+    harbor.save()
+    ((flag, summary),) = selectors.hours_at_risk(organization=harbor, now=mon.ends_at)
+    assert flag.week_start == week and summary.week_start == week - dt.timedelta(days=1)

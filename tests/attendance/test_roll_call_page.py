@@ -181,3 +181,21 @@ def test_the_page_shows_each_clients_week_and_records_the_read(as_va, harbor, pa
 def test_another_tenants_session_is_404(as_va, summit_objects):
     url = reverse("attendance:roll_call", kwargs={"org_slug": "harbor", "session_id": summit_objects["session_id"]})
     assert as_va.get(url).status_code == 404
+
+
+def test_a_waitlisted_client_who_comes_anyway_is_seated_as_a_walk_in(as_va, past_session, make_active_episode):
+    episode = make_active_episode()
+    waiting = RosterEntry.objects.create(
+        organization=past_session.organization,
+        session=past_session,
+        episode=episode,
+        status="waitlisted",
+        source=RosterSource.MANUAL,
+        during=(past_session.starts_at, past_session.ends_at),
+    )
+    url = reverse("attendance:walk_in", kwargs={"org_slug": "harbor", "session_id": past_session.pk})
+    assert as_va.post(url, {"walk_in-episode": episode.pk, "walk_in-reason": "Came anyway"}).status_code == 302
+    waiting.refresh_from_db()
+    seated = RosterEntry.objects.get(episode=episode, status="booked")
+    assert waiting.status == "removed" and seated.source == RosterSource.WALK_IN
+    assert f'name="entry" value="{seated.pk}"' in as_va.get(roll_call_url(past_session)).content.decode()

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from attendance.models import PaceState, ThresholdFlag
+from attendance.models import AbsenceAlert, PaceState, ThresholdFlag
 
 from .conftest import book, record, sessions_of
 
@@ -73,14 +73,30 @@ def test_the_worklists_cost_the_same_queries_at_1_and_at_6_clients(as_va, mwf, m
             assert as_va.get(url).status_code == 200
         return len(ctx.captured_queries)
 
+    ended = sessions_of(mwf, week - dt.timedelta(weeks=2))  # past: rows for the missing-attendance list
+
+    def unrecorded_with_alert():
+        """A client seated in ended sessions, two recorded unexcused (an open alert), one not at all."""
+        episode = make_active_episode()
+        entries = book(episode, ended)
+        for session, entry in zip(ended[:2], entries[:2], strict=True):
+            record(session, entry, "no_show", absence_reason="no_contact")
+        return episode
+
+    unrecorded_with_alert()
     few = {name: count(_url(name)) for name in ("at_risk", "missing", "alerts")}
     for _ in range(5):
         _short_client(make_active_episode, sessions, week)
+        unrecorded_with_alert()
     many = {name: count(_url(name)) for name in ("at_risk", "missing", "alerts")}
     assert few == many
+    assert AbsenceAlert.objects.filter(acknowledged_at__isnull=True).count() >= 6
+    body = as_va.get(_url("missing")).content.decode()
+    assert f"sessions/{ended[2].pk}/" in body and "<td>0 of 6</td>" in body  # Friday: nobody recorded
+    assert f"sessions/{ended[0].pk}/" not in body  # Monday: all six recorded
 
 
-def test_the_client_page_shows_weeks_and_costs_the_same_at_1_and_4_weeks(as_va, mwf, make_active_episode, past_week):
+def test_the_client_page_shows_weeks_and_costs_the_same_at_1_and_3_weeks(as_va, mwf, make_active_episode, past_week):
     episode = make_active_episode(hours=9, days=3)
     episode.admission_date = episode.referral_date = past_week - dt.timedelta(weeks=1)
     episode.save()
