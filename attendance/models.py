@@ -186,9 +186,9 @@ class AbsenceRule(TenantModel):
 
     def describe(self) -> str:
         if self.kind == AbsenceRuleKind.CONSECUTIVE_UNEXCUSED:
-            return f"{self.count} unexcused absences in a row"
+            return f"{self.count} program days in a row missed without an excuse"
         if self.kind == AbsenceRuleKind.ABSENCES_IN_WINDOW:
-            return f"{self.count} absences of any kind within {self.window_days} days"
+            return f"absences of any kind on {self.count} days within {self.window_days} days"
         return f"An absence still without a reason {self.after_hours} hours after the session"
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from iop.clients.models import Episode
@@ -31,7 +31,6 @@ from scheduling.services import roster_book, roster_remove
 from . import selectors
 from .models import (
     ABSENT_STATUSES,
-    UNEXCUSED_STATUSES,
     AbsenceAlert,
     AbsenceRuleKind,
     AlertAction,
@@ -40,6 +39,7 @@ from .models import (
     PaceState,
     ThresholdFlag,
 )
+from .patterns import pattern_hits, program_days
 
 # --- Minutes -------------------------------------------------------------------------------------
 
@@ -421,41 +421,13 @@ def flag_resolve(*, flag: ThresholdFlag, actor, resolution: str, now: dt.datetim
 PATTERN_LOOKBACK = dt.timedelta(days=90)
 
 
-def _absence_summary(kind: str, absences: list[AttendanceRecord], rule) -> str:
-    dates = ", ".join(f"{r.session.local_date:%-d %b}" for r in absences[-5:])
-    if kind == AbsenceRuleKind.CONSECUTIVE_UNEXCUSED:
-        return f"{len(absences)} unexcused absences in a row ({dates})"
-    if kind == AbsenceRuleKind.ABSENCES_IN_WINDOW:
-        return f"{len(absences)} absences within {rule.window_days} days ({dates})"
-    return f"Absence on {dates} still has no reason after {rule.after_hours} hours"
-
-
-def _pattern_hits(records: list[AttendanceRecord], rules, today: dt.date, now: dt.datetime) -> list[tuple]:
-    """`(rule, completing record, absences)` for each rule an episode's records (oldest first) meet."""
-    hits = []
-    absences = [r for r in records if r.status in ABSENT_STATUSES]
-    for rule in rules:
-        if rule.kind == AbsenceRuleKind.CONSECUTIVE_UNEXCUSED:
-            tail = records[-rule.count :]
-            if len(tail) == rule.count and all(r.status in UNEXCUSED_STATUSES for r in tail):
-                hits.append((rule, tail[-1], tail))
-        elif rule.kind == AbsenceRuleKind.ABSENCES_IN_WINDOW:
-            since = today - dt.timedelta(days=rule.window_days - 1)
-            recent = [r for r in absences if r.session.local_date >= since]
-            if len(recent) >= rule.count:
-                hits.append((rule, recent[-1], recent))
-        elif rule.kind == AbsenceRuleKind.NO_REASON:
-            due = now - dt.timedelta(hours=rule.after_hours)
-            hits.extend((rule, r, [r]) for r in absences if not r.absence_reason and r.session.ends_at <= due)
-    return hits
-
-
 def absence_patterns_evaluate(
     *, organization: Organization, episodes: list[Episode], now: dt.datetime | None = None
 ) -> list[AbsenceAlert]:
     """Raise an alert (and tell the clinical team) for each absence pattern an episode newly
-    meets. An episode with an open alert of a kind gets no second one of that kind until it is
-    acknowledged (except "no reason", which is per absence)."""
+    meets (attendance.patterns: by program day, each alert about days no earlier alert of its
+    kind covered). An episode with an open alert of a kind gets no second one of that kind until
+    it is acknowledged (except "no reason", which is per day)."""
     now = now or timezone.now()
     rules = selectors.absence_rules(organization=organization)
     if not episodes or not rules:
@@ -473,25 +445,32 @@ def absence_patterns_evaluate(
         .order_by("session__starts_at")
     ):
         by_episode[record.episode_id].append(record)
-    open_kinds = set(
-        AbsenceAlert.objects.filter(episode__in=list(by_episode), acknowledged_at__isnull=True).values_list(
-            "episode_id", "kind"
-        )
+    open_kinds, alerted_until = set(), defaultdict(dict)
+    earlier = (
+        AbsenceAlert.objects.filter(episode__in=list(by_episode))
+        .values("episode_id", "kind")
+        .annotate(last_day=Max("record__session__local_date"), open=Count("pk", filter=Q(acknowledged_at__isnull=True)))
     )
+    for row in earlier:
+        alerted_until[row["episode_id"]][row["kind"]] = row["last_day"]
+        if row["open"]:
+            open_kinds.add((row["episode_id"], row["kind"]))
     episodes_by_id = {e.pk: e for e in episodes}
     candidates = []
     for episode_id, records in by_episode.items():
-        for rule, record, absences in _pattern_hits(records, rules, today, now):
-            if rule.kind != AbsenceRuleKind.NO_REASON and (episode_id, rule.kind) in open_kinds:
+        days = program_days(records)
+        for hit in pattern_hits(days, rules, today=today, now=now, alerted_until=alerted_until[episode_id]):
+            # An open alert of the kind is enough for the team; "no reason" is about each day.
+            if hit.rule.kind != AbsenceRuleKind.NO_REASON and (episode_id, hit.rule.kind) in open_kinds:
                 continue
             candidates.append(
                 AbsenceAlert(
                     id=uuid.uuid4(),
                     organization=organization,
                     episode=episodes_by_id[episode_id],
-                    kind=rule.kind,
-                    record=record,
-                    summary=_absence_summary(rule.kind, absences, rule)[:300],
+                    kind=hit.rule.kind,
+                    record=hit.record,
+                    summary=hit.summary[:300],
                     raised_at=now,
                 )
             )

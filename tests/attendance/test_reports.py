@@ -198,7 +198,7 @@ def test_the_pdf_holds_the_weekly_totals_sessions_and_absences(as_clinician, har
     assert "Absent (excused) Illness Flu; doctor's note on file" in flat
     assert "No-show No contact from the client" in flat
     assert "Absent (unexcused) Transportation Bus strike" in flat
-    assert "3 absences within 14 days" in flat
+    assert "Absences on 3 days within 14 days" in flat
     assert "Week of " in flat and "cannot reach (raised" in flat
 
     # Every page numbered; footer; metadata; tagged.
