@@ -8,9 +8,14 @@ second run changes nothing. Episode dates are relative to the day the demo was f
 
 Each organization also gets a group schedule, built with the scheduling services: group types and
 their qualified facilitators, groups meeting Monday to Friday mornings, sessions materialised from
-the start of the current week, the active clients placed (a few deliberately short of their hours,
-so the scheduling gaps worklist has work), one full group with a waitlist, and one facilitator
-absent next week, leaving sessions to cover.
+four weeks before the current one, the active clients placed (a few deliberately short of their
+hours, so the scheduling gaps worklist has work), one full group with a waitlist, and one
+facilitator absent next week, leaving sessions to cover. A placement seats clients in future
+sessions only: their seats in the sessions already held are backfilled in bulk, as if they had
+been placed back then.
+
+Harbor also gets those weeks' attendance, recorded through the roll-call service as the
+facilitators would have (see `iop.tenancy.demo_attendance`).
 
 All people are fictional: reserved `example.com` addresses and 555-01xx telephone numbers.
 """
@@ -20,22 +25,34 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
 
 from iop.accounts.models import User
 from iop.clients.models import Client, Couple, Episode, EpisodeStatus, TherapyTrack
 from iop.clients.services import Availability, client_intake, couple_create, episode_transition
-from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
+from iop.tenancy.demo_attendance import AttendanceSpec, DemoClient, seed_attendance
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program, Role, StaffProfile, Weekday
 from scheduling import services as scheduling
-from scheduling.models import FacilitatorAbsence, Group, GroupType, Placement, Session, SessionStatus
+from scheduling.models import (
+    FacilitatorAbsence,
+    Group,
+    GroupType,
+    Placement,
+    RosterEntry,
+    RosterStatus,
+    Session,
+    SessionStatus,
+    WeeklySlot,
+)
 from scheduling.selectors import week_start_for
 
 DEFAULT_DEMO_PASSWORD = "iop-demo-password"
@@ -230,6 +247,7 @@ class ScheduleSpec:
     placements: tuple[PlacementSpec, ...]
     placed_by: str  # email of the staff member recorded as placing clients
     absence: AbsenceSpec | None = None
+    attendance: AttendanceSpec | None = None  # past weeks' attendance to record
 
 
 @dataclass(frozen=True)
@@ -298,7 +316,10 @@ def _clients(
                 days_since_referral={
                     EpisodeStatus.REFERRED: rng.randrange(1, 6),
                     EpisodeStatus.INTAKE: rng.randrange(4, 10),
-                    EpisodeStatus.ACTIVE: rng.randrange(12, 60),
+                    # Admitted (4 days after referral) 5 to 8 weeks ago: the four weeks of attendance
+                    # history are full weeks of their care. The draw stays as it was, so every later
+                    # name and date (and an existing demo database's clients) stay the same.
+                    EpisodeStatus.ACTIVE: 40 + (rng.randrange(12, 60) - 12) // 2,
                     EpisodeStatus.STEP_DOWN: rng.randrange(60, 90),
                     EpisodeStatus.DISCHARGED: rng.randrange(75, 120),
                 }[status],
@@ -312,6 +333,18 @@ def _plan(program: str, counts: dict[str, int]) -> list[tuple[str, str, int | No
     return [(program, status, None) for status, n in counts.items() for _ in range(n)]
 
 
+def _recently_admitted(
+    specs: tuple[ClientSpec, ...], program: str, days_since_referral: dict[int, int]
+) -> tuple[ClientSpec, ...]:
+    """Newer admissions: the `program`'s active clients at these positions (in the order of the
+    specs, which is the order they are placed in) were referred this many days ago."""
+    active = [i for i, s in enumerate(specs) if s.program == program and s.status == EpisodeStatus.ACTIVE]
+    specs = list(specs)
+    for position, days in days_since_referral.items():
+        specs[active[position]] = replace(specs[active[position]], days_since_referral=days)
+    return tuple(specs)
+
+
 MON, TUE, WED, THU, FRI = Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY
 
 RAMAN, BELL, PARK, OSEI = "clinician@harbor.test", "bell@harbor.test", "park@harbor.test", "osei@harbor.test"
@@ -319,8 +352,12 @@ RAMAN, BELL, PARK, OSEI = "clinician@harbor.test", "bell@harbor.test", "park@har
 # Harbor's mornings, 9:00–12:30 Eastern: two 90-minute blocks with a 30-minute community check-in
 # between them. Clients follow one of two weekly patterns, each 9 counted hours over 3 days:
 # Mon/Wed/Fri (process group + DBT skills, or + the couples group) or Tue/Wed/Thu (process group +
-# psychoeducation, relapse prevention on Wednesday). Relapse prevention has 8 seats for 8 clients
-# of its pattern, so the two clients placed after them wait for a seat.
+# psychoeducation, relapse prevention on Wednesday), plus a mindfulness group on two of their other
+# mornings. That is 12 scheduled hours for the 9 required: a client who misses a session (or is
+# late) is still on track, while one who misses two must attend everything left that week — with
+# exactly 9 hours booked, every client would read "at risk" until the week's last session.
+# Relapse prevention has 8 seats for 8 clients of its pattern, so the two clients placed after them
+# wait for a seat (and stay short of hours: the scheduling gaps worklist shows them).
 HARBOR_SCHEDULE = ScheduleSpec(
     group_types=(
         GroupTypeSpec("Process group", (RAMAN, BELL, PARK, OSEI)),
@@ -329,6 +366,7 @@ HARBOR_SCHEDULE = ScheduleSpec(
         GroupTypeSpec("Couples group", (OSEI, PARK), track=TherapyTrack.COUPLES),
         GroupTypeSpec("Relapse prevention", (PARK, BELL)),
         GroupTypeSpec("Community check-in", (RAMAN, BELL, PARK, OSEI), counts_toward_hours=False),
+        GroupTypeSpec("Mindfulness & wellness", (BELL, OSEI)),
     ),
     groups=(
         GroupSpec(
@@ -376,16 +414,59 @@ HARBOR_SCHEDULE = ScheduleSpec(
             lead=RAMAN,
         ),
         GroupSpec("Relapse Prevention", "Relapse prevention", "mh", 8, ((WED, "09:00", 90),), lead=PARK),
+        GroupSpec(
+            "Mindfulness & Wellness (Tue/Thu)",
+            "Mindfulness & wellness",
+            "mh",
+            12,
+            ((TUE, "11:00", 90), (THU, "11:00", 90)),
+            lead=BELL,
+        ),
+        GroupSpec(
+            "Mindfulness & Wellness (Mon/Fri)",
+            "Mindfulness & wellness",
+            "mh",
+            10,
+            ((MON, "09:00", 90), (FRI, "09:00", 90)),
+            lead=OSEI,
+        ),
     ),
     placements=(
-        PlacementSpec("couples", 4, ("Process Group (Mon/Wed/Fri)", "Couples Group", "Community Check-in")),
-        PlacementSpec("mh", 7, ("Process Group (Mon/Wed/Fri)", "DBT Skills", "Community Check-in")),
-        PlacementSpec("mh", 8, ("Process Group (Tue/Thu)", "Psychoeducation", "Relapse Prevention")),
+        PlacementSpec(
+            "couples",
+            4,
+            (
+                "Process Group (Mon/Wed/Fri)",
+                "Couples Group",
+                "Community Check-in",
+                "Mindfulness & Wellness (Tue/Thu)",
+            ),
+        ),
+        PlacementSpec(
+            "mh",
+            7,
+            ("Process Group (Mon/Wed/Fri)", "DBT Skills", "Community Check-in", "Mindfulness & Wellness (Tue/Thu)"),
+        ),
+        PlacementSpec(
+            "mh",
+            8,
+            ("Process Group (Tue/Thu)", "Psychoeducation", "Relapse Prevention", "Mindfulness & Wellness (Mon/Fri)"),
+        ),
         # Short of their hours (DBT only, relapse prevention full): the gaps worklist shows them.
         PlacementSpec("mh", 2, ("DBT Skills", "Relapse Prevention")),
     ),
     placed_by="va@harbor.test",
     absence=AbsenceSpec(PARK, TUE, THU, "Conference"),
+    # Who plays which part in the attendance history, as (placement above, position in it): see
+    # AttendanceSpec. The couples (placement 0) are left to ordinary weeks.
+    attendance=AttendanceSpec(
+        weeks=4,
+        flu=(1, 2),
+        missed_a_day=(2, 1),
+        no_shows=(1, 4),
+        at_risk=((2, 2), (1, 0), (2, 4), (1, 6), (2, 6)),
+        cannot_reach=((1, 5), (2, 3), (1, 1), (2, 5)),
+    ),
 )
 
 COUNSELOR = "counselor@summit.test"
@@ -428,6 +509,10 @@ def demo_organizations() -> tuple[OrganizationSpec, ...]:
         ("couples", S.ACTIVE, 2),
     ]
     summit_plan = _plan("sud", {S.REFERRED: 1, S.INTAKE: 1, S.ACTIVE: 3, S.DISCHARGED: 1})
+    # Newer admissions (active clients 13 to 16 of the adult program, in placement order): the last
+    # two of the Tue/Wed/Thu pattern were admitted about two and a half weeks ago, the two placed
+    # short of hours about ten days ago — before this week, so their pace this week is judged.
+    harbor_clients = _recently_admitted(_clients(rng, used, harbor_plan), "mh", {13: 24, 14: 21, 15: 14, 16: 12})
     harbor = OrganizationSpec(
         slug="harbor",
         name="Harbor Virtual IOP",
@@ -460,7 +545,7 @@ def demo_organizations() -> tuple[OrganizationSpec, ...]:
             StaffSpec(PARK, "Elena Park", Role.CLINICIAN, can_facilitate=True, credentials="LPC"),
             StaffSpec(OSEI, "Samuel Osei", Role.CLINICIAN, can_facilitate=True, credentials="LMFT"),
         ),
-        clients=_clients(rng, used, harbor_plan),
+        clients=harbor_clients,
         intake_by="intake@harbor.test",
         schedule=HARBOR_SCHEDULE,
     )
@@ -653,9 +738,10 @@ def _ensure_schedule(
     users: dict[str, User],
     today: dt.date,
     report: OrganizationReport,
-) -> None:
+) -> list[list[DemoClient]]:
     """Group types, groups and their weekly times, sessions, placements and the absence, each
-    skipped when it exists (found by name, by episode and group, by facilitator)."""
+    skipped when it exists (found by name, by episode and group, by facilitator). Returns the
+    clients of each placement spec, placed now or by an earlier run."""
     facilitators = {
         p.membership.user.email: p
         for p in StaffProfile.objects.filter(can_facilitate=True).select_related("membership__user")
@@ -672,8 +758,14 @@ def _ensure_schedule(
             )
             report.add("group type")
 
-    # Sessions from the start of this week, so this week's schedule (and its hours) is complete.
+    # The schedule starts with the weeks of attendance history before this one (or this week), or
+    # where an earlier run started it: a group added since then meets from the same week, so its
+    # past sessions line up with everyone else's.
     week_start = week_start_for(organization, today)
+    history_weeks = spec.attendance.weeks if spec.attendance else 0
+    schedule_start = WeeklySlot.objects.aggregate(first=Min("effective_from"))["first"] or (
+        week_start - dt.timedelta(weeks=history_weeks)
+    )
     sessions_before = Session.objects.count()
     groups = {g.name: g for g in Group.objects.all()}
     for group_spec in spec.groups:
@@ -695,12 +787,13 @@ def _ensure_schedule(
                 weekday=weekday,
                 start_time=dt.time.fromisoformat(start),
                 duration_minutes=minutes,
-                effective_from=week_start,
-                today=week_start,
+                effective_from=schedule_start,
+                today=schedule_start,
             )
         groups[group.name] = group
         report.add("group")
-    # Groups from an earlier run: extend their sessions to the horizon as the nightly job would.
+    # Sessions from the schedule's start to the horizon after this week, as the nightly job would
+    # have created them week by week (a re-run creates only what a later horizon adds).
     scheduling.sessions_materialise(organization=organization, today=week_start)
     if created := Session.objects.count() - sessions_before:
         report.add("session", created)
@@ -708,15 +801,23 @@ def _ensure_schedule(
     actor = users[spec.placed_by]
     active = {e.client_id: e for e in Episode.objects.filter(status=EpisodeStatus.ACTIVE)}
     unplaced = {  # each program's active episodes, in the order of the client specs
-        key: [active[c.pk] for s, c in clients.items() if s.program == key and c.pk in active] for key in programs
+        key: [(s, active[c.pk]) for s, c in clients.items() if s.program == key and c.pk in active] for key in programs
     }
+    placed: list[list[DemoClient]] = []
+    new_placements: list[Placement] = []
     for placement_spec in spec.placements:
-        episodes = unplaced[placement_spec.program][: placement_spec.count]
+        members = unplaced[placement_spec.program][: placement_spec.count]
         del unplaced[placement_spec.program][: placement_spec.count]
-        for episode in episodes:
+        placed.append([DemoClient(key=s.email, episode=e) for s, e in members])
+        for _, episode in members:
+            # Placed since the schedule started, or since admission for a newer client.
+            start_date = max(schedule_start, episode.admission_date or today)
             for name in placement_spec.groups:
-                if _ensure_placement(episode, groups[name], week_start, actor):
+                if placement := _ensure_placement(episode, groups[name], start_date, actor):
+                    new_placements.append(placement)
                     report.add("placement")
+    if seats := _seats_backfill(new_placements, actor):
+        report.add("past seat", seats)
 
     if spec.absence is not None:
         staff_profile = facilitators[spec.absence.facilitator]
@@ -730,30 +831,67 @@ def _ensure_schedule(
                 actor=actor,
             )
             report.add("facilitator absence")
+    return placed
 
 
 def _weekday_in(week_start: dt.date, weekday: int) -> dt.date:
     return week_start + dt.timedelta(days=(weekday - week_start.weekday()) % 7)
 
 
-def _ensure_placement(episode: Episode, group: Group, week_start: dt.date, actor: User) -> bool:
-    """Place the episode into the group from the start of this week, unless it already is."""
+def _ensure_placement(episode: Episode, group: Group, start_date: dt.date, actor: User) -> Placement | None:
+    """Place the episode into the group from `start_date` (seats in its future sessions), unless
+    it already is."""
     if Placement.objects.filter(episode=episode, group=group).exists():
-        return False
-    placement = scheduling.placement_create(
-        episode=episode, group=group, start_date=week_start, actor=actor, waitlist_if_full=True
+        return None
+    return scheduling.placement_create(
+        episode=episode, group=group, start_date=start_date, actor=actor, waitlist_if_full=True
     ).placement
-    # A placement seats clients in future sessions only; the demo's clients were also there
-    # earlier this week, so the week's hours (and the gaps worklist) read as in real use.
-    earlier = Session.objects.filter(
-        group=group, status=SessionStatus.SCHEDULED, local_date__gte=week_start, starts_at__lte=timezone.now()
+
+
+def _seats_backfill(placements: list[Placement], actor: User) -> int:
+    """Seat the newly placed clients in their groups' sessions already held (or begun) since the
+    placement started, in placement order: a placement seats clients in future sessions only, but
+    the demo's clients were there in the past weeks too, so their hours (and attendance) read as in
+    real use. A session full that day is skipped, as `roster_book` would refuse it. One insert for
+    all of them: through `roster_book` this is a thousand locked bookings, most of the seed's time."""
+    if not placements:
+        return 0
+    now = timezone.now()
+    sessions = list(
+        Session.objects.filter(
+            group__in={p.group_id for p in placements},
+            status=SessionStatus.SCHEDULED,
+            local_date__gte=min(p.start_date for p in placements),
+            starts_at__lte=now,
+        ).order_by("starts_at")
     )
-    for session in earlier:
-        try:
-            scheduling.roster_book(session=session, episode=episode, placement=placement, actor=actor)
-        except ApplicationError:
-            continue  # full that day: the client waits for a later session
-    return True
+    live = RosterEntry.objects.filter(session__in=sessions, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED])
+    seated = set(live.values_list("session_id", "episode_id"))
+    booked: dict = {}
+    for session_id in live.filter(status=RosterStatus.BOOKED).values_list("session_id", flat=True):
+        booked[session_id] = booked.get(session_id, 0) + 1
+    entries = []
+    for placement in placements:
+        for session in sessions:
+            if session.group_id != placement.group_id or session.local_date < placement.start_date:
+                continue
+            if (session.pk, placement.episode_id) in seated or booked.get(session.pk, 0) >= session.capacity:
+                continue
+            entries.append(
+                RosterEntry(
+                    organization_id=session.organization_id,
+                    session=session,
+                    episode_id=placement.episode_id,
+                    placement=placement,
+                    status=RosterStatus.BOOKED,
+                    during=DateTimeTZRange(session.starts_at, session.ends_at, "[)"),
+                    added_by=actor,
+                )
+            )
+            seated.add((session.pk, placement.episode_id))
+            booked[session.pk] = booked.get(session.pk, 0) + 1
+    RosterEntry.objects.bulk_create(entries)
+    return len(entries)
 
 
 def seed_demo(*, password: str | None = None) -> SeedReport:
@@ -782,7 +920,7 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                 }
                 _ensure_couples(organization, clients, report, today)
                 if spec.schedule is not None:
-                    _ensure_schedule(
+                    placed = _ensure_schedule(
                         organization,
                         spec.schedule,
                         {k: p for k, (p, _) in programs.items()},
@@ -791,5 +929,14 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                         today,
                         report,
                     )
+                    if spec.schedule.attendance is not None:
+                        seed_attendance(
+                            organization=organization,
+                            spec=spec.schedule.attendance,
+                            placed=placed,
+                            staff=users[spec.schedule.placed_by],
+                            now=timezone.now(),
+                            report=report,
+                        )
         reports.append(report)
     return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)

@@ -1,14 +1,34 @@
-"""`manage.py seed_demo`: the demo organizations, written through the services as the app role."""
+"""`manage.py seed_demo`: the demo organizations, written through the services as the app role.
+
+What the demo shows this week depends on when it is seeded (harbor's attendance: who is at risk
+depends on what was held and what is still ahead), so the module's seed runs at three moments of
+one week, with the clock kept there: Tuesday afternoon (sessions held and ahead), Monday before
+the first session (nothing held yet) and Saturday (nothing ahead: nobody can be at risk).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
+from attendance import selectors as attendance
+from attendance.models import (
+    AbsenceAlert,
+    AbsenceRuleKind,
+    AttendanceRecord,
+    AttendanceStatus,
+    PaceState,
+    ThresholdFlag,
+)
 from iop.accounts.models import User
 from iop.clients.models import (
     AvailabilityWindow,
@@ -19,8 +39,10 @@ from iop.clients.models import (
     EpisodeStatusChange,
     TreatmentPlan,
 )
+from iop.notifications.models import Notification
 from iop.tenancy.context import tenant_context
 from iop.tenancy.demo import DEFAULT_DEMO_PASSWORD
+from iop.tenancy.demo_attendance import EXCUSED_AHEAD
 from iop.tenancy.models import Membership, Organization, Program, StaffProfile
 from scheduling import selectors
 from scheduling.models import (
@@ -30,12 +52,21 @@ from scheduling.models import (
     GroupType,
     Placement,
     RosterEntry,
+    RosterStatus,
     Session,
     SessionFacilitator,
     WeeklySlot,
 )
 
 pytestmark = pytest.mark.django_db
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+MOMENTS = {
+    "tuesday": dt.datetime(2026, 11, 24, 13, 15, tzinfo=NEW_YORK),
+    "monday_early": dt.datetime(2026, 11, 23, 7, 30, tzinfo=NEW_YORK),
+    "saturday": dt.datetime(2026, 11, 28, 11, 0, tzinfo=NEW_YORK),
+}
+WEEK = dt.timedelta(days=7)
 
 DEMO_EMAILS = {
     "admin@harbor.test": ("harbor", "org_admin"),
@@ -67,6 +98,9 @@ TENANT_MODELS = (
     Placement,
     RosterEntry,
     FacilitatorAbsence,
+    AttendanceRecord,
+    ThresholdFlag,
+    AbsenceAlert,
 )
 
 
@@ -92,17 +126,22 @@ def snapshot() -> dict:
     return counts
 
 
-@pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
-    """The first seed takes seconds (a term of sessions and rosters), so it runs once for the
-    module, in a transaction rolled back at the end; each test runs in a savepoint inside it (as
-    Django's setUpTestData does), so what one test changes is gone for the next."""
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+@pytest.fixture(scope="module", params=list(MOMENTS))
+def _seeded_once(request, django_db_setup, django_db_blocker):
+    """The first seed takes seconds (a term of sessions and rosters, a month of roll calls), so it
+    runs once per moment, with the clock kept there (ticking) for the tests, in a transaction
+    rolled back at the end; each test runs in a savepoint inside it (as Django's setUpTestData
+    does), so what one test changes is gone for the next."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(MOMENTS[request.param], tick=True),
+        pytest.MonkeyPatch.context() as patch,
+    ):
         patch.delenv("DEMO_PASSWORD", raising=False)
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield seed()
+            yield request.param, seed()
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -111,7 +150,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
 @pytest.fixture
 def seeded(_seeded_once, db, monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
-    return {org.slug: org for org in Organization.objects.all()}, _seeded_once
+    return {org.slug: org for org in Organization.objects.all()}, _seeded_once[1]
 
 
 def test_second_run_adds_and_changes_nothing(seeded):
@@ -210,7 +249,7 @@ def test_a_demo_login_signs_in_through_allauth_when_mfa_is_off(seeded, client, s
     assert client.session["_auth_user_id"] == str(User.objects.get(email="va@harbor.test").pk)
 
 
-def test_the_output_warns_when_mfa_enforcement_is_off(settings):
+def test_the_output_warns_when_mfa_enforcement_is_off(seeded, settings):
     settings.IOP_REQUIRE_MFA = False
     assert "WARNING: MFA enforcement is OFF for this demo" in seed()
 
@@ -241,7 +280,7 @@ def test_harbor_has_a_realistic_week_of_groups(seeded):
         assert all(t.counts_toward_hours for name, t in types.items() if name != "Community check-in")
 
         groups = list(Group.objects.all())
-        assert 6 <= len(groups) <= 8
+        assert 6 <= len(groups) <= 9
         assert all(8 <= g.capacity <= 12 for g in groups)
         facilitators = StaffProfile.objects.filter(can_facilitate=True, qualifications__isnull=False)
         facilitators = facilitators.distinct()
@@ -315,3 +354,160 @@ def test_summit_has_its_own_groups_with_its_clients_placed(seeded):
         assert placed == set(active.values_list("pk", flat=True))
         assert not selectors.scheduling_gaps(organization=summit)
         assert not FacilitatorAbsence.objects.exists()
+
+
+# --- Harbor's attendance ------------------------------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    moment: str
+    output: str
+    harbor: Organization
+    this_week: dt.date
+
+    def week(self, weeks_ago: int) -> dict:
+        """`{episode id: WeekSummary}` of the active clients whose week it is to judge."""
+        start = self.this_week - weeks_ago * WEEK
+        episodes = attendance.active_episodes(organization=self.harbor)
+        summaries = attendance.week_summaries(
+            organization=self.harbor, episodes=episodes, first_week=start, last_week=start
+        )
+        return {s.episode.pk: s for s in summaries.values() if s.evaluable}
+
+
+@pytest.fixture
+def demo(seeded, _seeded_once):
+    harbor = seeded[0]["harbor"]
+    with tenant_context(harbor.id):
+        yield Demo(_seeded_once[0], seeded[1], harbor, attendance.this_week_start(harbor))
+
+
+def test_every_session_held_in_four_weeks_and_this_week_has_its_roll_call(demo):
+    now = timezone.now()
+    first_week = demo.this_week - 4 * WEEK
+    assert "attendance records" in demo.output
+    held = RosterEntry.objects.filter(
+        status=RosterStatus.BOOKED, session__local_date__gte=first_week, session__ends_at__lte=now
+    )
+    assert held.count() > 700
+    assert not held.filter(attendance__isnull=True).exists()
+    assert not attendance.sessions_missing_attendance(organization=demo.harbor, now=now).exists()
+    for weeks_ago in (4, 3, 2, 1):
+        start = demo.this_week - weeks_ago * WEEK
+        week = AttendanceRecord.objects.filter(session__local_date__gte=start, session__local_date__lt=start + WEEK)
+        assert week.count() > 150, start
+    held_this_week = AttendanceRecord.objects.filter(session__local_date__gte=demo.this_week).exists()
+    assert held_this_week == (demo.moment != "monday_early")
+
+    # Recorded by the session's lead, a few minutes after it ended: never a late entry.
+    records = list(AttendanceRecord.objects.select_related("session"))
+    assert not [r for r in records if r.is_late_entry]
+    assert all(r.session.ends_at <= r.recorded_at <= r.session.ends_at + dt.timedelta(hours=1) for r in records)
+    leads = SessionFacilitator.objects.filter(role="lead")
+    leads = dict(leads.values_list("session_id", "staff_profile__membership__user"))
+    assert all(r.recorded_by_id == leads[r.session_id] for r in records if r.session_id in leads)
+
+
+def test_attendance_is_realistic_mostly_present_with_reasons_for_absences(demo):
+    records = list(AttendanceRecord.objects.select_related("session"))
+    statuses = Counter(r.status for r in records)
+    assert statuses[AttendanceStatus.PRESENT] > 0.8 * len(records)
+    for status in (S := AttendanceStatus).LATE, S.LEFT_EARLY, S.ABSENT_EXCUSED, S.NO_SHOW:
+        assert statuses[status], status
+    late = [r for r in records if r.status == AttendanceStatus.LATE]
+    assert all(5 <= (r.arrived_at - r.session.starts_at).total_seconds() / 60 <= 20 for r in late)
+    absent = [r for r in records if r.is_absent]
+    assert all(r.absence_reason for r in absent)
+    assert {"illness", "transportation", "medical"} <= {r.absence_reason for r in absent}
+
+
+def test_this_week_most_are_on_track_one_at_risk_and_some_cannot_reach(demo):
+    states = Counter(s.state for s in demo.week(0).values())
+    assert states[PaceState.ON_TRACK] > sum(states.values()) / 2, states
+    assert states[PaceState.CANNOT_REACH] >= 1, states
+    if demo.moment == "saturday":
+        # Nothing left this week: nobody can be at risk; the at-risk flags are past weeks'.
+        assert not states[PaceState.AT_RISK]
+        assert ThresholdFlag.objects.filter(state=PaceState.AT_RISK, week_start__lt=demo.this_week).exists()
+    else:
+        assert states[PaceState.AT_RISK] >= 1, states
+    # The sweep has flagged them.
+    for summary in demo.week(0).values():
+        if summary.state != PaceState.ON_TRACK:
+            flag = ThresholdFlag.objects.get(episode=summary.episode, week_start=demo.this_week, state=summary.state)
+            assert flag.is_open
+
+
+def test_the_at_risk_client_missed_sessions_held_or_was_excused_from_some_ahead(demo):
+    at_risk = [s for s in demo.week(0).values() if s.state == PaceState.AT_RISK]
+    released = RosterEntry.objects.filter(status=RosterStatus.REMOVED, reason=EXCUSED_AHEAD)
+    if demo.moment == "monday_early":
+        # Nothing held yet: a day (or sessions) ahead given up, excused in advance.
+        assert {e.episode_id for e in released} == {s.episode.pk for s in at_risk}
+        assert all(e.session.starts_at > timezone.now() for e in released)
+    elif demo.moment == "tuesday":
+        assert not released.exists()
+        for summary in at_risk:
+            assert summary.remaining, "at risk means sessions are still ahead"
+            assert any(line.record and line.record.is_absent for line in summary.lines)
+
+
+def test_the_clients_short_of_hours_cannot_reach_them(demo):
+    short = [s for s in demo.week(0).values() if s.scheduled_minutes < s.requirement.minutes_per_week]
+    assert len(short) == 2
+    assert {s.state for s in short} == {PaceState.CANNOT_REACH}
+
+
+def test_past_weeks_closed_below_the_minimum_for_a_few_and_staff_followed_up(demo):
+    below = ThresholdFlag.objects.filter(state=PaceState.BELOW_MINIMUM, week_start__lt=demo.this_week)
+    assert below.exists()
+    # Most past weeks met the hours.
+    for weeks_ago in (1, 2, 3, 4):
+        states = Counter(s.state for s in demo.week(weeks_ago).values())
+        assert states[PaceState.ON_TRACK] > 0.7 * sum(states.values()), (weeks_ago, states)
+        assert not states[PaceState.AT_RISK] and not states[PaceState.CANNOT_REACH]
+    # The flu two weeks ago: at risk, then cannot reach, then below the minimum, resolved by staff.
+    two_weeks_ago = demo.this_week - 2 * WEEK
+    flu = AttendanceRecord.objects.filter(note="Flu.", session__local_date__gte=two_weeks_ago).first()
+    flags = {f.state: f for f in ThresholdFlag.objects.filter(episode=flu.episode, week_start=two_weeks_ago)}
+    assert set(flags) == {PaceState.AT_RISK, PaceState.CANNOT_REACH, PaceState.BELOW_MINIMUM}
+    assert flags[PaceState.AT_RISK].raised_at < flags[PaceState.CANNOT_REACH].raised_at
+    assert flags[PaceState.BELOW_MINIMUM].resolved_by is not None
+    # Only last week's shortfalls are still open; flags the pace moved away from are closed.
+    open_past = ThresholdFlag.objects.filter(resolved_at__isnull=True, week_start__lt=demo.this_week)
+    assert set(open_past.values_list("week_start", "state")) <= {(demo.this_week - WEEK, PaceState.BELOW_MINIMUM)}
+
+
+def test_two_no_shows_in_a_row_raise_an_open_absence_alert(demo):
+    alert = AbsenceAlert.objects.get(kind=AbsenceRuleKind.CONSECUTIVE_UNEXCUSED, acknowledged_at__isnull=True)
+    assert alert.record.status == AttendanceStatus.NO_SHOW
+    assert alert.raised_at > timezone.now() - dt.timedelta(days=3)
+    # Older alerts were followed up the next day.
+    old = AbsenceAlert.objects.filter(raised_at__lt=timezone.now() - dt.timedelta(days=3))
+    assert old.exists()
+    assert all(a.acknowledged_at == a.raised_at + dt.timedelta(days=1) and a.action_taken for a in old)
+
+
+def test_notices_of_what_staff_closed_are_read(demo):
+    flag = ThresholdFlag.objects.filter(resolved_at__isnull=False).first()
+    notices = Notification.objects.filter(dedupe_key=f"flag:{flag.pk}")
+    assert notices.exists()
+    assert not notices.filter(read_at__isnull=True).exists()
+    assert Notification.objects.filter(read_at__isnull=True, kind="absence_alert").exists()
+
+
+def test_a_second_run_records_nothing(demo):
+    def counts() -> dict:
+        return {
+            "records": sorted(AttendanceRecord.objects.values_list("roster_entry_id", "status", "updated_at")),
+            "flags": sorted(ThresholdFlag.objects.values_list("pk", "resolved_at")),
+            "alerts": sorted(AbsenceAlert.objects.values_list("pk", "acknowledged_at")),
+            "notices": Notification.objects.count(),
+            "seats": sorted(RosterEntry.objects.values_list("pk", "status")),
+        }
+
+    before = counts()
+    output = seed()
+    assert counts() == before
+    assert "harbor: Harbor Virtual IOP (America/New_York): already seeded, nothing to add." in output

@@ -11,7 +11,8 @@ from iop.tenancy.demo import DEFAULT_DEMO_PASSWORD, seed_demo
 class Command(BaseCommand):
     help = (
         "Create the demo organizations (harbor, summit) with programs, staff logins, clients and a group "
-        "schedule (groups, facilitators, sessions, placements, a waitlist, an absence to cover). "
+        "schedule (groups, facilitators, sessions, placements, a waitlist, an absence to cover), and for harbor "
+        "four weeks of attendance with hours flags and absence alerts. "
         "Idempotent: what already exists is left unchanged. The password of the demo logins comes "
         "from DEMO_PASSWORD (default: %s)." % DEFAULT_DEMO_PASSWORD
     )
