@@ -307,6 +307,14 @@ _STATE_TITLES = {
 }
 
 
+def _insert_new(model, candidates: list) -> list:
+    """Insert the candidate rows (ids set in Python) and return those really inserted: the table's
+    unique key decides under concurrency, and only new rows may notify anyone."""
+    model.objects.bulk_create(candidates, ignore_conflicts=True)
+    inserted = set(model.objects.filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True))
+    return [c for c in candidates if c.pk in inserted]
+
+
 def _followers(organization: Organization, episodes: Iterable[Episode]) -> dict:
     """Who hears about an episode: the VAs (and org admins), and its primary clinician."""
     vas = list(members_with_roles(organization=organization, roles=[Role.VA, Role.ORG_ADMIN]))
@@ -372,11 +380,7 @@ def pace_evaluate(
         ThresholdFlag.objects.bulk_update([*superseded, *reopened], ["resolved_at", "resolution"])
     if not candidates:
         return []
-    # The unique (episode, week, state) key decides under concurrency: only rows really inserted
-    # raise notifications.
-    ThresholdFlag.objects.bulk_create(candidates, ignore_conflicts=True)
-    inserted = set(ThresholdFlag.objects.filter(pk__in=[f.pk for f in candidates]).values_list("pk", flat=True))
-    raised = [f for f in candidates if f.pk in inserted]
+    raised = _insert_new(ThresholdFlag, candidates)
     followers = _followers(organization, {f.episode for f in raised})
     notices_send(
         organization=organization,
@@ -476,9 +480,7 @@ def absence_patterns_evaluate(
             )
     if not candidates:
         return []
-    AbsenceAlert.objects.bulk_create(candidates, ignore_conflicts=True)
-    inserted = set(AbsenceAlert.objects.filter(pk__in=[a.pk for a in candidates]).values_list("pk", flat=True))
-    raised = [a for a in candidates if a.pk in inserted]
+    raised = _insert_new(AbsenceAlert, candidates)
     team = _clinical_team(organization, {a.episode for a in raised})
     notices_send(
         organization=organization,
