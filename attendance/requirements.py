@@ -8,6 +8,7 @@ treatment plan when it is in effect that week, then the program's default.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,12 +41,51 @@ class Requirement:
         return RequirementSource.LABELS[self.source]
 
 
+@dataclass(frozen=True)
+class PayerRequirement:
+    """A payer rule's weekly requirement while it applies to the episode (its coverage and the
+    rule both in effect); `end` None is open-ended."""
+
+    start: dt.date
+    end: dt.date | None
+    hours_per_week: Decimal
+    days_per_week: int
+
+    def applies_to(self, week_start: dt.date) -> bool:
+        return self.start <= week_start + dt.timedelta(days=6) and (self.end is None or self.end >= week_start)
+
+
+# `episodes -> {episode_id: [PayerRequirement]}`, in one or two queries for all of them. The
+# authorizations app registers it (attendance must not import the app that builds on it).
+_payer_requirements_loader: Callable[[list[Episode]], dict] | None = None
+
+
+def payer_requirements_register(loader: Callable[[list[Episode]], dict]) -> None:
+    global _payer_requirements_loader  # noqa: PLW0603 - one registration at app start-up
+    _payer_requirements_loader = loader
+
+
+def payer_requirements_attach(episodes: list[Episode]) -> None:
+    """Load the episodes' payer requirements once, for `requirement_for` to read without queries."""
+    loaded = _payer_requirements_loader(episodes) if _payer_requirements_loader and episodes else {}
+    for episode in episodes:
+        episode.payer_requirements = loaded.get(episode.pk, [])
+
+
 def _minutes(hours_value: Decimal) -> int:
     return int(Decimal(hours_value) * 60)
 
 
 def requirement_for(episode: Episode, week_start: dt.date) -> Requirement:
-    """From the episode's prefetched `treatment_plan` and `program`: no query."""
+    """From the episode's attached `payer_requirements` and prefetched `treatment_plan` and
+    `program`: no query."""
+    for payer in getattr(episode, "payer_requirements", ()):
+        if payer.applies_to(week_start):
+            return Requirement(
+                minutes_per_week=_minutes(payer.hours_per_week),
+                days_per_week=payer.days_per_week,
+                source=RequirementSource.PAYER,
+            )
     try:
         plan = episode.treatment_plan
     except ObjectDoesNotExist:

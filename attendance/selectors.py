@@ -26,7 +26,7 @@ from .models import (
     ThresholdFlag,
 )
 from .pace import Remaining, pace_state
-from .requirements import Requirement, requirement_for
+from .requirements import Requirement, payer_requirements_attach, requirement_for
 
 # A roll call can be taken (or corrected) this long after a session; older sessions leave the
 # missing-attendance worklist (they need a late entry from the session page).
@@ -196,6 +196,7 @@ def week_summaries(
     while week <= last_week:
         weeks.append(week)
         week += dt.timedelta(days=7)
+    payer_requirements_attach(episodes)
     for episode in episodes:
         for week in weeks:
             summaries[(episode.pk, week)] = WeekSummary(

@@ -54,17 +54,19 @@ def _can_record(request, session) -> bool:
     )
 
 
-def _row_forms(request, session, rows, data=None) -> dict:
+def _row_forms(session, entries, data=None) -> dict:
     return {
-        row.entry.pk: RollCallRowForm(data, prefix=str(row.entry.pk), session=session, record=row.record)
-        for row in rows
+        entry.pk: RollCallRowForm(
+            data, prefix=str(entry.pk), session=session, record=getattr(entry, "attendance", None)
+        )
+        for entry in entries
     }
 
 
 def _roll_call_page(request, session, *, forms=None, walk_in_form=None, errors=None, status: int = 200):
     rows = selectors.roll_call_rows(organization=request.organization, session=session)
     can_record = _can_record(request, session)
-    forms = forms or (_row_forms(request, session, rows) if can_record else {})
+    forms = forms or (_row_forms(session, [row.entry for row in rows]) if can_record else {})
     on_roster = [row.entry.episode_id for row in rows]
     if can_record and walk_in_form is None:
         walk_in_form = WalkInForm(session=session, on_roster=on_roster)
@@ -100,13 +102,13 @@ def roll_call(request, org_slug: str, session_id):
         return _roll_call_page(request, session)
     if not _can_record(request, session):
         raise PermissionDenied
-    rows = selectors.roll_call_rows(organization=request.organization, session=session)
-    by_entry = {str(row.entry.pk): row for row in rows}
+    # The roster as prefetched with the session: the weeks are read again after the save anyway.
+    by_entry = {str(entry.pk): entry for entry in session.roll_call_entries}
     posted = request.POST.getlist("entry")
     if any(entry_id not in by_entry for entry_id in posted):
         # A roster entry of another session or tenant: not found, and nothing is saved.
         raise Http404("Not found")
-    forms = _row_forms(request, session, [by_entry[e] for e in posted], request.POST)
+    forms = _row_forms(session, [by_entry[e] for e in posted], request.POST)
     if not all([form.is_valid() for form in forms.values()]):
         return _roll_call_page(request, session, forms=forms, status=INVALID_FORM_STATUS)
     default = AttendanceStatus.PRESENT if request.POST.get("action") == "everyone_present" else ""

@@ -51,6 +51,7 @@ LOCAL_APPS = [
 DOMAIN_APPS = [
     "scheduling",
     "attendance",
+    "authorizations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DOMAIN_APPS
 

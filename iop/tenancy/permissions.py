@@ -36,6 +36,10 @@ ATTENDANCE_RECORD_ANY = "attendance.record_any"  # roll call for any session (VA
 HOURS_FLAG_MANAGE = "hours_flag.manage"  # resolve "hours at risk" flags
 ABSENCE_ALERT_MANAGE = "absence_alert.manage"  # acknowledge absence alerts (the clinical team)
 ATTENDANCE_REPORT = "attendance.report"  # attendance reports (PDF, CSV) for review calls
+COVERAGE_VIEW = "coverage.view"  # coverages, benefit verifications, authorizations and their units
+COVERAGE_MANAGE = "coverage.manage"  # record coverages and benefit verifications (incl. 271 import)
+AUTH_REQUEST_MANAGE = "auth_request.manage"  # build, submit and track authorization requests and packets
+DETERMINATION_RECORD = "determination.record"  # record the payer's answers; work the authorization chase
 
 _EVERY_STAFF = {
     CLIENT_VIEW,
@@ -45,6 +49,7 @@ _EVERY_STAFF = {
     SCHEDULE_VIEW,
     CALENDAR_FEED,
     ATTENDANCE_VIEW,
+    COVERAGE_VIEW,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -59,6 +64,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             COUPLE_MANAGE,
             PLACEMENT_MANAGE,
             ABSENCE_ALERT_MANAGE,
+            COVERAGE_MANAGE,
+            AUTH_REQUEST_MANAGE,
+            DETERMINATION_RECORD,
         }
     ),
     Role.VA: frozenset(
@@ -73,6 +81,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             ATTENDANCE_RECORD_ANY,
             HOURS_FLAG_MANAGE,
             ATTENDANCE_REPORT,
+            COVERAGE_MANAGE,
+            DETERMINATION_RECORD,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -110,6 +120,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             HOURS_FLAG_MANAGE,
             ABSENCE_ALERT_MANAGE,
             ATTENDANCE_REPORT,
+            COVERAGE_MANAGE,
+            AUTH_REQUEST_MANAGE,
+            DETERMINATION_RECORD,
         }
     ),
 }

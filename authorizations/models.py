@@ -1,0 +1,585 @@
+"""Payers and their rules, clients' coverage and benefit verification, pre-authorization requests
+(single, or a couple's combined packet), the payer's determinations, the authorizations they
+create, and the tasks that chase expiring ones.
+
+Every number a payer sets — weekly hours, daily minimum, review cadence, decision clocks, appeal
+window, fees — is an effective-dated row here, never a constant in code. Determinations use X12
+278 terms (HCR01 action codes). Authorization is member-specific: a couple's packet holds one
+request per partner, each against that partner's own coverage (domain.md §7).
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from iop.clients.models import Client, Couple, Episode, TherapyTrack
+from iop.tenancy.models import LevelOfCare, TenantModel
+
+
+def _history():
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+def _effective_range(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=models.F("effective_from")),
+        name=f"{prefix}_effective_range",
+    )
+
+
+# --- Payers -----------------------------------------------------------------------------------------
+
+
+class PlanType(models.TextChoices):
+    PPO = "ppo", "PPO"
+    HMO = "hmo", "HMO"
+    EPO = "epo", "EPO"
+    POS = "pos", "POS"
+    MEDICAID_MCO = "medicaid_mco", "Medicaid managed care"
+    MEDICARE_ADVANTAGE = "medicare_advantage", "Medicare Advantage"
+    OTHER = "other", "Other"
+
+
+class Payer(TenantModel):
+    name = models.CharField(max_length=120)
+    payer_id = models.CharField(max_length=40, blank=True, help_text="Clearinghouse / electronic payer id.")
+    phone = models.CharField(max_length=32, blank=True)
+    fax = models.CharField(max_length=32, blank=True)
+    portal_url = models.URLField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="payer_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PayerPlan(TenantModel):
+    payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="plans")
+    name = models.CharField(max_length=120)
+    plan_type = models.CharField(max_length=20, choices=PlanType.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "payer", "name"], name="plan_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.payer} — {self.name}"
+
+
+class PayerRule(TenantModel):
+    """What a payer requires and how fast it decides, for IOP, from a date. A rule for a plan wins
+    over the payer's rule for all its plans (`plan` empty)."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="rules")
+    plan = models.ForeignKey(PayerPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="rules")
+    level_of_care = models.CharField(max_length=8, choices=LevelOfCare.choices, default=LevelOfCare.IOP)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    min_hours_per_week = models.DecimalField(
+        max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(60)]
+    )
+    min_days_per_week = models.PositiveSmallIntegerField(validators=[MaxValueValidator(7)])
+    min_minutes_per_day = models.PositiveSmallIntegerField(
+        default=180, help_text="A per-diem day counts only at or above this many attended minutes."
+    )
+    review_cadence_days = models.PositiveSmallIntegerField(default=7, validators=[MinValueValidator(1)])
+    initial_authorization_days = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
+    standard_decision_hours = models.PositiveSmallIntegerField(default=168, validators=[MinValueValidator(1)])
+    expedited_decision_hours = models.PositiveSmallIntegerField(default=72, validators=[MinValueValidator(1)])
+    appeal_window_days = models.PositiveSmallIntegerField(default=180, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["payer", "-effective_from"]
+        indexes = [models.Index(fields=["organization", "payer", "effective_from"], name="payerrule_org_payer_idx")]
+        constraints = [_effective_range("payerrule")]
+
+    def __str__(self) -> str:
+        return f"{self.payer} rule from {self.effective_from}"
+
+
+class CodeSystem(models.TextChoices):
+    CPT = "cpt", "CPT"
+    HCPCS = "hcpcs", "HCPCS"
+    REVENUE = "rev", "Revenue code"
+
+
+class UnitType(models.TextChoices):
+    PER_DIEM = "per_diem", "Day (per diem)"
+    PER_SESSION = "per_session", "Session"
+    PER_15_MIN = "per_15_min", "15 minutes"
+    PER_EVALUATION = "per_evaluation", "Evaluation"
+    PER_INSTRUMENT = "per_instrument", "Instrument"
+
+
+class ServiceTrack(models.TextChoices):
+    """The tracks a request itemizes: the treatment plan's, plus assessments."""
+
+    GROUP = TherapyTrack.GROUP.value, TherapyTrack.GROUP.label
+    INDIVIDUAL = TherapyTrack.INDIVIDUAL.value, TherapyTrack.INDIVIDUAL.label
+    COUPLES = TherapyTrack.COUPLES.value, TherapyTrack.COUPLES.label
+    SUD_COUNSELING = TherapyTrack.SUD_COUNSELING.value, TherapyTrack.SUD_COUNSELING.label
+    MEDICATION_MANAGEMENT = TherapyTrack.MEDICATION_MANAGEMENT.value, TherapyTrack.MEDICATION_MANAGEMENT.label
+    ASSESSMENT = "assessment", "Assessment"
+    PROGRAM = "program", "Program per diem"
+
+
+class ServiceCode(TenantModel):
+    """The organization's code list for request lines. Until it saves any, the defaults in
+    `authorizations.codes.DEFAULT_SERVICE_CODES` apply."""
+
+    code_system = models.CharField(max_length=5, choices=CodeSystem.choices)
+    code = models.CharField(max_length=10)
+    descriptor = models.CharField(max_length=200)
+    track = models.CharField(max_length=24, choices=ServiceTrack.choices)
+    unit_type = models.CharField(max_length=16, choices=UnitType.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["track", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code_system", "code"], name="servicecode_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.descriptor}"
+
+
+class FeeScheduleEntry(TenantModel):
+    """The rate a payer pays per unit of a code, from a date (cost projections)."""
+
+    payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="fees")
+    code = models.CharField(max_length=10)
+    rate = models.DecimalField(max_digits=9, decimal_places=2, validators=[MinValueValidator(0)])
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["payer", "code", "-effective_from"]
+        verbose_name_plural = "fee schedule entries"
+        indexes = [models.Index(fields=["organization", "payer", "code"], name="fee_org_payer_code_idx")]
+        constraints = [_effective_range("fee")]
+
+    def __str__(self) -> str:
+        return f"{self.code} at {self.rate}"
+
+
+# --- Coverage and verification -----------------------------------------------------------------------
+
+
+class SubscriberRelationship(models.TextChoices):
+    SELF = "self", "Self"
+    SPOUSE = "spouse", "Spouse or partner"
+    CHILD = "child", "Child"
+    OTHER = "other", "Other"
+
+
+class CoveragePriority(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+
+
+@pghistory.track(*_history())
+class Coverage(TenantModel):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="coverages")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="coverages")
+    plan = models.ForeignKey(PayerPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="coverages")
+    member_id = models.CharField(max_length=40)
+    group_number = models.CharField(max_length=40, blank=True)
+    subscriber_name = models.CharField(max_length=160, blank=True)
+    subscriber_relationship = models.CharField(
+        max_length=8, choices=SubscriberRelationship.choices, default=SubscriberRelationship.SELF
+    )
+    subscriber_date_of_birth = models.DateField(null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=CoveragePriority.choices, default=CoveragePriority.PRIMARY)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["priority", "-effective_from"]
+        indexes = [models.Index(fields=["organization", "client", "effective_from"], name="coverage_org_client_idx")]
+        constraints = [_effective_range("coverage")]
+
+    def __str__(self) -> str:
+        return f"Coverage {str(self.pk)[:8]}"
+
+
+class VerificationMethod(models.TextChoices):
+    PORTAL = "portal", "Payer portal"
+    PHONE = "phone", "Phone call"
+    ELECTRONIC = "electronic", "Electronic (X12 271)"
+
+
+class Answer(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class NetworkStatus(models.TextChoices):
+    IN_NETWORK = "in", "In network"
+    OUT_OF_NETWORK = "out", "Out of network"
+    UNKNOWN = "unknown", "Unknown"
+
+
+@pghistory.track(*_history())
+class BenefitVerification(TenantModel):
+    coverage = models.ForeignKey(Coverage, on_delete=models.CASCADE, related_name="verifications")
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField()
+    method = models.CharField(max_length=12, choices=VerificationMethod.choices)
+    reference_number = models.CharField(max_length=60, blank=True)
+    network_status = models.CharField(max_length=8, choices=NetworkStatus.choices, default=NetworkStatus.UNKNOWN)
+    mental_health_iop = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    substance_use_iop = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    deductible = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    deductible_met = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    out_of_pocket_max = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    out_of_pocket_met = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    copay = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    coinsurance_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    authorization_required = models.CharField(max_length=8, choices=Answer.choices, default=Answer.UNKNOWN)
+    visit_limit = models.PositiveIntegerField(null=True, blank=True)
+    day_limit = models.PositiveIntegerField(null=True, blank=True)
+    plan_year_start = models.DateField(null=True, blank=True, help_text="Benefits (deductible, limits) reset on it.")
+    notes = models.TextField(blank=True)
+    raw_271 = models.TextField(blank=True, help_text="The X12 271 file this verification was read from, as received.")
+
+    class Meta:
+        ordering = ["-verified_at"]
+        indexes = [models.Index(fields=["organization", "coverage", "-verified_at"], name="verification_org_cov_idx")]
+
+    def __str__(self) -> str:
+        return f"Benefit verification {str(self.pk)[:8]}"
+
+
+# --- Requests --------------------------------------------------------------------------------------
+
+
+class RequestStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY = "ready", "Ready to submit"
+    SUBMITTED = "submitted", "Submitted"
+    PENDED = "pended", "Pended (information requested)"
+    DETERMINED = "determined", "Determined"
+
+
+class Urgency(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    EXPEDITED = "expedited", "Expedited"
+
+
+class CertificationType(models.TextChoices):
+    """X12 278 UM02."""
+
+    INITIAL = "I", "Initial"
+    RENEWAL = "R", "Renewal (concurrent review)"
+    EXTENSION = "4", "Extension"
+    REVISED = "S", "Revised"
+
+
+class SubmissionChannel(models.TextChoices):
+    PORTAL = "portal", "Payer portal"
+    FAX = "fax", "Fax"
+    PHONE = "phone", "Phone"
+    X12_278 = "x12_278", "Electronic (X12 278)"
+    FHIR_PAS = "fhir_pas", "Electronic (FHIR PAS)"
+
+
+@pghistory.track(*_history())
+class RequestPacket(TenantModel):
+    """A couple's combined request: one request per partner, prepared and submitted together,
+    sharing the joint treatment goals; each partner's determination stands on its own."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.PROTECT, related_name="request_packets")
+    joint_goals = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Request packet {str(self.pk)[:8]}"
+
+
+@pghistory.track(*_history())
+class AuthorizationRequest(TenantModel):
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="authorization_requests")
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="requests")
+    packet = models.ForeignKey(RequestPacket, null=True, blank=True, on_delete=models.PROTECT, related_name="requests")
+    status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
+    certification_type = models.CharField(
+        max_length=1, choices=CertificationType.choices, default=CertificationType.INITIAL
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
+    level_of_care = models.CharField(max_length=8, choices=LevelOfCare.choices, default=LevelOfCare.IOP)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    why_not_lower_level = models.TextField(blank=True, help_text="Why a lower level of care is not enough.")
+    why_not_higher_level = models.TextField(blank=True, help_text="Why a higher level of care is not needed.")
+    clinical_summary = models.TextField(blank=True)
+    emotional_support_animal_note = models.TextField(blank=True)
+    other_components = models.JSONField(
+        default=list, blank=True, help_text="Other requested components the plan covers (stay, meals, …)."
+    )
+    channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
+    payer_reference = models.CharField(max_length=60, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    information_requested = models.TextField(blank=True)
+    information_due = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "status", "decision_due_at"], name="authreq_org_status_idx"),
+            models.Index(fields=["organization", "episode"], name="authreq_org_episode_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="authreq_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Authorization request {str(self.pk)[:8]}"
+
+
+class Diagnosis(TenantModel):
+    """An ICD-10-CM diagnosis of a request; sequence 1 is the primary."""
+
+    request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="diagnoses")
+    code = models.CharField(max_length=8)
+    description = models.CharField(max_length=200, blank=True)
+    sequence = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name_plural = "diagnoses"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "request", "sequence"], name="diagnosis_unique_sequence"),
+            models.UniqueConstraint(fields=["organization", "request", "code"], name="diagnosis_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ServiceLine(TenantModel):
+    """One itemized line of a request: a code for a track, units per occurrence, how often a week,
+    for which dates; its session count and projected cost are computed when it is saved."""
+
+    request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="lines")
+    track = models.CharField(max_length=24, choices=ServiceTrack.choices)
+    code_system = models.CharField(max_length=5, choices=CodeSystem.choices)
+    code = models.CharField(max_length=10)
+    description = models.CharField(max_length=200, blank=True)
+    unit_type = models.CharField(max_length=16, choices=UnitType.choices)
+    units = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)], help_text="Units per occurrence.")
+    frequency_per_week = models.DecimalField(
+        max_digits=4, decimal_places=1, validators=[MinValueValidator(0.1), MaxValueValidator(14)]
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    estimated_sessions = models.PositiveIntegerField(default=0)
+    unit_rate = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    projected_cost = models.DecimalField(max_digits=11, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["track", "code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="line_dates"),
+            models.CheckConstraint(condition=models.Q(units__gte=1), name="line_units_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} × {self.units}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # Private storage keyed by organization and a random id: never the client's name.
+    return f"private/{instance.organization_id}/requests/{instance.request_id}/{instance.pk}"
+
+
+class RequestAttachment(TenantModel):
+    request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"Attachment {str(self.pk)[:8]}"
+
+
+# --- Determinations and authorizations ---------------------------------------------------------------
+
+
+class DeterminationAction(models.TextChoices):
+    """X12 278 HCR01."""
+
+    CERTIFIED = "A1", "Certified in total"
+    PARTIAL = "A2", "Certified — partial"
+    NOT_CERTIFIED = "A3", "Not certified"
+    PENDED = "A4", "Pended"
+    MODIFIED = "A6", "Modified"
+    CANCELLED = "C", "Cancelled"
+
+
+APPROVING_ACTIONS = (DeterminationAction.CERTIFIED, DeterminationAction.PARTIAL, DeterminationAction.MODIFIED)
+
+
+@pghistory.track(*_history())
+class Determination(TenantModel):
+    request = models.ForeignKey(AuthorizationRequest, on_delete=models.PROTECT, related_name="determinations")
+    action = models.CharField(max_length=2, choices=DeterminationAction.choices)
+    authorization_number = models.CharField(max_length=60, blank=True)
+    approved_code = models.CharField(max_length=10, blank=True)
+    approved_units = models.PositiveIntegerField(null=True, blank=True)
+    unit_type = models.CharField(max_length=16, choices=UnitType.choices, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    decided_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.authorization_number or 'no number'})"
+
+
+class AuthorizationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+@pghistory.track(*_history())
+class Authorization(TenantModel):
+    """An approved window of units for one member, from a determination."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="authorizations")
+    coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="authorizations")
+    determination = models.OneToOneField(Determination, on_delete=models.PROTECT, related_name="authorization")
+    number = models.CharField(max_length=60)
+    code = models.CharField(max_length=10)
+    unit_type = models.CharField(max_length=16, choices=UnitType.choices)
+    units_authorized = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    start_date = models.DateField()
+    end_date = models.DateField()
+    next_review_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=AuthorizationStatus.choices, default=AuthorizationStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [
+            models.Index(fields=["organization", "status", "end_date"], name="auth_org_status_end_idx"),
+            models.Index(fields=["organization", "episode", "start_date"], name="auth_org_episode_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="auth_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Authorization {self.number}"
+
+
+class ChaseKind(models.TextChoices):
+    ENDS_IN_14 = "ends_14", "Ends within 14 days"
+    ENDS_IN_7 = "ends_7", "Ends within 7 days"
+    ENDS_IN_3 = "ends_3", "Ends within 3 days"
+    UNITS_BEFORE_REVIEW = "units_out", "Units run out before the next review"
+    DECISION_OVERDUE = "decision_overdue", "Decision overdue"
+    INFORMATION_DUE = "information_due", "Requested information due"
+
+
+class ChaseTask(TenantModel):
+    """A to-do raised by the morning chase: one per authorization (or request) and kind, so a
+    second run of the job raises nothing."""
+
+    kind = models.CharField(max_length=20, choices=ChaseKind.choices)
+    authorization = models.ForeignKey(
+        Authorization, null=True, blank=True, on_delete=models.CASCADE, related_name="chase_tasks"
+    )
+    request = models.ForeignKey(
+        AuthorizationRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="chase_tasks"
+    )
+    due_date = models.DateField()
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "created_at"]
+        indexes = [models.Index(fields=["organization", "done_at", "due_date"], name="chase_org_open_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "authorization", "kind"],
+                condition=models.Q(authorization__isnull=False),
+                name="chase_one_per_authorization_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "request", "kind"],
+                condition=models.Q(request__isnull=False),
+                name="chase_one_per_request_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(authorization__isnull=False) | models.Q(request__isnull=False),
+                name="chase_about_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} task"
+
+
+class CoverageGapKind(models.TextChoices):
+    NO_AUTHORIZATION = "none", "No authorization"
+    OUTSIDE_WINDOW = "outside", "Outside the authorization window"
+
+
+class UnauthorizedDay(TenantModel):
+    """A day a client attended with no authorization covering it: flagged the moment attendance
+    is saved (unique per episode and day)."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="unauthorized_days")
+    local_date = models.DateField()
+    kind = models.CharField(max_length=8, choices=CoverageGapKind.choices)
+    flagged_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-local_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "episode", "local_date"], name="unauthorized_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Unauthorized day {self.local_date}"
