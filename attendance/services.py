@@ -40,6 +40,7 @@ from .models import (
     ThresholdFlag,
 )
 from .patterns import pattern_hits, program_days
+from .signals import attendance_saved
 
 # --- Minutes -------------------------------------------------------------------------------------
 
@@ -256,6 +257,9 @@ def roll_call_save(
 
     changed = result.created + result.updated
     if changed:
+        attendance_saved.send(
+            sender=AttendanceRecord, organization=session.organization, session=session, records=changed
+        )
         _reasons_documented(records=[r for r in changed if r.absence_reason], actor=actor, now=now)
         episode_ids = {r.episode_id for r in changed}
         episodes = selectors.active_episodes(organization=session.organization, episode_ids=episode_ids)

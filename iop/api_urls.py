@@ -12,6 +12,9 @@ from attendance.apis import (
     ThresholdFlagViewSet,
     WeeklyHoursViewSet,
 )
+from authorizations import apis_coverage as authorizations_coverage
+from authorizations import apis_requests as authorizations_requests
+from authorizations import apis_units as authorizations_units
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
 from iop.tenancy.apis import MemberViewSet, ProgramViewSet
 from scheduling.apis import (
@@ -46,6 +49,10 @@ router.register("attendance-records", AttendanceRecordViewSet, basename="attenda
 router.register("weekly-hours", WeeklyHoursViewSet, basename="weekly-hours")
 router.register("threshold-flags", ThresholdFlagViewSet, basename="threshold-flag")
 router.register("absence-alerts", AbsenceAlertViewSet, basename="absence-alert")
+
+for module in (authorizations_coverage, authorizations_requests, authorizations_units):
+    for prefix, viewset, basename in module.ROUTES:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

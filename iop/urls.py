@@ -13,6 +13,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/schedule/", include("scheduling.urls_reminders")),
     path("o/<slug:org_slug>/attendance/", include("attendance.urls")),
     path("o/<slug:org_slug>/attendance/", include("attendance.urls_reports")),
+    path("o/<slug:org_slug>/authorizations/", include("authorizations.urls")),
     path("o/<slug:org_slug>/notifications/", include("iop.notifications.urls")),
     path("api/v1/", include("iop.api_urls")),
 ]

@@ -1,0 +1,3 @@
+"""REST endpoints (coverage). `ROUTES` lists (prefix, viewset, basename) for iop.api_urls."""
+
+ROUTES: list = []

@@ -1,0 +1,12 @@
+"""Authorization pages, under `/o/<org_slug>/authorizations/` (the tenant comes from the URL):
+coverage and benefit verification, requests and packets, the worklist and authorizations."""
+
+from django.urls import include, path
+
+app_name = "authorizations"
+
+urlpatterns = [
+    path("", include("authorizations.urls_units")),
+    path("", include("authorizations.urls_coverage")),
+    path("", include("authorizations.urls_requests")),
+]

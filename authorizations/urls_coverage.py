@@ -1,0 +1,3 @@
+"""Authorization pages (coverage): included by authorizations.urls (namespace "authorizations")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Authorization pages (requests): included by authorizations.urls (namespace "authorizations")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Authorization pages (units): included by authorizations.urls (namespace "authorizations")."""
+
+urlpatterns: list = []
