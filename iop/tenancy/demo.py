@@ -40,6 +40,7 @@ from iop.clients.models import Client, Couple, Episode, EpisodeStatus, TherapyTr
 from iop.clients.services import Availability, client_intake, couple_create, episode_transition
 from iop.tenancy.context import tenant_context
 from iop.tenancy.demo_attendance import AttendanceSpec, DemoClient, seed_attendance
+from iop.tenancy.demo_authorizations import seed_coverage
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program, Role, StaffProfile, Weekday
 from scheduling import services as scheduling
 from scheduling.models import (
@@ -919,6 +920,13 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                     c: _ensure_client(organization, c, *programs[c.program], actor, today, report) for c in spec.clients
                 }
                 _ensure_couples(organization, clients, report, today)
+                seed_coverage(
+                    organization=organization,
+                    clients=list(clients.values()),
+                    verified_by=actor,
+                    today=today,
+                    report=report,
+                )
                 if spec.schedule is not None:
                     placed = _ensure_schedule(
                         organization,
