@@ -40,7 +40,7 @@ from iop.clients.models import Client, Couple, Episode, EpisodeStatus, TherapyTr
 from iop.clients.services import Availability, client_intake, couple_create, episode_transition
 from iop.tenancy.context import tenant_context
 from iop.tenancy.demo_attendance import AttendanceSpec, DemoClient, seed_attendance
-from iop.tenancy.demo_authorizations import seed_coverage
+from iop.tenancy.demo_authorizations import seed_authorization_history, seed_coverage
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program, Role, StaffProfile, Weekday
 from scheduling import services as scheduling
 from scheduling.models import (
@@ -938,6 +938,16 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                         report,
                     )
                     if spec.schedule.attendance is not None:
+                        # Authorizations first: days attended without one are flagged as they are recorded.
+                        seed_authorization_history(
+                            organization=organization,
+                            episodes=list(
+                                Episode.objects.filter(status=EpisodeStatus.ACTIVE).select_related("client", "program")
+                            ),
+                            actor=actor,
+                            today=today,
+                            report=report,
+                        )
                         seed_attendance(
                             organization=organization,
                             spec=spec.schedule.attendance,

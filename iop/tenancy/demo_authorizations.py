@@ -17,18 +17,28 @@ from django.utils import timezone
 
 from authorizations.models import (
     Answer,
+    Authorization,
+    AuthorizationRequest,
     BenefitVerification,
     Coverage,
+    Determination,
+    DeterminationAction,
+    Diagnosis,
     FeeScheduleEntry,
     NetworkStatus,
     Payer,
     PayerPlan,
     PayerRule,
     PlanType,
+    RequestStatus,
+    ServiceLine,
+    ServiceTrack,
+    SubmissionChannel,
+    UnitType,
     VerificationMethod,
 )
 from iop.accounts.models import User
-from iop.clients.models import Client
+from iop.clients.models import Client, Episode
 from iop.tenancy.models import Organization
 
 
@@ -138,3 +148,135 @@ def seed_coverage(
         )
         report.add("coverage")
         report.add("benefit verification")
+
+
+# --- Authorizations ------------------------------------------------------------------------------
+
+# Days from today to each active client's authorization end, in turn: the first ends in 5 days
+# (the chase has work), the others over the next weeks.
+END_OFFSETS = (5, 9, 12, 16, 20, 11, 15, 19)
+DIAGNOSES = {"sud": ("F10.20", "Alcohol dependence, uncomplicated"), "couples": ("F43.23", "Adjustment disorder")}
+DEFAULT_DIAGNOSIS = ("F33.1", "Major depressive disorder, recurrent, moderate")
+
+
+def _program_code(program_name: str) -> str:
+    return "H0015" if "SUD" in program_name else "S9480"
+
+
+def _diagnosis(program_name: str) -> tuple[str, str]:
+    if "SUD" in program_name:
+        return DIAGNOSES["sud"]
+    if "Couples" in program_name:
+        return DIAGNOSES["couples"]
+    return DEFAULT_DIAGNOSIS
+
+
+def _weekdays(start: dt.date, end: dt.date) -> int:
+    return sum(1 for i in range((end - start).days + 1) if (start + dt.timedelta(days=i)).weekday() < 5)
+
+
+def seed_authorization_history(
+    *, organization: Organization, episodes: list, actor: User | None, today: dt.date, report
+) -> Episode | None:
+    """Each active client's current authorization (a per-diem program code from admission to a
+    date ahead), as the intake team obtained it: request, diagnosis, line, determination. The most
+    recently admitted client is still waiting for the payer's decision on their initial request
+    (so their attended days show as unauthorized, and the decision is overdue). Returns that
+    client's episode."""
+    if AuthorizationRequest.objects.exists():
+        return None
+    coverages = {c.client_id: c for c in Coverage.objects.filter(client_id__in=[e.client_id for e in episodes])}
+    active = sorted(
+        (e for e in episodes if e.admission_date and e.client_id in coverages),
+        key=lambda e: (e.client.last_name, e.client.first_name, str(e.pk)),
+    )
+    if not active:
+        return None
+    waiting = max(active, key=lambda e: (e.admission_date, str(e.pk)))
+    midday = dt.time(14)
+    for index, episode in enumerate(e for e in active if e is not waiting):
+        start = episode.admission_date
+        end = today + dt.timedelta(days=END_OFFSETS[index % len(END_OFFSETS)])
+        code = _program_code(episode.program.name)
+        units = _weekdays(start, end)
+        submitted = organization.local_datetime(start - dt.timedelta(days=3), dt.time(10))
+        request = AuthorizationRequest.objects.create(
+            organization=organization,
+            episode=episode,
+            coverage=coverages[episode.client_id],
+            status=RequestStatus.DETERMINED,
+            start_date=start,
+            end_date=end,
+            why_not_lower_level="Weekly outpatient therapy did not contain the symptoms; functioning kept declining.",
+            why_not_higher_level="No imminent risk; safe at home with support; no medical monitoring needed.",
+            clinical_summary="Admitted to IOP after intake assessment.",
+            channel=SubmissionChannel.PORTAL,
+            payer_reference=f"PR-{start:%m%d}-{index:03d}",
+            submitted_at=submitted,
+            submitted_by=actor,
+            decision_due_at=submitted + dt.timedelta(days=7),
+            created_by=actor,
+        )
+        diagnosis_code, diagnosis_text = _diagnosis(episode.program.name)
+        Diagnosis.objects.create(request=request, code=diagnosis_code, description=diagnosis_text, sequence=1)
+        ServiceLine.objects.create(
+            request=request,
+            track=ServiceTrack.PROGRAM,
+            code_system="hcpcs",
+            code=code,
+            description="Intensive outpatient program, per diem",
+            unit_type=UnitType.PER_DIEM,
+            units=1,
+            frequency_per_week=Decimal("5"),
+            start_date=start,
+            end_date=end,
+            estimated_sessions=units,
+            unit_rate=FEES[code],
+            projected_cost=FEES[code] * units,
+        )
+        determination = Determination.objects.create(
+            request=request,
+            action=DeterminationAction.CERTIFIED,
+            authorization_number=f"A{start:%y%m%d}{index:03d}",
+            approved_code=code,
+            approved_units=units,
+            unit_type=UnitType.PER_DIEM,
+            start_date=start,
+            end_date=end,
+            next_review_date=min(end, today + dt.timedelta(days=2 + index % 5)),
+            decided_at=organization.local_datetime(start - dt.timedelta(days=1), midday),
+            recorded_by=actor,
+        )
+        Authorization.objects.create(
+            episode=episode,
+            coverage=coverages[episode.client_id],
+            determination=determination,
+            number=determination.authorization_number,
+            code=code,
+            unit_type=UnitType.PER_DIEM,
+            units_authorized=units,
+            start_date=start,
+            end_date=end,
+            next_review_date=determination.next_review_date,
+        )
+        report.add("authorization")
+    submitted = organization.local_datetime(waiting.admission_date - dt.timedelta(days=2), dt.time(11))
+    pending = AuthorizationRequest.objects.create(
+        organization=organization,
+        episode=waiting,
+        coverage=coverages[waiting.client_id],
+        status=RequestStatus.SUBMITTED,
+        start_date=waiting.admission_date,
+        end_date=waiting.admission_date + dt.timedelta(days=13),
+        why_not_lower_level="Outpatient therapy twice a week was not enough to stabilise mood and sleep.",
+        why_not_higher_level="No safety concerns requiring partial hospitalization.",
+        channel=SubmissionChannel.FAX,
+        submitted_at=submitted,
+        submitted_by=actor,
+        decision_due_at=submitted + dt.timedelta(days=7),
+        created_by=actor,
+    )
+    code, text = _diagnosis(waiting.program.name)
+    Diagnosis.objects.create(request=pending, code=code, description=text, sequence=1)
+    report.add("authorization request awaiting a decision")
+    return waiting
