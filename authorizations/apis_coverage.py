@@ -1,3 +1,194 @@
-"""REST endpoints (coverage). `ROUTES` lists (prefix, viewset, basename) for iop.api_urls."""
+"""REST endpoints (coverage). `ROUTES` lists (prefix, viewset, basename) for iop.api_urls.
 
-ROUTES: list = []
+- `payers/`: read — payers with their plans and effective-dated IOP rules (set up in Django admin);
+- `coverages/`: clients' coverages with their latest verification; create, partial update, and
+  `coverages/<id>/import-271/` to fill a verification from an X12 271 eligibility response;
+- `verifications/`: benefit verifications; create records one done on a portal or by phone.
+
+Thin: validate with a serializer, call a service or selector, serialize. Coverages and
+verifications name a client, so every read writes an access event (channel "api"). Another
+tenant's coverage is a 404 in the URL and "no such coverage" (400) in a body.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
+from iop.common.pagination import DefaultCursorPagination
+from iop.tenancy import permissions as perms
+from iop.tenancy.apis import ByNamePagination
+
+from . import selectors_coverage as selectors
+from . import services_coverage as services
+from .models import BenefitVerification, Coverage, CoveragePriority, Payer, VerificationMethod
+from .serializers_coverage import (
+    BenefitVerificationDetailSerializer,
+    BenefitVerificationSerializer,
+    CoverageCreateSerializer,
+    CoverageSerializer,
+    CoverageUpdateSerializer,
+    Import271Serializer,
+    PayerSerializer,
+    VerificationCreateSerializer,
+)
+
+
+class NewestCreatedPagination(DefaultCursorPagination):
+    ordering = ("-created_at", "id")
+
+
+class NewestVerifiedPagination(DefaultCursorPagination):
+    ordering = ("-verified_at", "id")
+
+
+class PayerFilter(django_filters.FilterSet):
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Payer
+        fields = ["is_active"]
+
+
+class CoverageFilter(django_filters.FilterSet):
+    client = django_filters.UUIDFilter(field_name="client_id")
+    payer = django_filters.UUIDFilter(field_name="payer_id")
+    priority = django_filters.ChoiceFilter(choices=CoveragePriority.choices)
+
+    class Meta:
+        model = Coverage
+        fields = ["client", "payer", "priority"]
+
+
+class VerificationFilter(django_filters.FilterSet):
+    coverage = django_filters.UUIDFilter(field_name="coverage_id")
+    client = django_filters.UUIDFilter(field_name="coverage__client_id")
+    method = django_filters.ChoiceFilter(choices=VerificationMethod.choices)
+
+    class Meta:
+        model = BenefitVerification
+        fields = ["coverage", "client", "method"]
+
+
+class PayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """Payers are configured by org admins in Django admin; the API reads them."""
+
+    serializer_class = PayerSerializer
+    filterset_class = PayerFilter
+    pagination_class = ByNamePagination
+    required_actions = {"*": perms.COVERAGE_VIEW}
+
+    def scoped_queryset(self):
+        return selectors.payer_detail_list(organization=self.organization)
+
+
+class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
+    """Clients' coverages, newest first; filter by client, payer or priority."""
+
+    serializer_class = CoverageSerializer
+    filterset_class = CoverageFilter
+    pagination_class = NewestCreatedPagination
+    audit_object_type = "authorizations.Coverage"
+    required_actions = {
+        "list": perms.COVERAGE_VIEW,
+        "retrieve": perms.COVERAGE_VIEW,
+        "*": perms.COVERAGE_MANAGE,
+    }
+
+    def scoped_queryset(self):
+        return selectors.coverage_list(organization=self.organization)
+
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.client_id,)
+
+    def _answer(self, request, coverage: Coverage, *, code: int = status.HTTP_200_OK) -> Response:
+        coverage = self.get_queryset().get(pk=coverage.pk)
+        self.audit_view(request, coverage)
+        return Response(self.get_serializer(coverage).data, status=code)
+
+    @extend_schema(request=CoverageCreateSerializer, responses={201: CoverageSerializer})
+    def create(self, request, *args, **kwargs):
+        """Add a client's coverage. Refused (400): a plan of another payer, an end before the start,
+        a second primary (or secondary) for overlapping dates, another organization's ids."""
+        data = validated_input(CoverageCreateSerializer, request.data)
+        coverage = services.coverage_create(actor=request.user, **data)
+        return self._answer(request, coverage, code=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CoverageUpdateSerializer(partial=True), responses=CoverageSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change some of the coverage's fields (never its client), with the same checks."""
+        coverage = self.get_object()
+        data = CoverageUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.coverage_update(coverage=coverage, data=dict(data.validated_data), actor=request.user)
+        return self._answer(request, coverage)
+
+    @extend_schema(request=Import271Serializer, responses={201: BenefitVerificationDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="import-271", url_name="import")
+    def import_271(self, request, *args, **kwargs):
+        """Fill a new benefit verification from an X12 271 eligibility response (JSON
+        `{"raw_271": "ISA*00*…"}`): the member's mental-health, psychiatric outpatient and
+        substance-abuse benefits, network and authorization-required flags; the raw file is kept.
+        Refused (400, nothing saved): a malformed file, a payer rejection (AAA), another member id,
+        no mental-health or substance-use benefits."""
+        coverage = self.get_object()
+        data = validated_input(Import271Serializer, request.data)
+        verification = services.verification_import_271(coverage=coverage, raw=data["raw_271"], actor=request.user)
+        verification = selectors.verification_list(organization=self.organization).get(pk=verification.pk)
+        access_record(
+            request=request, action=AccessAction.VIEW, obj=verification, client_id=coverage.client_id, channel="api"
+        )
+        return Response(BenefitVerificationDetailSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+
+class VerificationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
+    """Benefit verifications, newest first; filter by coverage, client or method. The list leaves
+    out the raw 271; a verification's own page has it."""
+
+    serializer_class = BenefitVerificationSerializer
+    filterset_class = VerificationFilter
+    pagination_class = NewestVerifiedPagination
+    audit_object_type = "authorizations.BenefitVerification"
+    required_actions = {
+        "list": perms.COVERAGE_VIEW,
+        "retrieve": perms.COVERAGE_VIEW,
+        "*": perms.COVERAGE_MANAGE,
+    }
+
+    def scoped_queryset(self):
+        qs = selectors.verification_list(organization=self.organization)
+        return qs.defer("raw_271") if self.action == "list" else qs
+
+    def get_serializer_class(self):
+        return (
+            BenefitVerificationDetailSerializer
+            if self.action in ("retrieve", "create")
+            else BenefitVerificationSerializer
+        )
+
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.coverage.client_id,)
+
+    @extend_schema(request=VerificationCreateSerializer, responses={201: BenefitVerificationDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        """Record a verification done on the payer's portal or by phone. Refused (400): a time in
+        the future, an amount met above its total, a coinsurance above 100 %, another
+        organization's coverage."""
+        data = validated_input(VerificationCreateSerializer, request.data)
+        verification = services.verification_record(actor=request.user, **data)
+        verification = self.get_queryset().get(pk=verification.pk)
+        self.audit_view(request, verification)
+        return Response(self.get_serializer(verification).data, status=status.HTTP_201_CREATED)
+
+
+ROUTES = [
+    ("payers", PayerViewSet, "payer"),
+    ("coverages", CoverageViewSet, "coverage"),
+    ("verifications", VerificationViewSet, "verification"),
+]

@@ -1,3 +1,362 @@
-"""REST endpoints (requests). `ROUTES` lists (prefix, viewset, basename) for iop.api_urls."""
+"""REST endpoints (requests). `ROUTES` lists (prefix, viewset, basename) for iop.api_urls.
 
-ROUTES: list = []
+- `authorization-requests/`: list, retrieve, create from an episode and a coverage (drafted from
+  the treatment plan), partial update of the narrative and dates; actions `diagnoses` (POST add,
+  PUT reorder), `diagnoses/<diagnosis_id>` (GET, DELETE), `lines` (POST add), `lines/<line_id>` (GET,
+  PATCH, DELETE), `mark-ready`, `submit`, `pend`, `determinations` (record the payer's answer).
+- `request-packets/`: a couple's combined packet — create, list, retrieve, `mark-ready`, `submit`.
+- `determinations/`: the payer's answers, list and retrieve.
+
+Thin: validate with a serializer, call a service, answer with the re-read object. Every row names
+clients, so every read writes an access event (channel "api"). Answers leave out clinical content
+for roles that do not read it.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
+from iop.common.pagination import DefaultCursorPagination
+from iop.tenancy import permissions as perms
+from iop.tenancy.permissions import membership_can
+
+from . import selectors_requests as selectors
+from . import services_requests as services
+from .models import AuthorizationRequest, Determination, DeterminationAction, Diagnosis, RequestStatus, ServiceLine
+from .serializers_requests import (
+    AuthorizationRequestSerializer,
+    DeterminationInputSerializer,
+    DeterminationSerializer,
+    DiagnosisInputSerializer,
+    DiagnosisOrderSerializer,
+    DiagnosisSerializer,
+    LineInputSerializer,
+    LineUpdateSerializer,
+    PacketCreateSerializer,
+    PacketSubmitSerializer,
+    PendSerializer,
+    RequestCreateSerializer,
+    RequestPacketSerializer,
+    RequestUpdateSerializer,
+    ServiceLineSerializer,
+    SubmitSerializer,
+)
+
+_UUID = "[0-9a-f-]{36}"
+DIAGNOSIS_ID = OpenApiParameter("diagnosis_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+LINE_ID = OpenApiParameter("line_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class NewestFirstPagination(DefaultCursorPagination):
+    ordering = ("-created_at", "id")
+
+
+class NewestRecordedPagination(DefaultCursorPagination):
+    ordering = ("-recorded_at", "id")
+
+
+class RequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
+    client = django_filters.UUIDFilter(field_name="episode__client_id")
+    episode = django_filters.UUIDFilter(field_name="episode_id")
+    packet = django_filters.UUIDFilter(field_name="packet_id")
+
+    class Meta:
+        model = AuthorizationRequest
+        fields = ["status", "client", "episode", "packet"]
+
+
+class DeterminationFilter(django_filters.FilterSet):
+    request = django_filters.UUIDFilter(field_name="request_id")
+    action = django_filters.ChoiceFilter(choices=DeterminationAction.choices)
+
+    class Meta:
+        model = Determination
+        fields = ["request", "action"]
+
+
+class _ClinicalContextMixin:
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["clinical_access"] = membership_can(self.membership, perms.CLINICAL_VIEW)
+        return context
+
+
+class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantScopedViewSet):
+    """Pre-authorization requests with their diagnoses, itemized lines (sessions and projected
+    cost), totals, the items still missing before submission, and the payer's determinations."""
+
+    serializer_class = AuthorizationRequestSerializer
+    filterset_class = RequestFilter
+    pagination_class = NewestFirstPagination
+    audit_object_type = "authorizations.AuthorizationRequest"
+    required_actions = {
+        "list": perms.COVERAGE_VIEW,
+        "retrieve": perms.COVERAGE_VIEW,
+        "diagnosis": perms.COVERAGE_VIEW,
+        "line": perms.COVERAGE_VIEW,
+        "determinations": perms.DETERMINATION_RECORD,
+        "*": perms.AUTH_REQUEST_MANAGE,
+    }
+
+    def scoped_queryset(self):
+        return selectors.request_list(organization=self.organization)
+
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.episode.client_id,)
+
+    def _answer(self, request, obj, *, created: bool = False) -> Response:
+        """The request re-read with its checks, audited as a view."""
+        obj = selectors.request_get(organization=self.organization, request_id=obj.pk)
+        self.audit_view(request, obj)
+        views = {view.request.pk: view for view in selectors.request_views([obj])}
+        data = self.get_serializer(obj, context={**self.get_serializer_context(), "views": views}).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        access_record(
+            request=request,
+            action=AccessAction.LIST,
+            object_type=self.audit_object_type,
+            object_ids=[client_id for row in page for client_id in self.audit_client_ids(row)],
+            channel="api",
+        )
+        views = {view.request.pk: view for view in selectors.request_views(list(page))}
+        context = {**self.get_serializer_context(), "views": views}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(request, self.get_object())
+
+    @extend_schema(request=RequestCreateSerializer, responses={201: AuthorizationRequestSerializer})
+    def create(self, request, *args, **kwargs):
+        """Draft a request from the episode's treatment plan against one of the client's own
+        coverages (another client's coverage is refused)."""
+        data = validated_input(RequestCreateSerializer, request.data)
+        created = services.request_create(actor=request.user, **data)
+        return self._answer(request, created, created=True)
+
+    @extend_schema(request=RequestUpdateSerializer, responses=AuthorizationRequestSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change the narrative (justification, summary, ESA note), other components, urgency,
+        certification type or dates of a draft."""
+        obj = self.get_object()
+        services.request_update(
+            request=obj, data=validated_input(RequestUpdateSerializer, request.data), actor=request.user
+        )
+        return self._answer(request, obj)
+
+    @extend_schema(request=DiagnosisInputSerializer, responses=AuthorizationRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def diagnoses(self, request, *args, **kwargs):
+        """Add an ICD-10-CM diagnosis after the others (the first is the primary)."""
+        obj = self.get_object()
+        services.diagnosis_add(
+            request=obj, actor=request.user, **validated_input(DiagnosisInputSerializer, request.data)
+        )
+        return self._answer(request, obj)
+
+    @extend_schema(request=DiagnosisOrderSerializer, responses=AuthorizationRequestSerializer)
+    @diagnoses.mapping.put
+    def diagnoses_reorder(self, request, *args, **kwargs):
+        """Put the diagnoses in order (every id once, the primary first)."""
+        obj = self.get_object()
+        services.diagnoses_reorder(
+            request=obj, actor=request.user, **validated_input(DiagnosisOrderSerializer, request.data)
+        )
+        return self._answer(request, obj)
+
+    def _diagnosis(self, obj, diagnosis_id) -> Diagnosis:
+        diagnosis = Diagnosis.objects.filter(request=obj, pk=diagnosis_id).first()
+        if diagnosis is None:
+            raise NotFound("No such diagnosis on this request.")
+        return diagnosis
+
+    @extend_schema(parameters=[DIAGNOSIS_ID], responses=DiagnosisSerializer)
+    @action(detail=True, methods=["get"], url_path=f"diagnoses/(?P<diagnosis_id>{_UUID})", url_name="diagnosis")
+    def diagnosis(self, request, diagnosis_id=None, *args, **kwargs):
+        """One diagnosis of the request (clinical content: roles that read it)."""
+        obj = self.get_object()
+        if not membership_can(self.membership, perms.CLINICAL_VIEW):
+            raise PermissionDenied("Your role does not read clinical content.")
+        diagnosis = self._diagnosis(obj, diagnosis_id)
+        self.audit_view(request, obj)
+        return Response(DiagnosisSerializer(diagnosis).data)
+
+    @extend_schema(parameters=[DIAGNOSIS_ID], request=None, responses=AuthorizationRequestSerializer)
+    @diagnosis.mapping.delete
+    def diagnosis_remove(self, request, diagnosis_id=None, *args, **kwargs):
+        """Remove a diagnosis (the next one moves up)."""
+        obj = self.get_object()
+        services.diagnosis_remove(request=obj, diagnosis=self._diagnosis(obj, diagnosis_id), actor=request.user)
+        return self._answer(request, obj)
+
+    @extend_schema(request=LineInputSerializer, responses=AuthorizationRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def lines(self, request, *args, **kwargs):
+        """Add an itemized line; its sessions and projected cost are computed from the payer's fee
+        schedule. Units below 1, a frequency of 0 or dates outside the request are refused."""
+        obj = self.get_object()
+        data = validated_input(LineInputSerializer, request.data)
+        data["track"] = data.pop("service_track", "")
+        services.line_add(request=obj, actor=request.user, **data)
+        return self._answer(request, obj)
+
+    def _line(self, obj, line_id) -> ServiceLine:
+        line = ServiceLine.objects.filter(request=obj, pk=line_id).select_related("request").first()
+        if line is None:
+            raise NotFound("No such line on this request.")
+        return line
+
+    @extend_schema(parameters=[LINE_ID], responses=ServiceLineSerializer)
+    @action(detail=True, methods=["get"], url_path=f"lines/(?P<line_id>{_UUID})", url_name="line")
+    def line(self, request, line_id=None, *args, **kwargs):
+        """One itemized line with its sessions and projected cost."""
+        obj = self.get_object()
+        line = self._line(obj, line_id)
+        self.audit_view(request, obj)
+        return Response(ServiceLineSerializer(line).data)
+
+    @extend_schema(parameters=[LINE_ID], request=LineUpdateSerializer, responses=AuthorizationRequestSerializer)
+    @line.mapping.patch
+    def line_update(self, request, line_id=None, *args, **kwargs):
+        """Change a line (the fields sent; the others are kept)."""
+        obj = self.get_object()
+        line = self._line(obj, line_id)
+        data = validated_input(LineUpdateSerializer, request.data)
+        if "service_track" in data:
+            data["track"] = data.pop("service_track")
+        services.line_update(line=line, data=data, actor=request.user)
+        return self._answer(request, obj)
+
+    @extend_schema(parameters=[LINE_ID], request=None, responses=AuthorizationRequestSerializer)
+    @line.mapping.delete
+    def line_remove(self, request, line_id=None, *args, **kwargs):
+        obj = self.get_object()
+        services.line_remove(line=self._line(obj, line_id), actor=request.user)
+        return self._answer(request, obj)
+
+    @extend_schema(request=None, responses=AuthorizationRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-ready", url_name="mark_ready")
+    def mark_ready(self, request, *args, **kwargs):
+        """Draft → ready; refused (400) with every missing item in `extra.fields.__all__`."""
+        obj = self.get_object()
+        services.request_mark_ready(request=obj, actor=request.user)
+        return self._answer(request, obj)
+
+    @extend_schema(request=SubmitSerializer, responses=AuthorizationRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        """Ready → submitted: channel, payer reference; the decision due date comes from the payer's
+        standard or expedited clock."""
+        obj = self.get_object()
+        services.request_submit(request=obj, actor=request.user, **validated_input(SubmitSerializer, request.data))
+        return self._answer(request, obj)
+
+    @extend_schema(request=PendSerializer, responses=AuthorizationRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def pend(self, request, *args, **kwargs):
+        """The payer asked for more information by a date: submitted → pended."""
+        obj = self.get_object()
+        services.request_pend(request=obj, actor=request.user, **validated_input(PendSerializer, request.data))
+        return self._answer(request, obj)
+
+    @extend_schema(request=DeterminationInputSerializer, responses={201: DeterminationSerializer})
+    @action(detail=True, methods=["post"])
+    def determinations(self, request, *args, **kwargs):
+        """Record the payer's answer. A1/A2/A6 create the authorization (number, units ≥ 1, dates
+        required) and notify the client and staff; A4 pends; A3/C close the request."""
+        obj = self.get_object()
+        determination = services.determination_record(
+            request=obj, actor=request.user, **validated_input(DeterminationInputSerializer, request.data)
+        )
+        determination = selectors.determination_list(organization=self.organization).get(pk=determination.pk)
+        self.audit_view(request, obj)
+        return Response(DeterminationSerializer(determination).data, status=status.HTTP_201_CREATED)
+
+
+class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantScopedViewSet):
+    """A couple's combined packet: one request per partner, each on their own coverage."""
+
+    serializer_class = RequestPacketSerializer
+    pagination_class = NewestFirstPagination
+    audit_object_type = "authorizations.RequestPacket"
+    required_actions = {"list": perms.COVERAGE_VIEW, "retrieve": perms.COVERAGE_VIEW, "*": perms.AUTH_REQUEST_MANAGE}
+
+    def scoped_queryset(self):
+        return selectors.packet_list(organization=self.organization)
+
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.couple.partner_a_id, obj.couple.partner_b_id)
+
+    def _answer(self, request, packet, *, created: bool = False) -> Response:
+        packet = selectors.packet_get(organization=self.organization, packet_id=packet.pk)
+        self.audit_view(request, packet)
+        views = {view.request.pk: view for view in selectors.request_views(list(packet.requests.all()))}
+        data = self.get_serializer(packet, context={**self.get_serializer_context(), "views": views}).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(request, self.get_object())
+
+    @extend_schema(request=PacketCreateSerializer, responses={201: RequestPacketSerializer})
+    def create(self, request, *args, **kwargs):
+        """One draft request per partner, each against that partner's own coverage; the
+        couples-therapy line only on the identified patient's."""
+        data = validated_input(PacketCreateSerializer, request.data)
+        couple = data.pop("couple")
+        coverages = {couple.partner_a_id: data.pop("coverage_a"), couple.partner_b_id: data.pop("coverage_b")}
+        packet = services.packet_create(couple=couple, coverages=coverages, actor=request.user, **data)
+        return self._answer(request, packet, created=True)
+
+    @extend_schema(request=None, responses=RequestPacketSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-ready", url_name="mark_ready")
+    def mark_ready(self, request, *args, **kwargs):
+        """Both requests ready together, or neither (every partner's missing items)."""
+        packet = self.get_object()
+        services.packet_mark_ready(packet=packet, actor=request.user)
+        return self._answer(request, packet)
+
+    @extend_schema(request=PacketSubmitSerializer, responses=RequestPacketSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        """Submit both requests in one transaction; both must be ready."""
+        packet = self.get_object()
+        services.packet_submit(
+            packet=packet, actor=request.user, **validated_input(PacketSubmitSerializer, request.data)
+        )
+        return self._answer(request, packet)
+
+
+class DeterminationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
+    """The payers' answers (X12 278 HCR01), newest recorded first; filter by request or action."""
+
+    serializer_class = DeterminationSerializer
+    filterset_class = DeterminationFilter
+    pagination_class = NewestRecordedPagination
+    audit_object_type = "authorizations.Determination"
+    required_actions = {"*": perms.COVERAGE_VIEW}
+
+    def scoped_queryset(self):
+        return selectors.determination_list(organization=self.organization)
+
+    def audit_client_ids(self, obj) -> tuple:
+        return (obj.request.episode.client_id,)
+
+
+ROUTES: list = [
+    ("authorization-requests", AuthorizationRequestViewSet, "authorization-request"),
+    ("request-packets", RequestPacketViewSet, "request-packet"),
+    ("determinations", DeterminationViewSet, "determination"),
+]

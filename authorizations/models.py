@@ -232,7 +232,9 @@ class NetworkStatus(models.TextChoices):
 @pghistory.track(*_history())
 class BenefitVerification(TenantModel):
     coverage = models.ForeignKey(Coverage, on_delete=models.CASCADE, related_name="verifications")
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     verified_at = models.DateTimeField()
     method = models.CharField(max_length=12, choices=VerificationMethod.choices)
     reference_number = models.CharField(max_length=60, blank=True)
@@ -577,6 +579,7 @@ class UnauthorizedDay(TenantModel):
 
     class Meta:
         ordering = ["-local_date"]
+        indexes = [models.Index(fields=["organization", "resolved_at", "local_date"], name="unauth_day_org_open_idx")]
         constraints = [
             models.UniqueConstraint(fields=["organization", "episode", "local_date"], name="unauthorized_day_once")
         ]

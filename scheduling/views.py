@@ -30,7 +30,7 @@ from iop.tenancy import permissions
 from iop.tenancy.models import Weekday
 from iop.tenancy.permissions import membership_can
 
-from . import assistant, selectors, services
+from . import assistant, selectors, services, warnings
 from .forms import (
     AbsenceForm,
     FacilitatorAssignForm,
@@ -502,6 +502,19 @@ def _placements_and_groups(organization, episode):
     return placements, groups
 
 
+def _proposal_warnings(episode, proposal, start_date: dt.date) -> list[str]:
+    """What other apps warn about booking the client as proposed (e.g. beyond their authorization)."""
+    if proposal is None or not proposal.options:
+        return []
+    sessions = Session.objects.filter(
+        group__in=[o.group for o in proposal.options],
+        status=SessionStatus.SCHEDULED,
+        local_date__gte=start_date,
+        starts_at__gt=timezone.now(),
+    )
+    return warnings.placement_warnings(episode, sessions)
+
+
 def _assistant_page(request, episode, *, accept_form=None, end_form=None, status: int = 200):
     organization = request.organization
     placeable = episode.status in services.PLACEABLE_STATUSES
@@ -538,6 +551,7 @@ def _assistant_page(request, episode, *, accept_form=None, end_form=None, status
         "required_hours": plan.required_hours_per_week if plan else episode.program.default_min_weekly_hours,
         "accept_form": accept_form,
         "group_choices": _group_choices(accept_form, proposal, start_date) if accept_form is not None else [],
+        "placement_warnings": _proposal_warnings(episode, proposal, start_date) if placeable else [],
         "placements": list(zip(placements, end_forms, strict=True)),
         "errors": error_summary(*(f for f in (start_form, accept_form, end_form) if f is not None)),
     }
@@ -572,6 +586,9 @@ def placement_assistant(request, org_slug: str, episode_id):
             forms_add_application_error(_without(exc, "full_dates"), form)
         else:
             messages.success(request, _accepted(results))
+            # Non-blocking: e.g. the placement books more days than the authorization has left.
+            for text in warnings.placement_warnings(episode, [s for r in results for s in r.booked]):
+                messages.warning(request, text)
             return redirect("clients:client_detail", org_slug=org_slug, client_id=episode.client_id)
     return _assistant_page(request, episode, accept_form=form, status=INVALID_FORM_STATUS)
 

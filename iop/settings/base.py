@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "PaceStateEnum": "attendance.models.PaceState",
         "AbsenceRuleKindEnum": "attendance.models.AbsenceRuleKind",
         "AlertActionEnum": "attendance.models.AlertAction",
+        "ServiceTrackEnum": "authorizations.models.ServiceTrack",
     },
 }
 
@@ -338,6 +339,13 @@ CELERY_BEAT_SCHEDULE = {
     # Each organization's morning notice about past sessions without attendance.
     "attendance-missing": {
         "task": "attendance.missing_scan",
+        "schedule": 15 * 60,
+    },
+    # The morning chase of expiring authorizations and late decisions: every 15 minutes so each
+    # organization's run starts soon after 07:00 in its own zone; later scans that day are no-ops
+    # (chase tasks are unique per authorization or request and kind).
+    "authorizations-chase": {
+        "task": "authorizations.chase_scan",
         "schedule": 15 * 60,
     },
 }

@@ -40,7 +40,7 @@ from iop.clients.models import Client, Couple, Episode, EpisodeStatus, TherapyTr
 from iop.clients.services import Availability, client_intake, couple_create, episode_transition
 from iop.tenancy.context import tenant_context
 from iop.tenancy.demo_attendance import AttendanceSpec, DemoClient, seed_attendance
-from iop.tenancy.demo_authorizations import seed_authorization_history, seed_coverage
+from iop.tenancy.demo_authorizations import seed_authorization_cases, seed_authorization_history, seed_coverage
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program, Role, StaffProfile, Weekday
 from scheduling import services as scheduling
 from scheduling.models import (
@@ -955,6 +955,9 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                             staff=users[spec.schedule.placed_by],
                             now=timezone.now(),
                             report=report,
+                        )
+                        seed_authorization_cases(
+                            organization=organization, actor=actor, now=timezone.now(), report=report
                         )
         reports.append(report)
     return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)

@@ -15,11 +15,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from authorizations import services_requests as requests
 from authorizations.models import (
     Answer,
     Authorization,
     AuthorizationRequest,
+    AuthorizationStatus,
     BenefitVerification,
+    CertificationType,
     Coverage,
     Determination,
     DeterminationAction,
@@ -37,8 +40,10 @@ from authorizations.models import (
     UnitType,
     VerificationMethod,
 )
+from authorizations.units import unit_figures_load
 from iop.accounts.models import User
-from iop.clients.models import Client, Episode
+from iop.clients.models import Client, Couple, Episode
+from iop.common.exceptions import ApplicationError
 from iop.tenancy.models import Organization
 
 
@@ -152,9 +157,13 @@ def seed_coverage(
 
 # --- Authorizations ------------------------------------------------------------------------------
 
-# Days from today to each active client's authorization end, in turn: the first ends in 5 days
-# (the chase has work), the others over the next weeks.
-END_OFFSETS = (5, 9, 12, 16, 20, 11, 15, 19)
+
+def _days_to_end(index: int) -> int:
+    """Days from today to the end of the index-th client's authorization: the first ends in 5
+    days (the chase has work), the others spread over the next one to three weeks."""
+    return 5 if index == 0 else 8 + (index * 5) % 14
+
+
 DIAGNOSES = {"sud": ("F10.20", "Alcohol dependence, uncomplicated"), "couples": ("F43.23", "Adjustment disorder")}
 DEFAULT_DIAGNOSIS = ("F33.1", "Major depressive disorder, recurrent, moderate")
 
@@ -192,11 +201,11 @@ def seed_authorization_history(
     )
     if not active:
         return None
-    waiting = max(active, key=lambda e: (e.admission_date, str(e.pk)))
+    waiting = max(active, key=lambda e: (e.admission_date, e.client.last_name, e.client.first_name))
     midday = dt.time(14)
     for index, episode in enumerate(e for e in active if e is not waiting):
         start = episode.admission_date
-        end = today + dt.timedelta(days=END_OFFSETS[index % len(END_OFFSETS)])
+        end = today + dt.timedelta(days=_days_to_end(index))
         code = _program_code(episode.program.name)
         units = _weekdays(start, end)
         submitted = organization.local_datetime(start - dt.timedelta(days=3), dt.time(10))
@@ -280,3 +289,74 @@ def seed_authorization_history(
     Diagnosis.objects.create(request=pending, code=code, description=text, sequence=1)
     report.add("authorization request awaiting a decision")
     return waiting
+
+
+def seed_authorization_cases(*, organization: Organization, actor: User | None, now: dt.datetime, report) -> None:
+    """Once attendance exists: one authorization nearly used up, the renewal of the one ending in
+    5 days submitted and pended by the payer, and a couple's combined packet in draft — through
+    the same services the intake team uses."""
+    if AuthorizationRequest.objects.filter(certification_type=CertificationType.RENEWAL).exists():
+        return
+    today = organization.local_today(now)
+    active = list(
+        Authorization.objects.filter(status=AuthorizationStatus.ACTIVE, end_date__gte=today)
+        .select_related("episode__client", "episode__program", "coverage")
+        .order_by("end_date", "pk")
+    )
+    if not active:
+        return
+    figures = unit_figures_load(active, organization=organization, now=now)
+    expiring, longest = active[0], active[-1]
+    # Nearly exhausted: one day left on the authorization with the longest window.
+    longest.units_authorized = figures[longest.pk].used + 1
+    longest.save(update_fields=["units_authorized"])
+    report.add("authorization nearly used up")
+
+    # The renewal of the authorization ending soonest: submitted, and the payer wants more.
+    renewal = requests.request_create(
+        episode=expiring.episode,
+        coverage=expiring.coverage,
+        actor=actor,
+        start_date=expiring.end_date + dt.timedelta(days=1),
+        certification_type=CertificationType.RENEWAL,
+    )
+    diagnosis_code, diagnosis_text = _diagnosis(expiring.episode.program.name)
+    requests.diagnosis_add(request=renewal, code=diagnosis_code, description=diagnosis_text, actor=actor)
+    requests.request_update(
+        request=renewal,
+        data={
+            "why_not_lower_level": "Attends three days a week; still needs structured daily coping practice.",
+            "why_not_higher_level": "Stable at home; no safety concerns; no need for daily medical monitoring.",
+        },
+        actor=actor,
+    )
+    requests.request_mark_ready(request=renewal, actor=actor)
+    submitted_at = now - dt.timedelta(days=2)
+    requests.request_submit(
+        request=renewal, channel="portal", payer_reference="PR-RENEW-01", actor=actor, now=submitted_at
+    )
+    requests.request_pend(
+        request=renewal,
+        information_requested="Updated PHQ-9 and the attendance of the last two weeks.",
+        information_due=today + dt.timedelta(days=2),
+        actor=actor,
+        now=now,
+    )
+    report.add("pended renewal request")
+
+    # A couple's combined packet, in draft: both partners on their own coverage.
+    for couple in Couple.objects.filter(ended_on__isnull=True).select_related("partner_a", "partner_b"):
+        coverages = {c.client_id: c for c in Coverage.objects.filter(client__in=[couple.partner_a, couple.partner_b])}
+        if len(coverages) < 2:
+            continue
+        try:
+            requests.packet_create(
+                couple=couple,
+                coverages=coverages,
+                joint_goals="Communication skills; relapse prevention together; couples therapy weekly.",
+                actor=actor,
+            )
+        except ApplicationError:
+            continue  # a partner without an open episode: not this couple
+        report.add("couple's request packet")
+        break

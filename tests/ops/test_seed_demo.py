@@ -511,3 +511,48 @@ def test_a_second_run_records_nothing(demo):
     output = seed()
     assert counts() == before
     assert "harbor: Harbor Virtual IOP (America/New_York): already seeded, nothing to add." in output
+
+
+# --- Authorizations ------------------------------------------------------------------------------
+
+
+def test_every_client_has_coverage_and_a_verification_some_due_again(demo):
+    from authorizations.models import BenefitVerification, Coverage, FeeScheduleEntry, Payer, PayerRule
+    from authorizations.services_coverage import verification_is_stale
+
+    clients = Client.objects.count()
+    assert Coverage.objects.values("client").distinct().count() == clients
+    assert BenefitVerification.objects.values("coverage").distinct().count() == clients
+    assert Payer.objects.count() == 3 and PayerRule.objects.count() == 3 and FeeScheduleEntry.objects.exists()
+    today = demo.harbor.local_today()
+    stale = [v for v in BenefitVerification.objects.all() if verification_is_stale(v, today)]
+    assert 0 < len(stale) < clients // 3
+
+
+def test_authorizations_one_nearly_used_up_one_ending_in_5_days_and_the_open_cases(demo):
+    from authorizations.models import (
+        Authorization,
+        AuthorizationRequest,
+        CertificationType,
+        RequestPacket,
+        RequestStatus,
+        UnauthorizedDay,
+    )
+    from authorizations.units import unit_figures_load
+
+    today = demo.harbor.local_today()
+    active = list(Authorization.objects.filter(end_date__gte=today))
+    assert len(active) >= 15
+    assert [a.end_date - today for a in active].count(dt.timedelta(days=5)) == 1
+    figures = unit_figures_load(active, organization=demo.harbor).values()
+    assert sum(1 for f in figures if f.remaining == 1) >= 1
+    pended = AuthorizationRequest.objects.get(status=RequestStatus.PENDED)
+    assert pended.certification_type == CertificationType.RENEWAL and pended.information_due > today
+    awaiting = AuthorizationRequest.objects.get(status=RequestStatus.SUBMITTED)
+    assert UnauthorizedDay.objects.filter(episode=awaiting.episode, resolved_at__isnull=True).exists()
+    packet = RequestPacket.objects.get()
+    assert [r.status for r in packet.requests.all()] == [RequestStatus.DRAFT, RequestStatus.DRAFT]
+    assert {r.coverage.client_id for r in packet.requests.all()} == {
+        packet.couple.partner_a_id,
+        packet.couple.partner_b_id,
+    }

@@ -16,6 +16,17 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from attendance.models import AbsenceAlert, AttendanceRecord, AttendanceReport, ThresholdFlag
+from authorizations.models import (
+    Authorization,
+    AuthorizationRequest,
+    BenefitVerification,
+    ChaseTask,
+    Coverage,
+    Determination,
+    Payer,
+    RequestPacket,
+    UnauthorizedDay,
+)
 from iop.accounts.services import api_token_create, invitation_create
 from iop.clients.models import Client, Couple, Episode, TreatmentPlan
 from iop.clients.services import couple_create, treatment_plan_save
@@ -133,6 +144,61 @@ def summit_world(summit, summit_va, summit_client):
         report = AttendanceReport.objects.create(
             episode=episode, start_date=dt.date.today(), end_date=dt.date.today(), status="ready", pdf=b"%PDF-"
         )
+        # Authorization units: an authorization of summit's, a chase task about it, an unauthorized day.
+        units_payer = Payer.objects.create(name="Summit units payer")
+        units_coverage = Coverage.objects.create(
+            client=summit_client, payer=units_payer, member_id="S-UNITS", effective_from=dt.date.today()
+        )
+        units_request = AuthorizationRequest.objects.create(
+            episode=episode, coverage=units_coverage, start_date=dt.date.today(), end_date=dt.date.today()
+        )
+        units_determination = Determination.objects.create(request=units_request, action="A1", decided_at=now)
+        authorization = Authorization.objects.create(
+            episode=episode,
+            coverage=units_coverage,
+            determination=units_determination,
+            number="SUMMIT-1",
+            code="S9480",
+            unit_type="per_diem",
+            units_authorized=5,
+            start_date=dt.date.today(),
+            end_date=dt.date.today() + dt.timedelta(days=5),
+        )
+        chase_task = ChaseTask.objects.create(
+            kind="ends_7", authorization=authorization, due_date=authorization.end_date, created_at=now
+        )
+        UnauthorizedDay.objects.create(
+            episode=episode, local_date=dt.date.today() - dt.timedelta(days=1), kind="none", flagged_at=now
+        )
+        # Coverage: a payer of summit's, a coverage of its client and a benefit verification of it.
+        coverage_payer = Payer.objects.create(name="Summit coverage payer")
+        coverage = Coverage.objects.create(
+            client=summit_client, payer=coverage_payer, member_id="S-COVERAGE", effective_from=dt.date.today()
+        )
+        verification = BenefitVerification.objects.create(coverage=coverage, verified_at=now, method="phone")
+        # Requests: a drafted request with a diagnosis, lines and an attachment, a couple's packet, a
+        # determination of summit's.
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from authorizations import services_requests
+
+        request_payer = Payer.objects.create(name="Summit requests payer")
+        request_coverage = Coverage.objects.create(
+            client=summit_client,
+            payer=request_payer,
+            member_id="S-REQUEST",
+            effective_from=dt.date.today() - dt.timedelta(days=30),
+        )
+        auth_request = services_requests.request_create(
+            episode=episode, coverage=request_coverage, actor=summit_va, start_date=dt.date.today()
+        )
+        diagnosis = services_requests.diagnosis_add(request=auth_request, code="F33.1")
+        request_line = auth_request.lines.first()
+        attachment = services_requests.attachment_add(
+            request=auth_request, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7 summit"), actor=summit_va
+        )
+        request_packet = RequestPacket.objects.create(couple=couple, joint_goals="Summit only")
+        request_determination = Determination.objects.create(request=auth_request, action="A4", decided_at=now)
     return {
         "group_id": group.pk,
         "slot_id": slot.pk,
@@ -177,6 +243,22 @@ def summit_world(summit, summit_va, summit_client):
         "pk:weekly-hours": episode.pk,
         "pk:threshold-flag": flag.pk,
         "pk:absence-alert": alert.pk,
+        "coverage_id": coverage.pk,
+        "pk:payer": coverage_payer.pk,
+        "pk:coverage": coverage.pk,
+        "pk:verification": verification.pk,
+        "authorization_id": authorization.pk,
+        "task_id": chase_task.pk,
+        "pk:authorization": authorization.pk,
+        "pk:chase-task": chase_task.pk,
+        "request_id": auth_request.pk,
+        "diagnosis_id": diagnosis.pk,
+        "line_id": request_line.pk,
+        "attachment_id": attachment.pk,
+        "packet_id": request_packet.pk,
+        "pk:authorization-request": auth_request.pk,
+        "pk:request-packet": request_packet.pk,
+        "pk:determination": request_determination.pk,
     }
 
 
@@ -267,3 +349,10 @@ def test_nothing_of_summit_changed(summit, summit_world, client, harbor_admin):
         assert AttendanceRecord.objects.get(pk=summit_world["record_id"]).status == "no_show"
         assert ThresholdFlag.objects.get(pk=summit_world["flag_id"]).is_open
         assert AbsenceAlert.objects.get(pk=summit_world["alert_id"]).is_open
+        assert Coverage.objects.get(pk=summit_world["coverage_id"]).member_id == "S-COVERAGE"
+        assert BenefitVerification.objects.filter(coverage_id=summit_world["coverage_id"]).count() == 1
+        assert ChaseTask.objects.get(pk=summit_world["task_id"]).done_at is None
+        summit_request = AuthorizationRequest.objects.get(pk=summit_world["request_id"])
+        assert summit_request.status == "draft"
+        assert (summit_request.diagnoses.count(), summit_request.lines.count()) == (1, 2)
+        assert RequestPacket.objects.get(pk=summit_world["packet_id"]).joint_goals == "Summit only"

@@ -1,0 +1,306 @@
+"""Django admin for authorizations: org admins configure payers here — their plans, effective-dated
+IOP rules and fee schedule — and the organization's service-code list. What happens per client
+(coverages, verifications, requests, determinations, authorizations, chase tasks, unauthorized
+days) is done in the app, through its services, and only shown here; opening one is audited.
+
+No payer number is a constant in code: the rules and fees below are what attendance, requests and
+the chase read.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from iop.tenancy import permissions as perms
+from iop.tenancy.admin import TenantInline, TenantModelAdmin
+
+from .codes import DEFAULT_SERVICE_CODES
+from .models import (
+    Authorization,
+    AuthorizationRequest,
+    BenefitVerification,
+    ChaseTask,
+    Coverage,
+    Determination,
+    FeeScheduleEntry,
+    Payer,
+    PayerPlan,
+    PayerRule,
+    ServiceCode,
+    UnauthorizedDay,
+)
+
+
+class PayerConfigAdmin(TenantModelAdmin):
+    """Payer configuration: org admins (program managers)."""
+
+    manage_action = perms.PROGRAM_MANAGE
+
+
+class ReadOnlyAdmin(TenantModelAdmin):
+    read_only = True
+
+
+# --- Payers -------------------------------------------------------------------------------------------
+
+
+class PayerForm(forms.ModelForm):
+    def clean_name(self):
+        # The organization is not a form field, so Django skips the unique (organization, name) check.
+        name = self.cleaned_data["name"].strip()
+        if Payer.objects.filter(name=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"“{name}” is already a payer of this organization.")
+        return name
+
+
+class PayerPlanForm(forms.ModelForm):
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        payer_id = self.instance.payer_id
+        if payer_id and PayerPlan.objects.filter(payer_id=payer_id, name=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"This payer already has a plan named “{name}”.")
+        return name
+
+
+class PayerPlanInline(TenantInline):
+    model = PayerPlan
+    form = PayerPlanForm
+    fields = ["name", "plan_type", "is_active"]
+
+
+class PayerRuleForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        plan = cleaned.get("plan")
+        if plan is not None and self.instance.payer_id and plan.payer_id != self.instance.payer_id:
+            self.add_error("plan", "Choose a plan of this payer (or none, for all its plans).")
+        return cleaned
+
+
+class PayerRuleInline(TenantInline):
+    """A rule for a plan wins over the payer's rule for all its plans; a newer rule replaces an
+    older one from its date."""
+
+    model = PayerRule
+    form = PayerRuleForm
+    template = "admin/edit_inline/stacked.html"
+    verbose_name = "IOP rule"
+    verbose_name_plural = "IOP rules (effective-dated: weekly hours and days, reviews, decision clocks, appeals)"
+    fields = [
+        ("plan", "level_of_care"),
+        ("effective_from", "effective_to"),
+        ("min_hours_per_week", "min_days_per_week", "min_minutes_per_day"),
+        ("review_cadence_days", "initial_authorization_days"),
+        ("standard_decision_hours", "expedited_decision_hours", "appeal_window_days"),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "plan":
+            # Only this payer's plans (none yet while the payer is being added).
+            payer_id = (request.resolver_match.kwargs or {}).get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = PayerPlan.objects.filter(payer_id=payer_id) if payer_id else PayerPlan.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class FeeScheduleEntryForm(forms.ModelForm):
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+
+class FeeScheduleEntryInline(TenantInline):
+    model = FeeScheduleEntry
+    form = FeeScheduleEntryForm
+    fields = ["code", "rate", "effective_from", "effective_to"]
+    verbose_name = "fee"
+    verbose_name_plural = "fee schedule (rate per unit of a service code, from a date; used for cost projections)"
+
+
+@admin.register(Payer)
+class PayerAdmin(PayerConfigAdmin):
+    form = PayerForm
+    list_display = ["name", "payer_id", "phone", "plan_count", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "payer_id"]
+    inlines = [PayerPlanInline, PayerRuleInline, FeeScheduleEntryInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # payer portals are https
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(plan_total=Count("plans"))
+
+    @admin.display(description="Plans", ordering="plan_total")
+    def plan_count(self, obj):
+        return obj.plan_total
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # coverages refer to it: deactivate instead
+
+
+# --- Service codes --------------------------------------------------------------------------------
+
+
+class ServiceCodeForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        system, code = cleaned.get("code_system"), (cleaned.get("code") or "").strip().upper()
+        if code:
+            cleaned["code"] = code
+            self.instance.code = code
+        # The organization is not a form field, so Django skips the unique (organization, system, code) check.
+        if system and code:
+            clash = ServiceCode.objects.filter(code_system=system, code=code).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("code", f"{code} is already on this organization's list.")
+        return cleaned
+
+
+@admin.register(ServiceCode)
+class ServiceCodeAdmin(PayerConfigAdmin):
+    """The organization's code list for request lines. Until it saves any code, the defaults in
+    `authorizations.codes` apply (program per diems, group, individual and couples psychotherapy,
+    SUD counseling, medication management, assessments); once it has saved one, only its own list
+    applies — "Copy the defaults" starts the list from them."""
+
+    form = ServiceCodeForm
+    list_display = ["code", "code_system", "descriptor", "track", "unit_type", "is_active"]
+    list_filter = ["track", "code_system", "unit_type", "is_active"]
+    search_fields = ["code", "descriptor"]
+
+    def get_urls(self):
+        return [
+            path(
+                "copy-defaults/",
+                self.admin_site.admin_view(self.copy_defaults_view),
+                name="authorizations_servicecode_copy_defaults",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not ServiceCode.objects.filter(organization=request.organization).exists():
+            defaults = ", ".join(code.code for code in DEFAULT_SERVICE_CODES)
+            button = ""
+            if self.has_add_permission(request):
+                button = format_html(
+                    ' <form method="post" action="{}" style="display:inline">'
+                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                    '<button type="submit" class="button">Copy the defaults into your list</button></form>',
+                    reverse("admin:authorizations_servicecode_copy_defaults"),
+                    get_token(request),
+                )
+            messages.info(
+                request,
+                format_html(
+                    "This organization has not saved any service codes, so the default list applies: {}. "
+                    "Saving any code replaces the whole default list with yours.{}",
+                    defaults,
+                    button,
+                ),
+            )
+        return super().changelist_view(request, extra_context)
+
+    def copy_defaults_view(self, request):
+        """Add each default code the organization does not have yet (idempotent)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        with transaction.atomic():
+            have = set(ServiceCode.objects.values_list("code_system", "code"))
+            added = [
+                ServiceCode.objects.create(
+                    organization=request.organization,
+                    code_system=default.code_system,
+                    code=default.code,
+                    descriptor=default.descriptor,
+                    track=default.track,
+                    unit_type=default.unit_type,
+                )
+                for default in DEFAULT_SERVICE_CODES
+                if (default.code_system, default.code) not in have
+            ]
+        messages.success(request, f"Copied {len(added)} default code(s) into this organization's list.")
+        return HttpResponseRedirect(reverse("admin:authorizations_servicecode_changelist"))
+
+
+# --- What the app records (read-only here) ---------------------------------------------------------
+
+
+@admin.register(Coverage)
+class CoverageAdmin(ReadOnlyAdmin):
+    """Coverages are recorded on the client's page (services check plans, dates and priorities)."""
+
+    audit_client_field = "client_id"
+    list_display = ["__str__", "payer", "plan", "priority", "effective_from", "effective_to", "created_at"]
+    list_filter = ["priority", ("payer", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["payer", "plan"]
+
+
+@admin.register(BenefitVerification)
+class BenefitVerificationAdmin(ReadOnlyAdmin):
+    audit_client_field = "coverage.client_id"
+    list_display = [
+        "__str__",
+        "verified_at",
+        "method",
+        "network_status",
+        "mental_health_iop",
+        "substance_use_iop",
+        "authorization_required",
+    ]
+    list_filter = ["method", "network_status", "authorization_required"]
+    list_select_related = ["coverage"]
+
+
+@admin.register(AuthorizationRequest)
+class AuthorizationRequestAdmin(ReadOnlyAdmin):
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "status", "urgency", "certification_type", "start_date", "end_date", "submitted_at"]
+    list_filter = ["status", "urgency", "certification_type"]
+    list_select_related = ["episode"]
+
+
+@admin.register(Determination)
+class DeterminationAdmin(ReadOnlyAdmin):
+    audit_client_field = "request.episode.client_id"
+    list_display = [
+        "__str__",
+        "action",
+        "authorization_number",
+        "approved_units",
+        "start_date",
+        "end_date",
+        "decided_at",
+    ]
+    list_filter = ["action"]
+    list_select_related = ["request__episode"]
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(ReadOnlyAdmin):
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "code", "unit_type", "units_authorized", "start_date", "end_date", "status"]
+    list_filter = ["status", "unit_type"]
+    list_select_related = ["episode"]
+
+
+@admin.register(ChaseTask)
+class ChaseTaskAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "due_date", "created_at", "done_at"]
+    list_filter = ["kind", ("done_at", admin.EmptyFieldListFilter)]
+
+
+@admin.register(UnauthorizedDay)
+class UnauthorizedDayAdmin(ReadOnlyAdmin):
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "local_date", "kind", "flagged_at", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["episode"]

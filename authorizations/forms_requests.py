@@ -1,0 +1,253 @@
+"""Forms of the request and packet pages. They check the shape of input only (types, choices,
+required); the services decide the rest — units, frequencies, dates against the request's window,
+ICD-10 format, whose coverage — and their refusals are shown next to these fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from iop.common.forms import DateInput, OrganizationChoiceField
+
+from .codes import service_codes
+from .models import (
+    CertificationType,
+    DeterminationAction,
+    RequestPacket,
+    ServiceTrack,
+    SubmissionChannel,
+    UnitType,
+    Urgency,
+)
+from .selectors_requests import client_coverages
+from .services_requests import OTHER_COMPONENTS
+
+_TEXTAREA = {"rows": 4}
+
+
+class CoverageChoiceField(OrganizationChoiceField):
+    def label_from_instance(self, coverage) -> str:
+        plan = f" — {coverage.plan.name}" if coverage.plan_id else ""
+        end = f" to {coverage.effective_to:%-d %b %Y}" if coverage.effective_to else ""
+        return (
+            f"{coverage.payer.name}{plan} · member {coverage.member_id or 'id missing'} · "
+            f"{coverage.get_priority_display().lower()}, from {coverage.effective_from:%-d %b %Y}{end}"
+        )
+
+
+def _coverage_field(label: str) -> CoverageChoiceField:
+    return CoverageChoiceField(
+        label=label,
+        queryset=None,
+        empty_label="Choose a coverage",
+        error_messages={
+            "invalid_choice": "Choose one of the client's own coverages: a request must be against the "
+            "client's own coverage.",
+            "required": "Choose the coverage the request is for.",
+        },
+    )
+
+
+class RequestStartForm(forms.Form):
+    coverage = _coverage_field("Coverage")
+    start_date = forms.DateField(label="First day requested", widget=DateInput)
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=Urgency.choices, initial=Urgency.STANDARD, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, client, today: dt.date, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("start_date", today)
+        super().__init__(*args, **kwargs)
+        self.fields["coverage"].queryset = client_coverages(client=client)
+
+
+class PacketStartForm(forms.Form):
+    """One coverage per partner (`coverage_a` for the couple's partner_a, `coverage_b` for b)."""
+
+    joint_goals = forms.CharField(
+        label="Joint treatment goals",
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text="Shared by both requests: for example communication skills, relapse prevention, couples therapy.",
+    )
+    start_date = forms.DateField(label="First day requested", widget=DateInput)
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=Urgency.choices, initial=Urgency.STANDARD, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, couple, today: dt.date, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("start_date", today)
+        super().__init__(*args, **kwargs)
+        self.couple = couple
+        coverages = {}
+        for key, partner in (("coverage_a", couple.partner_a), ("coverage_b", couple.partner_b)):
+            field = _coverage_field(f"{partner.display_name}'s coverage")
+            field.queryset = client_coverages(client=partner)
+            coverages[key] = field
+        self.fields = {**coverages, **self.fields}
+
+    def coverages(self) -> dict:
+        data = self.cleaned_data
+        return {self.couple.partner_a_id: data["coverage_a"], self.couple.partner_b_id: data["coverage_b"]}
+
+
+class RequestDetailsForm(forms.Form):
+    start_date = forms.DateField(label="First day requested", widget=DateInput)
+    end_date = forms.DateField(label="Last day requested", widget=DateInput)
+    urgency = forms.ChoiceField(label="Urgency", choices=Urgency.choices, widget=forms.RadioSelect)
+    certification_type = forms.ChoiceField(label="Certification type", choices=CertificationType.choices)
+    why_not_lower_level = forms.CharField(
+        label="Why a lower level of care is not enough", required=False, widget=forms.Textarea(attrs=_TEXTAREA)
+    )
+    why_not_higher_level = forms.CharField(
+        label="Why a higher level of care is not needed", required=False, widget=forms.Textarea(attrs=_TEXTAREA)
+    )
+    clinical_summary = forms.CharField(
+        label="Clinical summary and treatment goals",
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text="Symptoms, risk, functioning and the measurable goals of the treatment plan.",
+    )
+    emotional_support_animal_note = forms.CharField(
+        label="Emotional support animal: clinical necessity",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only where one applies.",
+    )
+    other_components = forms.MultipleChoiceField(
+        label="Other requested components the plan covers",
+        required=False,
+        choices=list(OTHER_COMPONENTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    FIELDS = (
+        "start_date",
+        "end_date",
+        "urgency",
+        "certification_type",
+        "why_not_lower_level",
+        "why_not_higher_level",
+        "clinical_summary",
+        "emotional_support_animal_note",
+        "other_components",
+    )
+
+    @classmethod
+    def initial_for(cls, request) -> dict:
+        return {name: getattr(request, name) for name in cls.FIELDS}
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(label="ICD-10-CM code", max_length=12, help_text="For example F33.1 or F10.20.")
+    description = forms.CharField(label="Description (optional)", max_length=200, required=False)
+
+
+def _code_choices(organization) -> list[tuple[str, str]]:
+    return [("", "Choose a code")] + [
+        (c.code, f"{c.code} — {c.descriptor} ({c.get_unit_type_display().lower()})")
+        for c in service_codes(organization=organization)
+    ]
+
+
+class LineForm(forms.Form):
+    """One itemized line. Units and frequency bounds are the service's (its messages say why)."""
+
+    code = forms.ChoiceField(label="Code")
+    track = forms.ChoiceField(label="Track", choices=[("", "The code's track"), *ServiceTrack.choices], required=False)
+    units = forms.IntegerField(label="Units a session", initial=1)
+    frequency_per_week = forms.DecimalField(
+        label="How often a week", max_digits=4, decimal_places=1, initial=1, help_text="Sessions (or days) a week."
+    )
+    start_date = forms.DateField(label="From", widget=DateInput, required=False, help_text="Blank: the request's.")
+    end_date = forms.DateField(label="To", widget=DateInput, required=False, help_text="Blank: the request's.")
+    description = forms.CharField(label="Description (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = _code_choices(organization)
+
+    @staticmethod
+    def initial_for(line) -> dict:
+        return {
+            "code": line.code,
+            "track": line.track,
+            "units": line.units,
+            "frequency_per_week": line.frequency_per_week,
+            "start_date": line.start_date,
+            "end_date": line.end_date,
+            "description": line.description,
+        }
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="File", help_text="PDF, image (PNG, JPEG, TIFF) or Word document (.docx), up to 10 MB."
+    )
+
+
+class SubmitForm(forms.Form):
+    channel = forms.ChoiceField(label="Submitted by", choices=[("", "Choose…"), *SubmissionChannel.choices])
+    payer_reference = forms.CharField(label="Payer reference number", max_length=60, required=False)
+
+
+class PacketSubmitForm(forms.Form):
+    """The channel, and the payer's reference number for each partner's request."""
+
+    channel = forms.ChoiceField(label="Submitted by", choices=[("", "Choose…"), *SubmissionChannel.choices])
+
+    def __init__(self, *args, packet: RequestPacket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_ids = []
+        for request in packet.requests.all():
+            name = f"reference_{request.pk}"
+            self.fields[name] = forms.CharField(
+                label=f"Payer reference for {request.episode.client.display_name}", max_length=60, required=False
+            )
+            self.request_ids.append(request.pk)
+
+    def references(self) -> dict:
+        return {pk: self.cleaned_data.get(f"reference_{pk}", "") for pk in self.request_ids}
+
+
+class PacketGoalsForm(forms.Form):
+    joint_goals = forms.CharField(label="Joint treatment goals", required=False, widget=forms.Textarea(attrs=_TEXTAREA))
+
+
+class PendForm(forms.Form):
+    information_requested = forms.CharField(
+        label="Information the payer asked for", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    information_due = forms.DateField(label="Due by", widget=DateInput)
+
+
+class DeterminationForm(forms.Form):
+    action = forms.ChoiceField(label="Decision", choices=[("", "Choose…"), *DeterminationAction.choices])
+    decided_on = forms.DateField(label="Decision date", widget=DateInput)
+    authorization_number = forms.CharField(label="Authorization number", max_length=60, required=False)
+    approved_code = forms.CharField(label="Approved code", max_length=10, required=False)
+    approved_units = forms.IntegerField(label="Approved units", required=False)
+    unit_type = forms.ChoiceField(label="Unit type", choices=[("", "The code's"), *UnitType.choices], required=False)
+    start_date = forms.DateField(label="Authorized from", widget=DateInput, required=False)
+    end_date = forms.DateField(label="Authorized to", widget=DateInput, required=False)
+    next_review_date = forms.DateField(label="Next review", widget=DateInput, required=False)
+    reason = forms.CharField(label="Reason or notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def decided_at(self, organization, now: dt.datetime) -> dt.datetime:
+        """The decision date at noon where the organization is; today's is now (a later date stays
+        in the future, for the service to refuse)."""
+        day = self.cleaned_data["decided_on"]
+        if day == organization.local_today(now):
+            return now
+        return organization.local_datetime(day, dt.time(12))
+
+    @staticmethod
+    def initial_for(request, today: dt.date) -> dict:
+        group = next((line for line in request.lines.all() if line.track == ServiceTrack.GROUP), None)
+        return {
+            "decided_on": today,
+            "approved_code": group.code if group else "",
+            "start_date": request.start_date,
+            "end_date": request.end_date,
+        }

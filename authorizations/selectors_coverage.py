@@ -1,0 +1,92 @@
+"""Reads for coverage and benefit verification. Each selector owns its joins: a client's coverages
+with their latest verification cost two queries however many coverages there are."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from iop.tenancy.models import Organization
+
+from .models import BenefitVerification, Coverage, Payer, PayerPlan
+
+
+def _latest_verification() -> Prefetch:
+    """Each coverage's newest verification, as `latest_verifications` (a list of 0 or 1): one query
+    for any number of coverages (DISTINCT ON the coverage, newest first). The raw 271 stays in the
+    database: the panel and lists never show it."""
+    return Prefetch(
+        "verifications",
+        queryset=BenefitVerification.objects.select_related("verified_by")
+        .defer("raw_271")
+        .order_by("coverage_id", "-verified_at", "-id")
+        .distinct("coverage_id"),
+        to_attr="latest_verifications",
+    )
+
+
+def latest_verification(coverage: Coverage) -> BenefitVerification | None:
+    """The newest verification of a coverage loaded by a selector of this module (no query)."""
+    latest = getattr(coverage, "latest_verifications", None)
+    return latest[0] if latest else None
+
+
+def coverage_list(*, organization: Organization, client_id=None) -> QuerySet[Coverage]:
+    """Coverages with payer, plan and latest verification; the client's, when `client_id` is given."""
+    qs = Coverage.objects.filter(organization=organization).select_related("payer", "plan")
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    return qs.prefetch_related(_latest_verification())
+
+
+def client_coverages(*, organization: Organization, client_id) -> list[Coverage]:
+    """The client's coverages, primary first and then the newest, each with `latest_verifications`."""
+    return list(coverage_list(organization=organization, client_id=client_id).order_by("priority", "-effective_from"))
+
+
+def coverage_get(*, organization: Organization, coverage_id) -> Coverage | None:
+    """One coverage with its client, payer and plan (and latest verification), or None — another
+    organization's id is None like an unknown one."""
+    return (
+        coverage_list(organization=organization)
+        .select_related("client", "payer", "plan")
+        .filter(pk=coverage_id)
+        .first()
+    )
+
+
+def coverage_verifications(*, coverage: Coverage) -> list[BenefitVerification]:
+    """Every verification of the coverage, newest first, with who recorded it."""
+    return list(
+        BenefitVerification.objects.filter(coverage=coverage)
+        .select_related("verified_by")
+        .order_by("-verified_at", "-id")
+    )
+
+
+def verification_list(*, organization: Organization) -> QuerySet[BenefitVerification]:
+    """Verifications with their coverage (for the client id) and who recorded them."""
+    return BenefitVerification.objects.filter(organization=organization).select_related("coverage", "verified_by")
+
+
+def payer_choices(*, organization: Organization, keep_id=None) -> QuerySet[Payer]:
+    """Active payers, plus `keep_id` (a coverage's payer that has since been deactivated)."""
+    active = Q(is_active=True) | Q(pk=keep_id) if keep_id else Q(is_active=True)
+    return Payer.objects.filter(active, organization=organization).order_by("name")
+
+
+def plan_choices(*, organization: Organization, keep_id=None) -> QuerySet[PayerPlan]:
+    active = (
+        Q(is_active=True, payer__is_active=True) | Q(pk=keep_id)
+        if keep_id
+        else Q(is_active=True, payer__is_active=True)
+    )
+    return (
+        PayerPlan.objects.filter(active, organization=organization)
+        .select_related("payer")
+        .order_by("payer__name", "name")
+    )
+
+
+def payer_detail_list(*, organization: Organization) -> QuerySet[Payer]:
+    """Every payer with its plans and rules (the API's payers)."""
+    return Payer.objects.filter(organization=organization).prefetch_related("plans", "rules")

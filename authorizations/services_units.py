@@ -1,0 +1,234 @@
+"""Writes for unit burn-down and the chase: unauthorized days flagged the moment attendance is
+saved (and resolved when an authorization comes to cover them), the morning chase of expiring
+authorizations and late decisions, and closing a chase task.
+
+Everything is idempotent: an unauthorized day is unique per episode and date, a chase task per
+authorization (or request) and kind, a notification per recipient and dedupe key, so a second run
+of anything here changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.signals import attendance_saved
+from iop.common.exceptions import ApplicationError
+from iop.notifications.services import Notice, notices_send
+from iop.tenancy.models import Organization, Role
+from iop.tenancy.selectors import members_with_roles
+
+from .models import (
+    Authorization,
+    AuthorizationRequest,
+    AuthorizationStatus,
+    ChaseKind,
+    ChaseTask,
+    CoverageGapKind,
+    RequestStatus,
+    UnauthorizedDay,
+)
+from .units import COVERING_STATUSES, unit_figures_load
+
+# --- Unauthorized days -----------------------------------------------------------------------------
+
+
+def unauthorized_days_flag(
+    *, organization: Organization, day: dt.date, episode_ids: Iterable, now: dt.datetime | None = None
+) -> int:
+    """Flag `day` for each episode no authorization covers on it: kind "none" when the episode has
+    no authorization at all, "outside" when it has some but none holds the date. A day flagged
+    before stays as it is (unique per episode and date). One query, and the insert when needed."""
+    episode_ids = set(episode_ids)
+    if not episode_ids:
+        return 0
+    windows = defaultdict(list)
+    for episode_id, start, end in Authorization.objects.filter(
+        organization=organization, episode_id__in=episode_ids, status__in=COVERING_STATUSES
+    ).values_list("episode_id", "start_date", "end_date"):
+        windows[episode_id].append((start, end))
+    now = now or timezone.now()
+    flags = [
+        UnauthorizedDay(
+            id=uuid.uuid4(),
+            organization=organization,
+            episode_id=episode_id,
+            local_date=day,
+            kind=CoverageGapKind.OUTSIDE_WINDOW if windows[episode_id] else CoverageGapKind.NO_AUTHORIZATION,
+            flagged_at=now,
+        )
+        for episode_id in sorted(episode_ids, key=str)
+        if not any(start <= day <= end for start, end in windows[episode_id])
+    ]
+    if flags:
+        UnauthorizedDay.objects.bulk_create(flags, ignore_conflicts=True)
+    return len(flags)
+
+
+@receiver(attendance_saved, dispatch_uid="authorizations_unauthorized_days")
+def _attendance_saved(sender, organization, session, records, **kwargs) -> None:
+    """Inside the roll call's transaction: the attended days no authorization covers, at once."""
+    unauthorized_days_flag(
+        organization=organization,
+        day=session.local_date,
+        episode_ids={r.episode_id for r in records if r.counted_minutes > 0},
+    )
+
+
+def unauthorized_days_resolve(*, authorization: Authorization, now: dt.datetime | None = None) -> int:
+    """An authorization (new, or its window changed) now covers some flagged days: resolve them;
+    the episode's other open "no authorization" days become "outside the window". Call it after
+    creating or changing an authorization. Returns how many days were resolved."""
+    if authorization.status not in COVERING_STATUSES:
+        return 0
+    open_days = UnauthorizedDay.objects.filter(
+        organization_id=authorization.organization_id, episode_id=authorization.episode_id, resolved_at__isnull=True
+    )
+    resolved = open_days.filter(
+        local_date__gte=authorization.start_date, local_date__lte=authorization.end_date
+    ).update(resolved_at=now or timezone.now())
+    open_days.filter(kind=CoverageGapKind.NO_AUTHORIZATION).update(kind=CoverageGapKind.OUTSIDE_WINDOW)
+    return resolved
+
+
+# --- The chase -----------------------------------------------------------------------------------
+
+# The chase acts from this local time each morning (a scan every 15 minutes finds it; later scans
+# that day find nothing new).
+CHASE_TIME = dt.time(7, 0)
+
+# Ends-within thresholds, tightest first.
+END_THRESHOLDS = ((3, ChaseKind.ENDS_IN_3), (7, ChaseKind.ENDS_IN_7), (14, ChaseKind.ENDS_IN_14))
+
+CHASE_TITLES = {
+    ChaseKind.ENDS_IN_14: "An authorization ends within 14 days",
+    ChaseKind.ENDS_IN_7: "An authorization ends within 7 days",
+    ChaseKind.ENDS_IN_3: "An authorization ends within 3 days",
+    ChaseKind.UNITS_BEFORE_REVIEW: "An authorization's units run out before its review",
+    ChaseKind.DECISION_OVERDUE: "A payer's decision is overdue",
+    ChaseKind.INFORMATION_DUE: "Information a payer requested is due",
+}
+
+
+def end_threshold(days_left: int) -> str | None:
+    """The tightest threshold an authorization `days_left` from its end is within (None beyond 14).
+    Only that one is raised: a 7-day authorization is not also "within 14 days" on its first day,
+    while one the chase follows from further out gets each threshold as it passes it."""
+    if days_left < 0:
+        return None
+    return next((kind for limit, kind in END_THRESHOLDS if days_left <= limit), None)
+
+
+def _body(task: ChaseTask) -> str:
+    if task.kind == ChaseKind.UNITS_BEFORE_REVIEW:
+        return f"Units are projected to run out on {task.due_date:%-d %b %Y}: ask for more before they do."
+    if task.kind == ChaseKind.DECISION_OVERDUE:
+        return f"The decision was due on {task.due_date:%-d %b %Y}: follow up with the payer."
+    if task.kind == ChaseKind.INFORMATION_DUE:
+        return f"The requested information is due by {task.due_date:%-d %b %Y}."
+    return f"It ends on {task.due_date:%-d %b %Y}: prepare the concurrent review or renewal."
+
+
+def _responsible(organization: Organization) -> list:
+    """Who works the chase: intake specialists and VAs (the org admins when there are none)."""
+    members = list(members_with_roles(organization=organization, roles=[Role.INTAKE, Role.VA]))
+    return members or list(members_with_roles(organization=organization, roles=[Role.ORG_ADMIN]))
+
+
+def _candidates(organization: Organization, now: dt.datetime, today: dt.date) -> list[ChaseTask]:
+    authorizations = list(
+        Authorization.objects.filter(
+            organization=organization, status=AuthorizationStatus.ACTIVE, end_date__gte=today
+        ).select_related("coverage", "episode")
+    )
+    figures = unit_figures_load(authorizations, organization=organization, now=now)
+
+    def task(kind, due_date, authorization=None, request=None) -> ChaseTask:
+        return ChaseTask(
+            id=uuid.uuid4(),
+            organization=organization,
+            kind=kind,
+            authorization=authorization,
+            request=request,
+            due_date=due_date,
+            created_at=now,
+        )
+
+    tasks = []
+    for authorization in authorizations:
+        kind = end_threshold((authorization.end_date - today).days)
+        if kind is not None:
+            tasks.append(task(kind, authorization.end_date, authorization=authorization))
+        figure = figures[authorization.pk]
+        if figure.runs_out_before_review:
+            tasks.append(
+                task(ChaseKind.UNITS_BEFORE_REVIEW, figure.projected_exhaustion_date, authorization=authorization)
+            )
+    late = AuthorizationRequest.objects.filter(
+        organization=organization, status=RequestStatus.SUBMITTED, decision_due_at__lt=now
+    )
+    for request in late:
+        due = request.decision_due_at.astimezone(organization.tzinfo).date()
+        tasks.append(task(ChaseKind.DECISION_OVERDUE, due, request=request))
+    pended = AuthorizationRequest.objects.filter(
+        organization=organization, status=RequestStatus.PENDED, information_due__lte=today
+    )
+    tasks += [task(ChaseKind.INFORMATION_DUE, request.information_due, request=request) for request in pended]
+    return tasks
+
+
+@transaction.atomic
+def authorizations_chase(*, organization: Organization, now: dt.datetime | None = None) -> list[ChaseTask]:
+    """The morning chase, in the organization's time zone (nothing before `CHASE_TIME` there):
+    active authorizations within 14, 7 or 3 days of their end (the tightest threshold reached) or
+    whose booked units run out before the next review (or the end); submitted requests past their
+    decision clock; pended requests whose information is due. One task per authorization (or
+    request) and kind, and an in-app notice of each new one to the intake specialists and VAs.
+    Returns the tasks created now: a second run creates none."""
+    now = now or timezone.now()
+    today = organization.local_today(now)
+    if now < organization.local_datetime(today, CHASE_TIME):
+        return []
+    candidates = _candidates(organization, now, today)
+    if not candidates:
+        return []
+    ChaseTask.objects.bulk_create(candidates, ignore_conflicts=True)
+    inserted = set(ChaseTask.objects.filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True))
+    created = [c for c in candidates if c.pk in inserted]
+    if created:
+        link = reverse("authorizations:worklist", kwargs={"org_slug": organization.slug})
+        staff = _responsible(organization)
+        notices_send(
+            organization=organization,
+            notices=[
+                Notice(
+                    recipient=member,
+                    kind=f"chase_{task.kind}",
+                    title=CHASE_TITLES[task.kind],
+                    body=_body(task),
+                    link=f"{link}#task-{task.pk}",
+                    dedupe_key=f"chase:{task.pk}",
+                )
+                for task in created
+                for member in staff
+            ],
+        )
+    return created
+
+
+@transaction.atomic
+def chase_task_done(*, task: ChaseTask, actor, note: str = "", now: dt.datetime | None = None) -> ChaseTask:
+    """Close a chase task with what was done (optional note). Refused when already done."""
+    task = ChaseTask.objects.select_for_update().get(pk=task.pk)
+    if task.done_at is not None:
+        raise ApplicationError("This task is already done.", code="already_done")
+    task.done_at, task.done_by, task.note = now or timezone.now(), actor, note.strip()[:300]
+    task.save(update_fields=["done_at", "done_by", "note"])
+    return task

@@ -1,0 +1,569 @@
+"""Unit burn-down: how much of each authorization attendance has used, how much the client is
+booked for ahead, what remains, and when the remaining units run out.
+
+The counting is pure (`units_by_day`, `unit_figures`) and tested on constructed data; the loaders
+below read everything a list of authorizations needs in a constant number of queries, however many
+authorizations, clients and sessions there are.
+
+How a unit is counted, by the authorization's unit type:
+
+- per diem: a day the client attended whose counted minutes (all their sessions that day) reach
+  the payer's daily minimum (`PayerRule.min_minutes_per_day` of the coverage's payer in effect that
+  day; `DEFAULT_DAILY_MINIMUM` without a rule);
+- per session: each attended session with counted minutes;
+- per 15 minutes: each attended session's counted minutes in started quarter hours.
+
+Evaluations and instruments are not measured from group attendance (`counted` is False).
+Session and 15-minute codes of a therapy track (90853 group, 90847 couples …) count only sessions
+of group types of that track; program per diems count every session.
+
+Scheduled ahead is the same logic applied to the client's booked sessions not yet recorded (today
+and later), assuming full attendance: a per-diem day counts as scheduled when the booked sessions
+bring it to the minimum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+
+from attendance.models import AttendanceRecord
+from iop.tenancy.models import Organization
+from scheduling.models import RosterEntry, RosterStatus, SessionStatus
+
+from .codes import DEFAULT_SERVICE_CODES, service_codes
+from .models import (
+    Authorization,
+    AuthorizationRequest,
+    AuthorizationStatus,
+    ChaseTask,
+    PayerRule,
+    RequestStatus,
+    ServiceTrack,
+    UnauthorizedDay,
+    UnitType,
+)
+from .selectors import rules_for_coverage
+
+# Minutes a per-diem day needs when the coverage's payer has no rule in effect that day (the
+# PayerRule field's own default; a payer's rule always wins).
+DEFAULT_DAILY_MINIMUM = 180
+
+# Unit types measured from attendance.
+COUNTED_UNIT_TYPES = frozenset({UnitType.PER_DIEM, UnitType.PER_SESSION, UnitType.PER_15_MIN})
+
+# Codes of these tracks cover the whole program day, not one kind of group.
+_PROGRAM_TRACKS = frozenset({ServiceTrack.PROGRAM, ServiceTrack.ASSESSMENT})
+
+# "Expiring": an active authorization ending within this many days (the chase's first threshold).
+EXPIRING_WITHIN_DAYS = 14
+
+UNIT_NOUNS = {
+    UnitType.PER_DIEM: ("day", "days"),
+    UnitType.PER_SESSION: ("session", "sessions"),
+    UnitType.PER_15_MIN: ("15-minute unit", "15-minute units"),
+    UnitType.PER_EVALUATION: ("evaluation", "evaluations"),
+    UnitType.PER_INSTRUMENT: ("instrument", "instruments"),
+}
+
+
+def unit_noun(unit_type: str, count: int) -> str:
+    singular, plural = UNIT_NOUNS.get(unit_type, ("unit", "units"))
+    return singular if count == 1 else plural
+
+
+# --- Pure counting ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One of a client's sessions as the counting sees it: its date and the minutes that count
+    (attended, or the session's length for a booking). `track` is the group type's."""
+
+    local_date: dt.date
+    minutes: int
+    track: str = ""
+    starts_at: dt.datetime | None = None
+    session_id: object = None
+
+
+def _always(minimum: int) -> Callable[[dt.date], int]:
+    return lambda day: minimum
+
+
+_DEFAULT_MINIMUM = _always(DEFAULT_DAILY_MINIMUM)
+
+
+def units_by_day(
+    unit_type: str,
+    occurrences: Iterable[Occurrence],
+    *,
+    daily_minimum: Callable[[dt.date], int] = _DEFAULT_MINIMUM,
+) -> dict[dt.date, int]:
+    """Units per date (dates without a unit left out)."""
+    units: dict[dt.date, int] = defaultdict(int)
+    if unit_type == UnitType.PER_DIEM:
+        minutes: dict[dt.date, int] = defaultdict(int)
+        for o in occurrences:
+            minutes[o.local_date] += max(o.minutes, 0)
+        for day, total in minutes.items():
+            if total > 0 and total >= daily_minimum(day):
+                units[day] = 1
+    elif unit_type == UnitType.PER_SESSION:
+        for o in occurrences:
+            if o.minutes > 0:
+                units[o.local_date] += 1
+    elif unit_type == UnitType.PER_15_MIN:
+        for o in occurrences:
+            if o.minutes > 0:
+                units[o.local_date] += math.ceil(o.minutes / 15)
+    return dict(units)
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """An authorization's burn-down on `today`. `remaining` is negative when attendance used more
+    than was authorized. `projected_exhaustion_date` is the day the units run out: in the past
+    when they already have, else the booked day that uses the last one (None when the bookings in
+    the window do not use them up). `review_date` is the next review, or the end date."""
+
+    authorized: int
+    used: int
+    scheduled: int
+    remaining: int
+    projected_exhaustion_date: dt.date | None
+    runs_out_before_review: bool
+    review_date: dt.date
+    end_date: dt.date
+    days_left: int
+    counted: bool = True
+    # (date, units used, units booked) for each day of the window with either.
+    days: tuple[tuple[dt.date, int, int], ...] = field(default=(), repr=False)
+
+    @property
+    def booked_beyond(self) -> int:
+        """Units the bookings in the window need beyond what remains."""
+        return max(0, self.scheduled - max(self.remaining, 0))
+
+    @property
+    def exhausted(self) -> bool:
+        return self.counted and self.remaining <= 0
+
+
+def unit_figures(
+    *,
+    unit_type: str,
+    authorized: int,
+    start_date: dt.date,
+    end_date: dt.date,
+    next_review_date: dt.date | None,
+    attended: Iterable[Occurrence],
+    booked: Iterable[Occurrence],
+    today: dt.date,
+    daily_minimum: Callable[[dt.date], int] = _DEFAULT_MINIMUM,
+) -> UnitFigures:
+    """The burn-down of one authorization from the client's attended and booked sessions (only
+    those in its window count)."""
+    review = next_review_date if next_review_date and next_review_date >= today else end_date
+    review = min(review, end_date)
+    days_left = max((end_date - today).days, 0)
+    if unit_type not in COUNTED_UNIT_TYPES:
+        return UnitFigures(
+            authorized=authorized,
+            used=0,
+            scheduled=0,
+            remaining=authorized,
+            projected_exhaustion_date=None,
+            runs_out_before_review=False,
+            review_date=review,
+            end_date=end_date,
+            days_left=days_left,
+            counted=False,
+        )
+
+    def in_window(items):
+        return [o for o in items if start_date <= o.local_date <= end_date]
+
+    attended, booked = in_window(attended), in_window(booked)
+    used_by_day = units_by_day(unit_type, attended, daily_minimum=daily_minimum)
+    # Booked sessions counted as if attended in full, on top of what the day already has: a
+    # per-diem day is scheduled when the bookings bring it to the minimum.
+    total_by_day = units_by_day(unit_type, attended + booked, daily_minimum=daily_minimum)
+    booked_by_day = {day: n - used_by_day.get(day, 0) for day, n in total_by_day.items()}
+    booked_by_day = {day: n for day, n in booked_by_day.items() if n > 0}
+    used, scheduled = sum(used_by_day.values()), sum(booked_by_day.values())
+    remaining = authorized - used
+
+    exhaustion = None
+    if remaining <= 0:
+        running = 0
+        for day in sorted(used_by_day):
+            running += used_by_day[day]
+            if running >= authorized:
+                exhaustion = day
+                break
+    else:
+        running = 0
+        for day in sorted(booked_by_day):
+            running += booked_by_day[day]
+            if running >= remaining:
+                exhaustion = day
+                break
+    days = tuple(
+        (day, used_by_day.get(day, 0), booked_by_day.get(day, 0)) for day in sorted({*used_by_day, *booked_by_day})
+    )
+    return UnitFigures(
+        authorized=authorized,
+        used=used,
+        scheduled=scheduled,
+        remaining=remaining,
+        projected_exhaustion_date=exhaustion,
+        runs_out_before_review=exhaustion is not None and exhaustion < review,
+        review_date=review,
+        end_date=end_date,
+        days_left=days_left,
+        days=days,
+    )
+
+
+def daily_minimum_from(rules: Sequence[PayerRule]) -> Callable[[dt.date], int]:
+    """The daily minimum in effect on a date from a coverage's rules (the latest-starting rule in
+    effect wins); the default where none is."""
+
+    def minimum(day: dt.date) -> int:
+        in_effect = [r for r in rules if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day)]
+        rule = max(in_effect, key=lambda r: r.effective_from, default=None)
+        return rule.min_minutes_per_day if rule is not None else DEFAULT_DAILY_MINIMUM
+
+    return minimum
+
+
+def code_tracks(*, organization: Organization) -> dict[str, str]:
+    """`{code: track}` from the organization's code list, the defaults filling the gaps (one query)."""
+    tracks = {c.code: c.track for c in DEFAULT_SERVICE_CODES}
+    tracks.update({c.code: c.track for c in service_codes(organization=organization)})
+    return tracks
+
+
+def _of_track(occurrences: list[Occurrence], track: str | None) -> list[Occurrence]:
+    if track is None or track in _PROGRAM_TRACKS:
+        return occurrences
+    return [o for o in occurrences if o.track == track]
+
+
+# --- Loading --------------------------------------------------------------------------------------
+
+
+@dataclass
+class EpisodeSessions:
+    attended: list[Occurrence] = field(default_factory=list)
+    booked: list[Occurrence] = field(default_factory=list)
+
+
+def episode_sessions_load(
+    *,
+    organization: Organization,
+    episode_ids: Iterable,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    exclude_session_ids: Iterable = (),
+) -> dict:
+    """`{episode_id: EpisodeSessions}`: attended sessions (counted minutes > 0) from `start` to
+    `end`, and booked sessions not yet recorded from `today` to `end` (two queries)."""
+    episode_ids = list(set(episode_ids))
+    loaded: dict = defaultdict(EpisodeSessions)
+    if not episode_ids or end < start:
+        return loaded
+    records = AttendanceRecord.objects.filter(
+        organization=organization,
+        episode_id__in=episode_ids,
+        counted_minutes__gt=0,
+        session__local_date__gte=start,
+        session__local_date__lte=end,
+    ).values_list(
+        "episode_id",
+        "session_id",
+        "session__local_date",
+        "session__starts_at",
+        "counted_minutes",
+        "session__group__group_type__track",
+    )
+    for episode_id, session_id, day, starts_at, minutes, track in records:
+        loaded[episode_id].attended.append(
+            Occurrence(local_date=day, minutes=minutes, track=track, starts_at=starts_at, session_id=session_id)
+        )
+    if end >= max(start, today):
+        bookings = (
+            RosterEntry.objects.filter(
+                organization=organization,
+                episode_id__in=episode_ids,
+                status=RosterStatus.BOOKED,
+                session__status=SessionStatus.SCHEDULED,
+                session__local_date__gte=max(start, today),
+                session__local_date__lte=end,
+                attendance__isnull=True,
+            )
+            .exclude(session_id__in=list(exclude_session_ids))
+            .values_list(
+                "episode_id",
+                "session_id",
+                "session__local_date",
+                "session__starts_at",
+                "session__ends_at",
+                "session__group__group_type__counts_toward_hours",
+                "session__group__group_type__track",
+            )
+        )
+        for episode_id, session_id, day, starts_at, ends_at, counts, track in bookings:
+            minutes = int((ends_at - starts_at).total_seconds() // 60) if counts else 0
+            loaded[episode_id].booked.append(
+                Occurrence(local_date=day, minutes=minutes, track=track, starts_at=starts_at, session_id=session_id)
+            )
+    return loaded
+
+
+def unit_figures_load(
+    authorizations: Sequence[Authorization],
+    *,
+    organization: Organization,
+    now: dt.datetime | None = None,
+    extra_booked: dict | None = None,
+    exclude_session_ids: Iterable = (),
+) -> dict:
+    """`{authorization id: UnitFigures}` for any number of authorizations in at most six queries
+    (their coverages and episodes when not already loaded, attended and booked sessions, payer
+    rules, the code list). `extra_booked` (`{episode_id: [Occurrence]}`) adds bookings not made
+    yet (a placement being considered); `exclude_session_ids` leaves existing ones out."""
+    authorizations = list(authorizations)
+    if not authorizations:
+        return {}
+    today = organization.local_today(now or timezone.now())
+    prefetch_related_objects(authorizations, "coverage", "episode")
+    sessions = episode_sessions_load(
+        organization=organization,
+        episode_ids=[a.episode_id for a in authorizations],
+        start=min(a.start_date for a in authorizations),
+        end=max(a.end_date for a in authorizations),
+        today=today,
+        exclude_session_ids=exclude_session_ids,
+    )
+    per_diem_payers = {a.coverage.payer_id for a in authorizations if a.unit_type == UnitType.PER_DIEM}
+    rules = []
+    if per_diem_payers:
+        rules = list(PayerRule.objects.filter(organization=organization, payer_id__in=per_diem_payers))
+    tracks = code_tracks(organization=organization)
+    figures = {}
+    for authorization in authorizations:
+        mine = sessions.get(authorization.episode_id) or EpisodeSessions()
+        track = tracks.get(authorization.code)
+        booked = mine.booked + list((extra_booked or {}).get(authorization.episode_id, []))
+        minimum = _DEFAULT_MINIMUM
+        if authorization.unit_type == UnitType.PER_DIEM:
+            coverage_rules = rules_for_coverage(authorization.coverage, rules, authorization.episode.level_of_care)
+            minimum = daily_minimum_from(coverage_rules)
+        figures[authorization.pk] = unit_figures(
+            unit_type=authorization.unit_type,
+            authorized=authorization.units_authorized,
+            start_date=authorization.start_date,
+            end_date=authorization.end_date,
+            next_review_date=authorization.next_review_date,
+            attended=_of_track(mine.attended, track),
+            booked=_of_track(booked, track),
+            today=today,
+            daily_minimum=minimum,
+        )
+    return figures
+
+
+def figures_attach(authorizations: Sequence[Authorization], *, organization: Organization, now=None) -> list:
+    """The authorizations with `.figures` set (for templates and serializers)."""
+    authorizations = list(authorizations)
+    loaded = unit_figures_load(authorizations, organization=organization, now=now)
+    for authorization in authorizations:
+        authorization.figures = loaded.get(authorization.pk)
+    return authorizations
+
+
+# --- Selectors -------------------------------------------------------------------------------------
+
+
+def authorization_list(*, organization: Organization):
+    """Authorizations with their client, program, coverage and payer (one query)."""
+    return Authorization.objects.filter(organization=organization).select_related(
+        "episode__client", "episode__program", "coverage__payer"
+    )
+
+
+def authorization_get(*, organization: Organization, authorization_id) -> Authorization | None:
+    return authorization_list(organization=organization).filter(pk=authorization_id).first()
+
+
+def episode_authorizations(*, organization: Organization, episode_ids: Iterable) -> list[Authorization]:
+    """The episodes' authorizations (any status), latest first, with their unit figures."""
+    authorizations = list(
+        authorization_list(organization=organization)
+        .filter(episode_id__in=list(episode_ids))
+        .order_by("-start_date", "-created_at")
+    )
+    return figures_attach(authorizations, organization=organization)
+
+
+def chase_task_list(*, organization: Organization, open_only: bool = False):
+    """Chase tasks with what they are about (the authorization's or request's client): one query."""
+    qs = ChaseTask.objects.filter(organization=organization).select_related(
+        "authorization__episode__client", "request__episode__client", "done_by"
+    )
+    return qs.filter(done_at__isnull=True) if open_only else qs
+
+
+def unauthorized_day_list(*, organization: Organization, open_only: bool = False):
+    qs = UnauthorizedDay.objects.filter(organization=organization).select_related("episode__client")
+    return qs.filter(resolved_at__isnull=True) if open_only else qs
+
+
+@dataclass
+class Worklist:
+    drafts: list[AuthorizationRequest]
+    awaiting: list[AuthorizationRequest]
+    pended: list[AuthorizationRequest]
+    active: list[Authorization]
+    expiring: list[Authorization]
+    tasks: list[ChaseTask]
+    unauthorized_days: list[UnauthorizedDay]
+    today: dt.date
+    now: dt.datetime
+
+    def client_ids(self) -> list:
+        ids = [r.episode.client_id for r in (*self.drafts, *self.awaiting, *self.pended)]
+        ids += [a.episode.client_id for a in self.active]
+        ids += [(t.authorization or t.request).episode.client_id for t in self.tasks]
+        ids += [d.episode.client_id for d in self.unauthorized_days]
+        return list(dict.fromkeys(ids))
+
+
+def authorizations_worklist(*, organization: Organization, now: dt.datetime | None = None) -> Worklist:
+    """Everything the intake team works: requests by stage, active authorizations with their
+    units (expiring ones again on their own), open chase tasks and unauthorized days. A constant
+    number of queries however many rows."""
+    now = now or timezone.now()
+    today = organization.local_today(now)
+    requests = list(
+        AuthorizationRequest.objects.filter(
+            organization=organization,
+            status__in=[RequestStatus.DRAFT, RequestStatus.READY, RequestStatus.SUBMITTED, RequestStatus.PENDED],
+        )
+        .select_related("episode__client", "coverage__payer", "packet")
+        .order_by("created_at")
+    )
+    awaiting = sorted(
+        (r for r in requests if r.status == RequestStatus.SUBMITTED),
+        key=lambda r: (r.decision_due_at is None, r.decision_due_at or now),
+    )
+    for request in awaiting:
+        request.is_overdue = request.decision_due_at is not None and request.decision_due_at < now
+    pended = sorted(
+        (r for r in requests if r.status == RequestStatus.PENDED),
+        key=lambda r: (r.information_due is None, r.information_due or today),
+    )
+    for request in pended:
+        request.information_overdue = request.information_due is not None and request.information_due < today
+    active = list(
+        authorization_list(organization=organization)
+        .filter(status=AuthorizationStatus.ACTIVE, end_date__gte=today)
+        .order_by("end_date", "number")
+    )
+    figures_attach(active, organization=organization, now=now)
+    expiring = [a for a in active if (a.end_date - today).days <= EXPIRING_WITHIN_DAYS]
+    return Worklist(
+        drafts=[r for r in requests if r.status in (RequestStatus.DRAFT, RequestStatus.READY)],
+        awaiting=awaiting,
+        pended=pended,
+        active=active,
+        expiring=expiring,
+        tasks=list(chase_task_list(organization=organization, open_only=True)),
+        unauthorized_days=list(unauthorized_day_list(organization=organization, open_only=True).order_by("local_date")),
+        today=today,
+        now=now,
+    )
+
+
+COVERING_STATUSES = (AuthorizationStatus.ACTIVE, AuthorizationStatus.ENDED)
+
+
+def authorizations_covering(authorizations: Iterable[Authorization], day: dt.date) -> list[Authorization]:
+    """Those (not cancelled) whose window holds `day`: an ended authorization still covered its days."""
+    return [a for a in authorizations if a.status in COVERING_STATUSES and a.start_date <= day <= a.end_date]
+
+
+# --- Placement warnings ---------------------------------------------------------------------------
+
+
+def placement_unit_warnings(episode, sessions) -> list[str]:
+    """Registered with `scheduling.warnings`: booking `episode` into `sessions` (made or about to
+    be) beyond what its active authorizations leave, or on days none covers. Never refuses."""
+    from scheduling.models import Session
+
+    organization = Organization.objects.get(pk=episode.organization_id)
+    now = timezone.now()
+    rows = Session.objects.filter(
+        organization=organization, pk__in=[s.pk for s in sessions], status=SessionStatus.SCHEDULED
+    ).values_list(
+        "pk", "local_date", "starts_at", "ends_at", "group__group_type__counts_toward_hours", "group__group_type__track"
+    )
+    placed = [
+        Occurrence(
+            local_date=day,
+            minutes=int((ends_at - starts_at).total_seconds() // 60) if counts else 0,
+            track=track,
+            starts_at=starts_at,
+            session_id=pk,
+        )
+        for pk, day, starts_at, ends_at, counts, track in rows
+    ]
+    days = sorted({o.local_date for o in placed if o.minutes > 0})
+    if not days:
+        return []
+    authorizations = list(
+        Authorization.objects.filter(
+            organization=organization, episode_id=episode.pk, status=AuthorizationStatus.ACTIVE
+        ).select_related("coverage", "episode")
+    )
+    figures = unit_figures_load(
+        authorizations,
+        organization=organization,
+        now=now,
+        extra_booked={episode.pk: placed},
+        exclude_session_ids=[o.session_id for o in placed],
+    )
+    warnings = []
+    for authorization in sorted(authorizations, key=lambda a: a.start_date):
+        figure = figures[authorization.pk]
+        if not figure.counted or not any(authorization.start_date <= d <= authorization.end_date for d in days):
+            continue
+        if figure.booked_beyond:
+            left = max(figure.remaining, 0)
+            last = max(day for day, _, booked in figure.days if booked)
+            text = (
+                f"Authorization {authorization.number} ({authorization.code}) covers {left} more"
+                f" {unit_noun(authorization.unit_type, left)}; with this placement the client is booked for"
+                f" {figure.scheduled} {unit_noun(authorization.unit_type, figure.scheduled)} through {last:%-d %b}"
+            )
+            if figure.projected_exhaustion_date and left:
+                text += f": the units run out on {figure.projected_exhaustion_date:%-d %b}"
+            warnings.append(text + ".")
+    uncovered = [d for d in days if not any(a.start_date <= d <= a.end_date for a in authorizations)]
+    if uncovered:
+        some = "any" if len(uncovered) == len(days) else f"{len(uncovered)}"
+        noun = "day" if len(days) == 1 else "days"
+        warnings.append(
+            f"No authorization covers {some} of the {len(days)} booked {noun}"
+            f" (from {uncovered[0]:%-d %b}): attendance on them will be flagged as unauthorized."
+        )
+    return warnings

@@ -1,0 +1,633 @@
+"""Pre-authorization pages: start a request (or a couple's packet) from the client page, the
+request page — diagnoses, itemized lines with sessions and projected cost, justification, other
+components, attachments, the list of what is missing, and the status actions (mark ready, submit,
+pend, record the payer's determination) — the packet page with both partners side by side, and
+the request / packet PDF.
+
+Every page that shows a client's data writes an access event; every download an export (or
+download) event before the file leaves. Objects are found through the organization's selectors,
+so another tenant's id is a 404 like an unknown one. Clinical content (diagnoses, justification,
+summary, goals, the ESA note, attachments) is shown only to roles that read clinical content.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Episode
+from iop.common.exceptions import ApplicationError
+from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
+from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
+from iop.tenancy import permissions
+from iop.tenancy.permissions import membership_can
+
+from . import selectors_requests as selectors
+from . import services_requests as services
+from .documents_requests import packet_pdf, packet_pdf_filename, request_pdf, request_pdf_filename
+from .forms_requests import (
+    AttachmentForm,
+    DeterminationForm,
+    DiagnosisForm,
+    LineForm,
+    PacketGoalsForm,
+    PacketStartForm,
+    PacketSubmitForm,
+    PendForm,
+    RequestDetailsForm,
+    RequestStartForm,
+    SubmitForm,
+)
+from .models import Diagnosis, RequestAttachment, RequestStatus, ServiceLine
+
+# --- Lookups -----------------------------------------------------------------------------------------
+
+
+def _client_or_404(request, client_id) -> Client:
+    return found_or_404(Client.objects.filter(organization=request.organization, pk=client_id).first())
+
+
+def _request_or_404(request, request_id):
+    return found_or_404(selectors.request_get(organization=request.organization, request_id=request_id))
+
+
+def _packet_or_404(request, packet_id):
+    return found_or_404(selectors.packet_get(organization=request.organization, packet_id=packet_id))
+
+
+def _child_or_404(model, req, child_id):
+    return found_or_404(model.objects.filter(organization=req.organization_id, request=req, pk=child_id).first())
+
+
+def _to_request(org_slug: str, req, anchor: str = ""):
+    url = reverse("authorizations:request_detail", kwargs={"org_slug": org_slug, "request_id": req.pk})
+    return redirect(f"{url}{anchor}")
+
+
+def _to_packet(org_slug: str, packet):
+    return redirect("authorizations:packet_detail", org_slug=org_slug, packet_id=packet.pk)
+
+
+def _can(request, action: str) -> bool:
+    return membership_can(request.membership, action)
+
+
+def _record_view(request, obj, client_ids) -> None:
+    client_ids = list(client_ids)
+    access_record(
+        request=request,
+        action=AccessAction.VIEW,
+        obj=obj,
+        client_id=client_ids[0],
+        object_ids=client_ids if len(client_ids) > 1 else (),
+    )
+
+
+def _problems(exc: ApplicationError) -> list[ErrorLink]:
+    """A service's refusal as error-summary lines: the message, then each missing item."""
+    items = [str(m) for ms in exc.extra.values() for m in ms]
+    return [ErrorLink(text=exc.message), *(ErrorLink(text=item) for item in items if item != exc.message)]
+
+
+# --- Starting a request or a packet --------------------------------------------------------------------
+
+
+def _open_episode(client: Client) -> Episode | None:
+    return (
+        Episode.objects.filter(client=client, status__in=OPEN_EPISODE_STATUSES)
+        .select_related("program", "treatment_plan")
+        .first()
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+def request_start(request, org_slug: str, client_id):
+    """A new draft request for the client's open episode, against one of their coverages."""
+    client = _client_or_404(request, client_id)
+    episode = _open_episode(client)
+    today = request.organization.local_today()
+    form = RequestStartForm(request.POST if request.method == "POST" else None, client=client, today=today)
+    if request.method == "POST" and episode is not None and form.is_valid():
+        try:
+            created = services.request_create(
+                episode=episode,
+                coverage=form.cleaned_data["coverage"],
+                actor=request.user,
+                start_date=form.cleaned_data["start_date"],
+                urgency=form.cleaned_data["urgency"],
+            )
+        except ApplicationError as exc:
+            forms_add_application_error(exc, form)
+        else:
+            messages.success(
+                request, "The request was drafted from the treatment plan: check its lines and complete it."
+            )
+            return _to_request(org_slug, created)
+    _record_view(request, client, [client.pk])
+    context = {"client": client, "episode": episode, "form": form, "errors": error_summary(form)}
+    return org_render(request, "authorizations/requests/request_start.html", context, status=form_status(form))
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+def packet_start(request, org_slug: str, client_id):
+    """A couple's combined packet: one request per partner on their own coverage."""
+    client = _client_or_404(request, client_id)
+    couple = services.open_couple_of(client)
+    form = None
+    if couple is not None:
+        form = PacketStartForm(
+            request.POST if request.method == "POST" else None,
+            couple=couple,
+            today=request.organization.local_today(),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                packet = services.packet_create(
+                    couple=couple,
+                    coverages=form.coverages(),
+                    joint_goals=form.cleaned_data["joint_goals"],
+                    actor=request.user,
+                    start_date=form.cleaned_data["start_date"],
+                    urgency=form.cleaned_data["urgency"],
+                )
+            except ApplicationError as exc:
+                forms_add_application_error(exc, form)
+            else:
+                messages.success(request, "The couple's packet was drafted: one request for each partner.")
+                return _to_packet(org_slug, packet)
+    partners = [couple.partner_a.pk, couple.partner_b.pk] if couple else [client.pk]
+    _record_view(request, client, partners)
+    context = {"client": client, "couple": couple, "form": form, "errors": error_summary(form) if form else []}
+    status = form_status(form) if form else 200
+    return org_render(request, "authorizations/requests/packet_start.html", context, status=status)
+
+
+# --- The request page ------------------------------------------------------------------------------------
+
+
+def _request_page(request, req, *, bound: dict | None = None, errors=None, status: int = 200):
+    bound = bound or {}
+    organization = request.organization
+    today = organization.local_today()
+    view = selectors.request_views([req])[0]
+    editable = req.status in services.EDITABLE_STATUSES
+    manage = _can(request, permissions.AUTH_REQUEST_MANAGE)
+    forms = {
+        "details_form": RequestDetailsForm(initial=RequestDetailsForm.initial_for(req), prefix="details"),
+        "diagnosis_form": DiagnosisForm(prefix="diagnosis"),
+        "line_form": LineForm(organization=organization, prefix="line"),
+        "attachment_form": AttachmentForm(prefix="attachment"),
+        "submit_form": SubmitForm(prefix="submit"),
+        "pend_form": PendForm(prefix="pend"),
+        "determination_form": DeterminationForm(
+            initial=DeterminationForm.initial_for(req, today), prefix="determination"
+        ),
+    }
+    forms.update(bound)
+    _record_view(request, req, [req.episode.client_id])
+    context = {
+        "req": req,
+        "view": view,
+        "client": req.episode.client,
+        "editable": editable,
+        "can_manage": manage,
+        "can_edit": manage and editable,
+        "can_determine": _can(request, permissions.DETERMINATION_RECORD) and req.status in services.DECIDABLE_STATUSES,
+        "show_clinical": _can(request, permissions.CLINICAL_VIEW),
+        "statuses": RequestStatus,
+        "errors": errors if errors is not None else error_summary(*bound.values()),
+        **forms,
+    }
+    return org_render(request, "authorizations/requests/request_detail.html", context, status=status)
+
+
+@org_page(permissions.COVERAGE_VIEW)
+@require_GET
+def request_detail(request, org_slug: str, request_id):
+    return _request_page(request, _request_or_404(request, request_id))
+
+
+def _apply(request, org_slug, req, *, form_key: str, form, call, success: str, anchor: str = ""):
+    """Validate `form`, run `call(cleaned_data)`; on success redirect with `success`, else show the
+    request page again with the errors on the form (422)."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ApplicationError as exc:
+            forms_add_application_error(exc, form)
+        else:
+            messages.success(request, success)
+            return _to_request(org_slug, req, anchor)
+    req = _request_or_404(request, req.pk)
+    return _request_page(request, req, bound={form_key: form}, status=INVALID_FORM_STATUS)
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def request_details(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = RequestDetailsForm(request.POST, prefix="details")
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="details_form",
+        form=form,
+        call=lambda data: services.request_update(request=req, data=data, actor=request.user),
+        success="The request's details were saved.",
+        anchor="#details",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def diagnosis_add(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = DiagnosisForm(request.POST, prefix="diagnosis")
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="diagnosis_form",
+        form=form,
+        call=lambda data: services.diagnosis_add(request=req, actor=request.user, **data),
+        success="The diagnosis was added.",
+        anchor="#diagnoses",
+    )
+
+
+def _simple_action(request, org_slug, req, call, success: str, anchor: str = ""):
+    """A button's POST: run `call()`; a refusal is shown on top of the request page (422)."""
+    try:
+        call()
+    except ApplicationError as exc:
+        req = _request_or_404(request, req.pk)
+        return _request_page(request, req, errors=_problems(exc), status=INVALID_FORM_STATUS)
+    messages.success(request, success)
+    return _to_request(org_slug, req, anchor)
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def diagnosis_remove(request, org_slug: str, request_id, diagnosis_id):
+    req = _request_or_404(request, request_id)
+    diagnosis = _child_or_404(Diagnosis, req, diagnosis_id)
+    return _simple_action(
+        request,
+        org_slug,
+        req,
+        lambda: services.diagnosis_remove(request=req, diagnosis=diagnosis, actor=request.user),
+        f"{diagnosis.code} was removed.",
+        "#diagnoses",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def diagnosis_move(request, org_slug: str, request_id, diagnosis_id):
+    req = _request_or_404(request, request_id)
+    diagnosis = _child_or_404(Diagnosis, req, diagnosis_id)
+    up = request.POST.get("direction") != "down"
+    return _simple_action(
+        request,
+        org_slug,
+        req,
+        lambda: services.diagnosis_move(request=req, diagnosis=diagnosis, up=up, actor=request.user),
+        f"{diagnosis.code} was moved {'up' if up else 'down'}.",
+        "#diagnoses",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def line_add(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = LineForm(request.POST, organization=request.organization, prefix="line")
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="line_form",
+        form=form,
+        call=lambda data: services.line_add(request=req, actor=request.user, **data),
+        success="The line was added.",
+        anchor="#lines",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+def line_edit(request, org_slug: str, request_id, line_id):
+    """A line's own page: change its code, units, frequency or dates."""
+    req = _request_or_404(request, request_id)
+    line = _child_or_404(ServiceLine, req, line_id)
+    if request.method == "POST":
+        form = LineForm(request.POST, organization=request.organization)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "description"}
+            try:
+                services.line_update(line=line, data=data, actor=request.user)
+            except ApplicationError as exc:
+                forms_add_application_error(exc, form)
+            else:
+                messages.success(request, f"The {line.code} line was saved.")
+                return _to_request(org_slug, req, "#lines")
+    else:
+        form = LineForm(initial=LineForm.initial_for(line), organization=request.organization)
+    _record_view(request, req, [req.episode.client_id])
+    context = {"req": req, "line": line, "client": req.episode.client, "form": form, "errors": error_summary(form)}
+    return org_render(request, "authorizations/requests/line_edit.html", context, status=form_status(form))
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def line_remove(request, org_slug: str, request_id, line_id):
+    req = _request_or_404(request, request_id)
+    line = _child_or_404(ServiceLine, req, line_id)
+    return _simple_action(
+        request,
+        org_slug,
+        req,
+        lambda: services.line_remove(line=line, actor=request.user),
+        f"The {line.code} line was removed.",
+        "#lines",
+    )
+
+
+# --- Attachments -----------------------------------------------------------------------------------------
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def attachment_add(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = AttachmentForm(request.POST, request.FILES, prefix="attachment")
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="attachment_form",
+        form=form,
+        call=lambda data: services.attachment_add(request=req, upload=data["file"], actor=request.user),
+        success="The file was attached.",
+        anchor="#attachments",
+    )
+
+
+@org_page(permissions.CLINICAL_VIEW)
+@require_GET
+def attachment_download(request, org_slug: str, request_id, attachment_id):
+    """The file, as an attachment (never shown inline), under a name without the client's."""
+    req = _request_or_404(request, request_id)
+    attachment = _child_or_404(RequestAttachment, req, attachment_id)
+    if not _can(request, permissions.COVERAGE_VIEW):
+        raise PermissionDenied
+    extension = attachment.name.rsplit(".", 1)[-1].lower() if "." in attachment.name else "bin"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=f"attachment-{str(attachment.pk)[:8]}.{extension}",
+        content_type=attachment.content_type,
+    )
+    access_record(request=request, action=AccessAction.DOWNLOAD, obj=attachment, client_id=req.episode.client_id)
+    return response
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def attachment_remove(request, org_slug: str, request_id, attachment_id):
+    req = _request_or_404(request, request_id)
+    attachment = _child_or_404(RequestAttachment, req, attachment_id)
+    return _simple_action(
+        request,
+        org_slug,
+        req,
+        lambda: services.attachment_remove(attachment=attachment, actor=request.user),
+        "The attachment was removed.",
+        "#attachments",
+    )
+
+
+# --- Status -------------------------------------------------------------------------------------------
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def request_ready(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    return _simple_action(
+        request,
+        org_slug,
+        req,
+        lambda: services.request_mark_ready(request=req, actor=request.user),
+        "The request is ready to submit.",
+        "#status",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def request_draft(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    return _simple_action(
+        request,
+        org_slug,
+        req,
+        lambda: services.request_return_to_draft(request=req, actor=request.user),
+        "The request is a draft again.",
+        "#status",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def request_submit(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = SubmitForm(request.POST, prefix="submit")
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="submit_form",
+        form=form,
+        call=lambda data: services.request_submit(request=req, actor=request.user, **data),
+        success="The request was recorded as submitted; the decision due date is set from the payer's clock.",
+        anchor="#status",
+    )
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def request_pend(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = PendForm(request.POST, prefix="pend")
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="pend_form",
+        form=form,
+        call=lambda data: services.request_pend(request=req, actor=request.user, **data),
+        success="The request is pended: the information requested and its due date were recorded.",
+        anchor="#status",
+    )
+
+
+@org_page(permissions.DETERMINATION_RECORD)
+@require_POST
+def determination_record(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    form = DeterminationForm(request.POST, prefix="determination")
+
+    def record(data):
+        values = {k: v for k, v in data.items() if k != "decided_on" and v is not None}
+        services.determination_record(
+            request=req, decided_at=form.decided_at(request.organization, timezone.now()), actor=request.user, **values
+        )
+
+    return _apply(
+        request,
+        org_slug,
+        req,
+        form_key="determination_form",
+        form=form,
+        call=record,
+        success="The payer's determination was recorded.",
+        anchor="#determinations",
+    )
+
+
+# --- Packets ------------------------------------------------------------------------------------------------
+
+
+def _packet_page(request, packet, *, bound: dict | None = None, errors=None, status: int = 200):
+    bound = bound or {}
+    requests = list(packet.requests.all())
+    views = selectors.request_views(requests)
+    editable = all(r.status in services.EDITABLE_STATUSES for r in requests)
+    manage = _can(request, permissions.AUTH_REQUEST_MANAGE)
+    forms = {
+        "goals_form": PacketGoalsForm(initial={"joint_goals": packet.joint_goals}, prefix="goals"),
+        "submit_form": PacketSubmitForm(packet=packet, prefix="submit"),
+    }
+    forms.update(bound)
+    _record_view(request, packet, [r.episode.client_id for r in requests] or [packet.couple.partner_a_id])
+    context = {
+        "packet": packet,
+        "couple": packet.couple,
+        "views": views,
+        "editable": editable,
+        "can_manage": manage,
+        "can_edit": manage and editable,
+        "all_ready": bool(requests) and all(r.status == RequestStatus.READY for r in requests),
+        "show_clinical": _can(request, permissions.CLINICAL_VIEW),
+        "errors": errors if errors is not None else error_summary(*bound.values()),
+        **forms,
+    }
+    return org_render(request, "authorizations/requests/packet_detail.html", context, status=status)
+
+
+@org_page(permissions.COVERAGE_VIEW)
+@require_GET
+def packet_detail(request, org_slug: str, packet_id):
+    return _packet_page(request, _packet_or_404(request, packet_id))
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def packet_goals(request, org_slug: str, packet_id):
+    packet = _packet_or_404(request, packet_id)
+    form = PacketGoalsForm(request.POST, prefix="goals")
+    if form.is_valid():
+        try:
+            services.packet_update(packet=packet, joint_goals=form.cleaned_data["joint_goals"], actor=request.user)
+        except ApplicationError as exc:
+            forms_add_application_error(exc, form)
+        else:
+            messages.success(request, "The joint goals were saved.")
+            return _to_packet(org_slug, packet)
+    return _packet_page(request, _packet_or_404(request, packet_id), bound={"goals_form": form}, status=422)
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def packet_ready(request, org_slug: str, packet_id):
+    packet = _packet_or_404(request, packet_id)
+    try:
+        services.packet_mark_ready(packet=packet, actor=request.user)
+    except ApplicationError as exc:
+        packet = _packet_or_404(request, packet_id)
+        return _packet_page(request, packet, errors=_problems(exc), status=INVALID_FORM_STATUS)
+    messages.success(request, "Both requests are ready to submit.")
+    return _to_packet(org_slug, packet)
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_POST
+def packet_submit(request, org_slug: str, packet_id):
+    packet = _packet_or_404(request, packet_id)
+    form = PacketSubmitForm(request.POST, packet=packet, prefix="submit")
+    if form.is_valid():
+        try:
+            services.packet_submit(
+                packet=packet,
+                channel=form.cleaned_data["channel"],
+                payer_references=form.references(),
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            packet = _packet_or_404(request, packet_id)
+            return _packet_page(
+                request, packet, bound={"submit_form": form}, errors=_problems(exc), status=INVALID_FORM_STATUS
+            )
+        messages.success(request, "Both requests were recorded as submitted together.")
+        return _to_packet(org_slug, packet)
+    packet = _packet_or_404(request, packet_id)
+    return _packet_page(request, packet, bound={"submit_form": form}, status=INVALID_FORM_STATUS)
+
+
+# --- PDFs -----------------------------------------------------------------------------------------------------
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _generated_by(request) -> str:
+    return request.user.get_full_name() or request.user.email
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_GET
+def request_pdf_download(request, org_slug: str, request_id):
+    req = _request_or_404(request, request_id)
+    content = request_pdf(organization=request.organization, request=req, generated_by=_generated_by(request))
+    response = _pdf_response(content, request_pdf_filename(req))
+    # Only once the file exists, and before it leaves: no export goes unrecorded.
+    access_record(request=request, action=AccessAction.EXPORT, obj=req, client_id=req.episode.client_id)
+    return response
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_GET
+def packet_pdf_download(request, org_slug: str, packet_id):
+    packet = _packet_or_404(request, packet_id)
+    content = packet_pdf(organization=request.organization, packet=packet, generated_by=_generated_by(request))
+    response = _pdf_response(content, packet_pdf_filename(packet))
+    client_ids = [r.episode.client_id for r in packet.requests.all()]
+    access_record(
+        request=request,
+        action=AccessAction.EXPORT,
+        obj=packet,
+        client_id=client_ids[0] if client_ids else None,
+        object_ids=client_ids,
+    )
+    return response

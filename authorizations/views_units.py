@@ -1,0 +1,104 @@
+"""Authorization pages (units): the "Authorizations" worklist the intake team works each morning,
+an authorization's burn-down, and closing a chase task.
+
+Pages that name clients write an access event. Objects are found through the organization's
+selectors, so another tenant's id is a 404 like an unknown one; changes go through
+`services_units`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.exceptions import ApplicationError
+from iop.common.pages import found_or_404, org_page, org_render
+from iop.tenancy import permissions
+from iop.tenancy.permissions import membership_can
+
+from . import services_units, units
+from .models import ChaseTask
+
+
+class ChaseTaskDoneForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=300,
+        required=False,
+        help_text="For example: renewal request submitted; payer called, decision expected Friday.",
+    )
+
+
+@org_page(permissions.COVERAGE_VIEW)
+def worklist(request, org_slug: str):
+    """Drafts, requests awaiting a decision (with the clock), pended ones (with the information
+    due), active authorizations with their units and days left, the expiring ones, open chase
+    tasks and unauthorized days. A constant number of queries however long the lists."""
+    data = units.authorizations_worklist(organization=request.organization)
+    access_record(
+        request=request,
+        action=AccessAction.LIST,
+        object_type="authorizations.worklist",
+        object_ids=data.client_ids(),
+    )
+    context = {
+        "worklist": data,
+        "can_work": membership_can(request.membership, permissions.DETERMINATION_RECORD),
+        "done_form": ChaseTaskDoneForm(),
+    }
+    return org_render(request, "authorizations/worklist.html", context)
+
+
+@org_page(permissions.COVERAGE_VIEW)
+def authorization_detail(request, org_slug: str, authorization_id):
+    """One authorization: its units day by day (used and booked), its chase tasks."""
+    authorization = found_or_404(
+        units.authorization_get(organization=request.organization, authorization_id=authorization_id)
+    )
+    units.figures_attach([authorization], organization=request.organization)
+    tasks = list(
+        units.chase_task_list(organization=request.organization)
+        .filter(authorization=authorization)
+        .order_by("created_at")
+    )
+    access_record(
+        request=request, action=AccessAction.VIEW, obj=authorization, client_id=authorization.episode.client_id
+    )
+    context = {
+        "authorization": authorization,
+        "figures": authorization.figures,
+        "client": authorization.episode.client,
+        "tasks": tasks,
+        "can_work": membership_can(request.membership, permissions.DETERMINATION_RECORD),
+        "done_form": ChaseTaskDoneForm(),
+    }
+    return org_render(request, "authorizations/authorization_detail.html", context)
+
+
+@org_page(permissions.DETERMINATION_RECORD)
+def chase_task_done(request, org_slug: str, task_id):
+    """Close a chase task (POST), with an optional note of what was done."""
+    task = found_or_404(ChaseTask.objects.filter(organization=request.organization, pk=task_id).first())
+    back = reverse("authorizations:worklist", kwargs={"org_slug": org_slug})
+    if request.POST.get("back") == "authorization" and task.authorization_id:
+        back = reverse(
+            "authorizations:authorization_detail",
+            kwargs={"org_slug": org_slug, "authorization_id": task.authorization_id},
+        )
+    if request.method != "POST":
+        return redirect(back)
+    form = ChaseTaskDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services_units.chase_task_done(task=task, actor=request.user, note=form.cleaned_data["note"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Done: {task.get_kind_display().lower()}.")
+    else:
+        messages.error(request, "The task was not closed: the note is at most 300 characters.")
+    return redirect(back)

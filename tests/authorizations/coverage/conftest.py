@@ -1,0 +1,58 @@
+"""Coverage fixtures: a harbor client's coverage with the member id of the sample 271 files, and
+a coverage of summit's to aim at. The sample files (data/) are realistic 005010X279A1 responses:
+mental-health and substance-abuse benefits with repetition-separated EB03s and a newline after
+every terminator; a payer rejection (AAA 75); and a damaged file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from authorizations.models import Coverage, Payer
+from iop.tenancy.context import tenant_context
+
+from ...scheduling.api import conftest as api_fixtures
+from ...ui import conftest as ui_fixtures
+from ..conftest import make_coverage
+
+# Shared fixtures: the browser pages' signed-in clients and the API's bearer-token clients.
+as_intake = ui_fixtures.as_intake
+api = api_fixtures.api
+
+DATA = Path(__file__).parent / "data"
+MEMBER_ID = "M123456"  # the subscriber of the sample files
+
+
+def read_271(name: str) -> str:
+    return (DATA / name).read_text()
+
+
+@pytest.fixture
+def benefits_271() -> str:
+    return read_271("mh_sud_benefits.x12")
+
+
+@pytest.fixture
+def rejected_271() -> str:
+    return read_271("subscriber_not_found.x12")
+
+
+@pytest.fixture
+def malformed_271() -> str:
+    return read_271("malformed.x12")
+
+
+@pytest.fixture
+def harbor_coverage(in_harbor, payer, harbor_client):
+    return make_coverage(harbor_client, payer, member_id=MEMBER_ID, plan=payer.plans.get(), group_number="GRP-88412")
+
+
+@pytest.fixture
+def summit_coverage(summit, summit_client):
+    with tenant_context(summit.id):
+        payer = Payer.objects.create(name="Summit Mutual", payer_id="SM01")
+        return Coverage.objects.create(
+            client=summit_client, payer=payer, member_id=MEMBER_ID, effective_from=dt.date(2020, 1, 1)
+        )

@@ -1,0 +1,108 @@
+"""Before submission: every missing item per payer rule, each a sentence; `ready` is refused with
+that list, and warnings (authorization not required, no fee) never block."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from authorizations import services_requests as services
+from authorizations.models import Answer, BenefitVerification, RequestStatus
+from iop.common.exceptions import ApplicationError
+
+from ..conftest import make_coverage, make_rule
+from .conftest import complete
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_fresh_draft_lists_every_missing_item(draft):
+    assert services.request_validate(request=draft) == [
+        "Add the primary ICD-10-CM diagnosis.",
+        "Explain why a lower level of care is not enough.",
+        "Explain why a higher level of care is not needed.",
+    ]
+
+
+def test_mark_ready_is_refused_with_the_list_and_nothing_changes(draft):
+    with pytest.raises(ApplicationError) as info:
+        services.request_mark_ready(request=draft)
+    assert info.value.message == "The request is not ready: 3 items missing."
+    assert info.value.extra["__all__"][0] == "Add the primary ICD-10-CM diagnosis."
+    draft.refresh_from_db()
+    assert draft.status == RequestStatus.DRAFT
+    services.request_mark_ready(request=complete(draft))
+    draft.refresh_from_db()
+    assert draft.status == RequestStatus.READY
+
+
+def test_a_change_to_a_ready_request_sends_it_back_to_draft(draft):
+    services.request_mark_ready(request=complete(draft))
+    services.line_add(request=draft, code="99213", units=1, frequency_per_week=Decimal("0.5"))
+    draft.refresh_from_db()
+    assert draft.status == RequestStatus.DRAFT
+
+
+def test_group_hours_below_the_payer_minimum_block(in_harbor, payer, make_active_episode, fees, harbor_intake):
+    make_rule(payer, hours="12", days=4)
+    episode = make_active_episode(hours=9, days=3)
+    coverage = make_coverage(episode.client, payer)
+    request = complete(services.request_create(episode=episode, coverage=coverage, actor=harbor_intake))
+    assert services.request_validate(request=request) == [
+        "Group lines schedule 9.0 h a week (3 sessions of 3.0 h); Blue Harbor PPO requires at least 12.0 h.",
+        "Group lines meet 3 days a week; Blue Harbor PPO requires at least 4 days.",
+    ]
+    services.line_update(line=request.lines.get(code="90853"), data={"frequency_per_week": Decimal(4)})
+    assert services.request_validate(request=request) == []
+
+
+def test_no_group_line_and_missing_member_id_and_dates_outside_coverage(
+    in_harbor, payer, episode, rule, fees, harbor_intake
+):
+    today = in_harbor.local_today()
+    coverage = make_coverage(episode.client, payer, member_id="", end=today + dt.timedelta(days=5))
+    request = complete(services.request_create(episode=episode, coverage=coverage, actor=harbor_intake))
+    services.line_remove(line=request.lines.get(code="90853"))
+    problems = services.request_validate(request=request)
+    assert "The Blue Harbor PPO coverage has no member id: add it to the coverage." in problems
+    assert any(
+        p.startswith("The requested dates") and "fall outside the Blue Harbor PPO coverage" in p for p in problems
+    )
+    assert (
+        "Blue Harbor PPO requires 9.0 h a week of IOP: add the group therapy line (the request has none)." in problems
+    )
+
+
+def test_a_couples_line_needs_a_couple_with_this_client_as_identified_patient(draft):
+    request = complete(draft)
+    services.line_add(request=request, code="90847", units=1, frequency_per_week=Decimal(1))
+    assert services.request_validate(request=request) == [
+        "The couples-therapy line (90847) needs the client to be in a couple: record the couple, or remove the line."
+    ]
+
+
+def test_authorization_not_required_warns_without_blocking(draft, coverage, harbor_intake):
+    BenefitVerification.objects.create(
+        coverage=coverage,
+        verified_by=harbor_intake,
+        verified_at=timezone.now(),
+        method="phone",
+        authorization_required=Answer.NO,
+    )
+    request = complete(draft)
+    check = services.request_check(request=request)
+    assert check.problems == []
+    assert any("does not require authorization for this care: check before submitting." in w for w in check.warnings)
+    services.request_mark_ready(request=request)
+
+
+def test_without_a_payer_rule_the_request_asks_for_two_weeks_and_warns(
+    in_harbor, episode, coverage, fees, harbor_intake
+):
+    request = services.request_create(episode=episode, coverage=coverage, actor=harbor_intake)
+    assert (request.end_date - request.start_date).days == 13
+    warnings = services.request_check(request=request).warnings
+    assert any(w.startswith("No Blue Harbor PPO rule for Intensive outpatient (IOP) is on file") for w in warnings)

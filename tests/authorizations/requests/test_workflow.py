@@ -1,0 +1,196 @@
+"""draft → ready → submitted (decision due from the payer's clock) → pended → determined; an
+approval creates the Authorization and tells the client on their channel (dates only) and the
+intake specialists and VAs in-app."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from authorizations import services_requests as services
+from authorizations.models import Authorization, Determination, RequestStatus, UnitType, Urgency
+from iop.common.exceptions import ApplicationError
+from iop.notifications.models import Notification, OutboundMessage
+from iop.tenancy.models import Membership
+
+from ...conftest import make_member
+from .conftest import complete
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def ready(draft):
+    request = complete(draft)
+    return services.request_mark_ready(request=request)
+
+
+def _approve(request, actor=None, **overrides):
+    values = {
+        "action": "A1",
+        "authorization_number": "AUTH-778",
+        "approved_code": "90853",
+        "approved_units": 6,
+        "start_date": request.start_date,
+        "end_date": request.end_date,
+        "next_review_date": request.start_date + dt.timedelta(days=7),
+        "actor": actor,
+    }
+    values.update(overrides)
+    return services.determination_record(request=request, **values)
+
+
+def test_only_a_ready_request_is_submitted_with_the_standard_clock(draft, ready, harbor_intake):
+    with pytest.raises(ApplicationError):
+        services.request_submit(request=draft, channel="nope", actor=harbor_intake, now=NOW)
+    submitted = services.request_submit(
+        request=ready, channel="portal", payer_reference="REF-1", actor=harbor_intake, now=NOW
+    )
+    assert (submitted.status, submitted.channel, submitted.payer_reference) == ("submitted", "portal", "REF-1")
+    assert submitted.submitted_at == NOW and submitted.submitted_by == harbor_intake
+    assert submitted.decision_due_at == NOW + dt.timedelta(hours=168)  # the rule's standard clock
+    with pytest.raises(ApplicationError) as info:
+        services.request_submit(request=submitted, channel="portal", actor=harbor_intake, now=NOW)
+    assert info.value.message == "Only a request marked ready can be submitted (this one is submitted)."
+
+
+def test_a_draft_cannot_be_submitted(draft, harbor_intake):
+    with pytest.raises(ApplicationError) as info:
+        services.request_submit(request=draft, channel="fax", actor=harbor_intake)
+    assert info.value.code == "not_ready"
+
+
+def test_an_expedited_request_runs_on_the_expedited_clock(in_harbor, payer, episode, coverage, fees, harbor_intake):
+    from ..conftest import make_rule
+
+    make_rule(payer, standard_decision_hours=360, expedited_decision_hours=24)
+    request = services.request_create(
+        episode=episode, coverage=coverage, actor=harbor_intake, urgency=Urgency.EXPEDITED
+    )
+    request = services.request_mark_ready(request=complete(request))
+    submitted = services.request_submit(request=request, channel="phone", actor=harbor_intake, now=NOW)
+    assert submitted.decision_due_at == NOW + dt.timedelta(hours=24)
+
+
+def test_pend_records_the_information_asked_for(ready, harbor_intake):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    due = dt.date(2026, 3, 5)
+    pended = services.request_pend(request=submitted, information_requested="Latest PHQ-9", information_due=due)
+    assert (pended.status, pended.information_requested, pended.information_due) == ("pended", "Latest PHQ-9", due)
+    with pytest.raises(ApplicationError) as info:
+        services.request_pend(request=pended, information_requested=" ", information_due=due)
+    assert info.value.extra == {"information_requested": ["Say what information the payer asked for."]}
+
+
+def test_a4_pends_then_a1_determines_and_creates_the_authorization(ready, harbor_intake, episode, coverage):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    services.determination_record(
+        request=submitted, action="A4", reason="Send the ASAM worksheet.", actor=harbor_intake
+    )
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.information_requested) == ("pended", "Send the ASAM worksheet.")
+    assert not Authorization.objects.exists()
+
+    determination = _approve(submitted, actor=harbor_intake)
+    submitted.refresh_from_db()
+    assert submitted.status == RequestStatus.DETERMINED
+    authorization = Authorization.objects.get()
+    assert authorization.determination == determination
+    assert (authorization.episode, authorization.coverage, authorization.number) == (episode, coverage, "AUTH-778")
+    assert (authorization.code, authorization.unit_type, authorization.units_authorized) == (
+        "90853",
+        UnitType.PER_SESSION,
+        6,
+    )
+    assert (authorization.start_date, authorization.end_date) == (submitted.start_date, submitted.end_date)
+    with pytest.raises(ApplicationError) as info:
+        _approve(submitted)
+    assert info.value.message == "The request already has its determination."
+
+
+@pytest.mark.parametrize("action", ["A3", "C"])
+def test_a_denial_or_cancellation_determines_without_an_authorization(ready, harbor_intake, action):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    services.determination_record(request=submitted, action=action, reason="Criteria not met.", actor=harbor_intake)
+    submitted.refresh_from_db()
+    assert submitted.status == RequestStatus.DETERMINED
+    assert Determination.objects.get().action == action
+    assert not Authorization.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"authorization_number": ""}, "authorization_number", "Enter the authorization number the payer gave."),
+        ({"approved_units": 0}, "approved_units", "Approved units must be at least 1."),
+        ({"end_date": dt.date(2020, 1, 1)}, "end_date", "The end date is before the start date."),
+        ({"start_date": None}, "start_date", "Enter the first day the authorization covers."),
+    ],
+)
+def test_an_approval_needs_a_number_units_and_a_window(ready, harbor_intake, overrides, field, message):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    with pytest.raises(ApplicationError) as info:
+        _approve(submitted, **overrides)
+    assert info.value.extra == {field: [message]}
+    assert not Determination.objects.exists() and not Authorization.objects.exists()
+
+
+def test_a_draft_has_no_determination(draft):
+    with pytest.raises(ApplicationError) as info:
+        _approve(draft)
+    assert info.value.message == "Submit the request before recording the payer's answer."
+
+
+def test_an_approval_tells_the_consenting_client_by_their_channel_and_the_staff_in_app(
+    in_harbor, ready, harbor_intake, harbor_va, harbor_clinician, django_capture_on_commit_callbacks
+):
+    client = ready.episode.client
+    client.reminder_channel, client.reminder_consent, client.phone = "sms", True, "+15555550123"
+    client.save()
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        _approve(submitted, actor=harbor_intake)
+
+    message = OutboundMessage.objects.get()
+    start, end = submitted.start_date, submitted.end_date
+    assert (message.channel, message.to, message.client) == ("sms", "+15555550123", client)
+    assert f"your authorization was approved for {start:%b} {start.day}, {start.year} to {end:%b}" in message.body
+    for secret in ("90853", "F33.1", "therapy", "group", "Blue Harbor", "AUTH-778", client.last_name):
+        assert secret not in message.body
+
+    notices = Notification.objects.filter(kind="authorization_approved")
+    recipients = {n.recipient.user for n in notices}
+    assert recipients == {harbor_intake, harbor_va}  # intake specialists and VAs, not clinicians
+    for notice in notices:
+        assert client.first_name not in notice.title and client.last_name not in notice.title
+        assert notice.link == f"/o/harbor/authorizations/requests/{submitted.pk}/"
+
+
+def test_no_message_without_consent_or_channel(in_harbor, ready, harbor_intake, django_capture_on_commit_callbacks):
+    client = ready.episode.client
+    client.reminder_channel, client.reminder_consent = "email", False
+    client.save()
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        _approve(submitted, actor=harbor_intake)
+    assert not OutboundMessage.objects.exists()
+    assert Notification.objects.filter(kind="authorization_approved").exists()
+
+
+def test_a_decision_date_in_the_future_is_refused(ready, harbor_intake):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=timezone.now())
+    with pytest.raises(ApplicationError) as info:
+        _approve(submitted, decided_at=timezone.now() + dt.timedelta(days=2))
+    assert info.value.extra == {"decided_at": ["The decision date is in the future."]}
+
+
+def test_an_inactive_intake_specialist_is_not_told(in_harbor, ready, harbor_intake, harbor):
+    former = make_member(harbor, "intake", "former@harbor.test")
+    Membership.objects.filter(user=former).update(is_active=False)
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    _approve(submitted, actor=harbor_intake)
+    assert not Notification.objects.filter(recipient__user=former).exists()
