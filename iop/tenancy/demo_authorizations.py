@@ -40,6 +40,7 @@ from authorizations.models import (
     UnitType,
     VerificationMethod,
 )
+from authorizations.services_units import CHASE_TIME, authorizations_chase
 from authorizations.units import unit_figures_load
 from iop.accounts.models import User
 from iop.clients.models import Client, Couple, Episode
@@ -360,3 +361,8 @@ def seed_authorization_cases(*, organization: Organization, actor: User | None, 
             continue  # a partner without an open episode: not this couple
         report.add("couple's request packet")
         break
+
+    # This morning's chase, as the job would have run it (before 07:00 local: yesterday's).
+    morning = now if now >= organization.local_datetime(today, CHASE_TIME) else now - dt.timedelta(days=1)
+    if tasks := authorizations_chase(organization=organization, now=morning):
+        report.add("chase task", len(tasks))
