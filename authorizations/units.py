@@ -25,7 +25,6 @@ bring it to the minimum.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -120,9 +119,14 @@ def units_by_day(
             if o.minutes > 0:
                 units[o.local_date] += 1
     elif unit_type == UnitType.PER_15_MIN:
+        # The 8-minute rule: a day's timed minutes make one unit per full 15, and one more for a
+        # remainder of 8 or more (50 minutes are 3 units, not 4; 7 minutes are none).
+        minutes = defaultdict(int)
         for o in occurrences:
-            if o.minutes > 0:
-                units[o.local_date] += math.ceil(o.minutes / 15)
+            minutes[o.local_date] += max(o.minutes, 0)
+        for day, total in minutes.items():
+            if count := (total + 7) // 15:
+                units[day] = count
     return dict(units)
 
 

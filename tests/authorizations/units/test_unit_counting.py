@@ -64,11 +64,11 @@ def test_the_payers_daily_minimum_in_effect_that_day_decides():
     assert daily_minimum_from([])(day(0)) == DEFAULT_DAILY_MINIMUM
 
 
-def test_sessions_count_each_attended_session_and_15_minute_units_round_up():
-    occurrences = [at(0, 90), at(0, 60), at(1, 0), at(2, 50)]
-    assert units_by_day(UnitType.PER_SESSION, occurrences) == {day(0): 2, day(2): 1}
-    # 90 → 6, 60 → 4, 50 → 4 (a started quarter hour counts)
-    assert units_by_day(UnitType.PER_15_MIN, occurrences) == {day(0): 10, day(2): 4}
+def test_sessions_count_each_attended_session_and_15_minute_units_follow_the_8_minute_rule():
+    occurrences = [at(0, 90), at(0, 60), at(1, 0), at(2, 50), at(3, 7), at(4, 8)]
+    assert units_by_day(UnitType.PER_SESSION, occurrences) == {day(0): 2, day(2): 1, day(3): 1, day(4): 1}
+    # A day's minutes: 150 → 10; 50 → 3 (a remainder of 5 is no unit); 7 → none; 8 → 1.
+    assert units_by_day(UnitType.PER_15_MIN, occurrences) == {day(0): 10, day(2): 3, day(4): 1}
     assert units_by_day(UnitType.PER_EVALUATION, occurrences) == {}
 
 
