@@ -54,6 +54,7 @@ from .serializers import (
     SlotEndSerializer,
     WeeklySlotSerializer,
 )
+from .warnings import placement_warnings
 
 
 class ByStartPagination(DefaultCursorPagination):
@@ -252,6 +253,7 @@ class PlacementViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         # The service locks sessions in id order; the answer lists them in time order.
         placement.booked_sessions = sorted(result.booked, key=lambda s: s.starts_at)
         placement.waitlisted_sessions = sorted(result.waitlisted, key=lambda s: s.starts_at)
+        placement.warnings = placement_warnings(placement.episode, result.booked)
         return Response(PlacementCreatedSerializer(placement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PlacementEndSerializer, responses=PlacementSerializer)

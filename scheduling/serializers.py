@@ -204,9 +204,14 @@ class PlacementCreatedSerializer(PlacementSerializer):
 
     booked_sessions = SessionBriefSerializer(many=True, read_only=True)
     waitlisted_sessions = SessionBriefSerializer(many=True, read_only=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the placement books beyond the client's authorization (it is made anyway).",
+    )
 
     class Meta(PlacementSerializer.Meta):
-        fields = [*PlacementSerializer.Meta.fields, "booked_sessions", "waitlisted_sessions"]
+        fields = [*PlacementSerializer.Meta.fields, "booked_sessions", "waitlisted_sessions", "warnings"]
         read_only_fields = fields
 
 

@@ -254,6 +254,8 @@ def roster_add(request, org_slug: str, session_id):
                 message = "The session is full: the client was put on its waitlist."
             else:
                 message = "The client was added to the roster."
+                # Authorization limits warn, never refuse: the VA reads them with the confirmation.
+                message = " ".join([message, *warnings.placement_warnings(entry.episode, [session])])
             if request.htmx:
                 return _roster_partial(request, session.pk, message=message)
             messages.success(request, message)
