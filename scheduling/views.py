@@ -216,11 +216,11 @@ def _session_page(request, session: Session, *, bound: dict | None = None, statu
     return org_render(request, "scheduling/session_detail.html", context, status=status)
 
 
-def _roster_partial(request, session_id, *, add_form=None, message: str = "", status: int = 200):
+def _roster_partial(request, session_id, *, add_form=None, message: str = "", notes=(), status: int = 200):
     """The roster region alone, for htmx: the fill, both lists and the add form, read afresh."""
     session = _session_or_404(request, session_id)
     context = _roster_context(request, session, add_form=add_form)
-    context.update(message=message, roster_errors=error_summary(add_form) if add_form is not None else [])
+    context.update(message=message, notes=notes, roster_errors=error_summary(add_form) if add_form is not None else [])
     return render(request, "scheduling/partials/roster.html", context, status=status)
 
 
@@ -254,11 +254,13 @@ def roster_add(request, org_slug: str, session_id):
                 message = "The session is full: the client was put on its waitlist."
             else:
                 message = "The client was added to the roster."
-                # Authorization limits warn, never refuse: the VA reads them with the confirmation.
-                message = " ".join([message, *warnings.placement_warnings(entry.episode, [session])])
+            # Authorization limits warn, never refuse: the VA reads them with the confirmation.
+            notes = warnings.placement_warnings(entry.episode, [session]) if entry.status == RosterStatus.BOOKED else []
             if request.htmx:
-                return _roster_partial(request, session.pk, message=message)
+                return _roster_partial(request, session.pk, message=message, notes=notes)
             messages.success(request, message)
+            for note in notes:
+                messages.warning(request, note)
             return _to_session(org_slug, session.pk)
     if request.htmx:
         return _roster_partial(

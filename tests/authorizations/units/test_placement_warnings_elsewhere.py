@@ -40,4 +40,5 @@ def test_adding_one_seat_says_when_no_authorization_covers_it(as_va, make_group,
         follow=True,
     )
     body = response.content.decode()
-    assert "The client was added to the roster. No authorization covers any of the 1 booked" in body
+    assert "The client was added to the roster." in body
+    assert '<p class="message message--warning">No authorization covers any of the 1 booked' in body
