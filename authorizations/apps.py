@@ -8,9 +8,10 @@ class AuthorizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from attendance import requirements
+        from iop.clients.signals import episode_status_changed
         from scheduling import warnings
 
-        from . import services_units  # noqa: F401  (attendance saved → unauthorized days)
+        from . import services_units  # attendance saved → unauthorized days
         from .selectors import payer_requirements_load
         from .units import placement_unit_warnings
 
@@ -18,3 +19,7 @@ class AuthorizationsConfig(AppConfig):
         requirements.payer_requirements_register(payer_requirements_load)
         # Placing a client beyond what is authorized warns at the moment of placement.
         warnings.placement_warnings_register(placement_unit_warnings)
+        # A discharge or step-down ends the episode's authorizations and closes their chase tasks.
+        episode_status_changed.connect(
+            services_units.episode_left_care, dispatch_uid="authorizations_episode_left_care"
+        )

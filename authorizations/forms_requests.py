@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 
 from iop.common.forms import DateInput, OrganizationChoiceField
 
@@ -187,15 +188,47 @@ class AttachmentForm(forms.Form):
     )
 
 
-class SubmitForm(forms.Form):
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; it submits `YYYY-MM-DDTHH:MM`, which DateTimeField parses."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _submitted_at_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label="Submitted at",
+        required=False,
+        widget=DateTimeLocalInput,
+        help_text="Your organization's local time. Leave blank for now.",
+    )
+
+
+class _SubmittedAtMixin:
+    def submitted_at_in(self, organization) -> dt.datetime | None:
+        """The date and time typed, read in the organization's zone (None: now). The service
+        refuses one in the future or before the request was created."""
+        value = self.cleaned_data.get("submitted_at")
+        if value is None:
+            return None
+        if timezone.is_aware(value):  # the field read it in the current zone; take its wall time
+            value = timezone.make_naive(value)
+        return organization.local_datetime(value.date(), value.time())
+
+
+class SubmitForm(_SubmittedAtMixin, forms.Form):
     channel = forms.ChoiceField(label="Submitted by", choices=[("", "Choose…"), *SubmissionChannel.choices])
     payer_reference = forms.CharField(label="Payer reference number", max_length=60, required=False)
+    submitted_at = _submitted_at_field()
 
 
-class PacketSubmitForm(forms.Form):
-    """The channel, and the payer's reference number for each partner's request."""
+class PacketSubmitForm(_SubmittedAtMixin, forms.Form):
+    """The channel, when it went out, and the payer's reference number for each partner's request."""
 
     channel = forms.ChoiceField(label="Submitted by", choices=[("", "Choose…"), *SubmissionChannel.choices])
+    submitted_at = _submitted_at_field()
 
     def __init__(self, *args, packet: RequestPacket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,7 +265,15 @@ class DeterminationForm(forms.Form):
     start_date = forms.DateField(label="Authorized from", widget=DateInput, required=False)
     end_date = forms.DateField(label="Authorized to", widget=DateInput, required=False)
     next_review_date = forms.DateField(label="Next review", widget=DateInput, required=False)
-    reason = forms.CharField(label="Reason or notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Reason or notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="When pended (A4): the information the payer asked for.",
+    )
+    information_due = forms.DateField(
+        label="Information due", widget=DateInput, required=False, help_text="When pended (A4): required."
+    )
 
     def decided_at(self, organization, now: dt.datetime) -> dt.datetime:
         """The decision date at noon where the organization is; today's is now (a later date stays

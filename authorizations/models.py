@@ -520,8 +520,8 @@ class ChaseKind(models.TextChoices):
 
 
 class ChaseTask(TenantModel):
-    """A to-do raised by the morning chase: one per authorization (or request) and kind, so a
-    second run of the job raises nothing."""
+    """A to-do raised by the morning chase: one per authorization and kind, or per request, kind
+    and due date, so a second run of the job raises nothing."""
 
     kind = models.CharField(max_length=20, choices=ChaseKind.choices)
     authorization = models.ForeignKey(
@@ -547,10 +547,11 @@ class ChaseTask(TenantModel):
                 condition=models.Q(authorization__isnull=False),
                 name="chase_one_per_authorization_kind",
             ),
+            # A request pended again with a new date is chased again for it.
             models.UniqueConstraint(
-                fields=["organization", "request", "kind"],
+                fields=["organization", "request", "kind", "due_date"],
                 condition=models.Q(request__isnull=False),
-                name="chase_one_per_request_kind",
+                name="chase_one_per_request_kind_due",
             ),
             models.CheckConstraint(
                 condition=models.Q(authorization__isnull=False) | models.Q(request__isnull=False),

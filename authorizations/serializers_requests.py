@@ -291,6 +291,12 @@ class LineUpdateSerializer(serializers.Serializer):
 class SubmitSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=SubmissionChannel.choices)
     payer_reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    submitted_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the request went to the payer (not in the future, not before it was created). Default: now.",
+    )
 
 
 class PendSerializer(serializers.Serializer):
@@ -308,6 +314,12 @@ class DeterminationInputSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
+    information_due = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the requested information is due: required for A4 (the reason says what is asked).",
+    )
     decided_at = AwareDateTimeField(required=False, allow_null=True, default=None, help_text="Default: now.")
 
 
@@ -335,4 +347,11 @@ class PacketSubmitSerializer(serializers.Serializer):
         required=False,
         default=dict,
         help_text="The payer's reference number per request id.",
+    )
+    submitted_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the requests went to the payer (not in the future, not before they were created). "
+        "Default: now.",
     )

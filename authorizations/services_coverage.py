@@ -4,8 +4,9 @@ due again.
 
 Every write is one transaction and refuses with an `ApplicationError` whose `extra` names the
 field at fault; a refused write saves nothing. A 271 is refused whole — malformed, a payer
-rejection (AAA), another member's file, or no mental-health / substance-use benefits in it — and
-when accepted its raw text is kept on the verification.
+rejection (AAA) that blocks the member, another member's file, or no mental-health / substance-use
+benefits in it — and when accepted its raw text is kept on the verification (with any AAA that did
+not block it noted).
 """
 
 from __future__ import annotations
@@ -337,6 +338,22 @@ def _flag(rows: Iterable[x12.Benefit], attribute: str) -> str:
     return "Y" if "Y" in values else "N" if "N" in values else ""
 
 
+def _usable(member: x12.Member) -> list[x12.Benefit]:
+    """The member's mental-health / substance-use / plan-coverage rows the payer answered: a row
+    followed by an AAA (the payer could not process that service type) says nothing."""
+    return [b for b in member.benefits if _types(b) & RELEVANT_SERVICE_TYPES and not b.rejections]
+
+
+def _network(rows: Sequence[x12.Benefit]) -> str:
+    """In or out of network from EB12 of any relevant row that is not a non-covered one — coverage
+    rows and the cost-sharing rows (copay, coinsurance, deductible…) that carry it in real files —
+    preferring rows of the mental-health / substance-use service types over the generic 30."""
+    flagged = [b for b in rows if b.eb01 not in EB_NOT_COVERED and b.eb12.upper() in ("Y", "N")]
+    specific = [b for b in flagged if _types(b) - {GENERIC_SERVICE_TYPE}]
+    flag = _flag(specific or flagged, "eb12")
+    return {"Y": NetworkStatus.IN_NETWORK, "N": NetworkStatus.OUT_OF_NETWORK}.get(flag, NetworkStatus.UNKNOWN)
+
+
 def _rank(benefit: x12.Benefit, network: str, like: x12.Benefit | None = None) -> tuple:
     """Best first: specific service types over the generic 30, the network asked for over rows for
     both, the individual over the family, and (for a pair) the same level and network as `like`."""
@@ -388,11 +405,11 @@ def _percent(fraction: Decimal) -> Decimal:
 
 
 def benefits_summarize(member: x12.Member, *, verified_on: dt.date) -> BenefitSummary:
-    """Read a member's EB rows for IOP: mental-health and substance-use coverage (specific service
-    types first, the plan's generic 30 as the mental-health fallback, an inactive 30 for both),
-    authorization required (EB11) and network (EB12 of the coverage rows), and the cost sharing
-    and limits of the network found."""
-    relevant = [b for b in member.benefits if _types(b) & RELEVANT_SERVICE_TYPES]
+    """Read a member's EB rows for IOP (those the payer answered, see `_usable`): mental-health
+    and substance-use coverage (specific service types first, the plan's generic 30 as the
+    mental-health fallback, an inactive 30 for both), authorization required (EB11) and network
+    (EB12, see `_network`), and the cost sharing and limits of the network found."""
+    relevant = _usable(member)
     generic = [b for b in relevant if GENERIC_SERVICE_TYPE in _types(b)]
     mental = [b for b in relevant if _types(b) & (MENTAL_HEALTH_SERVICE_TYPES - {GENERIC_SERVICE_TYPE})]
     substance = [b for b in relevant if _types(b) & SUBSTANCE_USE_SERVICE_TYPES]
@@ -400,9 +417,10 @@ def benefits_summarize(member: x12.Member, *, verified_on: dt.date) -> BenefitSu
     mental_health = _coverage_answer(mental) or generic_answer or Answer.UNKNOWN
     substance_use = _coverage_answer(substance) or (Answer.NO if generic_answer == Answer.NO else Answer.UNKNOWN)
 
-    coverage_rows = [b for b in relevant if b.eb01 == EB_ACTIVE]
-    network = {"Y": NetworkStatus.IN_NETWORK, "N": NetworkStatus.OUT_OF_NETWORK}.get(
-        _flag(coverage_rows, "eb12"), NetworkStatus.UNKNOWN
+    network = (
+        NetworkStatus.UNKNOWN
+        if (mental_health, substance_use) == (Answer.NO, Answer.NO)  # no coverage to be in network for
+        else _network(relevant)
     )
     authorization = {"Y": Answer.YES, "N": Answer.NO}.get(_flag(relevant, "eb11"), Answer.UNKNOWN)
 
@@ -437,9 +455,19 @@ def _file_error(message: str, code: str) -> ApplicationError:
     return ApplicationError(message, code=code, extra={"raw_271": [message]})
 
 
+def _rejected(rejections: Iterable[x12.Rejection]) -> ApplicationError:
+    reasons = "; ".join(dict.fromkeys(str(r) for r in rejections))
+    return _file_error(f"The payer rejected the eligibility request: {reasons}. Nothing was saved.", "x12_rejected")
+
+
 def _member_for(response: x12.Response271, coverage: Coverage) -> x12.Member:
+    """The coverage's member in the file (for a dependent coverage, the dependent with benefits),
+    preferring the loop with usable benefits. No member of this id: refused — with the payer's
+    rejections when the file has any (a member the payer could not find), else as another member's."""
     wanted = _normalized_member_id(coverage.member_id)
     matching = [m for m in response.members if _normalized_member_id(m.member_id) == wanted]
+    if not matching and response.rejections:
+        raise _rejected(response.rejections)
     if not matching:
         found = sorted({m.member_id for m in response.members if m.member_id})
         shown = ", ".join(found) if found else "no member id"
@@ -451,11 +479,30 @@ def _member_for(response: x12.Response271, coverage: Coverage) -> x12.Member:
     if coverage.subscriber_relationship != SubscriberRelationship.SELF:
         dependents = [m for m in matching if m.level == "dependent" and m.benefits]
         if dependents:
-            return dependents[0]
-    return next((m for m in matching if m.benefits), matching[0])
+            return next((m for m in dependents if _usable(m)), dependents[0])
+    return next((m for m in matching if _usable(m)), None) or next((m for m in matching if m.benefits), matching[0])
+
+
+def _blocking(response: x12.Response271, member: x12.Member) -> list[x12.Rejection]:
+    """The AAAs that stop the import: any at the payer (information source) or provider level —
+    the payer answered for nobody — and the matched member's own when none of its mental-health /
+    substance-use rows is usable. An AAA under another member, or on one service type while the
+    member has usable rows, only goes into the notes."""
+    upper = [r for r in response.rejections if r.level in ("payer", "provider")]
+    if upper:
+        return upper
+    return [] if _usable(member) else list(member.rejections)
+
+
+def _rejection_note(rejection: x12.Rejection) -> str:
+    about = f"{rejection.member_level or rejection.level} {rejection.member_id}".strip()
+    if rejection.service_types:
+        about += f", service type {'/'.join(rejection.service_types)}"
+    return f"Payer rejection (AAA, not blocking) for {about}: {rejection}"
 
 
 def _import_notes(response: x12.Response271, summary: BenefitSummary) -> str:
+    """Where the file came from, the payer's messages, and the AAAs that did not block it."""
     envelope = response.envelope
     payer = response.payer_name or "the payer"
     if response.payer_id:
@@ -465,6 +512,7 @@ def _import_notes(response: x12.Response271, summary: BenefitSummary) -> str:
         f"Imported from an X12 271 eligibility response from {payer}{dated}, interchange {envelope.control_number}."
     ]
     lines += [f"Payer message: {message}" for message in summary.messages]
+    lines += list(dict.fromkeys(_rejection_note(r) for r in response.rejections))
     return "\n".join(lines)
 
 
@@ -481,8 +529,9 @@ def verification_import_271(
     """A verification from an X12 271 eligibility response: the member's mental-health,
     psychiatric outpatient and substance-abuse benefits (see `benefits_summarize`), method
     electronic, the raw file kept. Refused, with nothing saved: a file that is not a readable
-    271, a payer rejection (AAA, with its reason), a file about another member id, and a file
-    without any mental-health or substance-use benefit."""
+    271, a payer rejection (AAA, with its reason) that blocks the member (see `_blocking`; the
+    others are noted), a file about another member id, and a file without any mental-health or
+    substance-use benefit."""
     if not raw or not raw.strip():
         raise _file_error("The file is empty.", "x12_empty")
     if len(raw) > MAX_271_CHARS:
@@ -491,11 +540,14 @@ def verification_import_271(
         response = x12.parse_271(raw)
     except x12.X12Error as exc:
         raise _file_error(f"This file cannot be read as an X12 271: {exc.message}", "x12_malformed") from exc
-    if response.rejections:
-        reasons = "; ".join(dict.fromkeys(str(r) for r in response.rejections))
-        raise _file_error(f"The payer rejected the eligibility request: {reasons}. Nothing was saved.", "x12_rejected")
+    upper = [r for r in response.rejections if r.level in ("payer", "provider")]
+    if upper:
+        raise _rejected(upper)
     member = _member_for(response, coverage)
-    if not any(_types(b) & RELEVANT_SERVICE_TYPES for b in member.benefits):
+    blocking = _blocking(response, member)
+    if blocking:
+        raise _rejected(blocking)
+    if not _usable(member):
         raise _file_error(
             "The file has no mental-health, substance-abuse or plan coverage (30) benefits for this member: "
             "ask the payer for service types 30, MH, A8, AI or CJ. Nothing was saved.",

@@ -58,7 +58,7 @@ from .models import (
     Urgency,
 )
 from .selectors import fee_for, rules_for_coverage
-from .services_units import unauthorized_days_resolve
+from .services_units import chase_tasks_close, unauthorized_days_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -191,13 +191,16 @@ def _coverage_window(coverage: Coverage) -> str:
 
 
 def estimated_sessions_for(*, unit_type: str, frequency_per_week: Decimal, start: dt.date, end: dt.date) -> int:
-    """How many times the service happens in the window: `ceil(frequency × days / 7)` for sessions,
-    days and 15-minute services; once for an evaluation or instrument (its units count per
-    occurrence)."""
-    if unit_type in ONCE_UNIT_TYPES:
-        return 1
+    """How many times the service happens in the window: `ceil(frequency × days / 7)`, at least 1,
+    for sessions, days and 15-minute services — and for evaluations and instruments (their units
+    count per occurrence) when the line spans more than one week and a frequency is given (an
+    instrument repeated weekly); otherwise an evaluation or instrument happens once (an intake
+    assessment on its one day)."""
     days = (end - start).days + 1
-    return max(1, math.ceil(Decimal(frequency_per_week) * days / 7))
+    frequency = Decimal(frequency_per_week or 0)
+    if unit_type in ONCE_UNIT_TYPES and (days <= 7 or frequency <= 0):
+        return 1
+    return max(1, math.ceil(frequency * days / 7))
 
 
 def projected_cost_for(*, sessions: int, units: int, unit_rate: Decimal | None) -> Decimal | None:
@@ -893,10 +896,10 @@ def request_return_to_draft(*, request: AuthorizationRequest, actor=None) -> Aut
 
 
 def decision_due(*, request: AuthorizationRequest, rules: list[PayerRule], now: dt.datetime) -> dt.datetime | None:
-    """When the payer must decide: the rule's standard or expedited clock from `now`."""
+    """When the payer must decide: the standard or expedited clock of the rule in effect on the
+    day the request was submitted (`now`, the submission time, in the organization's zone),
+    counted from the submission time."""
     rule = rule_in_effect(
-        coverage=request.coverage, rules=rules, level_of_care=request.level_of_care, on=request.start_date
-    ) or rule_in_effect(
         coverage=request.coverage,
         rules=rules,
         level_of_care=request.level_of_care,
@@ -913,13 +916,44 @@ def _check_channel(channel: str) -> None:
         _refuse("Choose how the request was submitted.", code="invalid_channel", field="channel")
 
 
-def _submit_one(request: AuthorizationRequest, *, channel: str, payer_reference: str, actor, now) -> None:
+def _check_submitted_at(request: AuthorizationRequest, *, submitted_at: dt.datetime, now: dt.datetime) -> None:
+    """A submission logged late (a fax sent on Friday, recorded on Monday) keeps its real time,
+    but not one in the future nor one before the request existed."""
+    if timezone.is_naive(submitted_at):
+        _refuse("Give the submission time with its time zone.", code="invalid_submitted_at", field="submitted_at")
+    if submitted_at > now:
+        _refuse("The submission time cannot be in the future.", code="submitted_in_future", field="submitted_at")
+    # Minute precision: a time typed into the form may fall in the minute the request was created.
+    created = request.created_at.replace(second=0, microsecond=0) if request.created_at else None
+    if created is not None and submitted_at < created:
+        local = timezone.localtime(request.created_at, request.organization.tzinfo)
+        _refuse(
+            f"The submission time cannot be before the request was created ({_d(local.date())}, {local:%H:%M}).",
+            code="submitted_before_created",
+            field="submitted_at",
+        )
+
+
+def _submit_one(
+    request: AuthorizationRequest,
+    *,
+    channel: str,
+    payer_reference: str,
+    actor,
+    now: dt.datetime,
+    submitted_at: dt.datetime | None = None,
+) -> None:
+    """Record the submission; `submitted_at` (default: `now`) starts the decision clock, under the
+    payer's rule in effect on that day."""
+    if submitted_at is not None:
+        _check_submitted_at(request, submitted_at=submitted_at, now=now)
+    submitted_at = submitted_at or now
     request.status = RequestStatus.SUBMITTED
     request.channel = channel
     request.payer_reference = (payer_reference or "").strip()[:60]
-    request.submitted_at = now
+    request.submitted_at = submitted_at
     request.submitted_by = actor
-    request.decision_due_at = decision_due(request=request, rules=_rules_of(request.coverage), now=now)
+    request.decision_due_at = decision_due(request=request, rules=_rules_of(request.coverage), now=submitted_at)
     request.save(
         update_fields=[
             "status",
@@ -935,10 +969,17 @@ def _submit_one(request: AuthorizationRequest, *, channel: str, payer_reference:
 
 @transaction.atomic
 def request_submit(
-    *, request: AuthorizationRequest, channel: str, payer_reference: str = "", actor, now: dt.datetime | None = None
+    *,
+    request: AuthorizationRequest,
+    channel: str,
+    payer_reference: str = "",
+    actor,
+    submitted_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> AuthorizationRequest:
-    """Ready → submitted: the channel, the payer's reference number, and the decision due date from
-    the payer's standard or expedited clock."""
+    """Ready → submitted: the channel, the payer's reference number, when it was submitted
+    (`submitted_at`, default now; not in the future nor before the request was created), and the
+    decision due date from the payer's standard or expedited clock counted from then."""
     request = _locked(request)
     _check_channel(channel)
     if request.status != RequestStatus.READY:
@@ -949,7 +990,14 @@ def request_submit(
     problems = request_validate(request=request)
     if problems:
         raise ApplicationError("The request is no longer complete.", code="incomplete", extra={"__all__": problems})
-    _submit_one(request, channel=channel, payer_reference=payer_reference, actor=actor, now=now or timezone.now())
+    _submit_one(
+        request,
+        channel=channel,
+        payer_reference=payer_reference,
+        actor=actor,
+        now=now or timezone.now(),
+        submitted_at=submitted_at,
+    )
     return request
 
 
@@ -966,9 +1014,25 @@ def request_pend(
     request = _locked(request)
     if request.status not in DECIDABLE_STATUSES:
         _refuse("Only a submitted request can be pended.", code="invalid_status")
+    _pend(request, information_requested=information_requested, information_due=information_due, actor=actor, now=now)
+    return request
+
+
+def _pend(
+    request: AuthorizationRequest,
+    *,
+    information_requested: str,
+    information_due: dt.date | None,
+    requested_field: str = "information_requested",
+    actor=None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Pend a locked, decidable request: what the payer asked for (refused under
+    `requested_field` when blank) and by when (not before the submission). The chase tasks about
+    the request close: the payer answered, or asked again with a new date."""
     information_requested = (information_requested or "").strip()
     if not information_requested:
-        _refuse("Say what information the payer asked for.", code="required", field="information_requested")
+        _refuse("Say what information the payer asked for.", code="required", field=requested_field)
     if information_due is None:
         _refuse("Give the date the information is due.", code="required", field="information_due")
     submitted_on = request.submitted_at.astimezone(request.organization.tzinfo).date() if request.submitted_at else None
@@ -976,11 +1040,12 @@ def request_pend(
         _refuse(
             "The due date is before the request was submitted.", code="due_before_submission", field="information_due"
         )
+    note = "Pended again" if request.status == RequestStatus.PENDED else "Pended"
+    chase_tasks_close(organization=request.organization, request=request, note=note, actor=actor, now=now)
     request.status = RequestStatus.PENDED
     request.information_requested = information_requested
     request.information_due = information_due
     request.save(update_fields=["status", "information_requested", "information_due", "updated_at"])
-    return request
 
 
 # --- Determinations -------------------------------------------------------------------------------
@@ -999,12 +1064,15 @@ def determination_record(
     end_date: dt.date | None = None,
     reason: str = "",
     next_review_date: dt.date | None = None,
+    information_due: dt.date | None = None,
     decided_at: dt.datetime | None = None,
     actor,
 ) -> Determination:
-    """The payer's answer (X12 278 HCR01). A4 pends the request; A1/A2/A6 determine it and create
-    the Authorization (number, units ≥ 1, dates required), then tell the client on their channel
-    and the intake specialists and VAs in-app; A3 and C determine it without one."""
+    """The payer's answer (X12 278 HCR01). A4 pends the request: the reason is the information
+    asked for, `information_due` (required) the date it is due, as `request_pend`. A1/A2/A6
+    determine it and create the Authorization (number, units ≥ 1, dates required), then tell the
+    client on their channel and the intake specialists and VAs in-app; A3 and C determine it
+    without one. Either way the request's open chase tasks close."""
     request = _locked(request)
     now = timezone.now()
     decided_at = decided_at or now
@@ -1049,11 +1117,16 @@ def determination_record(
         **values,
     )
     if action == DeterminationAction.PENDED:
-        request.status = RequestStatus.PENDED
-        if values["reason"]:
-            request.information_requested = values["reason"]
-        request.save(update_fields=["status", "information_requested", "updated_at"])
+        _pend(
+            request,
+            information_requested=values["reason"],
+            information_due=information_due,
+            requested_field="reason",
+            actor=actor,
+            now=now,
+        )
         return determination
+    chase_tasks_close(organization=request.organization, request=request, note="Decided", actor=actor, now=now)
     request.status = RequestStatus.DETERMINED
     request.save(update_fields=["status", "updated_at"])
     if approving:
@@ -1303,11 +1376,12 @@ def packet_submit(
     channel: str,
     payer_references: dict | None = None,
     actor,
+    submitted_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> list[AuthorizationRequest]:
     """Submit both partners' requests in one transaction; both must be ready, else nothing is
     submitted and every partner's missing items are listed. `payer_references` maps a request id
-    to the payer's reference number for it."""
+    to the payer's reference number for it; `submitted_at` (default now) is when they went out."""
     _check_channel(channel)
     requests = _packet_requests(packet)
     references = {str(k): v for k, v in (payer_references or {}).items()}
@@ -1324,5 +1398,12 @@ def packet_submit(
         )
     now = now or timezone.now()
     for request in requests:
-        _submit_one(request, channel=channel, payer_reference=references.get(str(request.pk), ""), actor=actor, now=now)
+        _submit_one(
+            request,
+            channel=channel,
+            payer_reference=references.get(str(request.pk), ""),
+            actor=actor,
+            now=now,
+            submitted_at=submitted_at,
+        )
     return requests

@@ -15,17 +15,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
 from attendance.signals import attendance_saved
+from iop.clients.models import EpisodeStatus
 from iop.common.exceptions import ApplicationError
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization, Role
 from iop.tenancy.selectors import members_with_roles
 
 from .models import (
+    APPROVING_ACTIONS,
     Authorization,
     AuthorizationRequest,
     AuthorizationStatus,
@@ -142,12 +145,45 @@ def _responsible(organization: Organization) -> list:
     return members or list(members_with_roles(organization=organization, roles=[Role.ORG_ADMIN]))
 
 
+# A later request in these states means the episode's next authorization is on its way (or here).
+FOLLOWING_REQUEST_STATUSES = (RequestStatus.READY, RequestStatus.SUBMITTED, RequestStatus.PENDED)
+
+
+def _followed(organization: Organization, authorizations: list[Authorization]) -> set:
+    """The authorizations that need no chasing: their episode is no longer active, or a later
+    request of the episode (starting after the authorization does; a renewal, extension or any
+    other) is open or approved. One query."""
+    later = defaultdict(list)
+    for request_id, episode_id, start in (
+        AuthorizationRequest.objects.filter(
+            Q(status__in=FOLLOWING_REQUEST_STATUSES)
+            | Q(status=RequestStatus.DETERMINED, determinations__action__in=APPROVING_ACTIONS),
+            organization=organization,
+            episode_id__in={a.episode_id for a in authorizations},
+        )
+        .values_list("pk", "episode_id", "start_date")
+        .distinct()
+    ):
+        later[episode_id].append((request_id, start))
+    return {
+        a.pk
+        for a in authorizations
+        if a.episode.status != EpisodeStatus.ACTIVE
+        or any(
+            start > a.start_date and request_id != a.determination.request_id
+            for request_id, start in later[a.episode_id]
+        )
+    }
+
+
 def _candidates(organization: Organization, now: dt.datetime, today: dt.date) -> list[ChaseTask]:
     authorizations = list(
         Authorization.objects.filter(
             organization=organization, status=AuthorizationStatus.ACTIVE, end_date__gte=today
-        ).select_related("coverage", "episode")
+        ).select_related("coverage", "episode", "determination")
     )
+    followed = _followed(organization, authorizations) if authorizations else set()
+    authorizations = [a for a in authorizations if a.pk not in followed]
     figures = unit_figures_load(authorizations, organization=organization, now=now)
 
     def task(kind, due_date, authorization=None, request=None) -> ChaseTask:
@@ -221,6 +257,47 @@ def authorizations_chase(*, organization: Organization, now: dt.datetime | None 
             ],
         )
     return created
+
+
+@transaction.atomic
+def chase_tasks_close(
+    *,
+    organization: Organization,
+    note: str,
+    request: AuthorizationRequest | None = None,
+    authorization_ids: Iterable = (),
+    actor=None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Close the open chase tasks about `request` and about the authorizations `authorization_ids`
+    (what they chased is settled: decided, pended again, ended), saying why in `note`. Returns how
+    many were closed; closed ones stay as they are."""
+    about = Q(authorization_id__in=list(authorization_ids))
+    if request is not None:
+        about |= Q(request_id=request.pk)
+    return ChaseTask.objects.filter(about, organization=organization, done_at__isnull=True).update(
+        done_at=now or timezone.now(), done_by=actor, note=note.strip()[:300]
+    )
+
+
+ENDING_EPISODE_STATUSES = {EpisodeStatus.DISCHARGED: "Discharged", EpisodeStatus.STEP_DOWN: "Stepped down"}
+
+
+def episode_left_care(sender, episode, from_status, to_status, effective_date, actor, **kwargs) -> None:
+    """Receiver of `episode_status_changed` (connected in the app's ready()), inside the
+    transition's transaction: a discharge or step-down ends the episode's active authorizations
+    and closes their open chase tasks."""
+    note = ENDING_EPISODE_STATUSES.get(to_status)
+    if note is None:
+        return
+    active = Authorization.objects.filter(
+        organization_id=episode.organization_id, episode_id=episode.pk, status=AuthorizationStatus.ACTIVE
+    )
+    ids = list(active.values_list("pk", flat=True))
+    if not ids:
+        return
+    Authorization.objects.filter(pk__in=ids).update(status=AuthorizationStatus.ENDED)
+    chase_tasks_close(organization=episode.organization, authorization_ids=ids, note=note, actor=actor)
 
 
 @transaction.atomic

@@ -456,7 +456,13 @@ def request_submit(request, org_slug: str, request_id):
         req,
         form_key="submit_form",
         form=form,
-        call=lambda data: services.request_submit(request=req, actor=request.user, **data),
+        call=lambda data: services.request_submit(
+            request=req,
+            actor=request.user,
+            channel=data["channel"],
+            payer_reference=data["payer_reference"],
+            submitted_at=form.submitted_at_in(request.organization),
+        ),
         success="The request was recorded as submitted; the decision due date is set from the payer's clock.",
         anchor="#status",
     )
@@ -579,6 +585,7 @@ def packet_submit(request, org_slug: str, packet_id):
                 packet=packet,
                 channel=form.cleaned_data["channel"],
                 payer_references=form.references(),
+                submitted_at=form.submitted_at_in(request.organization),
                 actor=request.user,
             )
         except ApplicationError as exc:

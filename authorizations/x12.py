@@ -13,7 +13,8 @@ act on for anything malformed. It reads only what a verification needs:
   DTP dates and TRN trace numbers;
 - every EB benefit (EB01–EB12, EB03 split on the repetition separator into service types) with
   the MSG, DTP and REF segments of its loop;
-- AAA rejections at any level (the payer could not process the request: no benefits follow).
+- AAA rejections at any level, each with the member and (benefit level) the service types it is
+  about: the payer could not process that part of the request; the caller decides what blocks.
 
 Everything else (addresses, LS/LE loops, III, benefit-related entities) is skipped; the raw file
 is kept by the caller.
@@ -139,6 +140,9 @@ class Rejection:
     valid: str  # AAA01: Y/N
     reason_code: str  # AAA03
     follow_up_code: str  # AAA04
+    member_id: str = ""  # the member whose loop holds it (subscriber, dependent or benefit level)
+    member_level: str = ""  # that member's level: subscriber or dependent
+    service_types: tuple[str, ...] = ()  # a benefit-level AAA: the EB03 of the benefit it follows
 
     @property
     def reason(self) -> str:
@@ -172,6 +176,7 @@ class Benefit:
     messages: tuple[str, ...] = ()
     dates: tuple[tuple[str, dt.date | None, dt.date | None], ...] = ()  # (DTP01, from, to)
     references: tuple[tuple[str, str], ...] = ()  # (REF01, REF02)
+    rejections: tuple[Rejection, ...] = ()  # AAA segments of its loop: the payer could not answer it
 
     @property
     def eb03(self) -> str:
@@ -347,6 +352,7 @@ class _BenefitBuilder:
     messages: list = field(default_factory=list)
     dates: list = field(default_factory=list)
     references: list = field(default_factory=list)
+    rejections: list = field(default_factory=list)
 
     def build(self) -> Benefit:
         return Benefit(
@@ -354,6 +360,7 @@ class _BenefitBuilder:
             messages=tuple(self.messages),
             dates=tuple(self.dates),
             references=tuple(self.references),
+            rejections=tuple(self.rejections),
         )
 
 
@@ -491,10 +498,15 @@ def parse_271(text: str) -> Response271:
                 valid=_element(segment, 1),
                 reason_code=_element(segment, 3),
                 follow_up_code=_element(segment, 4),
+                member_id=(member.member_id or member.parent_member_id) if member is not None else "",
+                member_level=member.level if member is not None else "",
+                service_types=benefit.values["service_types"] if benefit is not None else (),
             )
             rejections.append(rejection)
             if member is not None:
                 member.rejections.append(rejection)
+            if benefit is not None:
+                benefit.rejections.append(rejection)
         elif member is None:
             continue
         elif kind == "EB":

@@ -256,3 +256,62 @@ def test_the_list_costs_the_same_queries_for_1_and_4_requests(
     with CaptureQueriesContext(connection) as four:
         assert len(intake_api.get(f"{BASE}/authorization-requests/").json()["results"]) == 4
     assert len(one.captured_queries) == len(four.captured_queries)
+
+
+def test_a_pend_through_the_determinations_endpoint_needs_the_information_due_date(intake_api, draft, harbor_intake):
+    from authorizations import services_requests as services
+
+    ready = services.request_mark_ready(request=complete(draft))
+    services.request_submit(request=ready, channel="portal", actor=harbor_intake)
+    url = f"{BASE}/authorization-requests/{draft.pk}/determinations/"
+    refused = intake_api.post(url, {"action": "A4", "reason": "PHQ-9"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["fields"] == {"information_due": ["Give the date the information is due."]}
+    due = draft.end_date
+    answer = intake_api.post(
+        url, {"action": "A4", "reason": "PHQ-9", "information_due": due.isoformat()}, format="json"
+    )
+    assert answer.status_code == 201
+    draft.refresh_from_db()
+    assert (draft.status, draft.information_requested, draft.information_due) == ("pended", "PHQ-9", due)
+
+
+def test_the_packet_list_shows_each_requests_missing_items_at_the_same_queries_for_1_and_3_packets(
+    intake_api, in_harbor, payer, rule, fees, start, make_active_episode, harbor_intake
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from authorizations import services_requests as services
+    from iop.clients.models import AvailabilityWindow
+    from iop.clients.services import couple_create
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            one, two = (make_active_episode(tracks=("group", "couples")) for _ in range(2))
+            AvailabilityWindow.objects.filter(treatment_plan__in=[one.treatment_plan, two.treatment_plan]).delete()
+            couple = couple_create(
+                organization=in_harbor,
+                partner_one=one.client,
+                partner_two=two.client,
+                identified_patient=one.client,
+                started_on=start,
+            )
+            coverages = {
+                e.client_id: make_coverage(e.client, payer, member_id=f"BHP-{e.pk.hex[:6]}") for e in (one, two)
+            }
+            services.packet_create(couple=couple, coverages=coverages, joint_goals="Talk.", actor=harbor_intake)
+
+    url = f"{BASE}/request-packets/"
+    add(1)
+    intake_api.get(url)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as one:
+        packets = intake_api.get(url).json()["results"]
+    assert len(packets) == 1
+    missing = [request["missing"] for request in packets[0]["requests"]]
+    assert len(missing) == 2 and all("Add the primary ICD-10-CM diagnosis." in m for m in missing)
+    add(2)
+    with CaptureQueriesContext(connection) as three:
+        packets = intake_api.get(url).json()["results"]
+    assert len(packets) == 3 and all(r["missing"] for p in packets for r in p["requests"])
+    assert len(one.captured_queries) == len(three.captured_queries)

@@ -1,6 +1,7 @@
 """Session counts and projected cost on constructed data: per-session and per-diem lines count
-`ceil(frequency × days / 7)` occurrences, evaluations and instruments once; the rate is the
-payer's fee in effect on the line's start; a code without a fee is "no fee on file"."""
+`ceil(frequency × days / 7)` occurrences, evaluations and instruments too over more than a week
+(else once); the rate is the payer's fee in effect on the line's start; a code without a fee is
+"no fee on file"."""
 
 from __future__ import annotations
 
@@ -30,8 +31,14 @@ JAN = dt.date(2026, 1, 5)
         (UnitType.PER_SESSION, "0.5", 14, 1),  # every other week
         (UnitType.PER_SESSION, "1", 1, 1),  # a one-day window still holds one session
         (UnitType.PER_15_MIN, "2", 21, 6),
-        (UnitType.PER_EVALUATION, "3", 28, 1),  # once per occurrence
-        (UnitType.PER_INSTRUMENT, "1", 14, 1),
+        # Evaluations and instruments: as often as entered when the line spans more than a week,
+        # else once (the intake assessment's one day).
+        (UnitType.PER_EVALUATION, "3", 28, 12),
+        (UnitType.PER_INSTRUMENT, "1", 14, 2),
+        (UnitType.PER_INSTRUMENT, "1", 28, 4),
+        (UnitType.PER_EVALUATION, "1", 1, 1),
+        (UnitType.PER_INSTRUMENT, "2", 7, 1),  # one week: once
+        (UnitType.PER_INSTRUMENT, "0", 28, 1),  # no frequency: once
     ],
 )
 def test_estimated_sessions(unit_type, frequency, days, expected):
@@ -99,3 +106,21 @@ def test_changing_a_line_recomputes_its_sessions_and_cost(draft):
     assert (added.unit_type, added.estimated_sessions, added.projected_cost) == (UnitType.PER_INSTRUMENT, 1, None)
     assert added.start_date == added.end_date == draft.start_date
     assert ServiceLine.objects.filter(request=draft).count() == 4
+
+
+def test_an_instrument_repeated_weekly_projects_every_occurrence(draft):
+    # 96127 (per instrument), 2 units once a week for 4 weeks: 4 occurrences, 8 units.
+    four_weeks = draft.start_date + dt.timedelta(days=27)
+    draft = services.request_update(request=draft, data={"end_date": four_weeks})
+    added = services.line_add(
+        request=draft,
+        code="96127",
+        units=2,
+        frequency_per_week=D("1"),
+        start_date=draft.start_date,
+        end_date=four_weeks,
+    )
+    assert (added.unit_type, added.estimated_sessions) == (UnitType.PER_INSTRUMENT, 4)
+    assert services.request_totals([added]).units == 8
+    # The intake assessment (90791, its one day) stays at one.
+    assert draft.lines.get(code="90791").estimated_sessions == 1

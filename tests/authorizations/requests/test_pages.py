@@ -259,3 +259,23 @@ def test_a_va_records_the_payers_answer_and_a_future_decision_date_is_refused(cl
     determination = Determination.objects.get()
     # The approved code defaults to the request's group line.
     assert (determination.approved_code, determination.authorization.unit_type) == ("90853", "per_session")
+
+
+def test_a_pend_on_the_page_asks_for_the_information_due_date(as_intake, draft, start):
+    request = services.request_mark_ready(request=complete(draft))
+    services.request_submit(request=request, channel="phone", actor=None)
+    data = {
+        "determination-action": "A4",
+        "determination-decided_on": start.isoformat(),
+        "determination-reason": "The ASAM worksheet",
+    }
+    response = as_intake.post(url("determination_record", request_id=draft.pk), data)
+    assert response.status_code == 422 and "Give the date the information is due." in response.content.decode()
+    data["determination-information_due"] = draft.end_date.isoformat()
+    assert as_intake.post(url("determination_record", request_id=draft.pk), data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.status, draft.information_requested, draft.information_due) == (
+        "pended",
+        "The ASAM worksheet",
+        draft.end_date,
+    )

@@ -10,7 +10,15 @@ import pytest
 from django.utils import timezone
 
 from authorizations import services_requests as services
-from authorizations.models import Authorization, Determination, RequestStatus, UnitType, Urgency
+from authorizations.models import (
+    Authorization,
+    ChaseKind,
+    ChaseTask,
+    Determination,
+    RequestStatus,
+    UnitType,
+    Urgency,
+)
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification, OutboundMessage
 from iop.tenancy.models import Membership
@@ -88,11 +96,16 @@ def test_pend_records_the_information_asked_for(ready, harbor_intake):
 
 def test_a4_pends_then_a1_determines_and_creates_the_authorization(ready, harbor_intake, episode, coverage):
     submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    due = dt.date(2026, 3, 9)
     services.determination_record(
-        request=submitted, action="A4", reason="Send the ASAM worksheet.", actor=harbor_intake
+        request=submitted, action="A4", reason="Send the ASAM worksheet.", information_due=due, actor=harbor_intake
     )
     submitted.refresh_from_db()
-    assert (submitted.status, submitted.information_requested) == ("pended", "Send the ASAM worksheet.")
+    assert (submitted.status, submitted.information_requested, submitted.information_due) == (
+        "pended",
+        "Send the ASAM worksheet.",
+        due,
+    )
     assert not Authorization.objects.exists()
 
     determination = _approve(submitted, actor=harbor_intake)
@@ -110,6 +123,60 @@ def test_a4_pends_then_a1_determines_and_creates_the_authorization(ready, harbor
     with pytest.raises(ApplicationError) as info:
         _approve(submitted)
     assert info.value.message == "The request already has its determination."
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"information_due": None}, "information_due", "Give the date the information is due."),
+        ({"reason": " "}, "reason", "Say what information the payer asked for."),
+        (
+            {"information_due": dt.date(2026, 3, 1)},
+            "information_due",
+            "The due date is before the request was submitted.",
+        ),
+    ],
+)
+def test_a4_must_say_what_information_is_due_and_by_when(ready, harbor_intake, overrides, field, message):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    values = {"action": "A4", "reason": "Send the ASAM worksheet.", "information_due": dt.date(2026, 3, 9)}
+    values.update(overrides)
+    with pytest.raises(ApplicationError) as info:
+        services.determination_record(request=submitted, actor=harbor_intake, **values)
+    assert info.value.extra == {field: [message]}
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.information_due) == ("submitted", None)
+    assert not Determination.objects.exists()
+
+
+def _chase_task(request, kind, due_date):
+    return ChaseTask.objects.create(
+        organization_id=request.organization_id, request=request, kind=kind, due_date=due_date, created_at=NOW
+    )
+
+
+def test_pending_again_or_deciding_closes_the_requests_open_chase_tasks(ready, harbor_intake):
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    overdue = _chase_task(submitted, ChaseKind.DECISION_OVERDUE, dt.date(2026, 3, 9))
+    pended = services.request_pend(
+        request=submitted, information_requested="PHQ-9", information_due=dt.date(2026, 3, 12), actor=harbor_intake
+    )
+    overdue.refresh_from_db()
+    assert overdue.done_at is not None and overdue.note == "Pended"
+
+    first_due = _chase_task(pended, ChaseKind.INFORMATION_DUE, dt.date(2026, 3, 12))
+    services.determination_record(
+        request=pended, action="A4", reason="And the ASAM worksheet.", information_due=dt.date(2026, 3, 16), actor=None
+    )
+    first_due.refresh_from_db()
+    assert (first_due.note, first_due.done_at is not None) == ("Pended again", True)
+    # The new date can be chased again: one task per request, kind and due date.
+    second_due = _chase_task(pended, ChaseKind.INFORMATION_DUE, dt.date(2026, 3, 16))
+
+    _approve(pended, actor=harbor_intake)
+    second_due.refresh_from_db()
+    assert (second_due.note, second_due.done_by, second_due.done_at is not None) == ("Decided", harbor_intake, True)
+    assert not ChaseTask.objects.filter(done_at__isnull=True).exists()
 
 
 @pytest.mark.parametrize("action", ["A3", "C"])

@@ -5,14 +5,17 @@ are chased too; the Celery scan and beat entry."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from unittest import mock
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from authorizations import tasks
-from authorizations.models import ChaseKind, ChaseTask, RequestStatus
+from authorizations.models import ChaseKind, ChaseTask, Determination, RequestStatus
 from authorizations.services_units import authorizations_chase, chase_task_done
+from iop.clients.services import episode_transition
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification
 from iop.tenancy.context import no_tenant_context, tenant_context
@@ -146,23 +149,110 @@ def test_beat_runs_the_chase_scan_at_least_every_15_minutes():
     assert scheduled["authorizations.chase_scan"] <= 15 * 60
 
 
+# 09:00 in New York: after the chase's 07:00, so the run's count is exact.
+@time_machine.travel(dt.datetime(2030, 3, 12, 9, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York")), tick=False)
 def test_the_scan_fans_out_ids_only_and_the_task_enters_the_tenant(harbor, summit, harbor_va, covered_episode):
     with mock.patch.object(tasks.chase_org, "delay") as delay, no_tenant_context():
         tasks.chase_scan.apply()
     assert sorted(c.args for c in delay.call_args_list) == sorted([(harbor.id,), (summit.id,)])
 
     today = harbor.local_today()
+    assert today == dt.date(2030, 3, 12)
     with tenant_context(harbor.id):
         episode, coverage = covered_episode()
         make_authorization(episode, coverage, start=today, end=today + dt.timedelta(days=20))
         make_request(episode, coverage, status=RequestStatus.PENDED, information_due=today - dt.timedelta(days=1))
     with no_tenant_context():
-        # The information-due task is raised from 07:00 local; whatever the hour, a second run adds nothing.
         first = tasks.chase_org.apply(args=[harbor.id]).get()
         again = tasks.chase_org.apply(args=[harbor.id]).get()
-    assert first in (0, 1) and again == 0
+    assert first == 1 and again == 0  # the information-due task, once
 
     summit.is_active = False
     summit.save()
     with no_tenant_context():
         assert tasks.chase_org.apply(args=[summit.id]).get() == 0
+
+
+MORNING = dt.datetime(2030, 3, 9, 13, 0, tzinfo=UTC)  # 08:00 in New York
+
+
+def test_a_request_pended_again_with_a_new_date_is_chased_again(in_harbor, staff, covered_episode):
+    episode, coverage = covered_episode()
+    request = make_request(
+        episode, coverage, status=RequestStatus.PENDED, start_date=DAY, end_date=DAY, information_due=DAY
+    )
+    (first,) = authorizations_chase(organization=in_harbor, now=MORNING)
+    first.done_at = MORNING
+    first.save()
+    request.information_due = DAY + dt.timedelta(days=2)
+    request.save()
+    later = MORNING + dt.timedelta(days=2)
+    (second,) = authorizations_chase(organization=in_harbor, now=later)
+    assert (second.kind, second.due_date) == (ChaseKind.INFORMATION_DUE, DAY + dt.timedelta(days=2))
+    assert authorizations_chase(organization=in_harbor, now=later + dt.timedelta(hours=1)) == []
+
+
+def test_an_authorization_of_an_episode_no_longer_active_is_not_chased(in_harbor, staff, covered_episode):
+    episode, coverage = covered_episode()
+    authorization = make_authorization(episode, coverage, start=DAY, end=DAY + dt.timedelta(days=5))
+    type(episode).objects.filter(pk=episode.pk).update(status="step_down")
+    assert authorizations_chase(organization=in_harbor, now=MORNING) == []
+    assert _kinds(authorization) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "certification_type", "action", "chased"),
+    [
+        (RequestStatus.SUBMITTED, "R", None, False),
+        (RequestStatus.READY, "I", None, False),
+        (RequestStatus.PENDED, "4", None, False),
+        (RequestStatus.DETERMINED, "R", "A1", False),
+        (RequestStatus.DETERMINED, "R", "A3", True),  # denied: the end still needs chasing
+        (RequestStatus.DRAFT, "R", None, True),  # only drafted
+    ],
+)
+def test_an_authorization_followed_by_an_open_or_approved_request_is_not_chased(
+    in_harbor, staff, covered_episode, status, certification_type, action, chased
+):
+    episode, coverage = covered_episode()
+    authorization = make_authorization(episode, coverage, start=DAY, end=DAY + dt.timedelta(days=5))
+    renewal = make_request(
+        episode,
+        coverage,
+        status=status,
+        certification_type=certification_type,
+        start_date=DAY + dt.timedelta(days=6),
+        end_date=DAY + dt.timedelta(days=20),
+    )
+    if action:
+        Determination.objects.create(request=renewal, action=action, decided_at=MORNING)
+    authorizations_chase(organization=in_harbor, now=MORNING)
+    assert _kinds(authorization) == ([ChaseKind.ENDS_IN_7] if chased else [])
+
+
+def test_a_request_starting_with_the_authorization_does_not_stop_its_chase(in_harbor, staff, covered_episode):
+    episode, coverage = covered_episode()
+    authorization = make_authorization(episode, coverage, start=DAY, end=DAY + dt.timedelta(days=5))
+    make_request(episode, coverage, status=RequestStatus.SUBMITTED, start_date=DAY, end_date=DAY)
+    authorizations_chase(organization=in_harbor, now=MORNING)
+    assert _kinds(authorization) == [ChaseKind.ENDS_IN_7]
+
+
+@pytest.mark.parametrize(("to_status", "note"), [("discharged", "Discharged"), ("step_down", "Stepped down")])
+def test_leaving_care_ends_the_episodes_authorizations_and_closes_their_tasks(
+    in_harbor, staff, covered_episode, harbor_intake, to_status, note
+):
+    episode, coverage = covered_episode()
+    other, other_coverage = covered_episode()
+    authorization = make_authorization(episode, coverage, start=DAY, end=DAY + dt.timedelta(days=5))
+    kept = make_authorization(other, other_coverage, start=DAY, end=DAY + dt.timedelta(days=5))
+    authorizations_chase(organization=in_harbor, now=MORNING)
+
+    episode_transition(episode=episode, to_status=to_status, effective_date=DAY, actor=harbor_intake)
+
+    authorization.refresh_from_db()
+    kept.refresh_from_db()
+    assert (authorization.status, kept.status) == ("ended", "active")
+    task = ChaseTask.objects.get(authorization=authorization)
+    assert (task.note, task.done_by, task.done_at is not None) == (note, harbor_intake, True)
+    assert ChaseTask.objects.get(authorization=kept).done_at is None
