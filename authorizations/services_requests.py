@@ -1211,19 +1211,43 @@ def _send_client_message(*, organization: Organization, client: Client, channel:
             logger.warning("authorization approval message failed", extra={"client_id": str(client.pk)})
 
 
+def partner_approval_message(*, partner: Client, organization: Organization, authorization: Authorization):
+    """Subject and body telling the other partner of a couple's packet that an authorization for
+    their joint treatment was approved: dates only; whose it is, and what for, is not said."""
+    window = f"{_d(authorization.start_date)} to {_d(authorization.end_date)}"
+    first = partner.preferred_name or partner.first_name
+    subject = "An authorization for your joint treatment was approved"
+    body = (
+        f"Hello {first}, an authorization for your joint treatment was approved for {window}. "
+        f"Questions? Contact {organization.name}."
+    )
+    return subject, body
+
+
 def _approval_notify(*, request: AuthorizationRequest, determination: Determination, authorization: Authorization):
     organization = request.organization
     client = request.episode.client
-    destination = _client_channel(client)
-    if destination is not None:
-        subject, body = client_approval_message(client=client, organization=organization, authorization=authorization)
+    # The client, and for a couple's packet both partners, each on their own consented channel.
+    letters = [(client, client_approval_message(client=client, organization=organization, authorization=authorization))]
+    if request.packet_id:
+        partner = request.packet.couple.partner_of(client)
+        letters.append(
+            (partner, partner_approval_message(partner=partner, organization=organization, authorization=authorization))
+        )
+    destination = None
+    for recipient, (subject, body) in letters:
+        address = _client_channel(recipient)
+        if recipient is client:
+            destination = address
+        if address is None:
+            continue
         transaction.on_commit(
             partial(
                 _send_client_message,
                 organization=organization,
-                client=client,
-                channel=destination[0],
-                to=destination[1],
+                client=recipient,
+                channel=address[0],
+                to=address[1],
                 subject=subject,
                 body=body,
             )

@@ -78,10 +78,13 @@ def test_a_couples_packet_makes_two_requests_on_two_coverages_and_approving_one_
     assert statuses == {partner.pk: RequestStatus.DETERMINED, ip.pk: RequestStatus.SUBMITTED}
     authorization = Authorization.objects.get()
     assert (authorization.coverage, authorization.episode.client) == (couple_world["coverages"][partner.pk], partner)
-    # Only the approved partner is told, about their own authorization.
-    message = OutboundMessage.objects.get()
-    assert (message.client, message.to) == (partner, partner.email)
-    assert ip.first_name not in message.body and ip.last_name not in message.body
+    # Both partners are told, each on their own channel; neither message says whose it is.
+    own = OutboundMessage.objects.get(client=partner)
+    other = OutboundMessage.objects.get(client=ip)
+    assert (own.to, own.subject) == (partner.email, "Your authorization was approved")
+    assert (other.to, other.subject) == (ip.email, "An authorization for your joint treatment was approved")
+    for message in (own, other):
+        assert ip.last_name not in message.body and partner.last_name not in message.body
 
 
 def test_a_coverage_of_the_other_partner_is_refused(couple_world, harbor_intake):
