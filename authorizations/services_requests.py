@@ -28,9 +28,8 @@ from django.utils import timezone
 
 from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Couple, Episode, ReminderChannel, TreatmentPlan
 from iop.common.exceptions import ApplicationError
-from iop.notifications.providers import ProviderError
+from iop.notifications.models import OutboundMessage, OutboundStatus
 from iop.notifications.services import Notice, message_send, notices_send
-from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership, Organization, Role
 
 from .codes import icd10_normalize, service_codes
@@ -59,6 +58,7 @@ from .models import (
 )
 from .selectors import fee_for, rules_for_coverage
 from .services_units import chase_tasks_close, unauthorized_days_resolve
+from .tasks import approval_message_send
 
 logger = logging.getLogger(__name__)
 
@@ -1202,13 +1202,39 @@ def _client_channel(client: Client) -> tuple[str, str] | None:
     return (client.reminder_channel, address) if address else None
 
 
-def _send_client_message(*, organization: Organization, client: Client, channel: str, to: str, subject: str, body: str):
-    with tenant_context(organization.pk):
-        try:
-            message_send(organization=organization, channel=channel, to=to, subject=subject, body=body, client=client)
-        except ProviderError:
-            # The outbox row says `failed`; the staff were told in-app either way.
-            logger.warning("authorization approval message failed", extra={"client_id": str(client.pk)})
+def approval_message_deliver(*, determination_id, client_id) -> str:
+    """Send one approval message (the Celery task's body): to the request's client about their own
+    authorization, or to the other partner of a couple's packet about their joint treatment. The
+    channel and consent are read now (they may have changed since the approval); a message already
+    sent (a retried or redelivered task) is not sent again. Raises ProviderError for a retry."""
+    determination = (
+        Determination.objects.select_related("request__episode__client", "request__packet__couple", "authorization")
+        .filter(pk=determination_id)
+        .first()
+    )
+    client = Client.objects.filter(pk=client_id).first()
+    if determination is None or client is None or not hasattr(determination, "authorization"):
+        return "gone"
+    request, authorization = determination.request, determination.authorization
+    organization = request.organization
+    if client.pk == request.episode.client_id:
+        subject, body = client_approval_message(client=client, organization=organization, authorization=authorization)
+    elif request.packet_id and client.pk in (request.packet.couple.partner_a_id, request.packet.couple.partner_b_id):
+        subject, body = partner_approval_message(partner=client, organization=organization, authorization=authorization)
+    else:
+        return "not a recipient"
+    address = _client_channel(client)
+    if address is None:
+        return "no consented channel"
+    already = OutboundMessage.objects.filter(
+        client=client, subject=subject, body=body, status__in=[OutboundStatus.SENT, OutboundStatus.RECORDED]
+    )
+    if already.exists():
+        return "already sent"
+    message_send(
+        organization=organization, channel=address[0], to=address[1], subject=subject, body=body, client=client
+    )
+    return "sent"
 
 
 def partner_approval_message(*, partner: Client, organization: Organization, authorization: Authorization):
@@ -1227,31 +1253,15 @@ def partner_approval_message(*, partner: Client, organization: Organization, aut
 def _approval_notify(*, request: AuthorizationRequest, determination: Determination, authorization: Authorization):
     organization = request.organization
     client = request.episode.client
-    # The client, and for a couple's packet both partners, each on their own consented channel.
-    letters = [(client, client_approval_message(client=client, organization=organization, authorization=authorization))]
+    # The client, and for a couple's packet both partners, each on their own consented channel:
+    # sent by a worker once the approval is committed, with retries, never inside the request.
+    recipients = [client]
     if request.packet_id:
-        partner = request.packet.couple.partner_of(client)
-        letters.append(
-            (partner, partner_approval_message(partner=partner, organization=organization, authorization=authorization))
-        )
-    destination = None
-    for recipient, (subject, body) in letters:
-        address = _client_channel(recipient)
-        if recipient is client:
-            destination = address
-        if address is None:
-            continue
-        transaction.on_commit(
-            partial(
-                _send_client_message,
-                organization=organization,
-                client=recipient,
-                channel=address[0],
-                to=address[1],
-                subject=subject,
-                body=body,
-            )
-        )
+        recipients.append(request.packet.couple.partner_of(client))
+    for recipient in recipients:
+        if _client_channel(recipient) is not None:
+            approval_message_send.delay_on_commit(organization.pk, str(determination.pk), str(recipient.pk))
+    destination = _client_channel(client)
     # The intake specialists and VAs, and whoever drafted the request (an org admin, say).
     recipients = list(
         Membership.objects.filter(organization=organization, is_active=True).filter(

@@ -8,8 +8,10 @@ request.
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from iop.common.tasks import DB_RETRY, TenantTask, active_organization, organizations_fan_out
+from iop.notifications.providers import ProviderError
 
 # --- The morning chase ---------------------------------------------------------------------------
 # Beat runs the scan every 15 minutes; each organization acts from 07:00 in its own zone
@@ -32,3 +34,25 @@ def chase_org(organization_id: int) -> int:
     if organization is None:
         return 0
     return len(authorizations_chase(organization=organization))
+
+
+# --- Client messages -----------------------------------------------------------------------------
+
+
+# Routed to the `notifications` queue. Retried on a provider or database hiccup; a redelivery finds
+# the message already sent (the service checks the outbox) and sends nothing twice.
+@shared_task(
+    base=TenantTask,
+    name="authorizations.approval_message_send",
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError, ConnectionError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def approval_message_send(organization_id: int, determination_id: str, client_id: str) -> str:
+    """Tell a client (or the other partner of a couple's packet) that an authorization was approved."""
+    from .services_requests import approval_message_deliver
+
+    return approval_message_deliver(determination_id=determination_id, client_id=client_id)

@@ -306,6 +306,7 @@ CELERY_TASK_QUEUES_NAMES = ("default", "notifications", "pdf")
 CELERY_TASK_ROUTES = {
     "accounts.invitation_send": {"queue": "notifications"},
     "scheduling.reminder_deliver": {"queue": "notifications"},
+    "authorizations.approval_message_send": {"queue": "notifications"},
     # WeasyPrint renders take CPU seconds: their own queue, so reminders never wait behind them.
     "attendance.report_generate": {"queue": "pdf"},
 }

@@ -10,6 +10,7 @@ import pytest
 from authorizations.models import Coverage, Payer, PayerPlan, PayerRule, PlanType
 
 from ..attendance import conftest as attendance_fixtures
+from ..ui import conftest as ui_fixtures
 
 # The attendance suite's fixtures (and, through it, scheduling's), shared.
 today = attendance_fixtures.today
@@ -24,6 +25,7 @@ make_active_episode = attendance_fixtures.make_active_episode
 as_va = attendance_fixtures.as_va
 as_clinician = attendance_fixtures.as_clinician
 as_admin = attendance_fixtures.as_admin
+eager_celery = ui_fixtures.eager_celery
 
 
 @pytest.fixture

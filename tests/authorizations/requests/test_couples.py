@@ -33,7 +33,7 @@ def _ready_both(packet):
 
 
 def test_a_couples_packet_makes_two_requests_on_two_coverages_and_approving_one_leaves_the_other_pending(
-    couple_world, harbor_intake, django_capture_on_commit_callbacks
+    couple_world, harbor_intake, django_capture_on_commit_callbacks, eager_celery
 ):
     packet = _packet(couple_world, harbor_intake)
     requests = {r.episode.client_id: r for r in packet.requests.select_related("episode", "coverage")}

@@ -213,7 +213,7 @@ def test_a_draft_has_no_determination(draft):
 
 
 def test_an_approval_tells_the_consenting_client_by_their_channel_and_the_staff_in_app(
-    in_harbor, ready, harbor_intake, harbor_va, harbor_clinician, django_capture_on_commit_callbacks
+    in_harbor, ready, harbor_intake, harbor_va, harbor_clinician, django_capture_on_commit_callbacks, eager_celery
 ):
     client = ready.episode.client
     client.reminder_channel, client.reminder_consent, client.phone = "sms", True, "+15555550123"
@@ -235,6 +235,36 @@ def test_an_approval_tells_the_consenting_client_by_their_channel_and_the_staff_
     for notice in notices:
         assert client.first_name not in notice.title and client.last_name not in notice.title
         assert notice.link == f"/o/harbor/authorizations/requests/{submitted.pk}/"
+
+
+def test_the_approval_message_is_sent_once_by_a_worker_and_reads_consent_at_send_time(
+    in_harbor, ready, harbor_intake, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from authorizations import tasks
+
+    client = ready.episode.client
+    client.reminder_channel, client.reminder_consent, client.email = "email", True, "client@example.com"
+    client.save()
+    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    with mock.patch.object(tasks.approval_message_send, "apply_async") as queued:
+        with django_capture_on_commit_callbacks(execute=True):
+            determination = _approve(submitted, actor=harbor_intake)
+    (call,) = queued.call_args_list
+    assert call.args[0] == (in_harbor.pk, str(determination.pk), str(client.pk))  # ids only: no PHI queued
+    assert not OutboundMessage.objects.exists()  # nothing sent inside the request
+
+    def run():
+        return tasks.approval_message_send.apply(args=call.args[0]).get()
+
+    assert (run(), run()) == ("sent", "already sent")  # a redelivered task sends nothing twice
+    assert OutboundMessage.objects.count() == 1
+    OutboundMessage.objects.all().delete()
+    client.reminder_consent = False
+    client.save()
+    assert run() == "no consented channel"
+    assert not OutboundMessage.objects.exists()
 
 
 def test_no_message_without_consent_or_channel(in_harbor, ready, harbor_intake, django_capture_on_commit_callbacks):
