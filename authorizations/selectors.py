@@ -15,6 +15,16 @@ from iop.tenancy.models import Organization
 from .models import Coverage, CoveragePriority, FeeScheduleEntry, Payer, PayerRule
 
 
+def in_effect_on(row, day: dt.date) -> bool:
+    """Whether an effective-dated row (a payer rule, a fee, a coverage) applies on `day`."""
+    return row.effective_from <= day and (row.effective_to is None or row.effective_to >= day)
+
+
+def latest_in_effect(rows, day: dt.date):
+    """Of effective-dated rows, the latest-starting one in effect on `day` (None when none is)."""
+    return max((r for r in rows if in_effect_on(r, day)), key=lambda r: r.effective_from, default=None)
+
+
 def _overlap(a_start: dt.date, a_end: dt.date | None, b_start: dt.date, b_end: dt.date | None):
     start = max(a_start, b_start)
     ends = [d for d in (a_end, b_end) if d is not None]
@@ -68,12 +78,4 @@ def payer_list(*, organization: Organization, active_only: bool = True) -> Query
 
 def fee_for(*, fees: list[FeeScheduleEntry], payer_id, code: str, on: dt.date) -> FeeScheduleEntry | None:
     """The fee in effect on `on` for the payer and code, from preloaded entries (no query)."""
-    matching = [
-        f
-        for f in fees
-        if f.payer_id == payer_id
-        and f.code == code
-        and f.effective_from <= on
-        and (f.effective_to is None or f.effective_to >= on)
-    ]
-    return max(matching, key=lambda f: f.effective_from, default=None)
+    return latest_in_effect((f for f in fees if f.payer_id == payer_id and f.code == code), on)

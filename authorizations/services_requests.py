@@ -56,7 +56,7 @@ from .models import (
     UnitType,
     Urgency,
 )
-from .selectors import fee_for, rules_for_coverage
+from .selectors import fee_for, in_effect_on, latest_in_effect, rules_for_coverage
 from .services_units import chase_tasks_close, unauthorized_days_resolve
 from .tasks import approval_message_send
 
@@ -134,12 +134,7 @@ def rule_in_effect(
 ) -> PayerRule | None:
     """The payer's rule for the coverage (its plan's, else the payer's general one) in effect on
     `on`: the latest-starting one. From preloaded rules, no query."""
-    candidates = [
-        r
-        for r in rules_for_coverage(coverage, list(rules), level_of_care)
-        if r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)
-    ]
-    return max(candidates, key=lambda r: r.effective_from, default=None)
+    return latest_in_effect(rules_for_coverage(coverage, list(rules), level_of_care), on)
 
 
 def _rules_of(coverage: Coverage) -> list[PayerRule]:
@@ -178,7 +173,7 @@ def _plan_of(episode: Episode) -> TreatmentPlan | None:
 
 
 def _covers(coverage: Coverage, day: dt.date) -> bool:
-    return coverage.effective_from <= day and (coverage.effective_to is None or coverage.effective_to >= day)
+    return in_effect_on(coverage, day)
 
 
 def _coverage_window(coverage: Coverage) -> str:

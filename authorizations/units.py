@@ -48,7 +48,7 @@ from .models import (
     UnauthorizedDay,
     UnitType,
 )
-from .selectors import rules_for_coverage
+from .selectors import latest_in_effect, rules_for_coverage
 
 # Minutes a per-diem day needs when the coverage's payer has no rule in effect that day (the
 # PayerRule field's own default; a payer's rule always wins).
@@ -241,8 +241,7 @@ def daily_minimum_from(rules: Sequence[PayerRule]) -> Callable[[dt.date], int]:
     effect wins); the default where none is."""
 
     def minimum(day: dt.date) -> int:
-        in_effect = [r for r in rules if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day)]
-        rule = max(in_effect, key=lambda r: r.effective_from, default=None)
+        rule = latest_in_effect(rules, day)
         return rule.min_minutes_per_day if rule is not None else DEFAULT_DAILY_MINIMUM
 
     return minimum
