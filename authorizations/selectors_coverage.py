@@ -30,6 +30,20 @@ def latest_verification(coverage: Coverage) -> BenefitVerification | None:
     return latest[0] if latest else None
 
 
+def latest_verifications_by_coverage(coverage_ids) -> dict:
+    """`{coverage id: its newest verification}` in one query (DISTINCT ON the coverage)."""
+    ids = set(coverage_ids)
+    if not ids:
+        return {}
+    newest = (
+        BenefitVerification.objects.filter(coverage_id__in=ids)
+        .defer("raw_271")
+        .order_by("coverage_id", "-verified_at", "-id")
+        .distinct("coverage_id")
+    )
+    return {v.coverage_id: v for v in newest}
+
+
 def coverage_list(*, organization: Organization, client_id=None) -> QuerySet[Coverage]:
     """Coverages with payer, plan and latest verification; the client's, when `client_id` is given."""
     qs = Coverage.objects.filter(organization=organization).select_related("payer", "plan")

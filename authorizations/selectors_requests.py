@@ -14,13 +14,13 @@ from iop.tenancy.models import Organization
 
 from .models import (
     AuthorizationRequest,
-    BenefitVerification,
     Coverage,
     Determination,
     PayerRule,
     RequestAttachment,
     RequestPacket,
 )
+from .selectors_coverage import latest_verifications_by_coverage
 from .services_requests import RequestCheck, Totals, request_check, request_totals
 
 
@@ -106,12 +106,7 @@ def request_views(requests: list[AuthorizationRequest]) -> list[RequestView]:
     rules_by_payer = defaultdict(list)
     for rule in PayerRule.objects.filter(payer_id__in=payer_ids):
         rules_by_payer[rule.payer_id].append(rule)
-    latest = {
-        v.coverage_id: v
-        for v in BenefitVerification.objects.filter(coverage_id__in={r.coverage_id for r in requests})
-        .order_by("coverage_id", "-verified_at")
-        .distinct("coverage_id")
-    }
+    latest = latest_verifications_by_coverage({r.coverage_id for r in requests})
     client_ids = {r.episode.client_id for r in requests}
     couples = {}
     for couple in Couple.objects.filter(

@@ -57,6 +57,7 @@ from .models import (
     Urgency,
 )
 from .selectors import fee_for, in_effect_on, latest_in_effect, rules_for_coverage
+from .selectors_coverage import latest_verifications_by_coverage
 from .services_units import chase_tasks_close, unauthorized_days_resolve
 from .tasks import approval_message_send
 
@@ -273,7 +274,7 @@ def request_check(
     coverage, episode = request.coverage, request.episode
     rules = _rules_of(coverage) if rules is None else rules
     if verification is False:
-        verification = BenefitVerification.objects.filter(coverage=coverage).order_by("-verified_at").first()
+        verification = latest_verifications_by_coverage([coverage.pk]).get(coverage.pk)
     if couple is False:
         couple = open_couple_of(episode.client)
     diagnoses = _loaded(request, "diagnoses")
