@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import QuerySet
-
 from attendance.requirements import PayerRequirement
 from iop.clients.models import Episode
-from iop.tenancy.models import Organization
 
-from .models import Coverage, CoveragePriority, FeeScheduleEntry, Payer, PayerRule
+from .models import Coverage, CoveragePriority, FeeScheduleEntry, PayerRule
 
 
 def in_effect_on(row, day: dt.date) -> bool:
@@ -69,11 +66,6 @@ def payer_requirements_load(episodes: list[Episode]) -> dict:
         # The latest-starting rule first: a newer rule replaces an older one from its date.
         loaded[episode.pk] = sorted(requirements, key=lambda r: r.start, reverse=True)
     return loaded
-
-
-def payer_list(*, organization: Organization, active_only: bool = True) -> QuerySet[Payer]:
-    qs = Payer.objects.filter(organization=organization).prefetch_related("plans")
-    return qs.filter(is_active=True) if active_only else qs
 
 
 def fee_for(*, fees: list[FeeScheduleEntry], payer_id, code: str, on: dt.date) -> FeeScheduleEntry | None:

@@ -500,14 +500,6 @@ def authorizations_worklist(*, organization: Organization, now: dt.datetime | No
 COVERING_STATUSES = (AuthorizationStatus.ACTIVE, AuthorizationStatus.ENDED)
 
 
-def authorizations_covering(authorizations: Iterable[Authorization], day: dt.date) -> list[Authorization]:
-    """Those (not cancelled) whose window holds `day`: an ended authorization still covered its days."""
-    return [a for a in authorizations if a.status in COVERING_STATUSES and a.start_date <= day <= a.end_date]
-
-
-# --- Placement warnings ---------------------------------------------------------------------------
-
-
 def placement_unit_warnings(episode, sessions) -> list[str]:
     """Registered with `scheduling.warnings`: booking `episode` into `sessions` (made or about to
     be) beyond what its active authorizations leave, or on days none covers. Never refuses."""
