@@ -7,7 +7,9 @@ import datetime as dt
 from collections import defaultdict
 
 from attendance.requirements import PayerRequirement
-from iop.clients.models import Episode
+from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Episode
+from iop.clients.selectors import client_choice_list
+from iop.tenancy.models import Organization
 
 from .models import Coverage, CoveragePriority, FeeScheduleEntry, PayerRule
 
@@ -71,3 +73,17 @@ def payer_requirements_load(episodes: list[Episode]) -> dict:
 def fee_for(*, fees: list[FeeScheduleEntry], payer_id, code: str, on: dt.date) -> FeeScheduleEntry | None:
     """The fee in effect on `on` for the payer and code, from preloaded entries (no query)."""
     return latest_in_effect((f for f in fees if f.payer_id == payer_id and f.code == code), on)
+
+
+def client_of(*, organization: Organization, client_id) -> Client | None:
+    """A client of the organization (names only), or None for an unknown or foreign id."""
+    return client_choice_list(organization=organization).filter(pk=client_id).first()
+
+
+def open_episode_of(client: Client) -> Episode | None:
+    """The client's open episode of care (there is at most one), with what a request is built from."""
+    return (
+        Episode.objects.filter(client=client, status__in=OPEN_EPISODE_STATUSES)
+        .select_related("program", "treatment_plan", "organization", "client")
+        .first()
+    )

@@ -56,7 +56,7 @@ from .models import (
     UnitType,
     Urgency,
 )
-from .selectors import fee_for, in_effect_on, latest_in_effect, rules_for_coverage
+from .selectors import fee_for, in_effect_on, latest_in_effect, open_episode_of, rules_for_coverage
 from .selectors_coverage import latest_verifications_by_coverage
 from .services_units import chase_tasks_close, unauthorized_days_resolve
 from .tasks import approval_message_send
@@ -1289,14 +1289,6 @@ def _approval_notify(*, request: AuthorizationRequest, determination: Determinat
 # --- Couples' packets ---------------------------------------------------------------------------------
 
 
-def _partner_episode(client: Client) -> Episode | None:
-    return (
-        Episode.objects.filter(client=client, status__in=OPEN_EPISODE_STATUSES)
-        .select_related("treatment_plan", "organization", "client")
-        .first()
-    )
-
-
 @transaction.atomic
 def packet_create(
     *,
@@ -1319,7 +1311,7 @@ def packet_create(
     plan = []
     for key, partner in partners:
         coverage = by_client.get(str(partner.pk))
-        episode = _partner_episode(partner)
+        episode = open_episode_of(partner)
         if episode is None:
             errors.setdefault(key, []).append(f"{partner.display_name} has no open episode of care.")
         if coverage is None:

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.clients.models import Client
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import form_status, found_or_404, org_page, org_render
@@ -26,10 +25,7 @@ from . import selectors_coverage as selectors
 from . import services_coverage as services
 from .forms_coverage import CoverageForm, VerificationForm, VerificationImportForm
 from .models import Coverage
-
-
-def _client_or_404(request, client_id) -> Client:
-    return found_or_404(Client.objects.filter(organization=request.organization, pk=client_id).first())
+from .selectors import client_of
 
 
 def _coverage_or_404(request, coverage_id) -> Coverage:
@@ -56,7 +52,7 @@ def _yes_no(value: str) -> str:
 
 @org_page(permissions.COVERAGE_MANAGE)
 def coverage_add(request, org_slug: str, client_id):
-    client = _client_or_404(request, client_id)
+    client = found_or_404(client_of(organization=request.organization, client_id=client_id))
     form = CoverageForm(request.POST if request.method == "POST" else None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Episode
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
 from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
@@ -46,12 +45,9 @@ from .forms_requests import (
     SubmitForm,
 )
 from .models import Diagnosis, RequestAttachment, RequestStatus, ServiceLine
+from .selectors import client_of, open_episode_of
 
 # --- Lookups -----------------------------------------------------------------------------------------
-
-
-def _client_or_404(request, client_id) -> Client:
-    return found_or_404(Client.objects.filter(organization=request.organization, pk=client_id).first())
 
 
 def _request_or_404(request, request_id):
@@ -99,19 +95,11 @@ def _problems(exc: ApplicationError) -> list[ErrorLink]:
 # --- Starting a request or a packet --------------------------------------------------------------------
 
 
-def _open_episode(client: Client) -> Episode | None:
-    return (
-        Episode.objects.filter(client=client, status__in=OPEN_EPISODE_STATUSES)
-        .select_related("program", "treatment_plan")
-        .first()
-    )
-
-
 @org_page(permissions.AUTH_REQUEST_MANAGE)
 def request_start(request, org_slug: str, client_id):
     """A new draft request for the client's open episode, against one of their coverages."""
-    client = _client_or_404(request, client_id)
-    episode = _open_episode(client)
+    client = found_or_404(client_of(organization=request.organization, client_id=client_id))
+    episode = open_episode_of(client)
     today = request.organization.local_today()
     form = RequestStartForm(request.POST if request.method == "POST" else None, client=client, today=today)
     if request.method == "POST" and episode is not None and form.is_valid():
@@ -138,7 +126,7 @@ def request_start(request, org_slug: str, client_id):
 @org_page(permissions.AUTH_REQUEST_MANAGE)
 def packet_start(request, org_slug: str, client_id):
     """A couple's combined packet: one request per partner on their own coverage."""
-    client = _client_or_404(request, client_id)
+    client = found_or_404(client_of(organization=request.organization, client_id=client_id))
     couple = services.open_couple_of(client)
     form = None
     if couple is not None:
