@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -132,6 +133,59 @@ class ReportWeek:
         return self.summary.state == PaceState.ON_TRACK
 
 
+@dataclass(frozen=True)
+class ReportCoverage:
+    """The client's coverage as the review call needs it (the authorizations app supplies it)."""
+
+    payer: str
+    plan: str
+    member_id: str
+    group_number: str = ""
+
+
+@dataclass(frozen=True)
+class ReportAuthorization:
+    """An authorization whose window overlaps the period, its units counted through `as_of` (the
+    report's end date, or the window's end when that is earlier). `used` and `remaining` are None
+    for unit types not measured from attendance (evaluations, instruments)."""
+
+    number: str
+    code: str
+    status: str
+    start: dt.date
+    end: dt.date
+    unit_label: str  # "days", "sessions", "15-minute units" …
+    authorized: int
+    used: int | None
+    remaining: int | None
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class ReportPayer:
+    coverage: ReportCoverage | None = None
+    authorizations: tuple[ReportAuthorization, ...] = ()
+
+
+# `(organization=, episode=, start=, end=, now=) -> ReportPayer`, in a constant number of queries.
+# The authorizations app registers it at start-up (attendance must not import the app that builds
+# on it); without it the report says "Not recorded".
+_report_payer_loader: Callable[..., ReportPayer] | None = None
+
+
+def report_payer_register(loader: Callable[..., ReportPayer]) -> None:
+    global _report_payer_loader  # noqa: PLW0603 - one registration at app start-up
+    _report_payer_loader = loader
+
+
+def report_payer_load(
+    *, organization: Organization, episode: Episode, start: dt.date, end: dt.date, now: dt.datetime
+) -> ReportPayer:
+    if _report_payer_loader is None:
+        return ReportPayer()
+    return _report_payer_loader(organization=organization, episode=episode, start=start, end=end, now=now)
+
+
 @dataclass
 class ReportData:
     organization: Organization
@@ -143,14 +197,20 @@ class ReportData:
     sessions: list[ReportSession]
     open_flags: list[ThresholdFlag]
     open_alerts: list[AbsenceAlert]
-    # The authorizations app fills these in (`dataclasses.replace`); until then "Not recorded".
-    payer: str = ""
-    authorization: str = ""
+    payer: ReportPayer = field(default_factory=ReportPayer)
     requirement_sources: list[str] = field(default_factory=list)
 
     @property
     def client(self):
         return self.episode.client
+
+    @property
+    def coverage(self) -> ReportCoverage | None:
+        return self.payer.coverage
+
+    @property
+    def authorizations(self) -> tuple[ReportAuthorization, ...]:
+        return self.payer.authorizations
 
     @property
     def absences(self) -> list[ReportSession]:
@@ -215,9 +275,10 @@ def _local(value: dt.datetime | None, tz) -> dt.datetime | None:
 def attendance_report_data(
     *, organization: Organization, episode: Episode, start: dt.date, end: dt.date, now: dt.datetime | None = None
 ) -> ReportData:
-    """Everything the report shows, in three queries (the weeks' sessions, open flags, open
-    alerts) however long the period. `episode` must come from
-    `selectors.episode_for_attendance` (client, program, plan and clinician already joined)."""
+    """Everything the report shows, in a constant number of queries however long the period (the
+    weeks' sessions, open flags, open alerts, and the payer's side: coverage, authorizations and
+    their units). `episode` must come from `selectors.episode_for_attendance` (client, program,
+    plan and clinician already joined)."""
     report_range_validate(start=start, end=end)
     now = now or timezone.now()
     summaries = selectors.week_summaries(
@@ -240,6 +301,7 @@ def attendance_report_data(
         open_flags=list(flags.order_by("week_start", "raised_at")),
         open_alerts=list(alerts.order_by("raised_at")),
         now=now,
+        payer=report_payer_load(organization=organization, episode=episode, start=start, end=end, now=now),
     )
 
 
@@ -253,6 +315,7 @@ def report_data_assemble(
     open_flags: list[ThresholdFlag],
     open_alerts: list[AbsenceAlert],
     now: dt.datetime,
+    payer: ReportPayer | None = None,
 ) -> ReportData:
     """The report from what was read (no query): the weeks in order, the period's session rows in
     local time. Separate so the benchmark can render a report without a database."""
@@ -289,6 +352,7 @@ def report_data_assemble(
         sessions=sessions,
         open_flags=open_flags,
         open_alerts=open_alerts,
+        payer=payer or ReportPayer(),
         requirement_sources=list(dict.fromkeys(w.summary.requirement.source_label for w in weeks)),
     )
 

@@ -29,10 +29,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord
+from attendance.reports import ReportAuthorization, ReportCoverage, ReportPayer
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, SessionStatus
 
@@ -42,13 +43,15 @@ from .models import (
     AuthorizationRequest,
     AuthorizationStatus,
     ChaseTask,
+    Coverage,
+    CoveragePriority,
     PayerRule,
     RequestStatus,
     ServiceTrack,
     UnauthorizedDay,
     UnitType,
 )
-from .selectors import latest_in_effect, rules_for_coverage
+from .selectors import in_effect_on, latest_in_effect, rules_for_coverage
 
 # Minutes a per-diem day needs when the coverage's payer has no rule in effect that day (the
 # PayerRule field's own default; a payer's rule always wins).
@@ -339,11 +342,13 @@ def unit_figures_load(
     now: dt.datetime | None = None,
     extra_booked: dict | None = None,
     exclude_session_ids: Iterable = (),
+    used_through: dt.date | None = None,
 ) -> dict:
     """`{authorization id: UnitFigures}` for any number of authorizations in at most six queries
     (their coverages and episodes when not already loaded, attended and booked sessions, payer
     rules, the code list). `extra_booked` (`{episode_id: [Occurrence]}`) adds bookings not made
-    yet (a placement being considered); `exclude_session_ids` leaves existing ones out."""
+    yet (a placement being considered); `exclude_session_ids` leaves existing ones out.
+    `used_through` counts attendance up to that date only (a report's units as of its end)."""
     authorizations = list(authorizations)
     if not authorizations:
         return {}
@@ -365,6 +370,9 @@ def unit_figures_load(
     figures = {}
     for authorization in authorizations:
         mine = sessions.get(authorization.episode_id) or EpisodeSessions()
+        attended = mine.attended
+        if used_through is not None:
+            attended = [o for o in attended if o.local_date <= used_through]
         track = tracks.get(authorization.code)
         booked = mine.booked + list((extra_booked or {}).get(authorization.episode_id, []))
         minimum = _DEFAULT_MINIMUM
@@ -377,7 +385,7 @@ def unit_figures_load(
             start_date=authorization.start_date,
             end_date=authorization.end_date,
             next_review_date=authorization.next_review_date,
-            attended=_of_track(mine.attended, track),
+            attended=_of_track(attended, track),
             booked=_of_track(booked, track),
             today=today,
             daily_minimum=minimum,
@@ -498,6 +506,65 @@ def authorizations_worklist(*, organization: Organization, now: dt.datetime | No
 
 
 COVERING_STATUSES = (AuthorizationStatus.ACTIVE, AuthorizationStatus.ENDED)
+
+
+def report_payer_load(
+    *, organization: Organization, episode, start: dt.date, end: dt.date, now: dt.datetime
+) -> ReportPayer:
+    """Registered with `attendance.reports`: the payer side of an attendance report for `start`
+    to `end` — the client's primary coverage in effect on the end date (else the latest one in
+    effect during the period), and every authorization (active or ended) whose window overlaps the
+    period with its units used and remaining as of the end date (or the window's end, when that
+    is earlier). A constant number of queries (at most seven)."""
+    coverages = list(
+        Coverage.objects.filter(
+            organization=organization,
+            client_id=episode.client_id,
+            priority=CoveragePriority.PRIMARY,
+            effective_from__lte=end,
+        )
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start))
+        .select_related("payer", "plan")
+        .order_by("-effective_from")
+    )
+    coverage = next((c for c in coverages if in_effect_on(c, end)), coverages[0] if coverages else None)
+    authorizations = list(
+        authorization_list(organization=organization)
+        .select_related("coverage__plan")
+        .filter(episode_id=episode.pk, status__in=COVERING_STATUSES, start_date__lte=end, end_date__gte=start)
+        .order_by("start_date", "number")
+    )
+    figures = unit_figures_load(authorizations, organization=organization, now=now, used_through=end)
+    if coverage is None and authorizations:
+        coverage = authorizations[-1].coverage
+    rows = []
+    for authorization in authorizations:
+        figure = figures[authorization.pk]
+        rows.append(
+            ReportAuthorization(
+                number=authorization.number,
+                code=authorization.code,
+                status=authorization.get_status_display().lower(),
+                start=authorization.start_date,
+                end=authorization.end_date,
+                unit_label=unit_noun(authorization.unit_type, authorization.units_authorized),
+                authorized=authorization.units_authorized,
+                used=figure.used if figure.counted else None,
+                remaining=figure.remaining if figure.counted else None,
+                as_of=min(end, authorization.end_date),
+            )
+        )
+    return ReportPayer(
+        coverage=ReportCoverage(
+            payer=coverage.payer.name,
+            plan=coverage.plan.name if coverage.plan else "",
+            member_id=coverage.member_id,
+            group_number=coverage.group_number,
+        )
+        if coverage is not None
+        else None,
+        authorizations=tuple(rows),
+    )
 
 
 def placement_unit_warnings(episode, sessions) -> list[str]:

@@ -239,12 +239,33 @@ def test_payer_and_authorization_show_when_known(in_harbor, episode, first_week)
     data = attendance_report_data(
         organization=in_harbor, episode=episode, start=first_week, end=first_week + dt.timedelta(days=6)
     )
-    known = dataclasses.replace(data, payer="Aetna Behavioral Health", authorization="A-1234, 12 weeks from 5 Oct")
+    payer = reports.ReportPayer(
+        coverage=reports.ReportCoverage(payer="Aetna Behavioral Health", plan="Open Access", member_id="W123"),
+        authorizations=(
+            reports.ReportAuthorization(
+                number="A-1234",
+                code="S9480",
+                status="active",
+                start=dt.date(2026, 10, 5),
+                end=dt.date(2026, 12, 27),
+                unit_label="days",
+                authorized=36,
+                used=12,
+                remaining=24,
+                as_of=dt.date(2026, 11, 1),
+            ),
+        ),
+    )
+    known = dataclasses.replace(data, payer=payer)
 
     flat = squash(pdf_text(attendance_report_pdf(data=known, generated_by="Sam Lee"))[1])
 
     assert "Payer Aetna Behavioral Health" in flat
-    assert "Authorization A-1234, 12 weeks from 5 Oct" in flat
+    assert "Plan Open Access" in flat and "Member ID W123" in flat
+    assert (
+        "Authorization A-1234 (S9480), 5 Oct 2026 to 27 Dec 2026: 36 days authorized; 12 used, 24 remaining"
+        " as of 1 Nov 2026" in flat
+    )
     assert " by Sam Lee" in flat
     assert "No sessions in this period." in flat and "No absences in this period." in flat
 
@@ -302,8 +323,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(text):
 # --- Data builder ----------------------------------------------------------------------------------
 
 
-# Sessions, flags and alerts, and the client's payer rules (coverages; no rules query without any).
-DATA_BUILDER_QUERIES = 4
+# Sessions, flags and alerts, and the client's payer rules (coverages; no rules query without any);
+# the report's payer side: coverages and authorizations (no units queries without any).
+DATA_BUILDER_QUERIES = 6
 
 
 def test_the_data_builder_costs_the_same_queries_however_long_the_period(
