@@ -7,7 +7,8 @@ from django.views.decorators.http import require_GET
 @require_GET
 @never_cache
 def healthz(request):
-    """Liveness and readiness for load balancers: database and Redis, no details beyond ok/error."""
+    """Liveness and readiness for load balancers: database and Redis, no details beyond whether
+    each answers (a database that refuses connections is "unavailable")."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -15,7 +16,7 @@ def healthz(request):
             cursor.fetchone()
         checks["database"] = "ok"
     except Exception:  # noqa: BLE001 - any failure means "not ready"
-        checks["database"] = "error"
+        checks["database"] = "unavailable"
     try:
         from django.core.cache import cache
 
