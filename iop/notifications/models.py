@@ -38,12 +38,20 @@ class Channel(models.TextChoices):
 
 
 class OutboundStatus(models.TextChoices):
+    PENDING = "pending", "Being handed to the provider"
     SENT = "sent", "Sent"
     RECORDED = "recorded", "Recorded in outbox (no provider configured)"
     FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Outcome unknown (the sender stopped mid-send)"
 
 
 class OutboundMessage(TenantModel):
+    """One message to one person, recorded (`pending`) before it is handed to the provider and
+    marked once the provider answers. `idempotency_key` is the sender's stable name for the
+    message: a retried send reuses the row and the key, and a provider that deduplicates drops a
+    repeat of a key it has already delivered, so no message leaves without a record and none
+    leaves twice under one key."""
+
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
@@ -52,11 +60,21 @@ class OutboundMessage(TenantModel):
     provider = models.CharField(max_length=40)
     provider_message_id = models.CharField(max_length=120, blank=True)
     client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Blank only on rows recorded before keys existed.
+    idempotency_key = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "-created_at"], name="outbound_org_time_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="outbound_one_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"

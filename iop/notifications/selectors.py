@@ -1,4 +1,4 @@
-"""Reads of a staff member's in-app inbox."""
+"""Reads of a staff member's in-app inbox, and of the outbox by message key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.db.models import BooleanField, Case, QuerySet, Value, When
 
 from iop.tenancy.models import Membership
 
-from .models import Notification
+from .models import Notification, OutboundMessage
 
 
 def notification_list(*, membership: Membership) -> QuerySet[Notification]:
@@ -38,3 +38,8 @@ def unread_count(*, membership: Membership | None) -> int:
     return Notification.objects.filter(
         organization_id=membership.organization_id, recipient=membership, read_at__isnull=True
     ).count()
+
+
+def outbound_by_key(*, organization, idempotency_key: str) -> OutboundMessage | None:
+    """The message recorded under a sender's key, if any (a retried send resumes it)."""
+    return OutboundMessage.objects.filter(organization=organization, idempotency_key=idempotency_key).first()

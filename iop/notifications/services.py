@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,8 +11,8 @@ from django.utils import timezone
 
 from iop.tenancy.models import Membership, Organization
 
-from .models import Channel, Notification, OutboundMessage, OutboundStatus
-from .providers import ProviderError, email_send, sms_provider
+from .models import Notification, OutboundMessage, OutboundStatus
+from .providers import Delivery, ProviderError, provider_for
 
 
 @dataclass(frozen=True)
@@ -76,41 +77,89 @@ def notify_staff(
     return Notification.objects.filter(dedupe_key=dedupe_key[:120]).count() - before
 
 
-def message_send(
-    *, organization: Organization, channel: str, to: str, subject: str, body: str, client=None
+# --- Client messages: record, hand to the provider, mark ---------------------------------------------
+#
+# A sender that must know what became of a message records it first (`outbound_record`, in the same
+# transaction as whatever decided to send it), hands it to the provider outside any transaction
+# (`outbound_deliver`: a provider call may take seconds, and no lock should wait on it), then marks
+# the answer (`outbound_mark_sent` / `outbound_mark`). A worker that dies in between leaves a
+# `pending` row under a stable key: the sender retries it under that key or hands it to a person.
+
+
+@transaction.atomic
+def outbound_record(
+    *,
+    organization: Organization,
+    channel: str,
+    to: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    client=None,
 ) -> OutboundMessage:
-    """Send one message on `channel` and record it in the outbox. Raises ProviderError when the
-    provider fails (the outbox row then says `failed`)."""
-    try:
-        if channel == Channel.EMAIL:
-            delivery = email_send(to=to, subject=subject, body=body)
-        elif channel == Channel.SMS:
-            delivery = sms_provider().send(to=to, body=body)
-        else:
-            raise ProviderError(f"Unknown channel {channel!r}.")
-    except ProviderError:
-        OutboundMessage.objects.create(
-            organization=organization,
-            channel=channel,
-            to=to,
-            subject=subject,
-            body=body,
-            status=OutboundStatus.FAILED,
-            provider=channel,
-            client=client,
-        )
-        raise
+    """Record a message about to be handed to its provider (`pending`). One row per key: a second
+    record under a key already used is refused by the database."""
     return OutboundMessage.objects.create(
         organization=organization,
         channel=channel,
         to=to,
         subject=subject,
         body=body,
-        status=OutboundStatus.RECORDED if delivery.recorded_only else OutboundStatus.SENT,
-        provider=delivery.provider,
-        provider_message_id=delivery.provider_message_id,
+        status=OutboundStatus.PENDING,
+        provider="",
         client=client,
+        idempotency_key=idempotency_key,
     )
+
+
+def outbound_deliver(*, message: OutboundMessage) -> Delivery:
+    """Hand a recorded message to its channel's provider under its idempotency key. Writes nothing:
+    the caller marks the outcome. Raises ProviderError (transient: the message did not go out)."""
+    return provider_for(message.channel).send(
+        to=message.to, subject=message.subject, body=message.body, idempotency_key=message.idempotency_key
+    )
+
+
+@transaction.atomic
+def outbound_mark_sent(*, message: OutboundMessage, delivery: Delivery) -> OutboundMessage:
+    message.status = OutboundStatus.RECORDED if delivery.recorded_only else OutboundStatus.SENT
+    message.provider = delivery.provider
+    message.provider_message_id = delivery.provider_message_id
+    message.sent_at = timezone.now()
+    message.save(update_fields=["status", "provider", "provider_message_id", "sent_at"])
+    return message
+
+
+@transaction.atomic
+def outbound_mark(*, organization: Organization, keys: Iterable[str], status: str) -> int:
+    """Mark the still-pending messages under `keys` `failed` (the provider said it did not go out)
+    or `unknown` (the sender died mid-send and will not find out)."""
+    return OutboundMessage.objects.filter(
+        organization=organization, idempotency_key__in=list(keys), status=OutboundStatus.PENDING
+    ).update(status=status)
+
+
+def message_send(
+    *, organization: Organization, channel: str, to: str, subject: str, body: str, client=None
+) -> OutboundMessage:
+    """Send one message on `channel` now, recorded in the outbox under a fresh key (for senders
+    with nothing to resume after a crash). Raises ProviderError when the provider fails (the
+    outbox row then says `failed`)."""
+    message = outbound_record(
+        organization=organization,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        client=client,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    try:
+        delivery = outbound_deliver(message=message)
+    except ProviderError:
+        outbound_mark(organization=organization, keys=[message.idempotency_key], status=OutboundStatus.FAILED)
+        raise
+    return outbound_mark_sent(message=message, delivery=delivery)
 
 
 @transaction.atomic

@@ -219,7 +219,9 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="IOP Ops <no-reply@iop-ops.local>")
-# SMS delivery: the default only records messages in the outbox (see iop/notifications/providers.py).
+# Client message providers (see iop/notifications/providers.py). Email goes through EMAIL_BACKEND;
+# SMS by default is only recorded in the outbox.
+IOP_EMAIL_PROVIDER = env("IOP_EMAIL_PROVIDER", default="iop.notifications.providers.EmailProvider")
 IOP_SMS_PROVIDER = env("IOP_SMS_PROVIDER", default="iop.notifications.providers.OutboxSmsProvider")
 # Base URL used in emails (invitation links) sent from workers, which have no request.
 IOP_PUBLIC_URL = env("IOP_PUBLIC_URL", default="http://127.0.0.1:8000")
