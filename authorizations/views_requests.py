@@ -14,17 +14,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
-from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
+from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
 
@@ -62,13 +63,25 @@ def _child_or_404(model, req, child_id):
     return found_or_404(model.objects.filter(organization=req.organization_id, request=req, pk=child_id).first())
 
 
+def _request_url(org_slug: str, req, anchor: str = "") -> str:
+    return reverse("authorizations:request_detail", kwargs={"org_slug": org_slug, "request_id": req.pk}) + anchor
+
+
 def _to_request(org_slug: str, req, anchor: str = ""):
-    url = reverse("authorizations:request_detail", kwargs={"org_slug": org_slug, "request_id": req.pk})
-    return redirect(f"{url}{anchor}")
+    return redirect(_request_url(org_slug, req, anchor))
+
+
+def _packet_url(org_slug: str, packet) -> str:
+    return reverse("authorizations:packet_detail", kwargs={"org_slug": org_slug, "packet_id": packet.pk})
 
 
 def _to_packet(org_slug: str, packet):
-    return redirect("authorizations:packet_detail", org_slug=org_slug, packet_id=packet.pk)
+    return redirect(_packet_url(org_slug, packet))
+
+
+# The page's forms post to endpoints of their own; a GET of one (a reload, a bookmark) goes to the page.
+request_form = form_endpoint("authorizations:request_detail", "request_id")
+packet_form = form_endpoint("authorizations:packet_detail", "packet_id")
 
 
 def _can(request, action: str) -> bool:
@@ -160,25 +173,31 @@ def packet_start(request, org_slug: str, client_id):
 # --- The request page ------------------------------------------------------------------------------------
 
 
-def _request_page(request, req, *, bound: dict | None = None, errors=None, status: int = 200):
-    bound = bound or {}
+def _request_page(request, req):
+    """The request page, with what its last form submission sent back (see iop.common.form_state)."""
     organization = request.organization
     today = organization.local_today()
     view = selectors.request_views([req])[0]
     editable = req.status in services.EDITABLE_STATUSES
     manage = _can(request, permissions.AUTH_REQUEST_MANAGE)
+    state = form_state_take(request)
     forms = {
-        "details_form": RequestDetailsForm(initial=RequestDetailsForm.initial_for(req), prefix="details"),
-        "diagnosis_form": DiagnosisForm(prefix="diagnosis"),
-        "line_form": LineForm(organization=organization, prefix="line"),
-        "attachment_form": AttachmentForm(prefix="attachment"),
-        "submit_form": SubmitForm(prefix="submit"),
-        "pend_form": PendForm(prefix="pend"),
-        "determination_form": DeterminationForm(
-            initial=DeterminationForm.initial_for(req, today), prefix="determination"
+        "details_form": state.form(
+            "details_form",
+            lambda data: RequestDetailsForm(data, initial=RequestDetailsForm.initial_for(req), prefix="details"),
+        ),
+        "diagnosis_form": state.form("diagnosis_form", lambda data: DiagnosisForm(data, prefix="diagnosis")),
+        "line_form": state.form("line_form", lambda data: LineForm(data, organization=organization, prefix="line")),
+        "attachment_form": state.form("attachment_form", lambda data: AttachmentForm(data, prefix="attachment")),
+        "submit_form": state.form("submit_form", lambda data: SubmitForm(data, prefix="submit")),
+        "pend_form": state.form("pend_form", lambda data: PendForm(data, prefix="pend")),
+        "determination_form": state.form(
+            "determination_form",
+            lambda data: DeterminationForm(
+                data, initial=DeterminationForm.initial_for(req, today), prefix="determination"
+            ),
         ),
     }
-    forms.update(bound)
     _record_view(request, req, [req.episode.client_id])
     context = {
         "req": req,
@@ -190,10 +209,10 @@ def _request_page(request, req, *, bound: dict | None = None, errors=None, statu
         "can_determine": _can(request, permissions.DETERMINATION_RECORD) and req.status in services.DECIDABLE_STATUSES,
         "show_clinical": _can(request, permissions.CLINICAL_VIEW),
         "statuses": RequestStatus,
-        "errors": errors if errors is not None else error_summary(*bound.values()),
+        "errors": state.problems or error_summary(*forms.values()),
         **forms,
     }
-    return org_render(request, "authorizations/requests/request_detail.html", context, status=status)
+    return org_render(request, "authorizations/requests/request_detail.html", context, status=state.status)
 
 
 @org_page(permissions.COVERAGE_VIEW)
@@ -203,8 +222,8 @@ def request_detail(request, org_slug: str, request_id):
 
 
 def _apply(request, org_slug, req, *, form_key: str, form, call, success: str, anchor: str = ""):
-    """Validate `form`, run `call(cleaned_data)`; on success redirect with `success`, else show the
-    request page again with the errors on the form (422)."""
+    """Validate `form`, run `call(cleaned_data)`; on success back to the request page with
+    `success`, else back to it with the form as typed and its errors (iop.common.form_state)."""
     if form.is_valid():
         try:
             call(form.cleaned_data)
@@ -212,13 +231,38 @@ def _apply(request, org_slug, req, *, form_key: str, form, call, success: str, a
             forms_add_application_error(exc, form)
         else:
             messages.success(request, success)
-            return _to_request(org_slug, req, anchor)
-    req = _request_or_404(request, req.pk)
-    return _request_page(request, req, bound={form_key: form}, status=INVALID_FORM_STATUS)
+            return redirect_done(request, _request_url(org_slug, req, anchor), key=form_key)
+    return redirect_refused(request, _request_url(org_slug, req), key=form_key, form=form)
+
+
+def _crlf_to_lf(data) -> QueryDict:
+    # Browsers send a textarea's line breaks as CRLF; text saved through the API has LF.
+    normalized = QueryDict(mutable=True)
+    for name, values in data.lists():
+        normalized.setlist(name, [value.replace("\r\n", "\n") for value in values])
+    return normalized
+
+
+def _unsaved_details(request, req) -> ErrorLink | None:
+    """A refusal when the justification form came along (htmx) with changes not saved yet: marking
+    ready or submitting would send the payer the saved text, and the typed one would be lost."""
+    prefix = "details"
+    if not any(name.startswith(f"{prefix}-") for name in request.POST):
+        return None
+    initial = {
+        name: value.replace("\r\n", "\n") if isinstance(value, str) else value
+        for name, value in RequestDetailsForm.initial_for(req).items()
+    }
+    form = RequestDetailsForm(_crlf_to_lf(request.POST), initial=initial, prefix=prefix)
+    if not form.has_changed():
+        return None
+    return ErrorLink(
+        text="The clinical justification has changes that are not saved: save the details first.", href="#details"
+    )
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def request_details(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = RequestDetailsForm(request.POST, prefix="details")
@@ -235,7 +279,7 @@ def request_details(request, org_slug: str, request_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def diagnosis_add(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = DiagnosisForm(request.POST, prefix="diagnosis")
@@ -252,18 +296,17 @@ def diagnosis_add(request, org_slug: str, request_id):
 
 
 def _simple_action(request, org_slug, req, call, success: str, anchor: str = ""):
-    """A button's POST: run `call()`; a refusal is shown on top of the request page (422)."""
+    """A button's POST: run `call()`; a refusal is shown on top of the request page."""
     try:
         call()
     except ApplicationError as exc:
-        req = _request_or_404(request, req.pk)
-        return _request_page(request, req, errors=_problems(exc), status=INVALID_FORM_STATUS)
+        return redirect_refused(request, _request_url(org_slug, req), problems=_problems(exc))
     messages.success(request, success)
-    return _to_request(org_slug, req, anchor)
+    return redirect_done(request, _request_url(org_slug, req, anchor))
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def diagnosis_remove(request, org_slug: str, request_id, diagnosis_id):
     req = _request_or_404(request, request_id)
     diagnosis = _child_or_404(Diagnosis, req, diagnosis_id)
@@ -278,7 +321,7 @@ def diagnosis_remove(request, org_slug: str, request_id, diagnosis_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def diagnosis_move(request, org_slug: str, request_id, diagnosis_id):
     req = _request_or_404(request, request_id)
     diagnosis = _child_or_404(Diagnosis, req, diagnosis_id)
@@ -294,7 +337,7 @@ def diagnosis_move(request, org_slug: str, request_id, diagnosis_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def line_add(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = LineForm(request.POST, organization=request.organization, prefix="line")
@@ -334,7 +377,7 @@ def line_edit(request, org_slug: str, request_id, line_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def line_remove(request, org_slug: str, request_id, line_id):
     req = _request_or_404(request, request_id)
     line = _child_or_404(ServiceLine, req, line_id)
@@ -352,7 +395,7 @@ def line_remove(request, org_slug: str, request_id, line_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def attachment_add(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = AttachmentForm(request.POST, request.FILES, prefix="attachment")
@@ -388,7 +431,7 @@ def attachment_download(request, org_slug: str, request_id, attachment_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def attachment_remove(request, org_slug: str, request_id, attachment_id):
     req = _request_or_404(request, request_id)
     attachment = _child_or_404(RequestAttachment, req, attachment_id)
@@ -406,9 +449,11 @@ def attachment_remove(request, org_slug: str, request_id, attachment_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def request_ready(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
+    if unsaved := _unsaved_details(request, req):
+        return redirect_refused(request, _request_url(org_slug, req), problems=[unsaved])
     return _simple_action(
         request,
         org_slug,
@@ -420,7 +465,7 @@ def request_ready(request, org_slug: str, request_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def request_draft(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     return _simple_action(
@@ -434,10 +479,12 @@ def request_draft(request, org_slug: str, request_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def request_submit(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = SubmitForm(request.POST, prefix="submit")
+    if unsaved := _unsaved_details(request, req):
+        return redirect_refused(request, _request_url(org_slug, req), key="submit_form", problems=[unsaved])
     return _apply(
         request,
         org_slug,
@@ -457,7 +504,7 @@ def request_submit(request, org_slug: str, request_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@request_form
 def request_pend(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = PendForm(request.POST, prefix="pend")
@@ -474,7 +521,7 @@ def request_pend(request, org_slug: str, request_id):
 
 
 @org_page(permissions.DETERMINATION_RECORD)
-@require_POST
+@request_form
 def determination_record(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
     form = DeterminationForm(request.POST, prefix="determination")
@@ -500,17 +547,19 @@ def determination_record(request, org_slug: str, request_id):
 # --- Packets ------------------------------------------------------------------------------------------------
 
 
-def _packet_page(request, packet, *, bound: dict | None = None, errors=None, status: int = 200):
-    bound = bound or {}
+def _packet_page(request, packet):
     requests = list(packet.requests.all())
     views = selectors.request_views(requests)
     editable = all(r.status in services.EDITABLE_STATUSES for r in requests)
     manage = _can(request, permissions.AUTH_REQUEST_MANAGE)
+    state = form_state_take(request)
     forms = {
-        "goals_form": PacketGoalsForm(initial={"joint_goals": packet.joint_goals}, prefix="goals"),
-        "submit_form": PacketSubmitForm(packet=packet, prefix="submit"),
+        "goals_form": state.form(
+            "goals_form",
+            lambda data: PacketGoalsForm(data, initial={"joint_goals": packet.joint_goals}, prefix="goals"),
+        ),
+        "submit_form": state.form("submit_form", lambda data: PacketSubmitForm(data, packet=packet, prefix="submit")),
     }
-    forms.update(bound)
     _record_view(request, packet, [r.episode.client_id for r in requests] or [packet.couple.partner_a_id])
     context = {
         "packet": packet,
@@ -521,10 +570,10 @@ def _packet_page(request, packet, *, bound: dict | None = None, errors=None, sta
         "can_edit": manage and editable,
         "all_ready": bool(requests) and all(r.status == RequestStatus.READY for r in requests),
         "show_clinical": _can(request, permissions.CLINICAL_VIEW),
-        "errors": errors if errors is not None else error_summary(*bound.values()),
+        "errors": state.problems or error_summary(*forms.values()),
         **forms,
     }
-    return org_render(request, "authorizations/requests/packet_detail.html", context, status=status)
+    return org_render(request, "authorizations/requests/packet_detail.html", context, status=state.status)
 
 
 @org_page(permissions.COVERAGE_VIEW)
@@ -534,7 +583,7 @@ def packet_detail(request, org_slug: str, packet_id):
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@packet_form
 def packet_goals(request, org_slug: str, packet_id):
     packet = _packet_or_404(request, packet_id)
     form = PacketGoalsForm(request.POST, prefix="goals")
@@ -545,25 +594,24 @@ def packet_goals(request, org_slug: str, packet_id):
             forms_add_application_error(exc, form)
         else:
             messages.success(request, "The joint goals were saved.")
-            return _to_packet(org_slug, packet)
-    return _packet_page(request, _packet_or_404(request, packet_id), bound={"goals_form": form}, status=422)
+            return redirect_done(request, _packet_url(org_slug, packet), key="goals_form")
+    return redirect_refused(request, _packet_url(org_slug, packet), key="goals_form", form=form)
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@packet_form
 def packet_ready(request, org_slug: str, packet_id):
     packet = _packet_or_404(request, packet_id)
     try:
         services.packet_mark_ready(packet=packet, actor=request.user)
     except ApplicationError as exc:
-        packet = _packet_or_404(request, packet_id)
-        return _packet_page(request, packet, errors=_problems(exc), status=INVALID_FORM_STATUS)
+        return redirect_refused(request, _packet_url(org_slug, packet), problems=_problems(exc))
     messages.success(request, "Both requests are ready to submit.")
-    return _to_packet(org_slug, packet)
+    return redirect_done(request, _packet_url(org_slug, packet))
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
-@require_POST
+@packet_form
 def packet_submit(request, org_slug: str, packet_id):
     packet = _packet_or_404(request, packet_id)
     form = PacketSubmitForm(request.POST, packet=packet, prefix="submit")
@@ -577,14 +625,12 @@ def packet_submit(request, org_slug: str, packet_id):
                 actor=request.user,
             )
         except ApplicationError as exc:
-            packet = _packet_or_404(request, packet_id)
-            return _packet_page(
-                request, packet, bound={"submit_form": form}, errors=_problems(exc), status=INVALID_FORM_STATUS
+            return redirect_refused(
+                request, _packet_url(org_slug, packet), key="submit_form", form=form, problems=_problems(exc)
             )
         messages.success(request, "Both requests were recorded as submitted together.")
-        return _to_packet(org_slug, packet)
-    packet = _packet_or_404(request, packet_id)
-    return _packet_page(request, packet, bound={"submit_form": form}, status=INVALID_FORM_STATUS)
+        return redirect_done(request, _packet_url(org_slug, packet), key="submit_form")
+    return redirect_refused(request, _packet_url(org_slug, packet), key="submit_form", form=form)
 
 
 # --- PDFs -----------------------------------------------------------------------------------------------------

@@ -13,6 +13,24 @@
     if (target) target.removeAttribute("aria-busy");
   });
 
+  // A form that brings its whole page region back (e.g. the request page) replaces the button that
+  // was pressed. Unless the new content took focus itself (an error summary does), put focus on the
+  // section the form was in, without scrolling, so a keyboard user carries on where they were.
+  var sectionOfRequest = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var section = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("section[id]");
+    sectionOfRequest = section ? section.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var id = sectionOfRequest;
+    sectionOfRequest = null;
+    if (!id || (document.activeElement && document.activeElement !== document.body)) return;
+    var section = document.getElementById(id);
+    if (!section) return;
+    if (!section.hasAttribute("tabindex")) section.setAttribute("tabindex", "-1");
+    section.focus({ preventScroll: true });
+  });
+
   // When the session has ended (idle timeout), an htmx request is redirected to the sign-in page.
   // Go there as a whole page instead of swapping the sign-in form into a results region.
   document.addEventListener("htmx:beforeSwap", function (event) {

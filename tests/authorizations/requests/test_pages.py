@@ -18,6 +18,7 @@ from authorizations.models import AuthorizationRequest, Determination, RequestAt
 from iop.audit.models import AccessEvent
 
 from ...conftest import login
+from ...pages import post_refused
 from ..conftest import make_coverage
 from .conftest import complete
 
@@ -97,24 +98,27 @@ def test_the_request_page_costs_the_same_queries_with_2_and_8_lines(
 
 
 def test_a_refused_unit_count_is_shown_next_to_the_field(as_intake, draft):
-    response = as_intake.post(
-        url("line_add", request_id=draft.pk), {"line-code": "90834", "line-units": "0", "line-frequency_per_week": "1"}
+    response = post_refused(
+        as_intake,
+        url("line_add", request_id=draft.pk),
+        {"line-code": "90834", "line-units": "0", "line-frequency_per_week": "1"},
+        page=url("request_detail", request_id=draft.pk),
     )
-    assert response.status_code == 422
     body = response.content.decode()
     assert 'id="id_line-units_error"' in body and "Units must be at least 1." in body
     assert draft.lines.count() == 3
 
 
 def test_an_invalid_icd10_code_is_shown_next_to_the_field(as_intake, draft):
-    response = as_intake.post(url("diagnosis_add", request_id=draft.pk), {"diagnosis-code": "Z9"})
-    assert response.status_code == 422
+    page = url("request_detail", request_id=draft.pk)
+    response = post_refused(as_intake, url("diagnosis_add", request_id=draft.pk), {"diagnosis-code": "Z9"}, page=page)
     assert "“Z9” is not an ICD-10-CM code" in response.content.decode()
 
 
 def test_mark_ready_lists_what_is_missing(as_intake, draft):
-    response = as_intake.post(url("request_ready", request_id=draft.pk))
-    assert response.status_code == 422
+    response = post_refused(
+        as_intake, url("request_ready", request_id=draft.pk), page=url("request_detail", request_id=draft.pk)
+    )
     body = response.content.decode()
     assert "The request is not ready: 3 items missing." in body
     assert "Explain why a higher level of care is not needed." in body
@@ -177,12 +181,12 @@ def test_attachments_are_private_limited_and_their_downloads_audited(as_intake, 
     assert (event.object_id, event.client_id) == (str(attachment.pk), draft.episode.client_id)
 
     fake = SimpleUploadedFile("notes.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
-    response = as_intake.post(url("attachment_add", request_id=draft.pk), {"attachment-file": fake})
-    assert response.status_code == 422
+    page = url("request_detail", request_id=draft.pk)
+    response = post_refused(as_intake, url("attachment_add", request_id=draft.pk), {"attachment-file": fake}, page=page)
     assert "Attach a PDF, an image (PNG, JPEG, TIFF) or a Word document (.docx)." in response.content.decode()
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
-    response = as_intake.post(url("attachment_add", request_id=draft.pk), {"attachment-file": big})
-    assert response.status_code == 422 and "The file is larger than 10 MB." in response.content.decode()
+    response = post_refused(as_intake, url("attachment_add", request_id=draft.pk), {"attachment-file": big}, page=page)
+    assert "The file is larger than 10 MB." in response.content.decode()
     assert RequestAttachment.objects.count() == 1
 
 
@@ -252,8 +256,9 @@ def test_a_va_records_the_payers_answer_and_a_future_decision_date_is_refused(cl
         "determination-start_date": draft.start_date.isoformat(),
         "determination-end_date": draft.end_date.isoformat(),
     }
-    response = client.post(url("determination_record", request_id=draft.pk), data)
-    assert response.status_code == 422 and "The decision date is in the future." in response.content.decode()
+    page = url("request_detail", request_id=draft.pk)
+    response = post_refused(client, url("determination_record", request_id=draft.pk), data, page=page)
+    assert "The decision date is in the future." in response.content.decode()
     data["determination-decided_on"] = start.isoformat()
     assert client.post(url("determination_record", request_id=draft.pk), data).status_code == 302
     determination = Determination.objects.get()
@@ -269,8 +274,9 @@ def test_a_pend_on_the_page_asks_for_the_information_due_date(as_intake, draft, 
         "determination-decided_on": start.isoformat(),
         "determination-reason": "The ASAM worksheet",
     }
-    response = as_intake.post(url("determination_record", request_id=draft.pk), data)
-    assert response.status_code == 422 and "Give the date the information is due." in response.content.decode()
+    page = url("request_detail", request_id=draft.pk)
+    response = post_refused(as_intake, url("determination_record", request_id=draft.pk), data, page=page)
+    assert "Give the date the information is due." in response.content.decode()
     data["determination-information_due"] = draft.end_date.isoformat()
     assert as_intake.post(url("determination_record", request_id=draft.pk), data).status_code == 302
     draft.refresh_from_db()

@@ -19,6 +19,7 @@ from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 
 from ...conftest import login
+from ...pages import post_refused
 from ..conftest import make_rule
 from .conftest import complete
 
@@ -109,11 +110,12 @@ def test_the_submit_page_reads_the_time_in_the_organizations_zone(client, harbor
 def test_the_submit_page_shows_a_refused_time_next_to_its_field(client, harbor_intake, ready, in_harbor):
     as_intake = login(client, harbor_intake)
     tomorrow = timezone.localtime(timezone.now() + dt.timedelta(days=1), in_harbor.tzinfo)
-    response = as_intake.post(
+    response = post_refused(
+        as_intake,
         reverse("authorizations:request_submit", kwargs={"org_slug": "harbor", "request_id": ready.pk}),
         {"submit-channel": "fax", "submit-submitted_at": tomorrow.strftime("%Y-%m-%dT%H:%M")},
+        page=reverse("authorizations:request_detail", kwargs={"org_slug": "harbor", "request_id": ready.pk}),
     )
-    assert response.status_code == 422
     assert "The submission time cannot be in the future." in response.content.decode()
 
 
