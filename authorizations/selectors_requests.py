@@ -26,6 +26,7 @@ from .services_requests import RequestCheck, Totals, request_check, request_tota
 
 def _requests() -> QuerySet[AuthorizationRequest]:
     return AuthorizationRequest.objects.select_related(
+        "organization",
         "episode__client",
         "episode__program",
         "episode__treatment_plan",

@@ -333,8 +333,10 @@ def request_check(
     if verification is None:
         warnings.append(f"No benefit verification is on file for the {payer} coverage.")
     elif verification.authorization_required == Answer.NO:
+        # The day it was verified there (an evening call in New York is already tomorrow in UTC).
+        verified_on = verification.verified_at.astimezone(request.organization.tzinfo).date()
         warnings.append(
-            f"The latest benefit verification ({_d(verification.verified_at.date())}) says {payer} does not "
+            f"The latest benefit verification ({_d(verified_on)}) says {payer} does not "
             "require authorization for this care: check before submitting."
         )
     for line in lines:

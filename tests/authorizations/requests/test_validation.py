@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from authorizations import services_requests as services
 from authorizations.models import Answer, BenefitVerification, RequestStatus
@@ -84,18 +83,23 @@ def test_a_couples_line_needs_a_couple_with_this_client_as_identified_patient(dr
     ]
 
 
-def test_authorization_not_required_warns_without_blocking(draft, coverage, harbor_intake):
+def test_authorization_not_required_warns_without_blocking(in_harbor, draft, coverage, harbor_intake):
+    # Verified at 21:00 in New York: already the next day in UTC. The warning names Harbor's date.
+    day = in_harbor.local_today() - dt.timedelta(days=2)
     BenefitVerification.objects.create(
         coverage=coverage,
         verified_by=harbor_intake,
-        verified_at=timezone.now(),
+        verified_at=in_harbor.local_datetime(day, dt.time(21)),
         method="phone",
         authorization_required=Answer.NO,
     )
     request = complete(draft)
     check = services.request_check(request=request)
     assert check.problems == []
-    assert any("does not require authorization for this care: check before submitting." in w for w in check.warnings)
+    assert (
+        f"The latest benefit verification ({day:%b} {day.day}, {day.year}) says Blue Harbor PPO does not require "
+        "authorization for this care: check before submitting."
+    ) in check.warnings
     services.request_mark_ready(request=request)
 
 
