@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pghistory
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -336,14 +338,19 @@ class ReminderStatus(models.TextChoices):
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped"
     FAILED = "failed", "Failed"
-    UNKNOWN = "unknown", "Unknown (check manually)"
+    UNKNOWN = "unknown", "Status unknown"
 
 
+# Every status change (who resent an unknown reminder, when) is kept; the message itself is not
+# copied into the history: the outbox holds it.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), exclude=["lineup", "body"])
 class ReminderDispatch(TenantModel):
     """One reminder per client per day per channel: the unique constraint makes a second run of the
-    job, a retry or a redelivered task a no-op. Delivery is at-most-once: a dispatch is claimed
-    (`queued → delivering`) in its own committed statement before the message goes out, and a
-    dispatch stuck in `delivering` is marked `unknown` for a person to check, never re-sent."""
+    job, a retry or a redelivered task a no-op. A delivery is claimed (`queued → delivering`) in the
+    same committed transaction that records its message in the outbox under `idempotency_key`, so
+    nothing leaves unrecorded; a dispatch stuck in `delivering` (its worker died) is retried under
+    the same key when the channel's provider deduplicates, and otherwise marked `unknown` for a VA
+    to check and resend (scheduling/reminders.py)."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="reminder_dispatches")
     local_date = models.DateField(help_text="The day whose sessions the reminder announces.")
@@ -356,6 +363,11 @@ class ReminderDispatch(TenantModel):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True)
+    resends = models.PositiveSmallIntegerField(default=0, help_text="Times a VA resent it after an unknown outcome.")
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-local_date", "client"]
@@ -368,6 +380,12 @@ class ReminderDispatch(TenantModel):
 
     def __str__(self) -> str:
         return f"Reminder {self.local_date} ({self.channel})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The outbox key of the current delivery: the dispatch id, the same for every retry of it;
+        a VA's resend is a new message, so it gets a key of its own."""
+        return str(self.pk) if not self.resends else f"{self.pk}.{self.resends}"
 
 
 class CalendarFeed(TenantModel):

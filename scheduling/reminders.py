@@ -1,13 +1,18 @@
 """Daily reminders: every evening, each client in care gets tomorrow's lineup on their channel.
 
-Delivery is at most once per client, day and channel (engineering-notes §3):
+Exactly one message per client, day and channel, or a row a VA can see (engineering-notes §3):
 - `reminders_prepare` inserts one `ReminderDispatch` per client and channel with
   `bulk_create(ignore_conflicts=True)`; the unique (org, client, local date, channel) row makes a
   second run of the job — or a retried or redelivered task — a no-op.
-- `reminder_deliver` claims its row (`queued → delivering`) in its own committed statement before
-  anything is sent. A worker that dies after the send leaves the row `delivering`; nobody can claim
-  it again, and `reminders_sweep_stuck` later marks it `unknown` for a person to check. A patient
-  is never sent the same reminder twice, at the price of (rarely) a person checking one by hand.
+- `reminder_deliver` claims its row (`queued → delivering`) and records the rendered message in the
+  outbox under the dispatch's idempotency key in one committed transaction, before the provider
+  sees it; a second worker finds the row taken and sends nothing. The provider gets the key, and
+  the outbox row and the dispatch are marked sent together afterwards.
+- A worker that dies mid-delivery leaves the row `delivering` with a `pending` outbox row.
+  `reminders_sweep_stuck` retries it under the same key when the channel's provider deduplicates
+  (a message that did leave is not delivered again); otherwise nobody can know whether it left, so
+  it becomes `unknown` and is listed on the Reminders page for a VA to check and resend
+  (`reminder_resend`, once). Never silently lost, never sent twice under one key.
 - The lineup is read again at delivery: sessions change between the evening scan and the send.
 
 A lineup names the group, its local time, where it meets and the facilitator — never another
@@ -27,8 +32,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from iop.clients.models import Client, EpisodeStatus, ReminderChannel
-from iop.notifications.providers import ProviderError
-from iop.notifications.services import message_send
+from iop.common.crash import crash_point
+from iop.common.exceptions import ApplicationError
+from iop.notifications.models import OutboundStatus
+from iop.notifications.providers import ProviderError, provider_for
+from iop.notifications.selectors import outbound_by_key
+from iop.notifications.services import outbound_deliver, outbound_mark, outbound_mark_sent, outbound_record
 from iop.tenancy.models import Organization
 
 from .models import (
@@ -62,7 +71,8 @@ NO_ADDRESS = {
 }
 NOTHING_LEFT = "No sessions that day any more."
 CHANNEL_CHANGED = "The client changed their reminder channel."
-STUCK = "The send did not confirm within 30 minutes; check the outbox before sending by hand."
+STUCK = "The worker stopped mid-send: check with the client or the outbox, then resend if it did not arrive."
+RETRYING = "The worker stopped mid-send; sending again under the same key (the provider drops a repeat)."
 
 
 # --- Lineups (selectors) --------------------------------------------------------------------------
@@ -359,96 +369,148 @@ def reminders_prepare(*, organization: Organization, now: dt.datetime | None = N
     )
 
 
-def _finish(
-    dispatch: ReminderDispatch,
-    status: str,
-    *,
-    error: str = "",
-    reminder: ClientReminder | None = None,
-    body: str = "",
-) -> ReminderDispatch:
+def _finish(dispatch: ReminderDispatch, status: str, *, error: str = "") -> ReminderDispatch:
     dispatch.status = status
     dispatch.error = error[:200]
     dispatch.sent_at = timezone.now() if status == ReminderStatus.SENT else None
-    if reminder is not None:
-        dispatch.lineup = reminder.lineup_json()
-    dispatch.body = body
     dispatch.save(update_fields=["status", "error", "sent_at", "lineup", "body"])
     return dispatch
 
 
-def _claim(dispatch_id) -> bool:
-    # Its own transaction, committed before the send: a second worker (a retry, a redelivered
-    # task, a second scan) finds the row no longer queued and sends nothing. `durable` refuses to
-    # run inside a caller's transaction, where the claim would not be committed yet.
+def _current_reminder(dispatch: ReminderDispatch) -> ClientReminder:
+    return _lineups(
+        organization=dispatch.organization, local_date=dispatch.local_date, client_ids=[dispatch.client_id]
+    ).get(dispatch.client_id) or ClientReminder(
+        client=dispatch.client, local_date=dispatch.local_date, last_sent_at=None
+    )
+
+
+def _claim(dispatch_id):
+    """Claim a queued dispatch and record its message in the outbox, in one transaction committed
+    before anything reaches the provider. Returns None when another run has (or had) the dispatch,
+    (dispatch, None) when the client is no longer to be reminded (it is marked skipped), and
+    (dispatch, message) when the message is to be handed to the provider.
+
+    A retry (after a transient error or a crash) finds its message already recorded under the
+    dispatch's key and sends that same message, under that same key. `durable` refuses to run
+    inside a caller's transaction, where the claim would not be committed before the send."""
     with transaction.atomic(durable=True):
-        return bool(
-            ReminderDispatch.objects.filter(
-                pk=dispatch_id, status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS
-            ).update(status=ReminderStatus.DELIVERING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
+        dispatch = (
+            ReminderDispatch.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("client__organization", "organization")
+            .filter(pk=dispatch_id, status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS)
+            .first()
         )
+        if dispatch is None:
+            return None
+        key = dispatch.idempotency_key
+        message = outbound_by_key(organization=dispatch.organization, idempotency_key=key)
+        reminder = _current_reminder(dispatch)
+        reason = reminder.blocker or (CHANNEL_CHANGED if reminder.channel != dispatch.channel else "")
+        if reason:
+            if message is not None:  # an earlier attempt may have sent it: nobody can tell
+                outbound_mark(organization=dispatch.organization, keys=[key], status=OutboundStatus.UNKNOWN)
+            dispatch.lineup = reminder.lineup_json()
+            return _finish(dispatch, ReminderStatus.SKIPPED, error=reason), None
+        if message is None:
+            subject, body = reminder_render(reminder=reminder, channel=dispatch.channel)
+            message = outbound_record(
+                organization=dispatch.organization,
+                channel=dispatch.channel,
+                to=reminder.address,
+                subject=subject,
+                body=body,
+                client=dispatch.client,
+                idempotency_key=key,
+            )
+            dispatch.lineup, dispatch.body = reminder.lineup_json(), body
+        dispatch.status = ReminderStatus.DELIVERING
+        dispatch.claimed_at = timezone.now()
+        dispatch.attempts += 1
+        dispatch.save(update_fields=["status", "claimed_at", "attempts", "lineup", "body"])
+        return dispatch, message
 
 
 def _release_for_retry(dispatch: ReminderDispatch, error: str) -> bool:
     """After a transient provider error (the provider says the message did not go out): back to
     `queued` for a retry, or `failed` once the attempts are used up. True when it may be retried."""
     retry = dispatch.attempts < MAX_ATTEMPTS
-    ReminderDispatch.objects.filter(pk=dispatch.pk, status=ReminderStatus.DELIVERING).update(
-        status=ReminderStatus.QUEUED if retry else ReminderStatus.FAILED, error=error[:200]
-    )
+    with transaction.atomic():
+        ReminderDispatch.objects.filter(pk=dispatch.pk, status=ReminderStatus.DELIVERING).update(
+            status=ReminderStatus.QUEUED if retry else ReminderStatus.FAILED, error=error[:200]
+        )
+        if not retry:
+            outbound_mark(
+                organization=dispatch.organization, keys=[dispatch.idempotency_key], status=OutboundStatus.FAILED
+            )
     return retry
 
 
 def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
-    """Claim, re-read tomorrow's lineup, send, record. Returns the dispatch, or None when another
-    run already claimed it (nothing is sent). Raises the provider's transient error after putting
-    the row back in the queue, so the task can retry it; never runs inside a transaction."""
-    if not _claim(dispatch_id):
+    """Claim (recording the message), hand the message to the provider under the dispatch's key,
+    mark both sent. Returns the dispatch, or None when another run already claimed it (nothing is
+    sent). Raises the provider's transient error after putting the row back in the queue, so the
+    task can retry it; never runs inside a transaction.
+
+    The crash points are where a worker can die with a message in flight; the tests kill a real
+    worker at each and find exactly one message per key, or an `unknown` row on the VA's page."""
+    claimed = _claim(dispatch_id)
+    if claimed is None:
         return None
-    dispatch = ReminderDispatch.objects.select_related("client__organization", "organization").get(pk=dispatch_id)
-    reminder = _lineups(
-        organization=dispatch.organization, local_date=dispatch.local_date, client_ids=[dispatch.client_id]
-    ).get(dispatch.client_id) or ClientReminder(
-        client=dispatch.client, local_date=dispatch.local_date, last_sent_at=None
-    )
-    reason = reminder.blocker or (CHANNEL_CHANGED if reminder.channel != dispatch.channel else "")
-    if reason:
-        return _finish(dispatch, ReminderStatus.SKIPPED, error=reason, reminder=reminder)
-    subject, body = reminder_render(reminder=reminder, channel=dispatch.channel)
+    dispatch, message = claimed
+    if message is None:
+        return dispatch
+    crash_point("after_claim")
     label = CHANNEL_WORD[dispatch.channel]
     try:
-        message_send(
-            organization=dispatch.organization,
-            channel=dispatch.channel,
-            to=reminder.address,
-            subject=subject,
-            body=body,
-            client=dispatch.client,
-        )
+        delivery = outbound_deliver(message=message)
     except ProviderError as exc:
         if exc.transient:
             if _release_for_retry(dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."):
                 raise
             return ReminderDispatch.objects.get(pk=dispatch.pk)
         # The provider's own text may echo the address; store only what happened.
-        return _finish(
-            dispatch,
-            ReminderStatus.FAILED,
-            error=f"The {label} provider refused the message.",
-            reminder=reminder,
-            body=body,
-        )
-    return _finish(dispatch, ReminderStatus.SENT, reminder=reminder, body=body)
+        with transaction.atomic():
+            outbound_mark(
+                organization=dispatch.organization, keys=[message.idempotency_key], status=OutboundStatus.FAILED
+            )
+            return _finish(dispatch, ReminderStatus.FAILED, error=f"The {label} provider refused the message.")
+    crash_point("after_provider_call")
+    with transaction.atomic(durable=True):
+        outbound_mark_sent(message=message, delivery=delivery)
+        _finish(dispatch, ReminderStatus.SENT)
+        crash_point("before_mark_sent")  # both marks written, not committed: a crash undoes both
+    return dispatch
+
+
+def _may_retry(dispatch: ReminderDispatch, today: dt.date) -> bool:
+    """A stuck delivery is sent again only when that cannot make a second message: the provider
+    drops a repeat of the key. Not once its day has passed (a late reminder is no reminder)."""
+    return (
+        provider_for(dispatch.channel).deduplicates
+        and dispatch.attempts < MAX_ATTEMPTS
+        and dispatch.local_date >= today
+    )
 
 
 @transaction.atomic
-def reminders_sweep_stuck(*, organization: Organization, now: dt.datetime | None = None) -> int:
-    """Mark dispatches stuck in `delivering` for over 30 minutes `unknown`. Never re-sent: the
-    worker may have died after the message left."""
-    cutoff = (now or timezone.now()) - STUCK_AFTER
-    return ReminderDispatch.objects.filter(
-        organization=organization, status=ReminderStatus.DELIVERING, claimed_at__lt=cutoff
-    ).update(status=ReminderStatus.UNKNOWN, error=STUCK)
+def reminders_sweep_stuck(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """Dispatches stuck in `delivering` for over 30 minutes: their worker died (a delivery task
+    is killed after 5). Back to `queued` when the delivery may be retried under its key (returns
+    their ids, to deliver); otherwise `unknown`, their outbox rows too, for a VA to check."""
+    now = now or timezone.now()
+    stuck = list(
+        ReminderDispatch.objects.select_for_update(skip_locked=True).filter(
+            organization=organization, status=ReminderStatus.DELIVERING, claimed_at__lt=now - STUCK_AFTER
+        )
+    )
+    today = organization.local_today(now)
+    retry = [d.pk for d in stuck if _may_retry(d, today)]
+    lost = [d for d in stuck if d.pk not in retry]
+    ReminderDispatch.objects.filter(pk__in=retry).update(status=ReminderStatus.QUEUED, error=RETRYING)
+    ReminderDispatch.objects.filter(pk__in=[d.pk for d in lost]).update(status=ReminderStatus.UNKNOWN, error=STUCK)
+    outbound_mark(organization=organization, keys=[d.idempotency_key for d in lost], status=OutboundStatus.UNKNOWN)
+    return retry
 
 
 @transaction.atomic
@@ -456,15 +518,47 @@ def reminders_run(*, organization: Organization, now: dt.datetime | None = None)
     """One pass of the evening job for one organization: sweep stuck sends, and once it is past the
     local reminder time, prepare tomorrow's dispatches. Returns the ids to deliver."""
     now = now or timezone.now()
-    reminders_sweep_stuck(organization=organization, now=now)
+    retry = reminders_sweep_stuck(organization=organization, now=now)
     if not reminders_due(organization=organization, now=now):
-        return []
-    return reminders_prepare(organization=organization, now=now)
+        return retry
+    return list(dict.fromkeys([*retry, *reminders_prepare(organization=organization, now=now)]))
 
 
 @transaction.atomic
 def reminder_fail(*, dispatch_id, error: str) -> int:
-    """The delivery task gave up (retries exhausted): a still-queued dispatch becomes `failed`."""
+    """The delivery task gave up (retries exhausted): a still-queued dispatch becomes `failed` (the
+    provider said each time that the message did not go out)."""
+    dispatch = ReminderDispatch.objects.filter(pk=dispatch_id, status=ReminderStatus.QUEUED).first()
+    if dispatch is None:
+        return 0
+    outbound_mark(organization=dispatch.organization, keys=[dispatch.idempotency_key], status=OutboundStatus.FAILED)
     return ReminderDispatch.objects.filter(pk=dispatch_id, status=ReminderStatus.QUEUED).update(
         status=ReminderStatus.FAILED, error=error[:200]
     )
+
+
+@transaction.atomic
+def reminder_resend(*, dispatch: ReminderDispatch, actor, now: dt.datetime | None = None) -> ReminderDispatch:
+    """A VA checked a reminder whose outcome is unknown (the client did not get it) and sends it
+    again: a new message under a new key, delivered by the worker once this commits. Only from
+    `unknown`, in one conditional update: a double click or two VAs at once resend it once."""
+    from .tasks import reminder_deliver as deliver_task
+
+    organization = dispatch.organization
+    if dispatch.local_date < organization.local_today(now):
+        raise ApplicationError("That day has passed: a reminder for it can no longer be sent.")
+    resent = ReminderDispatch.objects.filter(
+        organization=organization, pk=dispatch.pk, status=ReminderStatus.UNKNOWN
+    ).update(
+        status=ReminderStatus.QUEUED,
+        resends=F("resends") + 1,
+        attempts=0,
+        resent_by=actor,
+        resent_at=now or timezone.now(),
+        error="",
+    )
+    if not resent:
+        raise ApplicationError("This reminder is no longer waiting to be checked: it was resent already.")
+    deliver_task.delay_on_commit(organization.pk, str(dispatch.pk))
+    dispatch.refresh_from_db()
+    return dispatch

@@ -25,6 +25,10 @@ CACHES["default"]["KEY_PREFIX"] = _RUN
 CELERY_BROKER_URL = env("IOP_TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
 CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{_RUN}:"}
 
+# The step at which a worker started by a crash test kills itself (iop/common/crash.py). Test
+# settings only: no other settings module reads it, so no environment can crash production.
+IOP_TEST_CRASH_AT = env("IOP_TEST_CRASH_AT", default="")
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 IOP_REQUIRE_MFA = True

@@ -15,7 +15,12 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from iop.notifications.providers import Delivery, Provider
+
+PLAIN = "tests.notifications.journal.JournalProvider"
+DEDUPLICATING = "tests.notifications.journal.DeduplicatingJournalProvider"
 
 
 def journal_path() -> Path:
@@ -56,3 +61,14 @@ class JournalProvider(Provider):
 class DeduplicatingJournalProvider(JournalProvider):
     name = "journal-dedup"
     deduplicates = True
+
+
+@pytest.fixture
+def journal(tmp_path, monkeypatch, settings):
+    """Email through a plain journal provider and SMS through a deduplicating one (import the
+    fixture into a conftest to use it). Returns the journal's path."""
+    path = tmp_path / "journal.jsonl"
+    monkeypatch.setenv("IOP_TEST_JOURNAL", str(path))
+    settings.IOP_EMAIL_PROVIDER = PLAIN
+    settings.IOP_SMS_PROVIDER = DEDUPLICATING
+    return path

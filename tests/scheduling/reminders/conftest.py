@@ -15,6 +15,7 @@ import pytest
 from iop.clients.models import Client
 from iop.tenancy.context import tenant_context
 from scheduling import reminders, services
+from tests.notifications.journal import journal  # noqa: F401 - fixture
 
 from ..conftest import make_facilitator
 

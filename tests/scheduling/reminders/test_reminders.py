@@ -13,6 +13,7 @@ from iop.notifications.providers import ProviderError
 from iop.tenancy.context import tenant_context
 from scheduling import reminders, services
 from scheduling.models import ReminderDispatch, ReminderStatus, SchedulingSettings, Session
+from tests.notifications.journal import journal_keys
 
 from .conftest import MONDAY, TUESDAY, WEDNESDAY, at, run_evening, set_reminders
 
@@ -71,25 +72,56 @@ def test_running_the_job_twice_sends_one_message_per_client_and_channel(world, c
 
 
 class WorkerKilled(BaseException):
-    """The worker process dies: nothing after this line runs, no except clause catches it."""
+    """The worker process dies: nothing after this line runs, no except clause catches it. (The
+    slow tests in test_worker_crash.py kill a real worker process.)"""
 
 
-def test_worker_killed_after_the_send_never_sends_twice(world, clock, monkeypatch):
+def _die_after_the_send(monkeypatch):
+    """The next delivery reaches the provider, then its worker dies; later workers live."""
+    real_deliver = reminders.outbound_deliver
+
+    def deliver_then_die(**kwargs):
+        monkeypatch.setattr(reminders, "outbound_deliver", real_deliver)
+        real_deliver(**kwargs)
+        raise WorkerKilled
+
+    monkeypatch.setattr(reminders, "outbound_deliver", deliver_then_die)
+
+
+def test_the_message_is_in_the_outbox_under_the_dispatch_key_before_the_provider_gets_it(world, clock, monkeypatch):
+    clock.move_to(at(MONDAY, "18:00"))
+    reminders.reminders_prepare(organization=world["process"].organization)
+    ana = ReminderDispatch.objects.get(client=world["ana"])
+    seen = []
+
+    def provider(*, message):
+        # What another connection would see at the moment the provider gets the message.
+        seen.append(
+            (
+                ReminderDispatch.objects.get(pk=ana.pk).status,
+                list(OutboundMessage.objects.values_list("idempotency_key", "status", "body")),
+            )
+        )
+        raise WorkerKilled
+
+    monkeypatch.setattr(reminders, "outbound_deliver", provider)
+    with pytest.raises(WorkerKilled):
+        reminders.reminder_deliver(dispatch_id=ana.pk)
+    ((status, outbox),) = seen
+    assert status == ReminderStatus.DELIVERING
+    assert outbox == [(str(ana.pk), "pending", ReminderDispatch.objects.get(pk=ana.pk).body)]
+    assert "Process group" in outbox[0][2]
+
+
+def test_worker_killed_after_an_email_send_never_sends_twice_and_ends_unknown(world, clock, monkeypatch):
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
     ids = reminders.reminders_prepare(organization=organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
 
-    real_send = reminders.message_send
-
-    def send_then_die(**kwargs):
-        real_send(**kwargs)
-        raise WorkerKilled
-
-    monkeypatch.setattr(reminders, "message_send", send_then_die)
+    _die_after_the_send(monkeypatch)
     with pytest.raises(WorkerKilled):
         reminders.reminder_deliver(dispatch_id=ana.pk)
-    monkeypatch.undo()
 
     # The redelivered task, a retry and the next scan all find the dispatch taken.
     assert reminders.reminder_deliver(dispatch_id=ana.pk) is None
@@ -100,15 +132,44 @@ def test_worker_killed_after_the_send_never_sends_twice(world, clock, monkeypatc
     ana.refresh_from_db()
     assert (ana.status, ana.attempts) == (ReminderStatus.DELIVERING, 1)
 
-    # Half an hour later the sweep hands it to a person; it is still never re-sent.
+    # Half an hour later the sweep hands it to a person: email cannot drop a repeat, so it is
+    # never re-sent by itself.
     clock.move_to(at(MONDAY, "18:31"))
-    assert reminders.reminders_sweep_stuck(organization=organization) == 1
+    assert reminders.reminders_sweep_stuck(organization=organization) == []
     ana.refresh_from_db()
     assert ana.status == ReminderStatus.UNKNOWN
     assert "check" in ana.error
+    (message,) = _outbound(world["ana"])
+    assert (message.idempotency_key, message.status) == (str(ana.pk), "unknown")
     assert reminders.reminder_deliver(dispatch_id=ana.pk) is None
     assert run_evening(organization) == []
     assert len(mail.outbox) == 1
+
+
+def test_worker_killed_mid_send_is_retried_under_the_same_key_when_the_provider_deduplicates(
+    world, clock, monkeypatch, journal
+):
+    clock.move_to(at(MONDAY, "18:00"))
+    organization = world["process"].organization
+    reminders.reminders_prepare(organization=organization)
+    ben = ReminderDispatch.objects.get(client=world["ben"])
+
+    _die_after_the_send(monkeypatch)
+    with pytest.raises(WorkerKilled):
+        reminders.reminder_deliver(dispatch_id=ben.pk)
+    assert journal_keys() == {str(ben.pk): 1}
+
+    clock.move_to(at(MONDAY, "18:20"))
+    assert reminders.reminders_sweep_stuck(organization=organization) == []  # not yet 30 minutes
+    clock.move_to(at(MONDAY, "18:31"))
+    with tenant_context(organization.id):
+        assert reminders.reminders_run(organization=organization)[0] == ben.pk  # ana is still queued
+    assert reminders.reminder_deliver(dispatch_id=ben.pk).status == ReminderStatus.SENT
+    ben.refresh_from_db()
+    assert (ben.status, ben.attempts, ben.error) == (ReminderStatus.SENT, 2, "")
+    (message,) = _outbound(world["ben"])
+    assert (message.idempotency_key, message.status) == (str(ben.pk), "sent")
+    assert journal_keys() == {str(ben.pk): 1}  # the retry reached the provider, which dropped it
 
 
 def test_a_dispatch_stuck_in_delivering_is_left_alone_for_thirty_minutes(world, clock):
@@ -119,9 +180,10 @@ def test_a_dispatch_stuck_in_delivering_is_left_alone_for_thirty_minutes(world, 
         status=ReminderStatus.DELIVERING, claimed_at=at(MONDAY, "18:00")
     )
     clock.move_to(at(MONDAY, "18:20"))
-    assert reminders.reminders_sweep_stuck(organization=organization) == 0
+    reminders.reminders_sweep_stuck(organization=organization)
+    assert ReminderDispatch.objects.get(client=world["ana"]).status == ReminderStatus.DELIVERING
     clock.move_to(at(MONDAY, "18:45"))
-    assert reminders.reminders_sweep_stuck(organization=organization) == 1
+    reminders.reminders_sweep_stuck(organization=organization)
     assert ReminderDispatch.objects.get(client=world["ana"]).status == ReminderStatus.UNKNOWN
     assert not mail.outbox
 
@@ -240,20 +302,22 @@ def test_a_transient_provider_error_is_retried_and_still_sends_once(world, clock
     organization = world["process"].organization
     reminders.reminders_prepare(organization=organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
-    real_send, calls = reminders.message_send, []
+    real_deliver, calls = reminders.outbound_deliver, []
 
-    def flaky(**kwargs):
-        calls.append(kwargs["to"])
+    def flaky(*, message):
+        calls.append(message.idempotency_key)
         if len(calls) == 1:
             raise ProviderError("The mail server could not be reached.", transient=True)
-        return real_send(**kwargs)
+        return real_deliver(message=message)
 
-    monkeypatch.setattr(reminders, "message_send", flaky)
+    monkeypatch.setattr(reminders, "outbound_deliver", flaky)
     reminder_deliver.apply(args=[organization.id, str(ana.pk)])
     ana.refresh_from_db()
     assert (ana.status, ana.attempts) == (ReminderStatus.SENT, 2)
-    assert len(calls) == 2
+    assert calls == [str(ana.pk), str(ana.pk)]  # the retry reuses the message and its key
     assert len(mail.outbox) == 1
+    (message,) = _outbound(world["ana"])
+    assert message.status == "sent"
 
 
 def test_a_permanent_provider_error_fails_without_retry_or_phi(world, clock, monkeypatch):
@@ -264,12 +328,13 @@ def test_a_permanent_provider_error_fails_without_retry_or_phi(world, clock, mon
     def refuse(**kwargs):
         raise ProviderError(f"Mailbox {address} does not exist.")
 
-    monkeypatch.setattr(reminders, "message_send", refuse)
+    monkeypatch.setattr(reminders, "outbound_deliver", refuse)
     run_evening(organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
     assert ana.status == ReminderStatus.FAILED
     assert ana.error == "The email provider refused the message."
     assert address not in ana.error
+    assert [m.status for m in _outbound(world["ana"])] == ["failed"]
     assert reminders.reminder_deliver(dispatch_id=ana.pk) is None
 
 
