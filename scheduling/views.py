@@ -23,6 +23,7 @@ from iop.audit.services import access_record
 from iop.clients.models import TherapyTrack
 from iop.clients.selectors import episode_get
 from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
 from iop.common.units import hours
@@ -57,8 +58,12 @@ def _session_or_404(request, session_id) -> Session:
     return session
 
 
+def _session_url(org_slug: str, session_id) -> str:
+    return reverse("scheduling:session_detail", kwargs={"org_slug": org_slug, "session_id": session_id})
+
+
 def _to_session(org_slug: str, session_id):
-    return redirect("scheduling:session_detail", org_slug=org_slug, session_id=session_id)
+    return redirect(_session_url(org_slug, session_id))
 
 
 def _is_open(session: Session) -> bool:
@@ -190,18 +195,22 @@ def _roster_context(request, session: Session, *, add_form: RosterAddForm | None
     }
 
 
-def _session_page(request, session: Session, *, bound: dict | None = None, status: int = 200):
-    """The whole session page; `bound` holds a submitted form that was refused, by its key."""
-    bound = bound or {}
+def _session_page(request, session: Session):
+    """The whole session page, with a refused form of it as it was typed (iop.common.form_state)."""
+    state = form_state_take(request)
     is_open = _is_open(session)
     can_manage = membership_can(request.membership, permissions.SCHEDULE_MANAGE) and is_open
-    context = _roster_context(request, session, add_form=bound.get("roster"))
+    refused_add = None
+    if state.key == "roster":
+        on_roster = [e.episode_id for e in session.live_roster]
+        refused_add = state.form("roster", lambda data: RosterAddForm(data, session=session, on_roster=on_roster))
+    context = _roster_context(request, session, add_form=refused_add)
     forms = {}
     if can_manage:
         forms = {
-            "topic_form": bound.get("topic") or SessionTopicForm(session=session),
-            "move_form": bound.get("move") or SessionMoveForm(session=session),
-            "cancel_form": bound.get("cancel") or SessionCancelForm(session=session),
+            "topic_form": state.form("topic", lambda data: SessionTopicForm(data, session=session)),
+            "move_form": state.form("move", lambda data: SessionMoveForm(data, session=session)),
+            "cancel_form": state.form("cancel", lambda data: SessionCancelForm(data, session=session)),
         }
     bookings = session.facilitator_bookings
     context.update(
@@ -213,7 +222,7 @@ def _session_page(request, session: Session, *, bound: dict | None = None, statu
         suggestions=selectors.coverage_suggestions(session=session) if can_manage else [],
         errors=error_summary(*(f for f in (context["add_form"], *forms.values()) if f is not None)),
     )
-    return org_render(request, "scheduling/session_detail.html", context, status=status)
+    return org_render(request, "scheduling/session_detail.html", context, status=state.status)
 
 
 def _roster_partial(request, session_id, *, add_form=None, message: str = "", notes=(), status: int = 200):
@@ -270,7 +279,7 @@ def roster_add(request, org_slug: str, session_id):
             message="The client was not added.",
             status=INVALID_FORM_STATUS,
         )
-    return _session_page(request, session, bound={"roster": form}, status=INVALID_FORM_STATUS)
+    return redirect_refused(request, _session_url(org_slug, session.pk), key="roster", form=form)
 
 
 @org_page(permissions.PLACEMENT_MANAGE)
@@ -294,7 +303,7 @@ def roster_remove(request, org_slug: str, session_id, entry_id):
 
 def _session_form_action(request, org_slug: str, session_id, *, key: str, form_class, perform, done: str):
     """A form of the session page posted to its own URL: on success back to the page with
-    `done`; on a refusal the page again, the form showing why (422)."""
+    `done`; on a refusal back to the page too, the form as typed showing why."""
     session = _session_or_404(request, session_id)
     if request.method != "POST":
         return _to_session(org_slug, session.pk)
@@ -307,7 +316,7 @@ def _session_form_action(request, org_slug: str, session_id, *, key: str, form_c
         else:
             messages.success(request, done)
             return _to_session(org_slug, session.pk)
-    return _session_page(request, session, bound={key: form}, status=INVALID_FORM_STATUS)
+    return redirect_refused(request, _session_url(org_slug, session.pk), key=key, form=form)
 
 
 @org_page(permissions.SCHEDULE_MANAGE)
@@ -519,8 +528,9 @@ def _proposal_warnings(episode, proposal, start_date: dt.date) -> list[str]:
     return warnings.placement_warnings(episode, sessions)
 
 
-def _assistant_page(request, episode, *, accept_form=None, end_form=None, status: int = 200):
+def _assistant_page(request, episode, *, accept_form=None, status: int = 200):
     organization = request.organization
+    state = form_state_take(request)  # a refused "End the placement" (posted to its own endpoint)
     placeable = episode.status in services.PLACEABLE_STATUSES
     today = organization.local_today()
     start_form = ProposalStartForm(request.GET or None, initial={"start": today})
@@ -533,9 +543,7 @@ def _assistant_page(request, episode, *, accept_form=None, end_form=None, status
             initial={"groups": [o.group.pk for o in proposal.options], "start_date": start_date},
         )
     end_forms = [
-        end_form
-        if end_form is not None and end_form.placement.pk == p.pk
-        else PlacementEndForm(placement=p, organization=organization)
+        state.form(f"end-{p.pk}", lambda data, p=p: PlacementEndForm(data, placement=p, organization=organization))
         for p in placements
     ]
     plan = getattr(episode, "treatment_plan", None)
@@ -557,9 +565,9 @@ def _assistant_page(request, episode, *, accept_form=None, end_form=None, status
         "group_choices": _group_choices(accept_form, proposal, start_date) if accept_form is not None else [],
         "placement_warnings": _proposal_warnings(episode, proposal, start_date) if placeable else [],
         "placements": list(zip(placements, end_forms, strict=True)),
-        "errors": error_summary(*(f for f in (start_form, accept_form, end_form) if f is not None)),
+        "errors": error_summary(*(f for f in (start_form, accept_form, *end_forms) if f is not None)),
     }
-    return org_render(request, "scheduling/placement_assistant.html", context, status=status)
+    return org_render(request, "scheduling/placement_assistant.html", context, status=max(status, state.status))
 
 
 def _without(exc: ApplicationError, *keys: str) -> ApplicationError:
@@ -613,8 +621,8 @@ def placement_end(request, org_slug: str, placement_id):
             f"{_plural(removed, 'later session')} removed.",
         )
         return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=placement.episode_id)
-    episode = found_or_404(episode_get(organization=request.organization, episode_id=placement.episode_id))
-    return _assistant_page(request, episode, end_form=form, status=INVALID_FORM_STATUS)
+    page = reverse("scheduling:placement_assistant", kwargs={"org_slug": org_slug, "episode_id": placement.episode_id})
+    return redirect_refused(request, page, key=form.prefix, form=form)
 
 
 # --- Scheduling gaps and groups --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from iop.clients.models import EpisodeStatus
 from scheduling import services
 from scheduling.models import Placement, RosterEntry
 from tests.conftest import login
+from tests.pages import post_refused
 
 from .conftest import schedule_url
 
@@ -138,6 +139,29 @@ def test_ending_a_placement_removes_the_later_sessions(as_va, harbor, program_gr
     assert live.exists()
     assert not live.filter(session__local_date__gt=week).exists()
     assert "later sessions removed." in as_va.get(response["Location"]).content.decode()
+
+
+def test_a_refused_end_date_comes_back_to_the_assistant_as_typed(
+    as_va, harbor, program_groups, make_active_episode, today
+):
+    episode = make_active_episode()
+    placement = services.placement_create(episode=episode, group=program_groups["process"], start_date=today).placement
+
+    response = post_refused(
+        as_va,
+        schedule_url("placement_end", harbor, placement_id=placement.pk),
+        {f"end-{placement.pk}-end_date": "31/02/2026"},
+        page=assistant_url(episode),
+    )
+
+    body = response.content.decode()
+    assert "There is a problem" in body and f'id="id_end-{placement.pk}-end_date_error"' in body
+    assert 'value="31/02/2026"' in body and '<details class="disclosure" open>' in body
+    placement.refresh_from_db()
+    assert placement.end_date is None
+    # A reload (a GET of the endpoint) is the assistant page, not an error.
+    reload = as_va.get(schedule_url("placement_end", harbor, placement_id=placement.pk))
+    assert (reload.status_code, reload["Location"]) == (302, assistant_url(episode))
 
 
 def test_a_discharged_episode_cannot_be_placed(as_va, program_groups, make_active_episode):

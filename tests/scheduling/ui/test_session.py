@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from scheduling import services
 from scheduling.models import RosterEntry, Session, SessionFacilitator
 from tests.conftest import login
+from tests.pages import post_refused
 
 from .conftest import access_events, book, schedule_url, sessions_of
 
@@ -28,6 +29,10 @@ def page_of(as_user, session) -> str:
     response = as_user.get(schedule_url("session_detail", session.organization, session_id=session.pk))
     assert response.status_code == 200
     return response.content.decode()
+
+
+def session_url(session) -> str:
+    return schedule_url("session_detail", session.organization, session_id=session.pk)
 
 
 def add_url(session) -> str:
@@ -95,10 +100,10 @@ def test_a_full_session_refuses_with_a_message_and_changes_nothing(as_va, make_g
     book(session, [make_active_episode()])
     newcomer = make_active_episode()
 
-    response = as_va.post(add_url(session), {"roster-episode": newcomer.pk})
+    # Without JavaScript: back to the session page, which shows why.
+    response = post_refused(as_va, add_url(session), {"roster-episode": newcomer.pk}, page=session_url(session))
 
     body = response.content.decode()
-    assert response.status_code == 422
     assert "There is a problem" in body
     assert f"Small Process on {week:%a %b} {week.day} at 09:00 is full (1/1)." in body
     assert not RosterEntry.objects.filter(episode=newcomer).exists()
@@ -134,9 +139,10 @@ def test_a_client_already_in_an_overlapping_session_is_refused(as_va, session, m
 
 
 def test_another_organizations_client_cannot_be_added(as_va, session, summit_objects):
-    response = as_va.post(add_url(session), {"roster-episode": summit_objects["episode_id"]})
+    response = post_refused(
+        as_va, add_url(session), {"roster-episode": summit_objects["episode_id"]}, page=session_url(session)
+    )
 
-    assert response.status_code == 422
     assert "Choose a client in intake or active care who is not on this roster yet." in response.content.decode()
     assert not RosterEntry.objects.filter(session=session).exists()
 
@@ -224,14 +230,15 @@ def test_moving_the_session_changes_its_time_only(as_va, harbor, session, week):
 def test_moving_into_the_past_is_refused_next_to_the_date(as_va, harbor, session):
     before = Session.objects.get(pk=session.pk).starts_at
 
-    response = as_va.post(
+    response = post_refused(
+        as_va,
         schedule_url("session_move", harbor, session_id=session.pk),
         {"move-local_date": "2020-01-06", "move-start_time": "09:00", "move-duration_minutes": "90"},
+        page=session_url(session),
     )
 
     body = response.content.decode()
-    assert response.status_code == 422
-    assert 'id="id_move-local_date_error"' in body
+    assert 'id="id_move-local_date_error"' in body and 'value="2020-01-06"' in body
     assert "A session can only be moved to a future time." in body
     assert '<details class="disclosure" open>' in body
     assert Session.objects.get(pk=session.pk).starts_at == before
