@@ -24,7 +24,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN pip install --no-compile .
 
-COPY --chown=iop:iop manage.py ./
+COPY --chown=iop:iop manage.py gunicorn.conf.py ./
 COPY --chown=iop:iop iop ./iop
 COPY --chown=iop:iop scheduling ./scheduling
 COPY --chown=iop:iop attendance ./attendance
@@ -42,6 +42,6 @@ RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
 USER iop
 EXPOSE 8000
 
-# No PHI in logs: the access log records the path (UUIDs only) and never the query string.
-CMD ["gunicorn", "iop.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--access-logformat", "%(h)s \"%(m)s %(U)s\" %(s)s %(b)s %(M)sms"]
+# Workers, threads (which bound the database connections) and the access log (path only, no
+# PHI) are in gunicorn.conf.py.
+CMD ["gunicorn", "iop.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

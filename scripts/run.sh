@@ -50,7 +50,7 @@ fi
 mkdir -p "$IOP_ROOT/var"
 
 # Each process runs in its own session (setsid), so stopping it reaches its children too (the
-# runserver autoreloader, Celery's pool processes). The output prefixers ignore Ctrl-C so the
+# gunicorn workers, Celery's pool processes). The output prefixers ignore Ctrl-C so the
 # last lines of a stopping process are not lost.
 pids=()
 names=()
@@ -90,7 +90,9 @@ trap 'stop_all; exit 0' INT
 trap 'stop_all; exit 143' TERM HUP
 
 iop_step "Starting web (127.0.0.1:$PORT), Celery worker and Celery beat"
-start web "$PY" manage.py runserver "127.0.0.1:$PORT"
+# gunicorn, as in production, not runserver: a fixed number of request threads bounds the database
+# connections (gunicorn.conf.py); --reload restarts it when the code changes.
+start web "$IOP_VENV/bin/gunicorn" --config gunicorn.conf.py --bind "127.0.0.1:$PORT" --reload
 start worker "$IOP_VENV/bin/celery" -A iop worker -Q default,notifications,pdf --concurrency=2 --loglevel=INFO
 start beat "$IOP_VENV/bin/celery" -A iop beat --loglevel=INFO --schedule "$IOP_ROOT/var/celerybeat-schedule"
 

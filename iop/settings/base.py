@@ -109,6 +109,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Server-side cursors are wrapped in DECLARE … CURSOR, so the per-statement tenant prefix cannot be
 # added to them (see iop/tenancy/context.py). They are also unsafe behind PgBouncer.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# One connection per request thread, kept for reuse and checked before it: gunicorn's fixed threads
+# (gunicorn.conf.py) make workers x threads the bound of a web process's connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The role that RLS applies to; migrations grant it DML on every table (iop/tenancy/rls.py).

@@ -1,7 +1,12 @@
 """Local development: `make run`. Never used in production."""
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import DATABASES, env
+
+# No persistent connections: `manage.py runserver` starts a thread per request, and each thread
+# would keep its own connection open (84 idle ones after a few minutes of clicking). `make run`
+# serves with gunicorn's fixed threads instead (gunicorn.conf.py), where the bound holds anyway.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-secret-key-do-not-use-in-production")

@@ -89,3 +89,14 @@ def test_dockerfile_uses_python_311_bookworm_with_the_pdf_libraries():
     for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
         assert package in dockerfile
         assert package in (ROOT / "scripts/test.sh").read_text()
+
+
+def test_web_runs_gunicorn_with_the_shared_config_that_bounds_its_connections(compose):
+    # gunicorn.conf.py: gthread workers x threads bound the database connections (README).
+    web = compose["services"]["web"]
+    assert "--config=gunicorn.conf.py" in web["command"]
+    assert web["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-3}"
+    assert web["environment"]["WEB_THREADS"] == "${WEB_THREADS:-4}"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY --chown=iop:iop manage.py gunicorn.conf.py ./\n" in dockerfile
+    assert '"--config", "gunicorn.conf.py"' in dockerfile.split("\nCMD ", 1)[1]
