@@ -79,8 +79,9 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory, organization=factory.SelfAttribute("..organization"))
     program = factory.SubFactory(ProgramFactory, organization=factory.SelfAttribute("..organization"))
     status = "active"
-    referral_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=20))
-    admission_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=14))
+    # Relative to the organization's date: on a New York evening the machine's (UTC) date is tomorrow.
+    referral_date = factory.LazyAttribute(lambda e: e.organization.local_today() - dt.timedelta(days=20))
+    admission_date = factory.LazyAttribute(lambda e: e.organization.local_today() - dt.timedelta(days=14))
 
 
 class TreatmentPlanFactory(factory.django.DjangoModelFactory):
@@ -92,7 +93,7 @@ class TreatmentPlanFactory(factory.django.DjangoModelFactory):
     required_hours_per_week = Decimal("9.0")
     required_days_per_week = 3
     tracks = ["group"]
-    effective_from = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=14))
+    effective_from = factory.LazyAttribute(lambda p: p.organization.local_today() - dt.timedelta(days=14))
 
 
 def enable_totp(user: User) -> str:

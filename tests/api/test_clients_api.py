@@ -92,7 +92,7 @@ def test_search_is_a_post_and_finds_by_name(harbor_token, harbor_client):
 
 
 def test_create_client_with_future_birth_date_is_refused_and_nothing_saved(harbor, harbor_token):
-    tomorrow = dt.date.today() + dt.timedelta(days=2)
+    tomorrow = harbor.local_today() + dt.timedelta(days=1)
     response = bearer(harbor_token).post(
         "/api/v1/o/harbor/clients/",
         {"first_name": "Ana", "last_name": "Lee", "date_of_birth": tomorrow.isoformat()},
@@ -135,7 +135,7 @@ def test_illegal_transition_is_refused_and_changes_nothing(harbor, harbor_token,
     api = bearer(harbor_token)
     response = api.post(
         f"/api/v1/o/harbor/episodes/{episode.pk}/transition/",
-        {"to_status": "referred", "effective_date": dt.date.today().isoformat()},
+        {"to_status": "referred", "effective_date": harbor.local_today().isoformat()},
         format="json",
     )
     assert response.status_code == 400
@@ -151,7 +151,7 @@ def test_discharge_through_the_api(harbor, harbor_token, harbor_client):
         episode = Episode.objects.get()
     response = bearer(harbor_token).post(
         f"/api/v1/o/harbor/episodes/{episode.pk}/transition/",
-        {"to_status": "discharged", "effective_date": dt.date.today().isoformat(), "note": "Completed"},
+        {"to_status": "discharged", "effective_date": harbor.local_today().isoformat(), "note": "Completed"},
         format="json",
     )
     assert response.status_code == 200, response.json()

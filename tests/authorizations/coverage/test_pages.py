@@ -229,9 +229,9 @@ def test_the_coverage_page_lists_every_verification_with_the_raw_271_and_is_audi
 # --- Verification pages ----------------------------------------------------------------------------------
 
 
-def _verification_data(**overrides) -> dict:
+def _verification_data(organization, **overrides) -> dict:
     data = {
-        "verified_on": timezone.now().date().isoformat(),
+        "verified_on": organization.local_today().isoformat(),
         "verified_time": "",
         "method": "portal",
         "reference_number": "PORTAL-9",
@@ -258,7 +258,7 @@ def test_a_verification_is_recorded_on_its_page(as_intake, in_harbor, harbor_cov
     page = url("verification_add", in_harbor, coverage_id=harbor_coverage.pk)
     assert as_intake.get(page).status_code == 200
     data = _verification_data(
-        verified_on=(in_harbor.local_today() - dt.timedelta(days=2)).isoformat(), verified_time="10:30"
+        in_harbor, verified_on=(in_harbor.local_today() - dt.timedelta(days=2)).isoformat(), verified_time="10:30"
     )
     assert as_intake.post(page, data).status_code == 302
     verification = BenefitVerification.objects.get()
@@ -284,7 +284,7 @@ def test_bad_verification_input_is_refused_with_422_and_nothing_saved(
     as_intake, in_harbor, harbor_coverage, overrides, message
 ):
     response = as_intake.post(
-        url("verification_add", in_harbor, coverage_id=harbor_coverage.pk), _verification_data(**overrides)
+        url("verification_add", in_harbor, coverage_id=harbor_coverage.pk), _verification_data(in_harbor, **overrides)
     )
     assert response.status_code == 422
     assert message in response.content.decode()

@@ -1,7 +1,5 @@
 """Who may do what in the scheduling API, and another tenant's ids."""
 
-import datetime as dt
-
 import pytest
 
 from scheduling.models import FacilitatorAbsence, Group, Placement, RosterEntry, Session, WeeklySlot
@@ -92,7 +90,7 @@ def test_intake_places_clients_but_does_not_manage_sessions(api, harbor_intake, 
     assert intake.post(f"{BASE}/sessions/{session.pk}/cancel/", {}, format="json").status_code == 403
 
 
-def test_another_tenants_objects_are_404(va_api, summit_schedule, make_group):
+def test_another_tenants_objects_are_404(va_api, summit_schedule, make_group, today):
     make_group("Process A", [(0, "09:00", 90)])
     s = summit_schedule
     for path in (
@@ -108,11 +106,11 @@ def test_another_tenants_objects_are_404(va_api, summit_schedule, make_group):
         assert response.status_code == 404, path
         assert response.json() == {"message": "Not found.", "code": "not_found", "extra": {}}
     for path, payload in (
-        (f"slots/{s.slot.pk}/end/", {"effective_to": dt.date.today().isoformat()}),
+        (f"slots/{s.slot.pk}/end/", {"effective_to": today.isoformat()}),
         (f"sessions/{s.session.pk}/cancel/", {}),
         (f"sessions/{s.session.pk}/move/", {"local_date": "2030-01-07", "start_time": "09:00"}),
         (f"sessions/{s.session.pk}/assign-facilitator/", {"staff_profile": str(s.staff.pk)}),
-        (f"placements/{s.placement.pk}/end/", {"end_date": dt.date.today().isoformat()}),
+        (f"placements/{s.placement.pk}/end/", {"end_date": today.isoformat()}),
         (f"roster-entries/{s.entry.pk}/remove/", {}),
     ):
         assert va_api.post(f"{BASE}/{path}", payload, format="json").status_code == 404, path

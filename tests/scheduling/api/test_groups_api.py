@@ -45,7 +45,9 @@ def test_groups_list_filters_and_retrieve_shows_slots_and_facilitators(va_api, m
     ]
 
 
-def test_create_a_group_then_a_weekly_slot_materialises_its_sessions(va_api, harbor_program, group_types, facilitators):
+def test_create_a_group_then_a_weekly_slot_materialises_its_sessions(
+    va_api, harbor_program, group_types, facilitators, today
+):
     response = va_api.post(
         f"{BASE}/groups/",
         {
@@ -64,7 +66,6 @@ def test_create_a_group_then_a_weekly_slot_materialises_its_sessions(va_api, har
     assert (group["name"], group["capacity"], group["slots"]) == ("DBT Skills", 8, [])
     assert group["co_facilitator"]["id"] == str(facilitators[0].pk)
 
-    today = dt.date.today()
     response = va_api.post(
         f"{BASE}/slots/",
         {
@@ -129,9 +130,8 @@ def test_duplicate_group_name_is_refused(va_api, make_group, harbor_program, gro
     assert Group.objects.count() == 1
 
 
-def test_invalid_slot_is_refused_and_creates_no_sessions(va_api, make_group):
+def test_invalid_slot_is_refused_and_creates_no_sessions(va_api, make_group, today):
     group = make_group("Process A", [])
-    today = dt.date.today()
     base = {"group": str(group.pk), "weekday": 1, "start_time": "09:00", "effective_from": today.isoformat()}
     response = va_api.post(f"{BASE}/slots/", {**base, "duration_minutes": 5}, format="json")
     assert response.status_code == 400

@@ -118,7 +118,7 @@ def test_absence_uncovers_sessions_and_coverage_is_assigned(in_harbor, make_grou
 
 
 def test_uncovered_sessions_notify_vas_once(in_harbor, make_group, facilitators, harbor_va):
-    tomorrow = dt.datetime.now(in_harbor.tzinfo).date() + dt.timedelta(days=1)
+    tomorrow = in_harbor.local_today() + dt.timedelta(days=1)
     make_group("Process A", [(tomorrow.weekday(), "10:00", 60)], lead=None)
     assert services.uncovered_sessions_notify(organization=in_harbor) == 1
     assert services.uncovered_sessions_notify(organization=in_harbor) == 0
