@@ -4,11 +4,18 @@ The test database is created and migrated as the owner role (only the owner may 
 run DDL), then every connection switches to the app role with Django's `assume_role`, so the
 whole suite runs under Row-Level Security exactly like the web and the workers: a missing policy
 or grant fails tests. The switch is undone before teardown, or DROP DATABASE would fail.
+
+`IOP_TEST_CLOCK=2026-12-06T01:30:00Z` (any ISO instant with a zone) runs the whole session with the
+clock moved to that instant and ticking, to prove the suite does not depend on the wall clock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import close_old_connections, connections
 
@@ -22,6 +29,43 @@ from .factories import (
     ProgramFactory,
     UserFactory,
 )
+
+_CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+def _moved_clock_instant() -> dt.datetime | None:
+    value = os.environ.get("IOP_TEST_CLOCK", "").strip()
+    if not value:
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(value)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(f"IOP_TEST_CLOCK={value!r}: give an ISO instant with a zone (2026-12-06T01:30:00Z).")
+    return instant
+
+
+def pytest_configure(config):
+    """Move the clock before anything reads it (settings, the test database, the first test), with
+    the clock ticking so timeouts and ordering by time behave as usual. Only this process moves:
+    PostgreSQL's now(), Redis and any subprocess keep the real time, so code must take "now" from
+    Python (`timezone.now()`), never from the database."""
+    if (instant := _moved_clock_instant()) is not None:
+        clock = time_machine.travel(instant, tick=True)
+        clock.start()
+        config.stash[_CLOCK] = clock
+
+
+def pytest_unconfigure(config):
+    if (clock := config.stash.get(_CLOCK, None)) is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    if (instant := _moved_clock_instant()) is not None:
+        return f"clock moved to {instant.isoformat()} (ticking), from IOP_TEST_CLOCK"
+    return None
 
 
 @pytest.fixture(scope="session")
