@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from iop.clients.models import Client, Couple, Episode, TherapyTrack
 from iop.tenancy.models import LevelOfCare, TenantModel
+
+from . import x12_codes
 
 
 def _history():
@@ -211,6 +214,10 @@ class Coverage(TenantModel):
         return f"Coverage {str(self.pk)[:8]}"
 
 
+# A code of an X12 code list (EB01, EB02, EB03…), stored as the payer sent it.
+X12_CODE = RegexValidator(r"^[A-Z0-9]{1,3}$", "An X12 code is one to three capital letters or digits.")
+
+
 class VerificationMethod(models.TextChoices):
     PORTAL = "portal", "Payer portal"
     PHONE = "phone", "Phone call"
@@ -253,6 +260,10 @@ class BenefitVerification(TenantModel):
     visit_limit = models.PositiveIntegerField(null=True, blank=True)
     day_limit = models.PositiveIntegerField(null=True, blank=True)
     plan_year_start = models.DateField(null=True, blank=True, help_text="Benefits (deductible, limits) reset on it.")
+    plan_name = models.CharField(max_length=50, blank=True, help_text="The payer's name of the plan (271 EB05).")
+    coverage_level = models.CharField(
+        max_length=3, blank=True, validators=[X12_CODE], help_text="Whose coverage: IND, FAM… (271 EB02)."
+    )
     notes = models.TextField(blank=True)
     raw_271 = models.TextField(blank=True, help_text="The X12 271 file this verification was read from, as received.")
 
@@ -262,6 +273,95 @@ class BenefitVerification(TenantModel):
 
     def __str__(self) -> str:
         return f"Benefit verification {str(self.pk)[:8]}"
+
+    @property
+    def coverage_level_label(self) -> str:
+        return x12_codes.label(x12_codes.COVERAGE_LEVELS, self.coverage_level)
+
+
+class BenefitNetwork(models.TextChoices):
+    """A 271 benefit's EB12: the plan's in-network or out-of-network benefit."""
+
+    IN_NETWORK = "in", "In network"  # Y
+    OUT_OF_NETWORK = "out", "Out of network"  # N
+    EITHER = "either", "In or out of network"  # W: not applicable, the same either way
+    NOT_STATED = "unknown", "Network not stated"  # U, or no EB12
+
+
+class BenefitLine(TenantModel):
+    """One benefit (EB segment, with the MSG and DTP of its loop) of the person a 271 verification
+    is about, as the payer sent it: codes kept as codes (named by `x12_codes`), amounts as money,
+    EB08 as a percentage. Written once, with its verification, by the 271 import; never changed.
+    The rows of other people in the file, and rows the payer could not answer (AAA), are not kept
+    (the raw file is)."""
+
+    verification = models.ForeignKey(BenefitVerification, on_delete=models.CASCADE, related_name="benefit_lines")
+    position = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)], help_text="Order in the file.")
+    benefit = models.CharField(max_length=2, validators=[X12_CODE], help_text="EB01: 1 active, B copay, C deductible…")
+    coverage_level = models.CharField(max_length=3, blank=True, validators=[X12_CODE], help_text="EB02")
+    service_types = ArrayField(
+        models.CharField(max_length=2, validators=[X12_CODE]), default=list, blank=True, help_text="EB03"
+    )
+    insurance_type = models.CharField(max_length=3, blank=True, validators=[X12_CODE], help_text="EB04")
+    plan_name = models.CharField(max_length=50, blank=True, help_text="EB05")
+    time_period = models.CharField(max_length=2, blank=True, validators=[X12_CODE], help_text="EB06")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, help_text="EB07")
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="EB08, as a percentage (20.00 is 20 %).",
+    )
+    quantity_qualifier = models.CharField(max_length=2, blank=True, validators=[X12_CODE], help_text="EB09")
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True, help_text="EB10")
+    authorization_required = models.CharField(
+        max_length=8, choices=Answer.choices, default=Answer.UNKNOWN, help_text="EB11"
+    )
+    network = models.CharField(
+        max_length=8, choices=BenefitNetwork.choices, default=BenefitNetwork.NOT_STATED, help_text="EB12"
+    )
+    period_start = models.DateField(null=True, blank=True, help_text="The benefit's own dates (DTP), if given.")
+    period_end = models.DateField(null=True, blank=True)
+    messages = ArrayField(models.CharField(max_length=264), default=list, blank=True, help_text="MSG")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "verification", "position"], name="benefitline_position"),
+            models.CheckConstraint(
+                condition=models.Q(percent__isnull=True) | models.Q(percent__gte=0, percent__lte=100),
+                name="benefitline_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Benefit line {self.position}"
+
+    @property
+    def benefit_label(self) -> str:
+        return x12_codes.label(x12_codes.BENEFIT_CODES, self.benefit)
+
+    @property
+    def coverage_level_label(self) -> str:
+        return x12_codes.label(x12_codes.COVERAGE_LEVELS, self.coverage_level)
+
+    @property
+    def time_period_label(self) -> str:
+        return x12_codes.label(x12_codes.TIME_PERIODS, self.time_period)
+
+    @property
+    def quantity_qualifier_label(self) -> str:
+        return x12_codes.label(x12_codes.QUANTITY_QUALIFIERS, self.quantity_qualifier)
+
+    @property
+    def service_type_labels(self) -> list[str]:
+        return [x12_codes.service_type_label(code) for code in self.service_types]
+
+    @property
+    def is_cost_sharing(self) -> bool:
+        return self.benefit in x12_codes.COST_SHARING
 
 
 # --- Requests --------------------------------------------------------------------------------------
