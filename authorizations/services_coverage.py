@@ -4,15 +4,18 @@ due again.
 
 Every write is one transaction and refuses with an `ApplicationError` whose `extra` names the
 field at fault; a refused write saves nothing. A 271 is refused whole — malformed, a payer
-rejection (AAA) that blocks the member, another member's file, or no mental-health / substance-use
-benefits in it — and when accepted its raw text is kept on the verification (with any AAA that did
-not block it noted).
+rejection (AAA) that blocks the member, a file about another member or another person of the
+family (a member id is shared by a subscriber and their dependents, so the person is matched by
+loop, name and date of birth), or no mental-health / substance-use benefits in it — and when
+accepted the matched person's benefits are kept as `BenefitLine` rows and its raw text on the
+verification (with any AAA that did not block it noted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,7 +31,10 @@ from iop.common.services import model_update, validated_save
 
 from . import x12
 from .models import (
+    X12_CODE,
     Answer,
+    BenefitLine,
+    BenefitNetwork,
     BenefitVerification,
     Coverage,
     CoveragePriority,
@@ -66,6 +72,7 @@ RELEVANT_SERVICE_TYPES = MENTAL_HEALTH_SERVICE_TYPES | SUBSTANCE_USE_SERVICE_TYP
 
 # EB01 codes.
 EB_ACTIVE = "1"
+EB_ACTIVE_CODES = frozenset({"1", "2", "3", "4", "5"})  # active coverage, however capitated or pending
 EB_NOT_COVERED = frozenset({"6", "I"})  # inactive; non-covered
 EB_COINSURANCE, EB_COPAY, EB_DEDUCTIBLE, EB_LIMITATIONS, EB_OUT_OF_POCKET = "A", "B", "C", "F", "G"
 # EB06 time periods: the whole amount for a period, what is left of it, and what was used so far.
@@ -312,6 +319,8 @@ class BenefitSummary:
     visit_limit: int | None
     day_limit: int | None
     plan_year_start: dt.date | None
+    plan_name: str
+    coverage_level: str
     messages: tuple[str, ...]
 
 
@@ -404,11 +413,25 @@ def _percent(fraction: Decimal) -> Decimal:
     return min(percent, Decimal(100)).quantize(_CENT)
 
 
-def benefits_summarize(member: x12.Member, *, verified_on: dt.date) -> BenefitSummary:
+def _plan(relevant: Sequence[x12.Benefit]) -> tuple[str, str]:
+    """The plan's name (EB05) and coverage level (EB02) from the active-coverage rows, the plan's
+    generic 30 row first (a dependent on a family plan: FAM)."""
+    active = [b for b in relevant if b.eb01 in EB_ACTIVE_CODES]
+    ordered = sorted(active, key=lambda b: GENERIC_SERVICE_TYPE not in _types(b))
+    name = next((b.eb05 for b in ordered if b.eb05), "") or next((b.eb05 for b in relevant if b.eb05), "")
+    level = next((b.eb02.upper() for b in ordered if b.eb02), "")
+    return name[:50], level if X12_CODE.regex.match(level) else ""
+
+
+def benefits_summarize(
+    member: x12.Member, *, verified_on: dt.date, subscriber: x12.Member | None = None
+) -> BenefitSummary:
     """Read a member's EB rows for IOP (those the payer answered, see `_usable`): mental-health
     and substance-use coverage (specific service types first, the plan's generic 30 as the
     mental-health fallback, an inactive 30 for both), authorization required (EB11) and network
-    (EB12, see `_network`), and the cost sharing and limits of the network found."""
+    (EB12, see `_network`), the cost sharing and limits of the network found, and the plan's name
+    and coverage level. The plan year comes from the member's dates, else (a dependent's loop
+    may leave them out) from the `subscriber`'s."""
     relevant = _usable(member)
     generic = [b for b in relevant if GENERIC_SERVICE_TYPE in _types(b)]
     mental = [b for b in relevant if _types(b) & (MENTAL_HEALTH_SERVICE_TYPES - {GENERIC_SERVICE_TYPE})]
@@ -429,10 +452,11 @@ def benefits_summarize(member: x12.Member, *, verified_on: dt.date) -> BenefitSu
     copay_row = _best([b for b in relevant if b.eb01 == EB_COPAY and b.eb07 is not None], network)
     coinsurance_row = _best([b for b in relevant if b.eb01 == EB_COINSURANCE and b.eb08 is not None], network)
 
-    plan_year_start = member.date("291", "346")
+    plan_year_start = member.date("291", "346") or (subscriber.date("291", "346") if subscriber else None)
     if plan_year_start is None and any(b.eb01 == EB_DEDUCTIBLE and b.eb06 == "23" for b in relevant):
         plan_year_start = dt.date(verified_on.year, 1, 1)  # a calendar-year deductible resets on 1 January
     messages = tuple(dict.fromkeys(m for b in relevant for m in b.messages if m))
+    plan_name, coverage_level = _plan(relevant)
     return BenefitSummary(
         network_status=network,
         mental_health_iop=mental_health,
@@ -447,6 +471,8 @@ def benefits_summarize(member: x12.Member, *, verified_on: dt.date) -> BenefitSu
         visit_limit=_limit(relevant, QUANTITY_VISITS, network),
         day_limit=_limit(relevant, QUANTITY_DAYS, network),
         plan_year_start=plan_year_start,
+        plan_name=plan_name,
+        coverage_level=coverage_level,
         messages=messages,
     )
 
@@ -460,27 +486,193 @@ def _rejected(rejections: Iterable[x12.Rejection]) -> ApplicationError:
     return _file_error(f"The payer rejected the eligibility request: {reasons}. Nothing was saved.", "x12_rejected")
 
 
-def _member_for(response: x12.Response271, coverage: Coverage) -> x12.Member:
-    """The coverage's member in the file (for a dependent coverage, the dependent with benefits),
-    preferring the loop with usable benefits. No member of this id: refused — with the payer's
-    rejections when the file has any (a member the payer could not find), else as another member's."""
+# Particles and suffixes that say nothing about which family a name is: "DE LA CRUZ" and "DE LEON"
+# do not match on "DE".
+_NAME_PARTICLES = frozenset(
+    {"DA", "DAS", "DE", "DEL", "DELA", "DEN", "DER", "DI", "DOS", "DU", "LA", "LE", "VAN", "VON"}
+)
+_NAME_SUFFIXES = frozenset({"JR", "SR", "II", "III", "IV"})
+
+
+def _fold(value: str) -> str:
+    """Upper case without accents: "Núñez-Ruiz" reads as "NUNEZ-RUIZ", as payers send it."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+def _name_words(value: str) -> set[str]:
+    return set(re.findall(r"[A-Z]+", _fold(value)))
+
+
+def _last_names_match(theirs: str, ours: str) -> bool:
+    """A shared word of the family names (payers truncate, hyphenate or drop a second surname)."""
+    a, b = _name_words(theirs) - _NAME_SUFFIXES, _name_words(ours) - _NAME_SUFFIXES
+    return bool(((a - _NAME_PARTICLES) or a) & ((b - _NAME_PARTICLES) or b))
+
+
+def _first_names_match(theirs: str, client) -> bool:
+    """The file's first name is the client's first or preferred name, or one starts the other (a
+    truncated "CHRIS", a "SAM" for Samuel)."""
+    file_name = re.sub(r"[^A-Z]", "", _fold(theirs))  # "MARY ANN" and "Mary-Ann" alike
+    for name in (client.first_name, client.preferred_name):
+        ours = re.sub(r"[^A-Z]", "", _fold(name))
+        if file_name and ours and (ours.startswith(file_name) or file_name.startswith(ours)):
+            return True
+    return False
+
+
+def _is_client(member: x12.Member, client, *, birth_date_required: bool = False) -> bool:
+    """The member's name (NM1) and date of birth (DMG, when the loop has one) are the client's."""
+    if member.date_of_birth is None and birth_date_required:
+        return False
+    if member.date_of_birth is not None and member.date_of_birth != client.date_of_birth:
+        return False
+    return _last_names_match(member.last_name, client.last_name) and _first_names_match(member.first_name, client)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _who(member: x12.Member) -> str:
+    name = " ".join(part for part in (member.first_name, member.last_name) if part) or "no name"
+    born = f", born {_day(member.date_of_birth)}" if member.date_of_birth else ""
+    return f"{name} ({member.level}{born})"
+
+
+def _people(response: x12.Response271) -> str:
+    return "; ".join(dict.fromkeys(_who(m) for m in response.members)) or "nobody"
+
+
+def _person_mismatch(response: x12.Response271, coverage: Coverage, family: list[x12.Member]) -> ApplicationError:
+    """The refusal of a file whose member id is the coverage's but whose person is not the client:
+    who the file is about, who was expected, and what to do."""
+    client = coverage.client
+    is_self = coverage.subscriber_relationship == SubscriberRelationship.SELF
+    relationship = SubscriberRelationship(coverage.subscriber_relationship).label.lower()
+    expected = f"{client.first_name} {client.last_name} (born {_day(client.date_of_birth)})"
+    expected += " as the subscriber" if is_self else f" as a dependent ({relationship}) of the subscriber"
+    if is_self and any(m.level == "dependent" and _is_client(m, client) for m in family):
+        hint = (
+            "The file has the client as a dependent: if that is right, change the coverage's relationship "
+            "to the subscriber and import it again."
+        )
+    elif not is_self and not any(m.level == "dependent" for m in family):
+        hint = (
+            "It holds the subscriber only: ask the payer for the client's own response as a dependent "
+            "(a 270 with the client's name and date of birth)."
+        )
+    else:
+        hint = "Check the client's name and date of birth, and that this is the client's response."
+    said = list(dict.fromkeys(str(r) for m in family for r in m.rejections if r.level == m.level))
+    if said:
+        hint += f" The payer said: {'; '.join(said)}."
+    return _file_error(
+        f"This file is about {_people(response)}, not {expected}: nothing was saved. {hint}", "person_mismatch"
+    )
+
+
+def _person_for(response: x12.Response271, coverage: Coverage) -> x12.Member:
+    """The person of the file the coverage is about. A member id is the whole family's, so the
+    loop decides: the subscriber (HL 22) for a coverage of the client's own (relationship self),
+    else a dependent (HL 23); and that loop's name and date of birth must be the client's. A
+    dependent with a member id of their own is sent as the subscriber (005010X279A1 1.4.2), so a
+    dependent's coverage also takes a subscriber loop with the client's name and date of birth.
+    Of several matching loops, the one with usable benefits. Refused: no loop of this member id
+    (with the payer's rejections when the file has any — a member it could not find — else as
+    another member's file), and no loop of the client (naming who the file is about)."""
     wanted = _normalized_member_id(coverage.member_id)
-    matching = [m for m in response.members if _normalized_member_id(m.member_id) == wanted]
-    if not matching and response.rejections:
+    family = [m for m in response.members if _normalized_member_id(m.member_id) == wanted]
+    if not family and response.rejections:
         raise _rejected(response.rejections)
-    if not matching:
-        found = sorted({m.member_id for m in response.members if m.member_id})
-        shown = ", ".join(found) if found else "no member id"
+    if not family:
         raise _file_error(
-            f"The file is about member {shown}, not this coverage's member {coverage.member_id}: "
-            "nothing was saved. Check that it is this client's response.",
+            f"The file is about {_people(response)}, member "
+            f"{', '.join(sorted({m.member_id for m in response.members if m.member_id})) or 'id not given'}, "
+            f"not this coverage's member {coverage.member_id}: nothing was saved. "
+            "Check that it is this client's response.",
             "member_mismatch",
         )
-    if coverage.subscriber_relationship != SubscriberRelationship.SELF:
-        dependents = [m for m in matching if m.level == "dependent" and m.benefits]
-        if dependents:
-            return next((m for m in dependents if _usable(m)), dependents[0])
-    return next((m for m in matching if _usable(m)), None) or next((m for m in matching if m.benefits), matching[0])
+    client = coverage.client
+    if coverage.subscriber_relationship == SubscriberRelationship.SELF:
+        found = [m for m in family if m.level == "subscriber" and _is_client(m, client)]
+    else:
+        found = [m for m in family if m.level == "dependent" and _is_client(m, client)] or [
+            m for m in family if m.level == "subscriber" and _is_client(m, client, birth_date_required=True)
+        ]
+    if not found:
+        raise _person_mismatch(response, coverage, family)
+    return next((m for m in found if _usable(m)), None) or next((m for m in found if m.benefits), found[0])
+
+
+def _refuse_benefits_of_another(response: x12.Response271, coverage: Coverage, member: x12.Member) -> None:
+    """The client's loop has nothing usable but another person's has: the file is that person's
+    response (a dependent's, whose subscriber loop carries only the name and member id)."""
+    others = [m for m in response.members if m is not member and _usable(m)]
+    if not others:
+        return
+    client = coverage.client
+    whose = "; ".join(dict.fromkeys(_who(m) for m in others))
+    raise _file_error(
+        f"This file's benefits are about {whose}, not {client.first_name} {client.last_name} "
+        f"(born {_day(client.date_of_birth)}), the {member.level} in it: nothing was saved. It is the eligibility "
+        "response of the person named: import it on that person's own coverage.",
+        "person_mismatch",
+    )
+
+
+def benefit_line_values(member: x12.Member) -> list[dict[str, Any]]:
+    """The member's benefits as `BenefitLine` values, in the file's order: codes upper-cased,
+    amounts in cents, EB08 as a percentage, EB11/EB12 as answers, the first dated DTP of the loop
+    as the benefit's period. Rows the payer could not answer (followed by an AAA) are left out."""
+    values = []
+    answered = [b for b in member.benefits if not b.rejections]
+    for position, benefit in enumerate(answered, start=1):
+        start, end = next(((s, e) for _, s, e in benefit.dates if s is not None), (None, None))
+        values.append(
+            {
+                "position": position,
+                "benefit": benefit.eb01.upper(),
+                "coverage_level": benefit.eb02.upper(),
+                "service_types": [code.upper() for code in benefit.service_types],
+                "insurance_type": benefit.eb04.upper(),
+                "plan_name": benefit.eb05[:50],
+                "time_period": benefit.eb06.upper(),
+                "amount": _money(benefit.eb07),
+                "percent": _percent(benefit.eb08) if benefit.eb08 is not None else None,
+                "quantity_qualifier": benefit.eb09.upper(),
+                "quantity": _money(benefit.eb10),
+                "authorization_required": {"Y": Answer.YES, "N": Answer.NO}.get(benefit.eb11.upper(), Answer.UNKNOWN),
+                "network": {
+                    "Y": BenefitNetwork.IN_NETWORK,
+                    "N": BenefitNetwork.OUT_OF_NETWORK,
+                    "W": BenefitNetwork.EITHER,
+                }.get(benefit.eb12.upper(), BenefitNetwork.NOT_STATED),
+                "period_start": start,
+                "period_end": end,
+                "messages": [message[:264] for message in benefit.messages if message],
+            }
+        )
+    return values
+
+
+def benefit_lines_build(*, coverage: Coverage, member: x12.Member) -> list[BenefitLine]:
+    """The member's benefit lines, unsaved and checked (a code that is not one, an amount out of
+    range): refused as a damaged file, so before anything is saved."""
+    lines = []
+    for values in benefit_line_values(member):
+        line = BenefitLine(organization_id=coverage.organization_id, **values)
+        try:
+            # The field validators hold the percent's range; the constraints would cost a query a line.
+            line.full_clean(exclude=["verification"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            problems = "; ".join(f"{name} {', '.join(errors)}" for name, errors in exc.message_dict.items())
+            raise _file_error(
+                f"Benefit {line.position} of the file (EB segment) cannot be read: {problems}. Nothing was saved.",
+                "x12_malformed",
+            ) from exc
+        lines.append(line)
+    return lines
 
 
 def _blocking(response: x12.Response271, member: x12.Member) -> list[x12.Rejection]:
@@ -492,6 +684,33 @@ def _blocking(response: x12.Response271, member: x12.Member) -> list[x12.Rejecti
     if upper:
         return upper
     return [] if _usable(member) else list(member.rejections)
+
+
+def person_of_271(response: x12.Response271, coverage: Coverage) -> x12.Member:
+    """The person of a read 271 a verification of `coverage` takes its benefits from: the
+    coverage's person (see `_person_for`) with mental-health / substance-use rows the payer
+    answered. Refused (`ApplicationError`, its message for the user): a payer or provider level
+    AAA, another member or person, the person's own blocking AAA (see `_blocking`), and no usable
+    benefit for the person — naming whose they are when another person of the file has them."""
+    upper = [r for r in response.rejections if r.level in ("payer", "provider")]
+    if upper:
+        raise _rejected(upper)
+    member = _person_for(response, coverage)
+    blocking = _blocking(response, member)
+    if blocking:
+        raise _rejected(blocking)
+    if not _usable(member):
+        _refuse_benefits_of_another(response, coverage, member)
+        raise _file_error(
+            "The file has no mental-health, substance-abuse or plan coverage (30) benefits for this person: "
+            "ask the payer for service types 30, MH, A8, AI or CJ. Nothing was saved.",
+            "x12_no_benefits",
+        )
+    return member
+
+
+def _subscriber_of(response: x12.Response271, member: x12.Member) -> x12.Member | None:
+    return next((m for m in response.members if m.level == "subscriber" and m.member_id == member.member_id), None)
 
 
 def _rejection_note(rejection: x12.Rejection) -> str:
@@ -526,12 +745,15 @@ def _reference(response: x12.Response271, member: x12.Member) -> str:
 def verification_import_271(
     *, coverage: Coverage, raw: str, actor, now: dt.datetime | None = None
 ) -> BenefitVerification:
-    """A verification from an X12 271 eligibility response: the member's mental-health,
-    psychiatric outpatient and substance-abuse benefits (see `benefits_summarize`), method
-    electronic, the raw file kept. Refused, with nothing saved: a file that is not a readable
-    271, a payer rejection (AAA, with its reason) that blocks the member (see `_blocking`; the
-    others are noted), a file about another member id, and a file without any mental-health or
-    substance-use benefit."""
+    """A verification from an X12 271 eligibility response, read from the loop of the person the
+    coverage is about (see `_person_for`): its mental-health, psychiatric outpatient and
+    substance-abuse benefits summarized (see `benefits_summarize`), every benefit it holds kept as
+    a `BenefitLine` (in- and out-of-network cost sharing, service types, authorization required,
+    limits), method electronic, the raw file kept. Refused, with nothing saved: a file that is not
+    a readable 271, a payer rejection (AAA, with its reason) that blocks the person (see
+    `_blocking`; the others are noted), a file about another member id or another person of the
+    family (named in the refusal), and a file without any mental-health or substance-use benefit
+    for the person."""
     if not raw or not raw.strip():
         raise _file_error("The file is empty.", "x12_empty")
     if len(raw) > MAX_271_CHARS:
@@ -540,22 +762,14 @@ def verification_import_271(
         response = x12.parse_271(raw)
     except x12.X12Error as exc:
         raise _file_error(f"This file cannot be read as an X12 271: {exc.message}", "x12_malformed") from exc
-    upper = [r for r in response.rejections if r.level in ("payer", "provider")]
-    if upper:
-        raise _rejected(upper)
-    member = _member_for(response, coverage)
-    blocking = _blocking(response, member)
-    if blocking:
-        raise _rejected(blocking)
-    if not _usable(member):
-        raise _file_error(
-            "The file has no mental-health, substance-abuse or plan coverage (30) benefits for this member: "
-            "ask the payer for service types 30, MH, A8, AI or CJ. Nothing was saved.",
-            "x12_no_benefits",
-        )
+    member = person_of_271(response, coverage)
     now = now or timezone.now()
-    verified_on = now.astimezone(coverage.organization.tzinfo).date()
-    summary = benefits_summarize(member, verified_on=verified_on)
+    summary = benefits_summarize(
+        member,
+        verified_on=now.astimezone(coverage.organization.tzinfo).date(),
+        subscriber=_subscriber_of(response, member),
+    )
+    lines = benefit_lines_build(coverage=coverage, member=member)
     values = {
         "organization_id": coverage.organization_id,
         "coverage": coverage,
@@ -576,10 +790,16 @@ def verification_import_271(
         "visit_limit": summary.visit_limit,
         "day_limit": summary.day_limit,
         "plan_year_start": summary.plan_year_start,
+        "plan_name": summary.plan_name,
+        "coverage_level": summary.coverage_level,
         "notes": _import_notes(response, summary),
         "raw_271": raw,
     }
-    return _verification_save(values)
+    verification = _verification_save(values)
+    for line in lines:
+        line.verification = verification
+    BenefitLine.objects.bulk_create(lines)
+    return verification
 
 
 # --- When a verification is due again ---------------------------------------------------------------

@@ -23,6 +23,8 @@ from authorizations.services_coverage import (
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 
+from .conftest import SUBSCRIBER, make_person
+
 pytestmark = pytest.mark.django_db
 
 
@@ -245,6 +247,7 @@ def test_a_271_for_another_member_id_is_refused(in_harbor, payer, harbor_client,
 def test_the_member_id_matches_ignoring_case_spaces_and_dashes(
     in_harbor, payer, harbor_client, harbor_intake, benefits_271
 ):
+    make_person(harbor_client, SUBSCRIBER)
     coverage = Coverage.objects.create(
         client=harbor_client, payer=payer, member_id="m-123 456", effective_from=dt.date(2020, 1, 1)
     )
