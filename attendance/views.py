@@ -15,11 +15,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
 from iop.common.pages import INVALID_FORM_STATUS, found_or_404, org_page, org_render
 from iop.tenancy import permissions
@@ -63,13 +65,15 @@ def _row_forms(session, entries, data=None) -> dict:
     }
 
 
-def _roll_call_page(request, session, *, forms=None, walk_in_form=None, errors=None, status: int = 200):
+def _roll_call_page(request, session, *, forms=None, errors=None, status: int = 200):
+    state = form_state_take(request)  # a refused walk-in, posted to its own endpoint
     rows = selectors.roll_call_rows(organization=request.organization, session=session)
     can_record = _can_record(request, session)
     forms = forms or (_row_forms(session, [row.entry for row in rows]) if can_record else {})
     on_roster = [row.entry.episode_id for row in rows]
-    if can_record and walk_in_form is None:
-        walk_in_form = WalkInForm(session=session, on_roster=on_roster)
+    walk_in_form = None
+    if can_record:
+        walk_in_form = state.form("walk_in", lambda data: WalkInForm(data, session=session, on_roster=on_roster))
     offered = list(walk_in_form.fields["episode"].queryset.values_list("client_id", flat=True)) if walk_in_form else []
     access_record(
         request=request,
@@ -88,9 +92,9 @@ def _roll_call_page(request, session, *, forms=None, walk_in_form=None, errors=N
         "walk_in_form": walk_in_form,
         "history": list(selectors.record_history(session=session)[:50]),
         "statuses": AttendanceStatus,
-        "errors": errors if errors is not None else error_summary(*forms.values()),
+        "errors": errors if errors is not None else error_summary(*forms.values(), *filter(None, [walk_in_form])),
     }
-    return org_render(request, "attendance/roll_call.html", context, status=status)
+    return org_render(request, "attendance/roll_call.html", context, status=max(status, state.status))
 
 
 @org_page(permissions.ATTENDANCE_VIEW)
@@ -179,8 +183,8 @@ def walk_in(request, org_slug: str, session_id):
         else:
             messages.success(request, "The client was added to the roster: record their attendance below.")
             return redirect("attendance:roll_call", org_slug=org_slug, session_id=session.pk)
-    session = _roll_call_session(request, session_id)
-    return _roll_call_page(request, session, walk_in_form=form, errors=error_summary(form), status=INVALID_FORM_STATUS)
+    page = reverse("attendance:roll_call", kwargs={"org_slug": org_slug, "session_id": session.pk})
+    return redirect_refused(request, page, key="walk_in", form=form)
 
 
 # --- Worklists -----------------------------------------------------------------------------------
@@ -248,8 +252,8 @@ def alerts(request, org_slug: str):
     return _alerts_page(request, _alert_rows(request))
 
 
-def _alerts_page(request, rows, *, bound: dict | None = None, status: int = 200):
-    bound = bound or {}
+def _alerts_page(request, rows):
+    state = form_state_take(request)  # a refused acknowledgement, posted to its own endpoint
     can_ack = membership_can(request.membership, permissions.ABSENCE_ALERT_MANAGE)
     access_record(
         request=request,
@@ -258,16 +262,18 @@ def _alerts_page(request, rows, *, bound: dict | None = None, status: int = 200)
         object_ids=[alert.episode.client_id for alert in rows],
     )
     forms = {
-        alert.pk: bound.get(alert.pk) or AlertAcknowledgeForm(prefix=str(alert.pk)) for alert in rows if alert.is_open
+        alert.pk: state.form(str(alert.pk), lambda data, alert=alert: AlertAcknowledgeForm(data, prefix=str(alert.pk)))
+        for alert in rows
+        if alert.is_open
     }
     context = {
         "open_alerts": [(a, forms.get(a.pk)) for a in rows if a.is_open],
         "acknowledged": [a for a in rows if not a.is_open],
         "can_acknowledge": can_ack,
         "rules": selectors.absence_rules(organization=request.organization),
-        "errors": error_summary(*bound.values()),
+        "errors": error_summary(*forms.values()),
     }
-    return org_render(request, "attendance/alerts.html", context, status=status)
+    return org_render(request, "attendance/alerts.html", context, status=state.status)
 
 
 @org_page(permissions.ABSENCE_ALERT_MANAGE)
@@ -284,4 +290,5 @@ def alert_acknowledge(request, org_slug: str, alert_id):
         else:
             messages.success(request, "The alert was acknowledged.")
             return redirect("attendance:alerts", org_slug=org_slug)
-    return _alerts_page(request, _alert_rows(request), bound={alert.pk: form}, status=INVALID_FORM_STATUS)
+    page = reverse("attendance:alerts", kwargs={"org_slug": org_slug})
+    return redirect_refused(request, page, key=str(alert.pk), form=form)

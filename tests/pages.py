@@ -16,4 +16,4 @@ def post_refused(client, endpoint: str, data=None, *, page: str, **extra):
 def get_goes_to_page(client, endpoint: str, *, page: str) -> None:
     """A GET of a POST-only endpoint (a reload, a bookmark) is sent to the form's page, not a 405."""
     response = client.get(endpoint)
-    assert (response.status_code, response["Location"]) == (303, page)
+    assert response.status_code in (302, 303) and response["Location"] == page

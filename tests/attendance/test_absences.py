@@ -16,6 +16,7 @@ from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification
 from iop.tenancy.models import Membership
 
+from ..pages import post_refused
 from .conftest import book, record, sessions_of
 
 pytestmark = pytest.mark.django_db
@@ -121,8 +122,11 @@ def test_the_alerts_page_acknowledges_with_the_action(client, daily, episode, pa
     login(client, harbor_clinician)
     url = reverse("attendance:alert_acknowledge", kwargs={"org_slug": "harbor", "alert_id": alert.pk})
 
-    refused = client.post(url, {f"{alert.pk}-action_taken": "", f"{alert.pk}-note": ""})
-    assert refused.status_code == 422 and "There is a problem" in refused.content.decode()
+    page = reverse("attendance:alerts", kwargs={"org_slug": "harbor"})
+    data = {f"{alert.pk}-action_taken": "", f"{alert.pk}-note": "Left a voicemail"}
+    refused = post_refused(client, url, data, page=page).content.decode()
+    assert "There is a problem" in refused and "Left a voicemail</textarea>" in refused
+    assert AbsenceAlert.objects.get(pk=alert.pk).is_open
     done = client.post(url, {f"{alert.pk}-action_taken": "team_review", f"{alert.pk}-note": "Discussed Tuesday"})
     assert done.status_code == 302
     page = client.get(reverse("attendance:alerts", kwargs={"org_slug": "harbor"})).content.decode()

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from attendance.models import AttendanceRecord, AttendanceRecordEvent
 from scheduling.models import RosterEntry, RosterSource
+from tests.pages import get_goes_to_page, post_refused
 from tests.ui.conftest import access_events
 
 from .conftest import book, sessions_of
@@ -145,8 +146,12 @@ def test_a_walk_in_joins_the_roll_call_with_the_reason(as_va, past_session, make
     episode = make_active_episode()
     url = reverse("attendance:walk_in", kwargs={"org_slug": "harbor", "session_id": past_session.pk})
 
-    refused = as_va.post(url, {"walk_in-episode": episode.pk, "walk_in-reason": ""})
-    assert refused.status_code == 422 and not RosterEntry.objects.filter(episode=episode).exists()
+    # Refused: back on the roll call's own URL, the client still chosen, nothing added.
+    data = {"walk_in-episode": episode.pk, "walk_in-reason": ""}
+    refused = post_refused(as_va, url, data, page=roll_call_url(past_session)).content.decode()
+    assert 'id="id_walk_in-reason_error"' in refused and f'<option value="{episode.pk}" selected>' in refused
+    assert not RosterEntry.objects.filter(episode=episode).exists()
+    get_goes_to_page(as_va, url, page=roll_call_url(past_session))
 
     assert as_va.post(url, {"walk_in-episode": episode.pk, "walk_in-reason": "Make-up for Monday"}).status_code == 302
     entry = RosterEntry.objects.get(episode=episode)
