@@ -133,14 +133,20 @@ class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     @action(detail=True, methods=["post"], url_path="import-271", url_name="import")
     def import_271(self, request, *args, **kwargs):
         """Fill a new benefit verification from an X12 271 eligibility response (JSON
-        `{"raw_271": "ISA*00*…"}`): the member's mental-health, psychiatric outpatient and
-        substance-abuse benefits, network and authorization-required flags; the raw file is kept.
-        Refused (400, nothing saved): a malformed file, a payer rejection (AAA), another member id,
-        no mental-health or substance-use benefits."""
+        `{"raw_271": "ISA*00*…"}`), read from the loop of the coverage's person — the subscriber
+        for a coverage of the client's own, the dependent with the client's name and date of birth
+        otherwise: the mental-health, psychiatric outpatient and substance-abuse benefits, network
+        and authorization-required flags summarized, every benefit of the person in `benefits`
+        (in and out of network); the raw file is kept. Refused (400, nothing saved): a malformed
+        file, a payer rejection (AAA), another member id or another person of the family (code
+        `person_mismatch`, naming who the file is about), no mental-health or substance-use
+        benefits."""
         coverage = self.get_object()
         data = validated_input(Import271Serializer, request.data)
         verification = services.verification_import_271(coverage=coverage, raw=data["raw_271"], actor=request.user)
-        verification = selectors.verification_list(organization=self.organization).get(pk=verification.pk)
+        verification = selectors.verification_list(organization=self.organization, with_benefit_lines=True).get(
+            pk=verification.pk
+        )
         access_record(
             request=request, action=AccessAction.VIEW, obj=verification, client_id=coverage.client_id, channel="api"
         )
@@ -149,7 +155,7 @@ class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
 
 class VerificationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     """Benefit verifications, newest first; filter by coverage, client or method. The list leaves
-    out the raw 271; a verification's own page has it."""
+    out the raw 271 and the benefit lines; a verification's own page has them."""
 
     serializer_class = BenefitVerificationSerializer
     filterset_class = VerificationFilter
@@ -162,8 +168,9 @@ class VerificationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     }
 
     def scoped_queryset(self):
-        qs = selectors.verification_list(organization=self.organization)
-        return qs.defer("raw_271") if self.action == "list" else qs
+        if self.action == "list":
+            return selectors.verification_list(organization=self.organization).defer("raw_271")
+        return selectors.verification_list(organization=self.organization, with_benefit_lines=True)
 
     def get_serializer_class(self):
         return (

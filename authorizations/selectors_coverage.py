@@ -69,17 +69,21 @@ def coverage_get(*, organization: Organization, coverage_id) -> Coverage | None:
 
 
 def coverage_verifications(*, coverage: Coverage) -> list[BenefitVerification]:
-    """Every verification of the coverage, newest first, with who recorded it."""
+    """Every verification of the coverage, newest first, with who recorded it and the benefit
+    lines of the imported ones (one more query)."""
     return list(
         BenefitVerification.objects.filter(coverage=coverage)
         .select_related("verified_by")
+        .prefetch_related("benefit_lines")
         .order_by("-verified_at", "-id")
     )
 
 
-def verification_list(*, organization: Organization) -> QuerySet[BenefitVerification]:
-    """Verifications with their coverage (for the client id) and who recorded them."""
-    return BenefitVerification.objects.filter(organization=organization).select_related("coverage", "verified_by")
+def verification_list(*, organization: Organization, with_benefit_lines: bool = False) -> QuerySet[BenefitVerification]:
+    """Verifications with their coverage (for the client id) and who recorded them; and their
+    benefit lines (one more query) when asked."""
+    qs = BenefitVerification.objects.filter(organization=organization).select_related("coverage", "verified_by")
+    return qs.prefetch_related("benefit_lines") if with_benefit_lines else qs
 
 
 def payer_choices(*, organization: Organization, keep_id=None) -> QuerySet[Payer]:

@@ -16,6 +16,7 @@ from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
 
 from .models import (
     Answer,
+    BenefitLine,
     BenefitVerification,
     Coverage,
     CoveragePriority,
@@ -126,8 +127,54 @@ _VERIFICATION_FIELDS = [
     "visit_limit",
     "day_limit",
     "plan_year_start",
+    "plan_name",
+    "coverage_level",
+    "coverage_level_label",
     "notes",
 ]
+
+
+class BenefitLineSerializer(serializers.ModelSerializer):
+    """One benefit of the person a 271 is about (an EB segment): the payer's codes with their
+    names, amounts, the percentage, the quantity, EB11 as an answer and EB12 as a network."""
+
+    benefit_label = serializers.CharField(read_only=True, help_text="EB01 by name: Copay, Deductible…")
+    coverage_level_label = serializers.CharField(read_only=True)
+    service_types = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="EB03 codes.")
+    service_type_labels = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="EB03 by name, in the same order: Mental health (MH)…"
+    )
+    time_period_label = serializers.CharField(read_only=True)
+    quantity_qualifier_label = serializers.CharField(read_only=True)
+    authorization_required = AnswerField(read_only=True)
+    messages = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = BenefitLine
+        fields = [
+            "position",
+            "benefit",
+            "benefit_label",
+            "coverage_level",
+            "coverage_level_label",
+            "service_types",
+            "service_type_labels",
+            "insurance_type",
+            "plan_name",
+            "time_period",
+            "time_period_label",
+            "amount",
+            "percent",
+            "quantity_qualifier",
+            "quantity_qualifier_label",
+            "quantity",
+            "authorization_required",
+            "network",
+            "period_start",
+            "period_end",
+            "messages",
+        ]
+        read_only_fields = fields
 
 
 class BenefitVerificationSerializer(serializers.ModelSerializer):
@@ -141,6 +188,7 @@ class BenefitVerificationSerializer(serializers.ModelSerializer):
     mental_health_iop = AnswerField(read_only=True)
     substance_use_iop = AnswerField(read_only=True)
     authorization_required = AnswerField(read_only=True)
+    coverage_level_label = serializers.CharField(read_only=True)
 
     class Meta:
         model = BenefitVerification
@@ -149,10 +197,14 @@ class BenefitVerificationSerializer(serializers.ModelSerializer):
 
 
 class BenefitVerificationDetailSerializer(BenefitVerificationSerializer):
-    """A benefit verification with the X12 271 it was imported from ("" when recorded by hand)."""
+    """A benefit verification with, when imported, every benefit of the person the 271 is about
+    (`benefits`: in- and out-of-network rows, service types, authorization required, limits) and
+    the X12 271 itself ("" and [] when recorded by hand)."""
+
+    benefits = BenefitLineSerializer(source="benefit_lines", many=True, read_only=True)
 
     class Meta(BenefitVerificationSerializer.Meta):
-        fields = [*_VERIFICATION_FIELDS, "raw_271"]
+        fields = [*_VERIFICATION_FIELDS, "benefits", "raw_271"]
         read_only_fields = fields
 
 

@@ -153,6 +153,63 @@ def test_a_271_is_imported_through_the_api(intake_api, in_harbor, harbor_coverag
     assert intake_api.get(f"{VERIFICATIONS}{body['id']}/").json()["raw_271"] == benefits_271
 
 
+def test_a_dependents_271_is_imported_with_its_benefits_and_refused_for_the_subscriber(
+    intake_api, in_harbor, harbor_coverage, child_coverage, dependent_271
+):
+    refused = intake_api.post(f"{COVERAGES}{harbor_coverage.pk}/import-271/", {"raw_271": dependent_271}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "person_mismatch"
+    assert "SAM RIVERA (dependent, born 1 Jan 2010)" in refused.json()["message"]
+    assert not BenefitVerification.objects.exists()
+
+    response = intake_api.post(f"{COVERAGES}{child_coverage.pk}/import-271/", {"raw_271": dependent_271}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["plan_name"], body["coverage_level"], body["coverage_level_label"]) == (
+        "GOLD PPO FAMILY",
+        "FAM",
+        "Family",
+    )
+    assert len(body["benefits"]) == 21
+    out_copay = next(b for b in body["benefits"] if (b["benefit"], b["network"]) == ("B", "out"))
+    assert out_copay == {
+        "position": 11,
+        "benefit": "B",
+        "benefit_label": "Copay",
+        "coverage_level": "IND",
+        "coverage_level_label": "Individual",
+        "service_types": ["MH", "A8", "CH"],
+        "service_type_labels": [
+            "Mental health (MH)",
+            "Psychiatric — outpatient (A8)",
+            "Mental health facility — outpatient (CH)",
+        ],
+        "insurance_type": "PR",
+        "plan_name": "",
+        "time_period": "27",
+        "time_period_label": "Visit",
+        "amount": "60.00",
+        "percent": None,
+        "quantity_qualifier": "",
+        "quantity_qualifier_label": "",
+        "quantity": None,
+        "authorization_required": "unknown",
+        "network": "out",
+        "period_start": None,
+        "period_end": None,
+        "messages": [],
+    }
+    limit = next(b for b in body["benefits"] if b["quantity_qualifier"] == "VS")
+    assert (limit["quantity"], limit["time_period_label"], limit["authorization_required"]) == (
+        "40.00",
+        "Calendar year",
+        "yes",
+    )
+    retrieved = intake_api.get(f"{VERIFICATIONS}{body['id']}/").json()
+    assert retrieved["benefits"] == body["benefits"]
+    listed = intake_api.get(VERIFICATIONS).json()["results"]
+    assert listed[0]["plan_name"] == "GOLD PPO FAMILY" and "benefits" not in listed[0]
+
+
 def test_a_malformed_or_rejected_271_is_a_400_and_nothing_is_saved(
     intake_api, in_harbor, harbor_coverage, malformed_271, rejected_271
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan, PlanType
+from authorizations.services_coverage import verification_import_271
 from iop.audit.models import AccessEvent
 from iop.tenancy.permissions import ROLE_ACTIONS
 from tests.factories import ClientFactory
@@ -305,6 +307,131 @@ def test_a_271_file_is_imported_from_the_page(as_intake, in_harbor, harbor_cover
     verification = BenefitVerification.objects.get()
     assert (verification.method, verification.raw_271) == ("electronic", benefits_271)
     assert "Electronic (X12 271)" in body and "BH-20260302-58841" in body
+
+
+class _Tables(HTMLParser):
+    """The page's tables by data-testid: each a list of tbodies, each a list of rows of cell texts
+    (a <br> inside a cell as " | ")."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list] = {}
+        self._table = self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("data-testid"):
+            self._table = self.tables.setdefault(attrs["data-testid"], [])
+        elif self._table is not None and tag == "tbody":
+            self._table.append([])
+        elif self._table is not None and tag == "tr" and self._table:
+            self._table[-1].append([])
+        elif self._table is not None and tag in ("th", "td") and self._table:
+            self._cell = []
+        elif self._cell is not None and tag == "br":
+            self._cell.append(" | ")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._table = None
+        elif tag in ("th", "td") and self._cell is not None:
+            self._table[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _tables(page: str) -> dict[str, list]:
+    parser = _Tables()
+    parser.feed(page)
+    return parser.tables
+
+
+def test_the_verification_page_shows_in_and_out_of_network_side_by_side(
+    as_clinician, in_harbor, child_coverage, harbor_intake, dependent_271
+):
+    verification_import_271(coverage=child_coverage, raw=dependent_271, actor=harbor_intake)
+    page = as_clinician.get(url("coverage_detail", in_harbor, coverage_id=child_coverage.pk)).content.decode()
+    assert "GOLD PPO FAMILY (family coverage)" in page
+    assert "<caption>Cost sharing, in and out of network</caption>" in page
+    assert (
+        '<th scope="col">Service types</th><th scope="col">Benefit</th><th scope="col">In network</th>'
+        '<th scope="col">Out of network</th></tr>'
+    ) in page  # no "Network not stated" column: every cost-sharing row of the file has EB12
+
+    plan_wide, mental_health, substance_use = _tables(page)["cost-sharing"]
+    assert plan_wide == [
+        [
+            "Health benefit plan coverage (30)",
+            "Deductible",
+            "$1,500.00 (individual, calendar year) | $1,100.00 (individual, remaining) | "
+            "$3,000.00 (family, calendar year)",
+            "$3,000.00 (individual, calendar year) | $3,000.00 (individual, remaining)",
+        ],
+        [
+            "Out-of-pocket maximum",
+            "$5,000.00 (individual, calendar year) | $4,650.00 (individual, remaining)",
+            "$10,000.00 (individual, calendar year)",
+        ],
+    ]
+    assert mental_health == [
+        [
+            "Mental health (MH), Psychiatric — outpatient (A8), Mental health facility — outpatient (CH)",
+            "Copay",
+            "$25.00 (individual, visit)",
+            "$60.00 (individual, visit)",
+        ],
+        ["Coinsurance", "10% (individual, visit)", "30% (individual, visit)"],
+    ]
+    assert substance_use == [
+        [
+            "Substance abuse (AI), Substance abuse facility — outpatient (CJ)",
+            "Copay",
+            "$25.00 (individual, visit)",
+            "—",
+        ],
+        ["Coinsurance", "—", "30% (individual, visit)"],
+    ]
+
+    (others,) = _tables(page)["coverage-and-limits"]
+    rows = {(row[0], row[1]): row[2:] for row in others}
+    assert rows[("Mental health (MH), Mental health facility — outpatient (CH)", "Limitations (individual)")] == [
+        "In network",
+        "—",
+        "Yes",
+        "40 visits, calendar year (1 Jan 2026 to 31 Dec 2026)",
+        "—",
+    ]
+    assert rows[("Mental health facility — outpatient (CH)", "Active coverage (individual)")] == [
+        "In network",
+        "GOLD PPO FAMILY",
+        "Yes",
+        "—",
+        "INTENSIVE OUTPATIENT PROGRAM REQUIRES PRIOR AUTHORIZATION",
+    ]
+    assert rows[("Substance abuse (AI), Substance abuse facility — outpatient (CJ)", "Active coverage (individual)")][
+        :3
+    ] == ["In or out of network", "GOLD PPO FAMILY", "Yes"]
+    assert (
+        rows[("Substance abuse (AI), Substance abuse facility — outpatient (CJ)", "Limitations (individual)")][3]
+        == "38 days, remaining"
+    )
+    assert rows[("Private duty nursing — home (CB)", "Not covered (individual)")][0] == "Network not stated"
+
+
+def test_a_dependents_file_is_refused_on_the_subscribers_coverage_page(
+    as_intake, in_harbor, harbor_coverage, dependent_271
+):
+    response = as_intake.post(
+        url("verification_import", in_harbor, coverage_id=harbor_coverage.pk), _upload(dependent_271)
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "This file&#x27;s benefits are about SAM RIVERA (dependent, born 1 Jan 2010)" in body
+    assert "The file must be about Jordan Rivera: the subscriber of this coverage" in body
+    assert not BenefitVerification.objects.exists()
 
 
 @pytest.mark.parametrize(
