@@ -244,13 +244,9 @@ class ReportData:
 
 
 def _pace_label(summary: WeekSummary) -> str:
-    episode = summary.episode
-    if episode.admission_date is None or episode.admission_date > summary.week_end:
-        return "Before admission"
-    if episode.discharge_date is not None and episode.discharge_date < summary.week_start:
-        return "After discharge"
-    if episode.admission_date > summary.week_start:
-        return "Admission week (not judged)"
+    # A report also judges the weeks of care of an episode that has since stepped down or ended.
+    if summary.outside_care:
+        return summary.outside_care
     if not summary.closed and summary.state == PaceState.ON_TRACK:
         return "On track (week in progress)"
     if summary.closed and summary.state == PaceState.ON_TRACK:

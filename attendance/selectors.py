@@ -123,10 +123,23 @@ class WeekSummary:
         return sum(r.minutes for r in self.remaining)
 
     @property
+    def outside_care(self) -> str:
+        """Why the week is not one of the episode's weeks of care to judge, for pages and reports;
+        "" when it is. The admission week is never judged, even when the admission falls on its
+        first day: the intake and assessment take that week, and the client's groups start after."""
+        admitted, discharged = self.episode.admission_date, self.episode.discharge_date
+        if admitted is None or admitted > self.week_end:
+            return "Before admission"
+        if admitted >= self.week_start:
+            return "Admitted this week — not judged"
+        if discharged is not None and discharged < self.week_start:
+            return "After discharge"
+        return ""
+
+    @property
     def evaluable(self) -> bool:
-        """Pace is judged on full weeks of active care: the admission week is partial."""
-        admitted = self.episode.admission_date
-        return self.episode.status == EpisodeStatus.ACTIVE and admitted is not None and admitted <= self.week_start
+        """Pace is judged (and flagged) on the full weeks of active care after the admission week."""
+        return self.episode.status == EpisodeStatus.ACTIVE and not self.outside_care
 
     @property
     def state(self) -> str:

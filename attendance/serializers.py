@@ -196,7 +196,8 @@ class WeekSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=PaceState.choices)
     closed = serializers.BooleanField(help_text="The week is over.")
     evaluable = serializers.BooleanField(
-        help_text="False for the admission week (partial) and inactive episodes: no flags are raised for it."
+        help_text="False for the admission week and earlier, and for episodes not in active care: no flags are"
+        " raised for it."
     )
 
     def get_days_attended(self, week) -> int:

@@ -380,6 +380,14 @@ def pace_evaluate(
                     raised_at=now,
                 )
             )
+    for key, summary in summaries.items():
+        # The admission week and earlier are not judged: a flag raised on one before (under an
+        # earlier rule, or before the admission date was corrected) does not stay open.
+        if key[1] in weeks and summary.outside_care:
+            for flag in existing[key].values():
+                if flag.is_open:
+                    flag.resolved_at, flag.resolution = now, "Not judged: the admission week or earlier."
+                    superseded.append(flag)
     if superseded or reopened:
         ThresholdFlag.objects.bulk_update([*superseded, *reopened], ["resolved_at", "resolution"])
     if not candidates:

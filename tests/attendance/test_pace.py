@@ -87,7 +87,7 @@ def test_flag_raised_once_per_transition_and_notifies_va_and_clinician(
 
     week = this_week + dt.timedelta(weeks=1)
     episode = make_active_episode(hours=9, days=3)
-    episode.admission_date = week  # the week before is not judged: nothing was booked in it
+    episode.admission_date = week - dt.timedelta(days=1)  # the admission week before is not judged
     episode.primary_clinician = Membership.objects.get(user=harbor_clinician)
     episode.save()
     mon, wed, fri = sessions_of(mwf, week)
@@ -152,12 +152,68 @@ def test_admission_week_is_not_judged(harbor, mwf, make_active_episode, this_wee
 
 
 @pytest.mark.django_db
+def test_a_week_starting_on_the_admission_day_and_the_weeks_before_are_not_judged(
+    harbor, mwf, make_active_episode, this_week, in_harbor
+):
+    week = this_week + dt.timedelta(weeks=1)
+    episode = make_active_episode(hours=9, days=3)
+    episode.admission_date = week  # admitted on the week's first day: still the admission week
+    episode.save()
+    mon, wed, fri = sessions_of(mwf, week)
+    entries = book(episode, [mon])  # only Monday booked: would be "cannot reach" in a judged week
+    following = sessions_of(mwf, week + dt.timedelta(weeks=1))
+    book(episode, following[:1])
+
+    assert record(mon, entries[0], "no_show", now=mon.ends_at).flags == []
+    weeks = selectors.week_summaries(
+        organization=harbor,
+        episodes=selectors.active_episodes(organization=harbor),
+        first_week=week - dt.timedelta(weeks=1),
+        last_week=week + dt.timedelta(weeks=1),
+        now=mon.ends_at,
+    )
+    before, admission, after = (weeks[(episode.pk, week + dt.timedelta(weeks=n))] for n in (-1, 0, 1))
+    assert (before.evaluable, before.outside_care) == (False, "Before admission")
+    assert (admission.evaluable, admission.outside_care) == (False, "Admitted this week — not judged")
+    assert (after.evaluable, after.outside_care) == (True, "")
+
+    # Neither the sweep (this week and the one before, seen from the weeks after) flags them; the
+    # first full week of care is judged.
+    later = harbor.local_datetime(week + dt.timedelta(days=8), dt.time(6))
+    attendance_sweep(organization=harbor, now=later)
+    assert list(ThresholdFlag.objects.filter(episode=episode).values_list("week_start", "state")) == [
+        (week + dt.timedelta(weeks=1), PaceState.CANNOT_REACH)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_flag_left_open_on_the_admission_week_is_closed_by_the_sweep(
+    harbor, mwf, make_active_episode, this_week, in_harbor
+):
+    week = this_week + dt.timedelta(weeks=1)
+    episode = make_active_episode(hours=9, days=3)
+    episode.admission_date = week - dt.timedelta(days=1)
+    episode.save()
+    mon, *_ = sessions_of(mwf, week)
+    (entry,) = book(episode, [mon])
+    (flag,) = record(mon, entry, "no_show", now=mon.ends_at).flags
+    # The admission date is corrected to that week's Monday: the week is not judged any more.
+    episode.admission_date = week
+    episode.save()
+
+    attendance_sweep(organization=harbor, now=mon.ends_at + dt.timedelta(hours=1))
+
+    flag.refresh_from_db()
+    assert (flag.is_open, flag.resolution) == (False, "Not judged: the admission week or earlier.")
+
+
+@pytest.mark.django_db
 def test_a_state_entered_again_reopens_its_flag_without_a_second_one(
     harbor, mwf, make_active_episode, this_week, in_harbor
 ):
     week = this_week + dt.timedelta(weeks=1)
     episode = make_active_episode(hours=6, days=2)
-    episode.admission_date = week
+    episode.admission_date = week - dt.timedelta(days=1)
     episode.save()
     mon, wed, fri = sessions_of(mwf, week)
     entries = book(episode, [mon, wed, fri])
@@ -177,7 +233,7 @@ def test_a_closed_week_met_after_late_entries_closes_its_below_minimum_flag(
 ):
     week = this_week + dt.timedelta(weeks=1)
     episode = make_active_episode(hours=6, days=2)
-    episode.admission_date = week
+    episode.admission_date = week - dt.timedelta(days=1)
     episode.save()
     mon, wed, fri = sessions_of(mwf, week)
     entries = book(episode, [mon, wed, fri])
@@ -197,7 +253,7 @@ def test_hours_at_risk_survives_a_change_of_week_start(harbor, mwf, make_active_
 
     week = this_week + dt.timedelta(weeks=1)
     episode = make_active_episode(hours=9, days=3)
-    episode.admission_date = week
+    episode.admission_date = week - dt.timedelta(days=1)
     episode.save()
     mon, wed, fri = sessions_of(mwf, week)
     entries = book(episode, [mon, wed, fri])

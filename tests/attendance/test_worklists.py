@@ -4,6 +4,7 @@ weekly hours, and constant query counts as the lists grow."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -116,3 +117,27 @@ def test_the_client_page_shows_weeks_and_costs_the_same_at_1_and_3_weeks(as_va, 
     assert len(one_week.captured_queries) == len(three_weeks.captured_queries)
     assert f'data-testid="attended-{past_week:%Y-%m-%d}">9.0 h' in body
     assert "Required 9.0 hours on 3 days a week (treatment plan)" in body
+
+
+def test_the_client_page_does_not_judge_the_admission_week_or_show_weeks_before_it(
+    as_va, mwf, make_active_episode, past_week
+):
+    """Admitted on a Monday and first seated the week after (as the demo's Jasmine Okafor): the
+    admission week is shown as not judged, and no week before it is shown."""
+    episode = make_active_episode(hours=9, days=3)
+    episode.referral_date = past_week - dt.timedelta(days=4)
+    episode.admission_date = past_week
+    episode.save()
+    first_full_week = past_week + dt.timedelta(weeks=1)
+    for session, entry in zip(sessions := sessions_of(mwf, first_full_week), book(episode, sessions), strict=True):
+        record(session, entry, "present")
+
+    body = as_va.get(reverse("clients:client_detail", kwargs={"org_slug": "harbor", "client_id": episode.client_id}))
+    body = body.content.decode()
+
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr>\s*<th scope="row">([^<]+)<.*?</tr>', body, re.S)}
+    admission_week = rows[f"{past_week.day} {past_week:%b}"]
+    assert f'data-testid="attended-{past_week:%Y-%m-%d}">0.0 h' in admission_week
+    assert "Admitted this week — not judged" in admission_week and "tag" not in admission_week
+    assert "On track" in rows[f"{first_full_week.day} {first_full_week:%b}"]
+    assert f"attended-{past_week - dt.timedelta(weeks=1):%Y-%m-%d}" not in body
