@@ -14,6 +14,9 @@ wsgi_app = "iop.wsgi:application"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
+# No control socket: it could add workers at run time, past the bound; and every gunicorn of a
+# user shares its default path (~/.gunicorn/gunicorn.ctl), so `make run` and the tests would collide.
+control_socket_disable = True
 
 # The path only, never the query string: no PHI in logs.
 accesslog = "-"
