@@ -10,12 +10,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import error_summary, forms_add_application_error
-from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
+from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
 
@@ -47,8 +49,12 @@ def _record_view(request, client: Client, obj=None) -> None:
     access_record(request=request, action=AccessAction.VIEW, obj=obj or client, client_id=client.pk)
 
 
+def _detail_url(org_slug: str, client_id) -> str:
+    return reverse("clients:client_detail", kwargs={"org_slug": org_slug, "client_id": client_id})
+
+
 def _to_detail(org_slug: str, client_id):
-    return redirect("clients:client_detail", org_slug=org_slug, client_id=client_id)
+    return redirect(_detail_url(org_slug, client_id))
 
 
 @org_page(permissions.CLIENT_VIEW)
@@ -111,21 +117,26 @@ def client_intake(request, org_slug: str):
 # --- Detail --------------------------------------------------------------------------------------------
 
 
-def _client_detail_page(request, client: Client, *, transition_form=None, couple_end_form=None, status=200):
+def _client_detail_page(request, client: Client):
+    """The client page, with a refused status change or couple end as it was typed (both post to
+    endpoints of their own: iop.common.form_state)."""
     organization, membership = request.organization, request.membership
+    state = form_state_take(request)
     episodes = client.episodes_newest_first
     current = episodes[0] if episodes else None
     couples = selectors.client_couples(client=client)
     open_couple = next((c for c in couples if c.ended_on is None), None)
+    transition_form = couple_end_form = None
     if (
-        transition_form is None
-        and current is not None
+        current is not None
         and current.allowed_transitions()
         and membership_can(membership, permissions.EPISODE_TRANSITION)
     ):
-        transition_form = EpisodeTransitionForm(episode=current, organization=organization)
-    if couple_end_form is None and open_couple is not None:
-        couple_end_form = CoupleEndForm(organization=organization)
+        transition_form = state.form(
+            "transition", lambda data: EpisodeTransitionForm(data, episode=current, organization=organization)
+        )
+    if open_couple is not None:
+        couple_end_form = state.form("couple_end", lambda data: CoupleEndForm(data, organization=organization))
     plan = getattr(current, "treatment_plan", None) if current else None
     _record_view(request, client)
     context = {
@@ -143,7 +154,7 @@ def _client_detail_page(request, client: Client, *, transition_form=None, couple
         "can_start_episode": current is None or current.status == EpisodeStatus.DISCHARGED,
         "errors": error_summary(*(f for f in (transition_form, couple_end_form) if f is not None)),
     }
-    return org_render(request, "clients/client_detail.html", context, status=status)
+    return org_render(request, "clients/client_detail.html", context, status=state.status)
 
 
 @org_page(permissions.CLIENT_VIEW)
@@ -215,8 +226,7 @@ def episode_transition(request, org_slug: str, episode_id):
                 # An admission leads straight to placement: no client is left off the rosters.
                 return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=episode.pk)
             return _to_detail(org_slug, episode.client_id)
-    client = _client_or_404(request, episode.client_id)
-    return _client_detail_page(request, client, transition_form=form, status=INVALID_FORM_STATUS)
+    return redirect_refused(request, _detail_url(org_slug, episode.client_id), key="transition", form=form)
 
 
 @org_page(permissions.TREATMENT_PLAN_EDIT)
@@ -283,4 +293,4 @@ def couple_end(request, org_slug: str, client_id, couple_id):
         else:
             messages.success(request, "The couple was ended.")
             return _to_detail(org_slug, client.pk)
-    return _client_detail_page(request, client, couple_end_form=form, status=INVALID_FORM_STATUS)
+    return redirect_refused(request, _detail_url(org_slug, client.pk), key="couple_end", form=form)

@@ -10,6 +10,7 @@ import pytest
 from iop.clients.models import AvailabilityWindow, Client, Episode, EpisodeStatusChange, TreatmentPlan
 from iop.tenancy.context import tenant_context
 from tests.factories import TreatmentPlanFactory
+from tests.pages import get_goes_to_page, post_refused
 
 from .conftest import access_events, org_today, org_url
 
@@ -92,18 +93,19 @@ def test_illegal_status_transition_shows_an_error_and_changes_nothing(as_va, har
     before = (episode.status, episode.status_changed_at)
     url = org_url("episode_transition", harbor, episode_id=episode.pk)
 
-    response = as_va.post(
-        url, {"transition-to_status": "referred", "transition-effective_date": org_today(harbor).isoformat()}
-    )
+    page = org_url("client_detail", harbor, client_id=harbor_client.pk)
+    data = {"transition-to_status": "referred", "transition-effective_date": org_today(harbor).isoformat()}
+    response = post_refused(as_va, url, {**data, "transition-note": "Asked twice"}, page=page)
 
     body = response.content.decode()
-    assert response.status_code == 422
+    assert 'value="Asked twice"' in body
     assert "An episode that is active cannot become referred (allowed: stepped down, discharged)." in body
     assert 'id="id_transition-to_status_error"' in body
     with tenant_context(harbor.id):
         episode.refresh_from_db()
         assert (episode.status, episode.status_changed_at) == before
         assert not EpisodeStatusChange.objects.filter(episode=episode).exists()
+    get_goes_to_page(as_va, url, page=page)
 
 
 def test_status_form_offers_only_the_allowed_moves(as_va, harbor, harbor_client):
@@ -144,12 +146,14 @@ def test_legal_status_transition_is_recorded_with_who_and_when(as_va, harbor, ha
 def test_effective_date_before_referral_is_refused(as_va, harbor, episode):
     too_early = (episode.referral_date - dt.timedelta(days=3)).isoformat()
 
-    response = as_va.post(
+    response = post_refused(
+        as_va,
         org_url("episode_transition", harbor, episode_id=episode.pk),
         {"transition-to_status": "discharged", "transition-effective_date": too_early},
+        page=org_url("client_detail", harbor, client_id=episode.client_id),
     )
 
-    assert response.status_code == 422
+    assert f'value="{too_early}"' in response.content.decode()
     assert "Cannot be before the referral date." in response.content.decode()
     with tenant_context(harbor.id):
         assert Episode.objects.get(pk=episode.pk).status == "active"

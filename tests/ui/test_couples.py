@@ -7,6 +7,7 @@ import pytest
 from iop.clients.models import Couple
 from iop.tenancy.context import tenant_context
 from tests.factories import ClientFactory
+from tests.pages import post_refused
 
 from .conftest import org_today, org_url
 
@@ -86,11 +87,12 @@ def test_ending_a_couple(as_intake, harbor, harbor_client, partner):
     [couple] = couples(harbor)
     url = org_url("couple_end", harbor, client_id=harbor_client.pk, couple_id=couple.pk)
 
-    too_early = as_intake.post(url, {"couple_end-ended_on": "2025-12-31"})
+    page = org_url("client_detail", harbor, client_id=harbor_client.pk)
+    too_early = post_refused(as_intake, url, {"couple_end-ended_on": "2025-12-31"}, page=page)
+    assert "Before the start." in too_early.content.decode() and 'value="2025-12-31"' in too_early.content.decode()
+    assert couples(harbor)[0].ended_on is None
     ended = as_intake.post(url, {"couple_end-ended_on": org_today(harbor).isoformat()})
 
-    assert too_early.status_code == 422
-    assert "Before the start." in too_early.content.decode()
     assert ended.status_code == 302
     [couple] = couples(harbor)
     assert couple.ended_on == org_today(harbor)
