@@ -20,7 +20,7 @@ from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import DateInput, error_summary
-from iop.common.pages import form_status, org_page, org_render
+from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.models import StaffProfile
 
@@ -43,7 +43,8 @@ def reminders_preview(request, org_slug: str):
     day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else tomorrow
     preview = reminders.reminders_preview(organization=organization, local_date=day)
     dispatches = list(reminders.reminder_dispatch_list(organization=organization, local_date=day))
-    shown = {r.client.pk for r in preview} | {d.client_id for d in dispatches}
+    unknown = list(reminders.reminders_unknown(organization=organization, today=organization.local_today()))
+    shown = {r.client.pk for r in preview} | {d.client_id for d in dispatches} | {d.client_id for d in unknown}
     access_record(
         request=request,
         action=AccessAction.LIST,
@@ -58,8 +59,25 @@ def reminders_preview(request, org_slug: str):
         "reminder_time": reminders.reminder_time(organization),
         "preview": preview,
         "dispatches": dispatches,
+        "unknown": unknown,
     }
     return org_render(request, "scheduling/reminders/preview.html", context, status=form_status(form))
+
+
+@require_POST
+@org_page(permissions.REMINDERS_RESEND)
+def reminder_resend(request, org_slug: str, dispatch_id):
+    """Resend a reminder whose status is unknown (once: a second click is refused with a message),
+    then back to the day's page."""
+    dispatch = found_or_404(reminders.reminder_dispatch_get(organization=request.organization, dispatch_id=dispatch_id))
+    try:
+        reminders.reminder_resend(dispatch=dispatch, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The reminder is being sent again; its status below changes once it is sent.")
+    url = reverse("reminders:preview", kwargs={"org_slug": org_slug})
+    return redirect(f"{url}?date={dispatch.local_date.isoformat()}")
 
 
 # --- Calendar feed ----------------------------------------------------------------------------------

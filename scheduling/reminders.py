@@ -296,8 +296,26 @@ def reminders_preview(*, organization: Organization, local_date: dt.date) -> lis
 def reminder_dispatch_list(*, organization: Organization, local_date: dt.date) -> QuerySet[ReminderDispatch]:
     return (
         ReminderDispatch.objects.filter(organization=organization, local_date=local_date)
-        .select_related("client")
+        .select_related("client", "resent_by")
         .order_by("client__last_name", "client__first_name", "channel")
+    )
+
+
+def reminders_unknown(*, organization: Organization, today: dt.date) -> QuerySet[ReminderDispatch]:
+    """Reminders whose delivery status is unknown and whose day has not passed, whatever day the
+    VA is looking at: each needs a person to check it and perhaps resend it."""
+    return (
+        ReminderDispatch.objects.filter(organization=organization, status=ReminderStatus.UNKNOWN, local_date__gte=today)
+        .select_related("client")
+        .order_by("local_date", "client__last_name", "client__first_name", "channel")
+    )
+
+
+def reminder_dispatch_get(*, organization: Organization, dispatch_id) -> ReminderDispatch | None:
+    return (
+        ReminderDispatch.objects.filter(organization=organization, pk=dispatch_id)
+        .select_related("organization")
+        .first()
     )
 
 

@@ -8,6 +8,7 @@ app_name = "reminders"
 
 urlpatterns = [
     path("reminders/", views.reminders_preview, name="preview"),
+    path("reminders/<uuid:dispatch_id>/resend/", views.reminder_resend, name="resend"),
     path("calendar/", views.calendar_feed, name="calendar_feed"),
     path("calendar/<uuid:feed_id>/revoke/", views.calendar_feed_revoke, name="calendar_feed_revoke"),
     path("calendar/<str:token>.ics", views.calendar_feed_ics, name="calendar_feed_ics"),

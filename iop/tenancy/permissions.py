@@ -29,6 +29,7 @@ SCHEDULE_VIEW = "schedule.view"  # master schedule, sessions, rosters (no clinic
 SCHEDULE_MANAGE = "schedule.manage"  # sessions, coverage, absences, groups and their weekly times
 PLACEMENT_MANAGE = "placement.manage"  # place clients into groups, rosters, waitlists
 REMINDERS_VIEW = "reminders.view"  # tomorrow's reminders preview and what was sent
+REMINDERS_RESEND = "reminders.resend"  # resend a reminder whose delivery status is unknown
 CALENDAR_FEED = "calendar_feed.manage"  # one's own iCalendar subscription
 ATTENDANCE_VIEW = "attendance.view"  # roll calls, weekly hours, worklists (no clinical content)
 ATTENDANCE_RECORD = "attendance.record"  # roll call for the sessions one facilitates
@@ -77,6 +78,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             SCHEDULE_MANAGE,
             PLACEMENT_MANAGE,
             REMINDERS_VIEW,
+            REMINDERS_RESEND,
             ATTENDANCE_RECORD,
             ATTENDANCE_RECORD_ANY,
             HOURS_FLAG_MANAGE,
@@ -115,6 +117,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             SCHEDULE_MANAGE,
             PLACEMENT_MANAGE,
             REMINDERS_VIEW,
+            REMINDERS_RESEND,
             ATTENDANCE_RECORD,
             ATTENDANCE_RECORD_ANY,
             HOURS_FLAG_MANAGE,

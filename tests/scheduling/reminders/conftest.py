@@ -15,6 +15,7 @@ import pytest
 from iop.clients.models import Client
 from iop.tenancy.context import tenant_context
 from scheduling import reminders, services
+from scheduling.models import ReminderDispatch
 from tests.notifications.journal import journal  # noqa: F401 - fixture
 
 from ..conftest import make_facilitator
@@ -52,6 +53,40 @@ def set_reminders(client: Client, channel: str = "email", consent: bool = True, 
             setattr(client, name, value)
         client.save()
     return client
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies: nothing after this line runs, no except clause catches it. (The
+    slow tests in test_worker_crash.py kill a real worker process.)"""
+
+
+def die_after_the_send(monkeypatch):
+    """The next delivery reaches the provider, then its worker dies; later workers live."""
+    real_deliver = reminders.outbound_deliver
+
+    def deliver_then_die(**kwargs):
+        monkeypatch.setattr(reminders, "outbound_deliver", real_deliver)
+        real_deliver(**kwargs)
+        raise WorkerKilled
+
+    monkeypatch.setattr(reminders, "outbound_deliver", deliver_then_die)
+
+
+def unknown_reminder(world, monkeypatch, clock):
+    """Ana's email reminder went out, then its worker died before recording it: half an hour later
+    the sweep says its status is unknown (email cannot drop a repeat, so it is not retried)."""
+    organization = world["process"].organization
+    clock.move_to(at(MONDAY, "18:00"))
+    reminders.reminders_prepare(organization=organization)
+    ana = ReminderDispatch.objects.get(client=world["ana"])
+    die_after_the_send(monkeypatch)
+    with pytest.raises(WorkerKilled):
+        reminders.reminder_deliver(dispatch_id=ana.pk)
+    clock.move_to(at(MONDAY, "18:31"))
+    reminders.reminders_sweep_stuck(organization=organization)
+    ana.refresh_from_db()
+    assert ana.status == "unknown"
+    return ana
 
 
 def run_evening(organization, now: dt.datetime | None = None) -> list:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from iop.audit.models import AccessEvent
+from iop.notifications.models import OutboundMessage
 from iop.tenancy.context import tenant_context
 from scheduling import services
-from scheduling.models import CalendarFeed, Session
+from scheduling.models import CalendarFeed, ReminderDispatch, ReminderDispatchEvent, ReminderStatus, Session
 from tests.conftest import login, make_member
 
-from .conftest import MONDAY, TUESDAY, WEDNESDAY, at, run_evening
+from .conftest import MONDAY, TUESDAY, WEDNESDAY, at, run_evening, unknown_reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +72,71 @@ def test_a_bad_date_is_refused_with_a_message(client, harbor, harbor_va, world):
 def test_roles_without_reminders_view_are_refused(client, harbor, role):
     login(client, make_member(harbor, role))
     assert client.get(_url("preview", harbor)).status_code == 403
+
+
+# --- Unknown status and resend ---------------------------------------------------------------------
+
+
+def test_an_unknown_reminder_is_listed_and_resent_once_with_the_audit_trail(
+    client, harbor, harbor_va, world, clock, monkeypatch, eager, django_capture_on_commit_callbacks
+):
+    ana = unknown_reminder(world, monkeypatch, clock)
+    assert len(mail.outbox) == 1  # it did leave; nobody can know that
+
+    clock.move_to(at(TUESDAY, "08:00"))  # the next morning, on the default day (Wednesday)
+    login(client, harbor_va)
+    page = client.get(_url("preview", harbor)).content.decode()
+    assert "Reminders for Wednesday 15 April 2026" in page
+    assert "Status unknown — check and resend" in page
+    assert world["ana"].sort_name in page
+    resend = _url("resend", harbor, dispatch_id=ana.pk)
+    assert f'action="{resend}"' in page
+    with tenant_context(harbor.id):
+        event = AccessEvent.objects.filter(route="reminders:preview").latest("occurred_at")
+    assert str(world["ana"].pk) in event.object_ids
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(resend)
+    assert response.status_code == 302
+    assert response["Location"] == _url("preview", harbor) + "?date=2026-04-14"
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(resend, follow=True)  # a double click
+    page = again.content.decode()
+    assert "it was resent already" in page
+    assert "Status unknown — check and resend" not in page
+    assert f"Resent by {harbor_va}, 14 Apr, 08:00" in page
+
+    with tenant_context(harbor.id):
+        ana.refresh_from_db()
+        assert (ana.status, ana.resends, ana.resent_by_id) == (ReminderStatus.SENT, 1, harbor_va.pk)
+        outbox = sorted(OutboundMessage.objects.filter(client=world["ana"]).values_list("idempotency_key", "status"))
+        assert outbox == [(str(ana.pk), "unknown"), (f"{ana.pk}.1", "sent")]
+        # The change history has the resend, made by the VA in a web request.
+        (event,) = ReminderDispatchEvent.objects.filter(pgh_obj=ana, resent_by=harbor_va)[:1]
+        assert (event.status, event.resends) == (ReminderStatus.QUEUED, 1)
+        assert event.pgh_context.metadata["user"] == harbor_va.pk
+    assert len(mail.outbox) == 2  # the resend is one new message
+
+
+@pytest.mark.parametrize("role", ["clinician", "intake"])
+def test_roles_without_resend_cannot_resend(client, harbor, world, clock, monkeypatch, role):
+    ana = unknown_reminder(world, monkeypatch, clock)
+    login(client, make_member(harbor, role))
+    assert client.post(_url("resend", harbor, dispatch_id=ana.pk)).status_code == 403
+    with tenant_context(harbor.id):
+        assert ReminderDispatch.objects.get(pk=ana.pk).status == ReminderStatus.UNKNOWN
+
+
+def test_a_reminder_for_a_day_that_has_passed_is_not_resent(client, harbor, harbor_va, world, clock, monkeypatch):
+    ana = unknown_reminder(world, monkeypatch, clock)
+    clock.move_to(at(WEDNESDAY, "08:00"))
+    login(client, harbor_va)
+    assert "Status unknown — check and resend" not in client.get(_url("preview", harbor)).content.decode()
+    page = client.post(_url("resend", harbor, dispatch_id=ana.pk), follow=True).content.decode()
+    assert "That day has passed" in page
+    assert "Status unknown" in page  # still on that day's list, as it was
+    with tenant_context(harbor.id):
+        assert ReminderDispatch.objects.get(pk=ana.pk).resends == 0
 
 
 # --- Calendar feeds ----------------------------------------------------------------------------------

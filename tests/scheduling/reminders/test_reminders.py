@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connections
 
 from iop.clients.services import episode_transition
+from iop.common.exceptions import ApplicationError
 from iop.notifications.models import OutboundMessage
 from iop.notifications.providers import ProviderError
 from iop.tenancy.context import tenant_context
 from scheduling import reminders, services
 from scheduling.models import ReminderDispatch, ReminderStatus, SchedulingSettings, Session
+from tests.conftest import make_member
 from tests.notifications.journal import journal_keys
 
-from .conftest import MONDAY, TUESDAY, WEDNESDAY, at, run_evening, set_reminders
+from .conftest import (
+    MONDAY,
+    TUESDAY,
+    WEDNESDAY,
+    WorkerKilled,
+    at,
+    die_after_the_send,
+    run_evening,
+    set_reminders,
+    unknown_reminder,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,23 +86,6 @@ def test_running_the_job_twice_sends_one_message_per_client_and_channel(world, c
     assert ReminderDispatch.objects.filter(local_date=TUESDAY).count() == 3
 
 
-class WorkerKilled(BaseException):
-    """The worker process dies: nothing after this line runs, no except clause catches it. (The
-    slow tests in test_worker_crash.py kill a real worker process.)"""
-
-
-def _die_after_the_send(monkeypatch):
-    """The next delivery reaches the provider, then its worker dies; later workers live."""
-    real_deliver = reminders.outbound_deliver
-
-    def deliver_then_die(**kwargs):
-        monkeypatch.setattr(reminders, "outbound_deliver", real_deliver)
-        real_deliver(**kwargs)
-        raise WorkerKilled
-
-    monkeypatch.setattr(reminders, "outbound_deliver", deliver_then_die)
-
-
 def test_the_message_is_in_the_outbox_under_the_dispatch_key_before_the_provider_gets_it(world, clock, monkeypatch):
     clock.move_to(at(MONDAY, "18:00"))
     reminders.reminders_prepare(organization=world["process"].organization)
@@ -119,7 +117,7 @@ def test_worker_killed_after_an_email_send_never_sends_twice_and_ends_unknown(wo
     ids = reminders.reminders_prepare(organization=organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
 
-    _die_after_the_send(monkeypatch)
+    die_after_the_send(monkeypatch)
     with pytest.raises(WorkerKilled):
         reminders.reminder_deliver(dispatch_id=ana.pk)
 
@@ -154,7 +152,7 @@ def test_worker_killed_mid_send_is_retried_under_the_same_key_when_the_provider_
     reminders.reminders_prepare(organization=organization)
     ben = ReminderDispatch.objects.get(client=world["ben"])
 
-    _die_after_the_send(monkeypatch)
+    die_after_the_send(monkeypatch)
     with pytest.raises(WorkerKilled):
         reminders.reminder_deliver(dispatch_id=ben.pk)
     assert journal_keys() == {str(ben.pk): 1}
@@ -389,3 +387,40 @@ def test_a_session_moved_to_another_day_is_announced_on_its_original_day(world, 
     moved = [item for item in dispatch.lineup if item["group"] == "Process group"]
     assert [item["flags"] for item in moved] == [["moved"]]
     assert "Process group" in dispatch.body and "MOVED" in dispatch.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_vas_resending_at_once_resend_once(world, harbor_va, clock, monkeypatch):
+    from scheduling import tasks
+
+    organization = world["process"].organization
+    ana = unknown_reminder(world, monkeypatch, clock)
+    other_va = make_member(organization, "va", "va2@harbor.test")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def resend(actor):
+        try:
+            with tenant_context(organization.id):
+                dispatch = ReminderDispatch.objects.select_related("organization").get(pk=ana.pk)
+                barrier.wait()
+                reminders.reminder_resend(dispatch=dispatch, actor=actor)
+            outcomes.append("resent")
+        except ApplicationError as exc:
+            outcomes.append(exc.message)
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(tasks.reminder_deliver, "apply_async") as queued:
+        threads = [threading.Thread(target=resend, args=(va,)) for va in (harbor_va, other_va)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sorted(outcomes) == [
+        "This reminder is no longer waiting to be checked: it was resent already.",
+        "resent",
+    ]
+    assert [call.args[0] for call in queued.call_args_list] == [(organization.id, str(ana.pk))]
+    with tenant_context(organization.id):
+        ana.refresh_from_db()
+    assert (ana.status, ana.resends) == (ReminderStatus.QUEUED, 1)
