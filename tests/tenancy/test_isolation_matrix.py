@@ -78,12 +78,11 @@ def _fill(route: str, values: dict[str, str]) -> str:
 @pytest.fixture
 def summit_world(summit, summit_va, summit_client):
     """One object of every kind in summit, keyed by the URL keyword that would name it."""
+    today = summit.local_today()
     with tenant_context(summit.id):
         admin = Membership.objects.get(user=summit_va)
         other = ClientFactory(organization=summit)
-        couple = couple_create(
-            organization=summit, partner_one=summit_client, partner_two=other, started_on=dt.date.today()
-        )
+        couple = couple_create(organization=summit, partner_one=summit_client, partner_two=other, started_on=today)
         episode = Episode.objects.get(client=summit_client)
         plan = treatment_plan_save(
             episode=episode, required_hours_per_week=9, required_days_per_week=3, tracks=["group"], actor=summit_va
@@ -109,17 +108,15 @@ def summit_world(summit, summit_va, summit_client):
             lead_facilitator=profile,
         )
         slot = scheduling_services.slot_create(
-            group=group, weekday=0, start_time=dt.time(9), duration_minutes=90, effective_from=dt.date.today()
+            group=group, weekday=0, start_time=dt.time(9), duration_minutes=90, effective_from=today
         )
-        placement = scheduling_services.placement_create(
-            episode=episode, group=group, start_date=dt.date.today()
-        ).placement
+        placement = scheduling_services.placement_create(episode=episode, group=group, start_date=today).placement
         entry = RosterEntry.objects.filter(placement=placement).first()
         session = entry.session
         absence = scheduling_services.facilitator_absence_record(
             staff_profile=profile,
-            start_date=dt.date.today() + dt.timedelta(days=60),
-            end_date=dt.date.today() + dt.timedelta(days=61),
+            start_date=today + dt.timedelta(days=60),
+            end_date=today + dt.timedelta(days=61),
         ).absence
         # Attendance: a record, an hours flag, an absence alert and a stored report of summit's.
         now = timezone.now()
@@ -128,7 +125,7 @@ def summit_world(summit, summit_va, summit_client):
         )
         flag = ThresholdFlag.objects.create(
             episode=episode,
-            week_start=dt.date.today(),
+            week_start=today,
             state="at_risk",
             required_minutes=540,
             required_days=3,
@@ -142,15 +139,15 @@ def summit_world(summit, summit_va, summit_client):
             episode=episode, kind="no_reason", record=record, summary="Summit only", raised_at=now
         )
         report = AttendanceReport.objects.create(
-            episode=episode, start_date=dt.date.today(), end_date=dt.date.today(), status="ready", pdf=b"%PDF-"
+            episode=episode, start_date=today, end_date=today, status="ready", pdf=b"%PDF-"
         )
         # Authorization units: an authorization of summit's, a chase task about it, an unauthorized day.
         units_payer = Payer.objects.create(name="Summit units payer")
         units_coverage = Coverage.objects.create(
-            client=summit_client, payer=units_payer, member_id="S-UNITS", effective_from=dt.date.today()
+            client=summit_client, payer=units_payer, member_id="S-UNITS", effective_from=today
         )
         units_request = AuthorizationRequest.objects.create(
-            episode=episode, coverage=units_coverage, start_date=dt.date.today(), end_date=dt.date.today()
+            episode=episode, coverage=units_coverage, start_date=today, end_date=today
         )
         units_determination = Determination.objects.create(request=units_request, action="A1", decided_at=now)
         authorization = Authorization.objects.create(
@@ -161,19 +158,19 @@ def summit_world(summit, summit_va, summit_client):
             code="S9480",
             unit_type="per_diem",
             units_authorized=5,
-            start_date=dt.date.today(),
-            end_date=dt.date.today() + dt.timedelta(days=5),
+            start_date=today,
+            end_date=today + dt.timedelta(days=5),
         )
         chase_task = ChaseTask.objects.create(
             kind="ends_7", authorization=authorization, due_date=authorization.end_date, created_at=now
         )
         UnauthorizedDay.objects.create(
-            episode=episode, local_date=dt.date.today() - dt.timedelta(days=1), kind="none", flagged_at=now
+            episode=episode, local_date=today - dt.timedelta(days=1), kind="none", flagged_at=now
         )
         # Coverage: a payer of summit's, a coverage of its client and a benefit verification of it.
         coverage_payer = Payer.objects.create(name="Summit coverage payer")
         coverage = Coverage.objects.create(
-            client=summit_client, payer=coverage_payer, member_id="S-COVERAGE", effective_from=dt.date.today()
+            client=summit_client, payer=coverage_payer, member_id="S-COVERAGE", effective_from=today
         )
         verification = BenefitVerification.objects.create(coverage=coverage, verified_at=now, method="phone")
         # Requests: a drafted request with a diagnosis, lines and an attachment, a couple's packet, a
@@ -187,10 +184,10 @@ def summit_world(summit, summit_va, summit_client):
             client=summit_client,
             payer=request_payer,
             member_id="S-REQUEST",
-            effective_from=dt.date.today() - dt.timedelta(days=30),
+            effective_from=today - dt.timedelta(days=30),
         )
         auth_request = services_requests.request_create(
-            episode=episode, coverage=request_coverage, actor=summit_va, start_date=dt.date.today()
+            episode=episode, coverage=request_coverage, actor=summit_va, start_date=today
         )
         diagnosis = services_requests.diagnosis_add(request=auth_request, code="F33.1")
         request_line = auth_request.lines.first()
