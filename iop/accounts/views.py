@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import form_status, org_page, org_render
 from iop.tenancy import permissions
@@ -65,20 +67,20 @@ def invitation_accept(request, token: str):
 # --- Team (org admins) -----------------------------------------------------------------------------
 
 
-def _team_page(request, invite_form: InvitationCreateForm):
+@org_page(permissions.MEMBER_MANAGE)
+def team(request, org_slug: str):
+    """Members and pending invitations, and the invitation form (which posts to its own endpoint:
+    a refusal comes back here as typed, iop.common.form_state)."""
     organization = request.organization
+    state = form_state_take(request)
+    invite_form = state.form("invite", InvitationCreateForm)
     context = {
         "members": member_list(organization=organization),
         "invitations": invitation_pending_list(organization=organization),
         "invite_form": invite_form,
         "errors": error_summary(invite_form),
     }
-    return org_render(request, "accounts/team.html", context, status=form_status(invite_form))
-
-
-@org_page(permissions.MEMBER_MANAGE)
-def team(request, org_slug: str):
-    return _team_page(request, InvitationCreateForm())
+    return org_render(request, "accounts/team.html", context, status=state.status)
 
 
 @org_page(permissions.MEMBER_MANAGE)
@@ -99,7 +101,7 @@ def invitation_create(request, org_slug: str):
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("clients:team", org_slug=org_slug)
-    return _team_page(request, form)
+    return redirect_refused(request, reverse("clients:team", kwargs={"org_slug": org_slug}), key="invite", form=form)
 
 
 @org_page(permissions.MEMBER_MANAGE)

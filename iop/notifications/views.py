@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
 
+from iop.common.form_state import form_endpoint
 from iop.common.pages import org_page, org_render
 from iop.tenancy import permissions
 
@@ -28,8 +28,8 @@ def inbox(request, org_slug: str):
     return org_render(request, "notifications/inbox.html", context)
 
 
-@require_POST
 @org_page(INBOX_ACTION)
+@form_endpoint("notifications:inbox")
 def notification_read(request, org_slug: str, notification_id):
     notification = selectors.notification_get(membership=request.membership, notification_id=notification_id)
     if notification is None:
