@@ -14,11 +14,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_endpoint
 from iop.common.forms import DateInput, error_summary
 from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
@@ -64,8 +65,8 @@ def reminders_preview(request, org_slug: str):
     return org_render(request, "scheduling/reminders/preview.html", context, status=form_status(form))
 
 
-@require_POST
 @org_page(permissions.REMINDERS_RESEND)
+@form_endpoint("reminders:preview")
 def reminder_resend(request, org_slug: str, dispatch_id):
     """Resend a reminder whose status is unknown (once: a second click is refused with a message),
     then back to the day's page."""
@@ -121,8 +122,8 @@ def calendar_feed(request, org_slug: str):
     return org_render(request, "scheduling/reminders/calendar_feed.html", context, status=status)
 
 
-@require_POST
 @org_page(permissions.CALENDAR_FEED)
+@form_endpoint("reminders:calendar_feed")
 def calendar_feed_revoke(request, org_slug: str, feed_id):
     profile = _facilitator_profile(request)
     feed = feeds.calendar_feed_of(staff_profile=profile, feed_id=feed_id) if profile else None

@@ -12,6 +12,7 @@ from iop.tenancy.context import tenant_context
 from scheduling import services
 from scheduling.models import CalendarFeed, ReminderDispatch, ReminderDispatchEvent, ReminderStatus, Session
 from tests.conftest import login, make_member
+from tests.pages import get_goes_to_page
 
 from .conftest import MONDAY, TUESDAY, WEDNESDAY, at, run_evening, unknown_reminder
 
@@ -94,6 +95,10 @@ def test_an_unknown_reminder_is_listed_and_resent_once_with_the_audit_trail(
     with tenant_context(harbor.id):
         event = AccessEvent.objects.filter(route="reminders:preview").latest("occurred_at")
     assert str(world["ana"].pk) in event.object_ids
+    # A GET of the button's endpoint (a reload, a bookmark) is the page again, and resends nothing.
+    get_goes_to_page(client, resend, page=_url("preview", harbor))
+    with tenant_context(harbor.id):
+        assert ReminderDispatch.objects.get(pk=ana.pk).resends == 0
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(resend)
@@ -202,7 +207,10 @@ def test_a_new_feed_replaces_the_old_and_revoking_turns_it_off(client, harbor, w
     assert "Your feed is on" in page
     assert new not in page
 
-    response = client.post(_url("calendar_feed_revoke", harbor, feed_id=feed.pk))
+    revoke = _url("calendar_feed_revoke", harbor, feed_id=feed.pk)
+    get_goes_to_page(client, revoke, page=_url("calendar_feed", harbor))
+    assert client.get(new).status_code == 200
+    response = client.post(revoke)
     assert response.status_code == 302
     assert client.get(new).status_code == 404
     assert "You have no calendar feed." in client.get(_url("calendar_feed", harbor)).content.decode()
