@@ -355,6 +355,7 @@ def test_the_verification_page_shows_in_and_out_of_network_side_by_side(
     verification_import_271(coverage=child_coverage, raw=dependent_271, actor=harbor_intake)
     page = as_clinician.get(url("coverage_detail", in_harbor, coverage_id=child_coverage.pk)).content.decode()
     assert "GOLD PPO FAMILY (family coverage)" in page
+    assert "Jordan Rivera, born 12 Apr 1985; the client is the subscriber's child" in page
     assert "<caption>Cost sharing, in and out of network</caption>" in page
     assert (
         '<th scope="col">Service types</th><th scope="col">Benefit</th><th scope="col">In network</th>'
