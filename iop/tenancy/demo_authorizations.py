@@ -3,13 +3,17 @@ exist, its authorizations): what an intake team would have on file for harbor's 
 
 Payers carry effective-dated rules (9 hours on 3 days a week, 3 hours a day for a per-diem day,
 review cadences and decision clocks) and fee schedules; every client has a primary coverage and a
-verification — most recent, a few older than 30 days so the re-verification flag shows.
-Deterministic and idempotent: a second run adds nothing.
+verification — most recent, a few older than 30 days so the re-verification flag shows. The first
+client is covered as the spouse on a partner's plan, verified from an X12 271 in which the client
+is the dependent (HL 23), with in-network and out-of-network cost sharing: the verification page
+shows both side by side. Deterministic and idempotent: a second run adds nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,9 +41,11 @@ from authorizations.models import (
     ServiceLine,
     ServiceTrack,
     SubmissionChannel,
+    SubscriberRelationship,
     UnitType,
     VerificationMethod,
 )
+from authorizations.services_coverage import verification_import_271
 from authorizations.services_units import CHASE_TIME, authorizations_chase
 from authorizations.units import unit_figures_load
 from iop.accounts.models import User
@@ -107,6 +113,62 @@ def _ensure_payers(report) -> list[tuple[Payer, PayerPlan]]:
     return result
 
 
+def _x12_name(value: str) -> str:
+    """A name as payers send it: upper case, no accents, nothing that could be an X12 separator."""
+    folded = unicodedata.normalize("NFKD", value)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).upper()
+    return re.sub(r"[^A-Z0-9 '-]", "", folded).strip()
+
+
+def _spouse_271(*, coverage: Coverage, client: Client, partner: str, spec: PayerSpec, day: dt.date) -> str:
+    """The payer's 271 for the client as the dependent (spouse, HL 23) on the partner's plan,
+    shaped like a clearinghouse's: the family's member id, the client's own accumulators, and
+    mental-health and substance-use cost sharing in and out of network."""
+    last, first = _x12_name(client.last_name), _x12_name(client.first_name)
+    plan = _x12_name(spec.plan)
+    born = client.date_of_birth
+    segments = [
+        "ST*271*0001*005010X279A1",
+        f"BHT*0022*11*DEMO-{coverage.member_id}*{day:%Y%m%d}*0930",
+        "HL*1**20*1",
+        f"NM1*PR*2*{_x12_name(spec.name)}*****PI*{spec.payer_id}",
+        "HL*2*1*21*1",
+        f"NM1*1P*2*{_x12_name(coverage.organization.name)}*****XX*1234567893",
+        "HL*3*2*22*1",
+        f"NM1*IL*1*{last}*{_x12_name(partner)}****MI*{coverage.member_id}",
+        f"REF*6P*{coverage.group_number}",
+        f"DMG*D8*{born.year - 2}0315",
+        "HL*4*3*23*0",
+        f"TRN*1*{spec.payer_id}-{day:%y%m%d}-{coverage.member_id[-4:]}*9{spec.payer_id}",
+        f"NM1*03*1*{last}*{first}",
+        f"DMG*D8*{born:%Y%m%d}",
+        "INS*N*01",
+        f"DTP*346*D8*{day.year}0101",
+        f"EB*1*FAM*30^MH^A8^AI^CJ*PR*{plan}",
+        "EB*C*IND*30*PR**23*1500*****Y",
+        "EB*C*IND*30*PR**29*1150*****Y",
+        "EB*C*IND*30*PR**23*3000*****N",
+        "EB*G*IND*30*PR**23*6000*****Y",
+        "EB*G*IND*30*PR**29*5420*****Y",
+        "EB*G*IND*30*PR**23*12000*****N",
+        "EB*B*IND*MH^A8^CH*PR**27*35*****Y",
+        "EB*B*IND*MH^A8^CH*PR**27*70*****N",
+        "EB*A*IND*MH^A8^CH^AI^CJ*PR**27**0.2****Y",
+        "EB*A*IND*MH^A8^CH^AI^CJ*PR**27**0.4****N",
+        f"EB*1*IND*CH^CJ*PR*{plan}******Y*Y",
+        "MSG*INTENSIVE OUTPATIENT SERVICES REQUIRE PRIOR AUTHORIZATION",
+        "EB*F*IND*MH^CH*PR**23***VS*30",
+    ]
+    segments.append(f"SE*{len(segments) + 1}*0001")
+    control = re.sub(r"\D", "", coverage.member_id)[-9:].zfill(9)
+    receiver = _x12_name(coverage.organization.slug)[:15]
+    envelope = [
+        f"ISA*00*{'':10}*00*{'':10}*ZZ*{spec.payer_id:<15}*ZZ*{receiver:<15}*{day:%y%m%d}*0930*^*00501*{control}*0*T*:",
+        f"GS*HB*{spec.payer_id}*{receiver}*{day:%Y%m%d}*0930*1*X*005010X279A1",
+    ]
+    return "".join(f"{segment}~\n" for segment in [*envelope, *segments, "GE*1*1", f"IEA*1*{control}"])
+
+
 def seed_coverage(
     *, organization: Organization, clients: list[Client], verified_by: User | None, today: dt.date, report
 ) -> None:
@@ -119,6 +181,8 @@ def seed_coverage(
             continue
         payer, plan = payers[index % len(payers)]
         spec = PAYERS[index % len(PAYERS)]
+        on_partners_plan = index == 0
+        partner = "Morgan"
         coverage = Coverage.objects.create(
             organization=organization,
             client=client,
@@ -126,11 +190,25 @@ def seed_coverage(
             plan=plan,
             member_id=f"{spec.member_prefix}{700000 + index * 137:07d}",
             group_number=f"G{4100 + index % 7}",
-            subscriber_name=f"{client.first_name} {client.last_name}",
+            subscriber_name=f"{partner if on_partners_plan else client.first_name} {client.last_name}",
+            subscriber_relationship=SubscriberRelationship.SPOUSE if on_partners_plan else SubscriberRelationship.SELF,
             effective_from=dt.date(today.year - 1, 1, 1),
         )
         # Most were verified in the last three weeks; every seventh more than 30 days ago.
         days_ago = 34 + index % 9 if index % 7 == 3 else 2 + (index * 5) % 19
+        if on_partners_plan:
+            verified_at = now - dt.timedelta(days=days_ago, hours=index % 5)
+            raw = _spouse_271(
+                coverage=coverage,
+                client=client,
+                partner=partner,
+                spec=spec,
+                day=verified_at.astimezone(organization.tzinfo).date(),
+            )
+            verification_import_271(coverage=coverage, raw=raw, actor=verified_by, now=verified_at)
+            report.add("coverage")
+            report.add("benefit verification")
+            continue
         commercial = spec.plan_type != PlanType.MEDICAID_MCO  # Medicaid: no deductible or out-of-pocket
         BenefitVerification.objects.create(
             organization=organization,

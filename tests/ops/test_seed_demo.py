@@ -529,6 +529,24 @@ def test_every_client_has_coverage_and_a_verification_some_due_again(demo):
     assert 0 < len(stale) < clients // 3
 
 
+def test_one_client_is_verified_from_a_271_as_the_spouse_on_a_partners_plan(demo):
+    from authorizations.models import BenefitVerification
+
+    (verification,) = BenefitVerification.objects.filter(method="electronic").select_related("coverage__client")
+    coverage, client = verification.coverage, verification.coverage.client
+    assert (coverage.subscriber_relationship, coverage.subscriber_name) == ("spouse", f"Morgan {client.last_name}")
+    assert (verification.plan_name, verification.coverage_level) == ("BLUE HARBOR PPO GOLD", "FAM")
+    assert (verification.copay, verification.deductible_met) == (35, 350)
+    lines = verification.benefit_lines.all()
+    assert lines.count() == 13
+    assert sorted((line.benefit, line.amount or line.percent) for line in lines.filter(network="out")) == [
+        ("A", 40),
+        ("B", 70),
+        ("C", 3000),
+        ("G", 12000),
+    ]
+
+
 def test_authorizations_one_nearly_used_up_one_ending_in_5_days_and_the_open_cases(demo):
     from authorizations.models import (
         Authorization,
