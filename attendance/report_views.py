@@ -13,12 +13,14 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
-from iop.common.forms import DateInput
+from iop.common.form_state import redirect_refused
+from iop.common.forms import DateInput, forms_add_application_error
 from iop.common.pages import found_or_404, org_page
 from iop.tenancy import permissions
 
@@ -69,8 +71,9 @@ def _to_client(org_slug: str, episode):
     return redirect("clients:client_detail", org_slug=org_slug, client_id=episode.client_id)
 
 
-def _refused(request, org_slug: str, episode, form: forms.Form):
-    """A bad period: back to the client page with what was wrong, and no file."""
+def _refused(request, org_slug: str, episode, form: forms.Form, *, key: str):
+    """A bad period: back to the client page's report panel with what was wrong next to the dates
+    as they were typed (form `key` of the panel), and no file."""
     problems = []
     for name, errors in form.errors.as_data().items():
         for error in errors:
@@ -80,7 +83,12 @@ def _refused(request, org_slug: str, episode, form: forms.Form):
             needs_label = name in form.fields and error.code in ("required", "invalid")
             problems.append(f"{form.fields[name].label}: {text}" if needs_label else text)
     messages.error(request, "The report was not made. " + " ".join(problems or ["Check the dates."]))
-    return _to_client(org_slug, episode)
+    return _back_to_panel(request, org_slug, episode, form, key=key)
+
+
+def _back_to_panel(request, org_slug: str, episode, form: forms.Form, *, key: str):
+    page = reverse("clients:client_detail", kwargs={"org_slug": org_slug, "client_id": episode.client_id})
+    return redirect_refused(request, f"{page}#attendance-reports", key=key, form=form)
 
 
 def _range(request, organization):
@@ -102,7 +110,7 @@ def _episode_report(request, org_slug: str, episode_id, *, kind: str) -> HttpRes
     episode = _episode_or_404(request, episode_id)
     form = _range(request, organization)
     if not form.is_valid():
-        return _refused(request, org_slug, episode, form)
+        return _refused(request, org_slug, episode, form, key="report")
     data = attendance_report_data(
         organization=organization, episode=episode, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
     )
@@ -139,7 +147,7 @@ def report_request(request, org_slug: str, episode_id):
         return _to_client(org_slug, episode)
     form = ReportRequestForm(request.POST, prefix="background")
     if not form.is_valid():
-        return _refused(request, org_slug, episode, form)
+        return _refused(request, org_slug, episode, form, key="background")
     try:
         attendance_report_request(
             organization=request.organization,
@@ -151,10 +159,11 @@ def report_request(request, org_slug: str, episode_id):
         )
     except ApplicationError as exc:
         messages.error(request, f"The report was not requested: {exc.message}")
-    else:
-        messages.success(
-            request, "The attendance report is being prepared. It will be listed under Attendance reports when ready."
-        )
+        forms_add_application_error(exc, form)
+        return _back_to_panel(request, org_slug, episode, form, key="background")
+    messages.success(
+        request, "The attendance report is being prepared. It will be listed under Attendance reports when ready."
+    )
     return _to_client(org_slug, episode)
 
 

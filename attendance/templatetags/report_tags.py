@@ -19,12 +19,14 @@ def attendance_report_panel(context, episode) -> dict:
     from attendance.models import AttendanceReport
     from attendance.report_views import ReportRangeForm, ReportRequestForm
     from attendance.reports import report_default_range
+    from iop.common.form_state import FormState
 
     organization = context.get("organization")
     can = context.get("can") or frozenset()
     if episode is None or organization is None or permissions.ATTENDANCE_REPORT not in can:
         return {"show": False}
     start, end = report_default_range(organization=organization)
+    state = context.get("form_state") or FormState()
     initial = {"start": start, "end": end}
     reports = list(
         AttendanceReport.objects.filter(organization=organization, episode=episode)
@@ -37,7 +39,10 @@ def attendance_report_panel(context, episode) -> dict:
         "organization": organization,
         # Own element ids: the client page has other forms (the field names stay `start`/`end`,
         # the download URLs' parameters).
-        "report_form": ReportRangeForm(initial=initial, auto_id="report-%s"),
-        "request_form": ReportRequestForm(initial=initial, prefix="background"),
+        # A refused period comes back as it was typed (the page took its `form_state`).
+        "report_form": state.form("report", lambda data: ReportRangeForm(data, initial=initial, auto_id="report-%s")),
+        "request_form": state.form(
+            "background", lambda data: ReportRequestForm(data, initial=initial, prefix="background")
+        ),
         "reports": reports,
     }

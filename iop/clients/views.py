@@ -118,8 +118,8 @@ def client_intake(request, org_slug: str):
 
 
 def _client_detail_page(request, client: Client):
-    """The client page, with a refused status change or couple end as it was typed (both post to
-    endpoints of their own: iop.common.form_state)."""
+    """The client page, with a refused status change, couple end or attendance-report period as it
+    was typed (they post to endpoints of their own: iop.common.form_state)."""
     organization, membership = request.organization, request.membership
     state = form_state_take(request)
     episodes = client.episodes_newest_first
@@ -152,6 +152,8 @@ def _client_detail_page(request, client: Client):
         "couple_end_form": couple_end_form,
         # A stepped-down episode can still re-escalate; a new one starts only after discharge.
         "can_start_episode": current is None or current.status == EpisodeStatus.DISCHARGED,
+        # For the panels other apps add to the page (e.g. a refused attendance-report period).
+        "form_state": state,
         "errors": error_summary(*(f for f in (transition_form, couple_end_form) if f is not None)),
     }
     return org_render(request, "clients/client_detail.html", context, status=state.status)

@@ -66,7 +66,9 @@ def form_endpoint(page: str, *url_kwargs: str):
 
 
 def _keep(request, to: str, *, key: str, refused: bool, errors=None, problems: Iterable[ErrorLink] = ()) -> None:
-    data = {name: values for name, values in request.POST.lists() if name not in _NOT_KEPT}
+    # A GET form (e.g. a download's period) is kept like a POSTed one.
+    sent = request.POST if request.method == "POST" else request.GET
+    data = {name: values for name, values in sent.lists() if name not in _NOT_KEPT}
     request.session[SESSION_KEY] = {
         "path": urlsplit(to).path,
         "key": key,

@@ -377,14 +377,18 @@ def test_a_mid_week_period_lists_its_sessions_and_whole_weeks(four_weeks, in_har
 def test_a_bad_period_gives_a_message_and_no_file(as_clinician, harbor, episode, params, message, kind):
     response = as_clinician.get(url(kind, harbor, episode_id=episode.pk), params)
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "clients:client_detail", kwargs={"org_slug": harbor.slug, "client_id": episode.client_id}
-    )
+    client_page = reverse("clients:client_detail", kwargs={"org_slug": harbor.slug, "client_id": episode.client_id})
+    assert response.status_code == 303
+    assert response["Location"] == f"{client_page}#attendance-reports"
     assert "Content-Disposition" not in response
     (shown,) = [str(m) for m in response.wsgi_request._messages]
     assert message in shown
     assert not AccessEvent.objects.filter(action="export").exists()
+    # The client page shows the period as it was typed, with what was wrong next to it.
+    page = as_clinician.get(response["Location"])
+    assert page.status_code == 422
+    start_input = re.search(r'<input[^>]*id="report-start"[^>]*>', page.content.decode()).group(0)
+    assert f'value="{params["start"]}"' in start_input
 
 
 def test_the_services_refuse_bad_ranges(in_harbor, episode):
@@ -494,13 +498,18 @@ def test_a_requested_report_is_queued_then_stored_by_the_task(
 def test_a_bad_background_request_is_refused_and_nothing_queued(as_clinician, harbor, episode):
     response = as_clinician.post(
         url("report_request", harbor, episode_id=episode.pk),
-        {"background-start": "2026-03-10", "background-end": "2026-03-01"},
+        {"background-start": "2026-03-10", "background-end": "2026-03-01", "background-purpose": "Review call"},
     )
 
-    assert response.status_code == 302
+    client_page = reverse("clients:client_detail", kwargs={"org_slug": harbor.slug, "client_id": episode.client_id})
+    assert (response.status_code, response["Location"]) == (303, f"{client_page}#attendance-reports")
     (shown,) = [str(m) for m in response.wsgi_request._messages]
     assert shown == "The report was not made. The end date is before the start date."
     assert not AttendanceReport.objects.exists()
+    # Back on the client page, the form is open with what was typed and the error next to the end date.
+    body = as_clinician.get(response["Location"]).content.decode()
+    assert "<details open>" in body and 'value="Review call"' in body and 'value="2026-03-10"' in body
+    assert 'id="id_background-end_error"' in body
     # The form lives on the client page: a GET goes back there.
     assert as_clinician.get(url("report_request", harbor, episode_id=episode.pk)).status_code == 302
 
