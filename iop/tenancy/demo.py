@@ -317,9 +317,10 @@ def _clients(
                 days_since_referral={
                     EpisodeStatus.REFERRED: rng.randrange(1, 6),
                     EpisodeStatus.INTAKE: rng.randrange(4, 10),
-                    # Admitted (4 days after referral) 5 to 8 weeks ago: the four weeks of attendance
-                    # history are full weeks of their care. The draw stays as it was, so every later
-                    # name and date (and an existing demo database's clients) stay the same.
+                    # Admitted (4 days after referral) 5 to 8 weeks ago by this draw, which
+                    # `_ensure_client` moves to the week before the schedule's first: the four weeks
+                    # of attendance history are full weeks of their care. The draw stays as it was,
+                    # so every later name and date (and an existing demo database's clients) stay the same.
                     EpisodeStatus.ACTIVE: 40 + (rng.randrange(12, 60) - 12) // 2,
                     EpisodeStatus.STEP_DOWN: rng.randrange(60, 90),
                     EpisodeStatus.DISCHARGED: rng.randrange(75, 120),
@@ -583,10 +584,12 @@ def demo_password() -> str:
 # --- Writing it ------------------------------------------------------------------------------
 
 # The steps an episode takes from referral to its demo status, with days after referral.
+_ADMITTED_AFTER_REFERRAL = 4  # days: the ACTIVE step of `_PATH`
+
 _PATH = {
     EpisodeStatus.REFERRED: (),
     EpisodeStatus.INTAKE: ((EpisodeStatus.INTAKE, 1),),
-    EpisodeStatus.ACTIVE: ((EpisodeStatus.INTAKE, 1), (EpisodeStatus.ACTIVE, 4)),
+    EpisodeStatus.ACTIVE: ((EpisodeStatus.INTAKE, 1), (EpisodeStatus.ACTIVE, _ADMITTED_AFTER_REFERRAL)),
     EpisodeStatus.STEP_DOWN: (
         (EpisodeStatus.INTAKE, 1),
         (EpisodeStatus.ACTIVE, 4),
@@ -674,11 +677,19 @@ def _ensure_client(
     actor: User | None,
     today: dt.date,
     report: OrganizationReport,
+    earliest_admission: dt.date,
 ) -> Client:
     client = _find_client(spec)
     if client is not None:
         return client
     referral_date = today - dt.timedelta(days=spec.days_since_referral)
+    if spec.status == EpisodeStatus.ACTIVE:
+        # The demo has no sessions before its schedule starts: an active client admitted earlier
+        # would have weeks of care with nothing booked, rightly judged "below minimum". Admit them
+        # in the week before it at the earliest (spread over its weekdays), so that week is their
+        # admission week (not judged) and every week after it has their groups.
+        earliest = earliest_admission + dt.timedelta(days=spec.days_since_referral % 5)
+        referral_date = max(referral_date, earliest - dt.timedelta(days=_ADMITTED_AFTER_REFERRAL))
     episode = client_intake(
         organization=organization,
         actor=actor,
@@ -916,8 +927,12 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                 programs = {p.key: (_ensure_program(organization, p, report), p) for p in spec.programs}
                 today = timezone.localdate(timezone=organization.tzinfo)
                 actor = users.get(spec.intake_by) if spec.intake_by else None
+                schedule = spec.schedule
+                history_weeks = schedule.attendance.weeks if schedule and schedule.attendance else 0
+                earliest_admission = week_start_for(organization, today) - dt.timedelta(weeks=history_weeks + 1)
                 clients = {
-                    c: _ensure_client(organization, c, *programs[c.program], actor, today, report) for c in spec.clients
+                    c: _ensure_client(organization, c, *programs[c.program], actor, today, report, earliest_admission)
+                    for c in spec.clients
                 }
                 _ensure_couples(organization, clients, report, today)
                 seed_coverage(
