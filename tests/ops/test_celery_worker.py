@@ -13,45 +13,13 @@ import re
 import time
 
 import pytest
-import redis
-from celery import signals
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
-from django.db import connections
 
-from iop import celery_app
 from iop.accounts.services import invitation_create, invitation_from_token
 from iop.tenancy.context import tenant_context
-
-WORKER_QUEUES = ["default", "notifications", "pdf"]  # what `make run` and docker-compose consume
-
-
-def _close_worker_connections(**kwargs):
-    # The worker thread opens its own database connection; an open one would keep the test
-    # database from being dropped at the end of the session.
-    connections.close_all()
-
-
-@pytest.fixture
-def broker():
-    """The app's real Redis broker. Test settings prefix its keys with the test database name
-    (`global_keyprefix`), so concurrent test runs never consume each other's tasks."""
-    conf = celery_app.conf
-    assert settings.CELERY_BROKER_URL == "redis://127.0.0.1:6379/14"
-    assert conf.broker_url == settings.CELERY_BROKER_URL
-    prefix = conf.broker_transport_options["global_keyprefix"]
-    with celery_app.connection_for_write() as conn:
-        for queue in WORKER_QUEUES:  # leftovers of an interrupted earlier run
-            conn.default_channel.queue_purge(queue)
-    signals.task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        yield celery_app
-    finally:
-        signals.task_postrun.disconnect(_close_worker_connections)
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
+from tests.workers import WORKER_QUEUES
 
 
 @pytest.mark.slow

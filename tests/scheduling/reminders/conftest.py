@@ -17,6 +17,7 @@ from iop.tenancy.context import tenant_context
 from scheduling import reminders, services
 from scheduling.models import ReminderDispatch
 from tests.notifications.journal import journal  # noqa: F401 - fixture
+from tests.workers import broker  # noqa: F401 - fixture
 
 from ..conftest import make_facilitator
 

@@ -1,0 +1,1 @@
+from tests.workers import broker  # noqa: F401 - fixture
