@@ -80,8 +80,16 @@ def _to_packet(org_slug: str, packet):
 
 
 # The page's forms post to endpoints of their own; a GET of one (a reload, a bookmark) goes to the page.
-request_form = form_endpoint("authorizations:request_detail", "request_id")
-packet_form = form_endpoint("authorizations:packet_detail", "packet_id")
+request_form = form_endpoint(
+    "authorizations:request_detail",
+    "request_id",
+    found=lambda request, request_id, **_: _request_or_404(request, request_id),
+)
+packet_form = form_endpoint(
+    "authorizations:packet_detail",
+    "packet_id",
+    found=lambda request, packet_id, **_: _packet_or_404(request, packet_id),
+)
 
 
 def _can(request, action: str) -> bool:

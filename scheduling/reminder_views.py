@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
-from iop.common.form_state import form_endpoint
 from iop.common.forms import DateInput, error_summary
 from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
@@ -66,11 +65,12 @@ def reminders_preview(request, org_slug: str):
 
 
 @org_page(permissions.REMINDERS_RESEND)
-@form_endpoint("reminders:preview")
 def reminder_resend(request, org_slug: str, dispatch_id):
     """Resend a reminder whose status is unknown (once: a second click is refused with a message),
-    then back to the day's page."""
+    then back to the day's page. A GET (a reload, a bookmark) goes to the page and sends nothing."""
     dispatch = found_or_404(reminders.reminder_dispatch_get(organization=request.organization, dispatch_id=dispatch_id))
+    if request.method != "POST":
+        return redirect("reminders:preview", org_slug=org_slug)
     try:
         reminders.reminder_resend(dispatch=dispatch, actor=request.user)
     except ApplicationError as exc:
@@ -123,12 +123,13 @@ def calendar_feed(request, org_slug: str):
 
 
 @org_page(permissions.CALENDAR_FEED)
-@form_endpoint("reminders:calendar_feed")
 def calendar_feed_revoke(request, org_slug: str, feed_id):
     profile = _facilitator_profile(request)
     feed = feeds.calendar_feed_of(staff_profile=profile, feed_id=feed_id) if profile else None
     if feed is None:
         raise Http404("Not found")
+    if request.method != "POST":  # a reload or a bookmark: the page, and the feed stays on
+        return redirect("reminders:calendar_feed", org_slug=org_slug)
     feeds.calendar_feed_revoke(feed=feed)
     messages.success(request, "Your calendar feed was turned off. Calendars subscribed to it stop updating.")
     return redirect("reminders:calendar_feed", org_slug=org_slug)

@@ -47,15 +47,19 @@ class HttpResponseSeeOther(HttpResponseRedirect):
     status_code = 303
 
 
-def form_endpoint(page: str, *url_kwargs: str):
+def form_endpoint(page: str, *url_kwargs: str, found: Callable[..., object] | None = None):
     """Decorate the POST-only endpoint of a form that lives on the page named `page` (a URL name
     that takes `org_slug` and `url_kwargs` from the endpoint's own URL): any other method is sent
-    to the page instead of a 405. Goes inside `org_page`, so the member is checked first."""
+    to the page instead of a 405. `found(request, **url kwargs)` looks the endpoint's object up
+    first (raising Http404), so another organization's id is a 404 for a GET as for a POST. Goes
+    inside `org_page`, so the member is checked first."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method != "POST":
+                if found is not None:
+                    found(request, **kwargs)
                 names = ("org_slug", *url_kwargs)
                 return HttpResponseSeeOther(reverse(page, kwargs={name: kwargs[name] for name in names}))
             return view(request, *args, **kwargs)

@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 
-from iop.common.form_state import form_endpoint
 from iop.common.pages import org_page, org_render
 from iop.tenancy import permissions
 
@@ -29,11 +28,13 @@ def inbox(request, org_slug: str):
 
 
 @org_page(INBOX_ACTION)
-@form_endpoint("notifications:inbox")
 def notification_read(request, org_slug: str, notification_id):
+    """The inbox's "Mark as read" button (POST); a GET (a reload, a bookmark) goes to the inbox."""
     notification = selectors.notification_get(membership=request.membership, notification_id=notification_id)
     if notification is None:
         raise Http404("Not found")
+    if request.method != "POST":
+        return redirect("notifications:inbox", org_slug=org_slug)
     services.notification_mark_read(notification=notification)
     messages.success(request, "Marked as read.")
     return redirect("notifications:inbox", org_slug=org_slug)
