@@ -1,5 +1,5 @@
-"""`/api/v1/`: the schema and docs (signed-in users only), and every resource under
-`/api/v1/o/<org_slug>/` — the organization comes from the URL."""
+"""`/api/v1/`: the schema and docs (signed-in users and any organization's valid token), and every
+resource under `/api/v1/o/<org_slug>/` — the organization comes from the URL."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView

@@ -1,6 +1,8 @@
 """`Authorization: Bearer <token>` for integrations. Tokens are stored as SHA-256 digests and
-belong to one organization: the lookup runs inside the tenant taken from the URL, so a token of
-another organization simply does not exist there (401)."""
+belong to one organization: on an organization's URLs the lookup runs inside the tenant taken from
+the URL, so a token of another organization simply does not exist there (401). On the URLs of no
+organization (the API schema and docs) any organization's valid token authenticates: the row is
+read by its digest alone (`token_digest_context`), which only the token's holder can compute."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from iop.tenancy.context import current_tenant_id
+from iop.tenancy.context import current_tenant_id, tenant_context, token_digest_context
 
 from .models import ApiToken, token_digest
 
@@ -25,19 +27,21 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        digest = token_digest(parts[1])
+        tokens = ApiToken.all_objects.select_related("user").filter(digest=digest, revoked_at__isnull=True)
         if current_tenant_id() is None:
-            raise exceptions.AuthenticationFailed("Tokens are only valid on organization URLs.")
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=token_digest(parts[1]), revoked_at__isnull=True)
-            .first()
-        )
+            with token_digest_context(digest):
+                token = tokens.first()
+        else:
+            token = tokens.filter(organization_id=current_tenant_id()).first()
         if token is None or not token.is_usable or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        # Throttle the write: one UPDATE a minute per token is plenty for "last used".
+        # Throttle the write: one UPDATE a minute per token is plenty for "last used". Writes are
+        # the token's organization's only (also outside its URLs).
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            with tenant_context(token.organization_id):
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -105,7 +105,12 @@ class Invitation(TenantModel):
 
 class ApiToken(TenantModel):
     """A personal API token for one user in one organization. Only the SHA-256 digest is stored;
-    the token is shown once when created. The token only works on its organization's URLs."""
+    the token is shown once when created. The token works on its organization's URLs, and on the
+    URLs of no organization (the API schema and docs)."""
+
+    # Row-Level Security also lets the holder of a token read its row by the digest, without a
+    # tenant (iop.tenancy.rls): the schema URL has no organization to look in.
+    digest_lookup_field = "digest"
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80)

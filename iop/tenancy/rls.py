@@ -27,8 +27,10 @@ from psycopg2 import sql
 
 POLICY_NAME = "tenant_isolation"
 MEMBERSHIP_SELF_POLICY = "membership_own_rows"
+DIGEST_POLICY = "readable_by_digest"
 TENANT_EXPR = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
 USER_EXPR = "NULLIF(current_setting('app.user_id', true), '')::bigint"
+DIGEST_EXPR = "NULLIF(current_setting('app.token_digest', true), '')"
 
 
 def _qn(name: str) -> str:
@@ -121,6 +123,25 @@ def _protect_membership(cursor) -> None:
     )
 
 
+def _protect_digest_readable(cursor) -> None:
+    """Tenant models that name a `digest_lookup_field` (API tokens) may also be *read*, one row at
+    a time, by whoever presents that row's digest (`token_digest_context`), without a tenant.
+    Writes stay tenant-only."""
+    for model in tenant_models():
+        field = getattr(model, "digest_lookup_field", None)
+        if not field:
+            continue
+        table = model._meta.db_table
+        _ddl(cursor, "DROP POLICY IF EXISTS {policy} ON {table}", policy=DIGEST_POLICY, table=table)
+        _ddl(
+            cursor,
+            f"CREATE POLICY {{policy}} ON {{table}} FOR SELECT USING ({{column}} = {DIGEST_EXPR})",
+            policy=DIGEST_POLICY,
+            table=table,
+            column=model._meta.get_field(field).column,
+        )
+
+
 def _add_composite_foreign_keys(cursor) -> None:
     from .models import TenantModel
 
@@ -170,5 +191,6 @@ def sync_database_protections(*, using: str = "default") -> None:
         for table in tables_with_organization_id(cursor):
             _protect_table(cursor, table)
         _protect_membership(cursor)
+        _protect_digest_readable(cursor)
         _add_composite_foreign_keys(cursor)
         _grant_app_role(cursor, settings.IOP_DB_APP_ROLE)

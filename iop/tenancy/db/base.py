@@ -1,6 +1,6 @@
 """PostgreSQL backend that tells Postgres the current tenant with every statement.
 
-Row-Level Security policies read `app.tenant_id` (and, for Membership, `app.user_id`). Each DML
+Row-Level Security policies read `app.tenant_id` (and `app.user_id`, `app.token_digest`). Each DML
 statement is sent as `SELECT set_config('app.tenant_id', …, true), …; <statement>` so the value is
 exactly the one of the code that runs the statement (see iop/tenancy/context.py for why per
 statement).
