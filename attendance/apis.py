@@ -3,9 +3,10 @@ an episode's weekly hours, hours flags and absence alerts.
 
 Thin: validate with a serializer, call a service or selector, serialize. The roll call is saved
 whole or not at all by `services.roll_call_save` (idempotent: lines equal to what is stored change
-nothing); its refusals are 400s keyed `"<roster entry id>.<field>"`, and a roster entry that is
-not on the session (another session's, another tenant's) is a 404 with nothing saved. Everything
-here names clients, so every read writes an access event (channel "api").
+nothing); its refusals are 400s keyed `"<roster entry id>.<field>"`, with a message naming each
+refused line (`records.<n>`) and its client's id, and a roster entry that is not on the session
+(another session's, another tenant's) is a 404 with nothing saved. Everything here names clients,
+so every read writes an access event (channel "api").
 """
 
 from __future__ import annotations

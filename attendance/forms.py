@@ -32,8 +32,10 @@ class RollCallRowForm(forms.Form):
     absence_reason = forms.ChoiceField(label="Reason", choices=[("", "—"), *AbsenceReason.choices], required=False)
     note = forms.CharField(label="Note", max_length=300, required=False)
 
-    def __init__(self, *args, session: Session, record: AttendanceRecord | None, **kwargs):
+    def __init__(self, *args, session: Session, record: AttendanceRecord | None, subject: str = "", **kwargs):
         self.session = session
+        # The client the row is about: the page's error summary names them ("Ana Varga — Left: …").
+        self.error_subject = subject
         tz = session.organization.tzinfo
         if record is not None:
             kwargs["initial"] = {

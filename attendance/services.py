@@ -185,7 +185,8 @@ def roll_call_save(
 ) -> RollCallResult:
     """Record (or correct) attendance for some or all of a session's clients. Idempotent: lines
     equal to what is stored change nothing. Refused as a whole when any line is refused; the
-    errors are keyed `"<roster entry id>.<field>"`."""
+    errors are keyed `"<roster entry id>.<field>"`, and the message says which lines (`records.<n>`,
+    counted from 0 in the order given) of which clients (by id: messages may reach logs)."""
     now = now or timezone.now()
     ids = [line.roster_entry_id for line in lines]
     if len(set(ids)) != len(ids):
@@ -201,24 +202,28 @@ def roll_call_save(
         # Seated clients, and anyone already recorded (then taken off the roster) for corrections.
         for e in RosterEntry.objects.filter(session=session, pk__in=ids)
         .filter(Q(status=RosterStatus.BOOKED) | Q(attendance__isnull=False))
-        .select_related("attendance")
+        .select_related("attendance", "episode")
     }
     missing = [i for i in ids if i not in entries]
     if missing:
         raise RosterEntryNotFound("A client in the roll call is not on this session's roster.", code="not_found")
 
-    values_by_entry, errors, result = {}, {}, RollCallResult()
-    for line in lines:
+    values_by_entry, errors, refused, result = {}, {}, [], RollCallResult()
+    for index, line in enumerate(lines):
         try:
             values_by_entry[line.roster_entry_id], clamped = _line_values(session, line)
         except ApplicationError as exc:
-            for name, messages in (exc.extra or {"status": [exc.message]}).items():
+            line_errors = exc.extra or {"status": [exc.message]}
+            for name, messages in line_errors.items():
                 errors[f"{line.roster_entry_id}.{name}"] = messages
+            said = " ".join(str(m) for messages in line_errors.values() for m in messages)
+            refused.append(f"records.{index} (client {entries[line.roster_entry_id].episode.client_id}): {said}")
             continue
         if clamped:
             result.clamped.append(line.roster_entry_id)
     if errors:
-        raise ApplicationError("Attendance was not saved: correct the marked rows.", code="invalid", extra=errors)
+        message = "Attendance was not saved. " + " ".join(refused)
+        raise ApplicationError(message, code="invalid", extra=errors)
 
     late = now > session.ends_at + dt.timedelta(
         hours=selectors.attendance_settings(session.organization).late_entry_hours

@@ -59,7 +59,11 @@ def _can_record(request, session) -> bool:
 def _row_forms(session, entries, data=None) -> dict:
     return {
         entry.pk: RollCallRowForm(
-            data, prefix=str(entry.pk), session=session, record=getattr(entry, "attendance", None)
+            data,
+            prefix=str(entry.pk),
+            session=session,
+            record=getattr(entry, "attendance", None),
+            subject=entry.episode.client.display_name,
         )
         for entry in entries
     }
@@ -125,14 +129,17 @@ def roll_call(request, org_slug: str, session_id):
     except services.RosterEntryNotFound as exc:
         raise Http404("Not found") from exc
     except ApplicationError as exc:
-        _errors_on_rows(exc, forms)
-        return _roll_call_page(request, session, forms=forms, status=INVALID_FORM_STATUS)
+        errors = _errors_on_rows(exc, forms)
+        return _roll_call_page(request, session, forms=forms, errors=errors, status=INVALID_FORM_STATUS)
     messages.success(request, _saved_message(result))
     return redirect("attendance:roll_call", org_slug=org_slug, session_id=session.pk)
 
 
-def _errors_on_rows(exc: ApplicationError, forms: dict) -> None:
+def _errors_on_rows(exc: ApplicationError, forms: dict) -> list[ErrorLink] | None:
+    """A refusal's row errors on their rows (the summary then names each row's client), or, for
+    one about the whole roll call, the summary to show instead."""
     by_id = {str(pk): form for pk, form in forms.items()}
+    placed = False
     for key, messages_ in exc.extra.items():
         entry_id, _, field = key.partition(".")
         form = by_id.get(entry_id)
@@ -140,8 +147,8 @@ def _errors_on_rows(exc: ApplicationError, forms: dict) -> None:
             continue
         for message in messages_:
             form.add_error(SERVICE_FIELDS.get(field), message)
-    if not exc.extra:
-        next(iter(forms.values())).add_error(None, exc.message)
+            placed = True
+    return None if placed else [ErrorLink(text=exc.message)]
 
 
 def _saved_message(result) -> str:

@@ -60,12 +60,16 @@ def _field_anchor(bound_field) -> str:
 
 
 def _form_error_links(form: forms.BaseForm, label_prefix: str = "") -> list[ErrorLink]:
-    links = [ErrorLink(text=str(message)) for message in form.non_field_errors()]
+    # A form that is one of many alike on a page (a roll call's row per client) names what it is
+    # about, so a line of the summary says whose field is wrong, not only which field.
+    subject = getattr(form, "error_subject", "")
+    subject = f"{subject} — " if subject else ""
+    links = [ErrorLink(text=f"{subject}{message}") for message in form.non_field_errors()]
     for name, messages in form.errors.items():
         if name == NON_FIELD_ERRORS or name not in form.fields:
             continue
         bound_field = form[name]
-        label = f"{label_prefix}{bound_field.label}"
+        label = f"{label_prefix}{subject}{bound_field.label}"
         links.extend(ErrorLink(text=f"{label}: {message}", href=_field_anchor(bound_field)) for message in messages)
     return links
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from attendance.models import AttendanceRecord, AttendanceRecordEvent
 from scheduling.models import RosterEntry, RosterSource
@@ -87,6 +88,9 @@ def test_a_refused_row_is_shown_on_the_row_and_nothing_is_saved(as_va, past_sess
     assert response.status_code == 422
     body = response.content.decode()
     assert "Departure is before arrival." in body and 'class="row--error"' in body
+    # The summary at the top names the row's client (the field alone does not say whose).
+    name = bad.episode.client.display_name
+    assert escape(f"{name} — Left: Departure is before arrival.") in body
     assert not AttendanceRecord.objects.exists()
 
 

@@ -141,6 +141,10 @@ def test_bad_times_are_400_keyed_by_entry_and_nothing_is_saved(va_api, roll_call
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert response.json()["extra"]["fields"] == {f"{bad.pk}.departed_at": ["Departure is before arrival."]}
+    # The message says which line of the request, and whose.
+    assert response.json()["message"] == (
+        f"Attendance was not saved. records.1 (client {bad.episode.client_id}): Departure is before arrival."
+    )
     assert not AttendanceRecord.objects.exists()
     assert not AttendanceRecordEvent.objects.exists()
 
