@@ -51,6 +51,11 @@ class Organization(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    @property
+    def week_end_display(self) -> str:
+        """The last weekday of the organization's week (the day before its week start)."""
+        return Weekday((self.week_start - 1) % 7).label
+
     def local_today(self, now: dt.datetime | None = None) -> dt.date:
         """Today in the organization's zone (on a New York evening, UTC is already tomorrow)."""
         return (now or timezone.now()).astimezone(self.tzinfo).date()

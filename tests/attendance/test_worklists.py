@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attendance.models import AbsenceAlert, PaceState, ThresholdFlag
+from iop.tenancy.models import Weekday
 
 from .conftest import book, record, sessions_of
 
@@ -117,6 +118,12 @@ def test_the_client_page_shows_weeks_and_costs_the_same_at_1_and_3_weeks(as_va, 
     assert len(one_week.captured_queries) == len(three_weeks.captured_queries)
     assert f'data-testid="attended-{past_week:%Y-%m-%d}">9.0 h' in body
     assert "Required 9.0 hours on 3 days a week (treatment plan)" in body
+    assert "Hours by week (Monday to Sunday)" in body
+
+    harbor = episode.organization
+    harbor.week_start = Weekday.SUNDAY
+    harbor.save()
+    assert "Hours by week (Sunday to Saturday)" in as_va.get(url).content.decode()
 
 
 def test_the_client_page_does_not_judge_the_admission_week_or_show_weeks_before_it(
