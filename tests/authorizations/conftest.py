@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from authorizations.models import Coverage, Payer, PayerPlan, PayerRule, PlanType
 
@@ -52,3 +53,10 @@ def make_coverage(client, payer, *, start=dt.date(2020, 1, 1), end=None, **kwarg
     return Coverage.objects.create(
         client=client, payer=payer, member_id=member_id, effective_from=start, effective_to=end, **kwargs
     )
+
+
+def local_days_ago(organization, days: int) -> dt.datetime:
+    """This time of day `days` calendar days ago in the organization's zone. Not `now - days`: across
+    a DST change that instant can fall on another local day (45 days before 23:30 EST is 00:30 EDT)."""
+    local = timezone.localtime(timezone.now(), organization.tzinfo)
+    return organization.local_datetime(local.date() - dt.timedelta(days=days), local.time())

@@ -4,20 +4,18 @@ partial update, 271 import) and verifications (list, retrieve, create) — reads
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from authorizations.models import BenefitVerification, Coverage
 from iop.audit.models import AccessEvent
 from tests.factories import ClientFactory
 
 from ...scheduling.api.conftest import BASE
-from ..conftest import make_coverage, make_rule
+from ..conftest import local_days_ago, make_coverage, make_rule
 from .conftest import MEMBER_ID
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +40,7 @@ def _ids(response) -> list[str]:
 
 def _verify(coverage, days_ago=0, **fields) -> BenefitVerification:
     return BenefitVerification.objects.create(
-        coverage=coverage, verified_at=timezone.now() - dt.timedelta(days=days_ago), method="portal", **fields
+        coverage=coverage, verified_at=local_days_ago(coverage.organization, days_ago), method="portal", **fields
     )
 
 

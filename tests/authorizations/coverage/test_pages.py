@@ -14,7 +14,6 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan, PlanType
 from authorizations.services_coverage import verification_import_271
@@ -23,7 +22,7 @@ from iop.tenancy.permissions import ROLE_ACTIONS
 from tests.factories import ClientFactory
 from tests.ui.conftest import make_clients
 
-from ..conftest import make_coverage
+from ..conftest import local_days_ago, make_coverage
 from .conftest import MEMBER_ID
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +39,7 @@ def client_page(org, client) -> str:
 def verify(coverage, *, days_ago: int = 0, **fields) -> BenefitVerification:
     return BenefitVerification.objects.create(
         coverage=coverage,
-        verified_at=timezone.now() - dt.timedelta(days=days_ago),
+        verified_at=local_days_ago(coverage.organization, days_ago),
         method=fields.pop("method", "portal"),
         **fields,
     )
