@@ -25,8 +25,8 @@ unset DJANGO_SETTINGS_MODULE DATABASE_URL
 if (($# == 0)); then
     # The whole suite also checks the code's lint and format (quick; skipped for narrowed runs).
     iop_step "Checking lint and format (ruff)"
-    "$IOP_VENV/bin/ruff" check iop scheduling attendance authorizations tests bench
-    "$IOP_VENV/bin/ruff" format --check --quiet iop scheduling attendance authorizations tests bench
+    "$IOP_VENV/bin/ruff" check iop scheduling attendance authorizations demo tests bench
+    "$IOP_VENV/bin/ruff" format --check --quiet iop scheduling attendance authorizations demo tests bench
 fi
 
 iop_step "Running the test suite (test database ${IOP_TEST_DB_NAME:-test_iop})"

@@ -53,7 +53,9 @@ DOMAIN_APPS = [
     "attendance",
     "authorizations",
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DOMAIN_APPS
+# Above every domain app: the demo data (`seed_demo`) may import them all.
+DEMO_APPS = ["demo"]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DOMAIN_APPS + DEMO_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

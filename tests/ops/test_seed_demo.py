@@ -29,6 +29,8 @@ from attendance.models import (
     PaceState,
     ThresholdFlag,
 )
+from demo.attendance import EXCUSED_AHEAD
+from demo.seed import DEFAULT_DEMO_PASSWORD
 from iop.accounts.models import User
 from iop.clients.models import (
     AvailabilityWindow,
@@ -41,8 +43,6 @@ from iop.clients.models import (
 )
 from iop.notifications.models import Notification
 from iop.tenancy.context import tenant_context
-from iop.tenancy.demo import DEFAULT_DEMO_PASSWORD
-from iop.tenancy.demo_attendance import EXCUSED_AHEAD
 from iop.tenancy.models import Membership, Organization, Program, StaffProfile
 from scheduling import selectors
 from scheduling.models import (

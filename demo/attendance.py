@@ -72,7 +72,7 @@ from scheduling.selectors import week_start_for
 from scheduling.services import roster_remove
 
 if TYPE_CHECKING:
-    from iop.tenancy.demo import OrganizationReport
+    from demo.seed import OrganizationReport
 
 SEED = 20260301
 

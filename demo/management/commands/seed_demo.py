@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from iop.tenancy.demo import DEFAULT_DEMO_PASSWORD, seed_demo
+from demo.seed import DEFAULT_DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

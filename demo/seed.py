@@ -15,7 +15,7 @@ sessions only: their seats in the sessions already held are backfilled in bulk, 
 been placed back then.
 
 Harbor also gets those weeks' attendance, recorded through the roll-call service as the
-facilitators would have (see `iop.tenancy.demo_attendance`).
+facilitators would have (see `demo.attendance`).
 
 All people are fictional: reserved `example.com` addresses and 555-01xx telephone numbers.
 """
@@ -35,12 +35,12 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
 
+from demo.attendance import AttendanceSpec, DemoClient, seed_attendance
+from demo.authorizations import seed_authorization_cases, seed_authorization_history, seed_coverage
 from iop.accounts.models import User
 from iop.clients.models import Client, Couple, Episode, EpisodeStatus, TherapyTrack
 from iop.clients.services import Availability, client_intake, couple_create, episode_transition
 from iop.tenancy.context import tenant_context
-from iop.tenancy.demo_attendance import AttendanceSpec, DemoClient, seed_attendance
-from iop.tenancy.demo_authorizations import seed_authorization_cases, seed_authorization_history, seed_coverage
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program, Role, StaffProfile, Weekday
 from scheduling import services as scheduling
 from scheduling.models import (
