@@ -18,11 +18,8 @@ from django.middleware.csrf import get_token
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from iop.tenancy import permissions as perms
-from iop.tenancy.admin import TenantInline, TenantModelAdmin
-
-from .codes import DEFAULT_SERVICE_CODES
-from .models import (
+from authorizations.codes import DEFAULT_SERVICE_CODES
+from authorizations.models import (
     Authorization,
     AuthorizationRequest,
     BenefitVerification,
@@ -36,6 +33,8 @@ from .models import (
     ServiceCode,
     UnauthorizedDay,
 )
+from iop.tenancy import permissions as perms
+from iop.tenancy.admin import TenantInline, TenantModelAdmin
 
 
 class PayerConfigAdmin(TenantModelAdmin):

@@ -1,6 +1,6 @@
 """Service codes for request lines and ICD-10-CM format validation.
 
-The defaults come from domain.md §1 (program per diems, group and individual psychotherapy,
+The defaults are the usual IOP codes (program per diems, group and individual psychotherapy,
 family/couples psychotherapy, medication management, assessments); an organization replaces them
 by saving its own list in Django admin (authorizations.ServiceCode)."""
 
@@ -10,7 +10,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from .models import CodeSystem, ServiceCode, ServiceTrack, UnitType
+from authorizations.models import CodeSystem, ServiceCode, ServiceTrack, UnitType
 
 C, T, U = CodeSystem, ServiceTrack, UnitType
 _DEFAULTS = (

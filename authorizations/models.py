@@ -4,8 +4,9 @@ create, and the tasks that chase expiring ones.
 
 Every number a payer sets — weekly hours, daily minimum, review cadence, decision clocks, appeal
 window, fees — is an effective-dated row here, never a constant in code. Determinations use X12
-278 terms (HCR01 action codes). Authorization is member-specific: a couple's packet holds one
-request per partner, each against that partner's own coverage (domain.md §7).
+278 terms (HCR01 action codes). Authorization is member-specific (an X12 278 carries one patient
+and one coverage): a couple's packet holds one request per partner, each against that partner's
+own coverage.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from authorizations.coverage import x12_codes
 from iop.clients.models import Client, Couple, Episode, TherapyTrack
 from iop.tenancy.models import LevelOfCare, TenantModel
-
-from . import x12_codes
 
 
 def _history():

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from attendance.requirements import PayerRequirement
+from attendance.hours.requirements import PayerRequirement
+from authorizations.models import Coverage, CoveragePriority, FeeScheduleEntry, PayerRule
 from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Episode
 from iop.clients.selectors import client_choice_list
 from iop.tenancy.models import Organization
-
-from .models import Coverage, CoveragePriority, FeeScheduleEntry, PayerRule
 
 
 def in_effect_on(row, day: dt.date) -> bool:

@@ -28,7 +28,7 @@ def chase_scan() -> None:
 def chase_org(organization_id: int) -> int:
     """Expiring authorizations, units running out before review, overdue decisions and pended
     requests whose information is due: the tasks (and notices) not raised before."""
-    from .services_units import authorizations_chase
+    from authorizations.units.services import authorizations_chase
 
     organization = active_organization(organization_id)
     if organization is None:
@@ -53,6 +53,6 @@ def chase_org(organization_id: int) -> int:
 )
 def approval_message_send(organization_id: int, determination_id: str, client_id: str) -> str:
     """Tell a client (or the other partner of a couple's packet) that an authorization was approved."""
-    from .services_requests import approval_message_deliver
+    from authorizations.requests.services import approval_message_deliver
 
     return approval_message_deliver(determination_id=determination_id, client_id=client_id)

@@ -6,7 +6,7 @@ from django.urls import include, path
 app_name = "authorizations"
 
 urlpatterns = [
-    path("", include("authorizations.urls_units")),
-    path("", include("authorizations.urls_coverage")),
-    path("", include("authorizations.urls_requests")),
+    path("", include("authorizations.units.urls")),
+    path("", include("authorizations.coverage.urls")),
+    path("", include("authorizations.requests.urls")),
 ]

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from authorizations import services_requests as requests
+from authorizations.coverage.services import verification_import_271
 from authorizations.models import (
     Answer,
     Authorization,
@@ -45,9 +45,9 @@ from authorizations.models import (
     UnitType,
     VerificationMethod,
 )
-from authorizations.services_coverage import verification_import_271
-from authorizations.services_units import CHASE_TIME, authorizations_chase
-from authorizations.units import unit_figures_load
+from authorizations.requests import services as requests
+from authorizations.units.selectors import unit_figures_load
+from authorizations.units.services import CHASE_TIME, authorizations_chase
 from iop.accounts.models import User
 from iop.clients.models import Client, Couple, Episode
 from iop.common.exceptions import ApplicationError

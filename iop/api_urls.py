@@ -5,16 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from attendance.apis import (
-    AbsenceAlertViewSet,
-    AttendanceRecordViewSet,
-    SessionAttendanceViewSet,
-    ThresholdFlagViewSet,
-    WeeklyHoursViewSet,
-)
-from authorizations import apis_coverage as authorizations_coverage
-from authorizations import apis_requests as authorizations_requests
-from authorizations import apis_units as authorizations_units
+from attendance.hours.apis import ThresholdFlagViewSet, WeeklyHoursViewSet
+from attendance.patterns.apis import AbsenceAlertViewSet
+from attendance.roll_call.apis import AttendanceRecordViewSet, SessionAttendanceViewSet
+from authorizations.coverage import apis as authorizations_coverage
+from authorizations.requests import apis as authorizations_requests
+from authorizations.units import apis as authorizations_units
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
 from iop.tenancy.apis import MemberViewSet, ProgramViewSet
 from scheduling.apis import (

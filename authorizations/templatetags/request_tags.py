@@ -1,5 +1,5 @@
-"""Template pieces for authorization requests: money and "no fee on file", status tags, the other
-components' labels, and the client page's list of the client's requests (`client_requests`)."""
+"""Template pieces for authorization requests: money and "no fee on file", status tags and the other
+components' labels."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from decimal import Decimal
 
 from django import template
 
-from authorizations import selectors_requests
 from authorizations.models import RequestStatus
-from authorizations.services_requests import OTHER_COMPONENTS
+from authorizations.requests.services import OTHER_COMPONENTS
 
 register = template.Library()
 
@@ -48,11 +47,3 @@ def frequency(value) -> str:
     if value is None:
         return ""
     return f"{Decimal(value).normalize():f}"
-
-
-@register.simple_tag
-def client_requests(client) -> list:
-    """The client's authorization requests, newest first (one query)."""
-    if client is None:
-        return []
-    return selectors_requests.client_requests(client=client)

@@ -1,5 +1,4 @@
-"""Unit burn-down pieces for pages of other apps (the client page's authorizations panel) and the
-worklist's clocks: `{% load unit_tags %}`."""
+"""Unit burn-down pieces for the authorization pages and the worklist's clocks: `{% load unit_tags %}`."""
 
 from __future__ import annotations
 
@@ -8,29 +7,9 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from authorizations import units
+from authorizations.units import selectors as units
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def client_units(context, client) -> dict:
-    """The client's authorizations (every episode, latest first) with their unit figures, and
-    their open unauthorized days: a constant number of queries."""
-    organization = context.get("organization")
-    if client is None or organization is None:
-        return {"authorizations": [], "unauthorized_days": []}
-    from iop.clients.models import Episode
-
-    episode_ids = list(Episode.objects.filter(organization=organization, client=client).values_list("pk", flat=True))
-    return {
-        "authorizations": units.episode_authorizations(organization=organization, episode_ids=episode_ids),
-        "unauthorized_days": list(
-            units.unauthorized_day_list(organization=organization, open_only=True)
-            .filter(episode_id__in=episode_ids)
-            .order_by("local_date")
-        ),
-    }
 
 
 @register.filter

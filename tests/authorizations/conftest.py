@@ -28,6 +28,9 @@ as_clinician = attendance_fixtures.as_clinician
 as_admin = attendance_fixtures.as_admin
 eager_celery = ui_fixtures.eager_celery
 
+# Harbor's REST API, for the areas' API tests.
+BASE = "/api/v1/o/harbor"
+
 
 @pytest.fixture
 def payer(in_harbor):

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from attendance import selectors
-from attendance.requirements import RequirementSource
+from attendance.hours import selectors
+from attendance.hours.requirements import RequirementSource
 
 from .conftest import make_coverage, make_rule
 

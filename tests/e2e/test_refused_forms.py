@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from authorizations import services_requests as services
 from authorizations.models import FeeScheduleEntry, Payer, PayerPlan, PlanType
+from authorizations.requests import services as services
 from iop.clients.models import EpisodeStatus
 from iop.tenancy.context import tenant_context
 from tests.authorizations.conftest import make_coverage, make_rule

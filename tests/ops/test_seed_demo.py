@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from attendance import selectors as attendance
+from attendance.hours.selectors import active_episodes, this_week_start, week_summaries
 from attendance.models import (
     AbsenceAlert,
     AbsenceRuleKind,
@@ -29,8 +29,9 @@ from attendance.models import (
     PaceState,
     ThresholdFlag,
 )
+from attendance.roll_call.selectors import sessions_missing_attendance
 from demo.attendance import EXCUSED_AHEAD
-from demo.seed import DEFAULT_DEMO_PASSWORD
+from demo.people import DEFAULT_DEMO_PASSWORD
 from iop.accounts.models import User
 from iop.clients.models import (
     AvailabilityWindow,
@@ -369,8 +370,8 @@ class Demo:
     def week(self, weeks_ago: int) -> dict:
         """`{episode id: WeekSummary}` of the active clients whose week it is to judge."""
         start = self.this_week - weeks_ago * WEEK
-        episodes = attendance.active_episodes(organization=self.harbor)
-        summaries = attendance.week_summaries(
+        episodes = active_episodes(organization=self.harbor)
+        summaries = week_summaries(
             organization=self.harbor, episodes=episodes, first_week=start, last_week=start
         )
         return {s.episode.pk: s for s in summaries.values() if s.evaluable}
@@ -380,7 +381,7 @@ class Demo:
 def demo(seeded, _seeded_once):
     harbor = seeded[0]["harbor"]
     with tenant_context(harbor.id):
-        yield Demo(_seeded_once[0], seeded[1], harbor, attendance.this_week_start(harbor))
+        yield Demo(_seeded_once[0], seeded[1], harbor, this_week_start(harbor))
 
 
 def test_every_session_held_in_four_weeks_and_this_week_has_its_roll_call(demo):
@@ -392,7 +393,7 @@ def test_every_session_held_in_four_weeks_and_this_week_has_its_roll_call(demo):
     )
     assert held.count() > 700
     assert not held.filter(attendance__isnull=True).exists()
-    assert not attendance.sessions_missing_attendance(organization=demo.harbor, now=now).exists()
+    assert not sessions_missing_attendance(organization=demo.harbor, now=now).exists()
     for weeks_ago in (4, 3, 2, 1):
         start = demo.this_week - weeks_ago * WEEK
         week = AttendanceRecord.objects.filter(session__local_date__gte=start, session__local_date__lt=start + WEEK)
@@ -517,8 +518,8 @@ def test_a_second_run_records_nothing(demo):
 
 
 def test_every_client_has_coverage_and_a_verification_some_due_again(demo):
+    from authorizations.coverage.services import verification_is_stale
     from authorizations.models import BenefitVerification, Coverage, FeeScheduleEntry, Payer, PayerRule
-    from authorizations.services_coverage import verification_is_stale
 
     clients = Client.objects.count()
     assert Coverage.objects.values("client").distinct().count() == clients
@@ -556,7 +557,7 @@ def test_authorizations_one_nearly_used_up_one_ending_in_5_days_and_the_open_cas
         RequestStatus,
         UnauthorizedDay,
     )
-    from authorizations.units import unit_figures_load
+    from authorizations.units.selectors import unit_figures_load
 
     today = demo.harbor.local_today()
     active = list(Authorization.objects.filter(end_date__gte=today))

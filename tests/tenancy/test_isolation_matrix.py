@@ -31,12 +31,14 @@ from iop.accounts.services import api_token_create, invitation_create
 from iop.clients.models import Client, Couple, Episode, TreatmentPlan
 from iop.clients.services import couple_create, treatment_plan_save
 from iop.notifications.models import Notification
-from iop.notifications.services import notify_staff
+from iop.notifications.services import notice_send
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership, StaffProfile
-from scheduling import services as scheduling_services
-from scheduling.feeds import calendar_feed_create
+from scheduling.feeds.services import calendar_feed_create
 from scheduling.models import ReminderDispatch, RosterEntry
+from scheduling.services import absences as absence_services
+from scheduling.services import groups as group_services
+from scheduling.services import placements as placement_services
 
 from ..factories import ClientFactory
 
@@ -93,13 +95,11 @@ def summit_world(summit, summit_va, summit_client):
             organization=summit, membership=admin, defaults={"can_facilitate": True}
         )
         feed, feed_token = calendar_feed_create(staff_profile=profile)
-        notify_staff(organization=summit, recipients=[admin], kind="matrix", title="Summit only", dedupe_key="matrix")
+        notice_send(organization=summit, recipients=[admin], kind="matrix", title="Summit only", dedupe_key="matrix")
         notification = Notification.objects.get(dedupe_key="matrix")
         # Scheduling: a group with a weekly time and its sessions, a placement with its seats, an absence.
-        group_type = scheduling_services.group_type_create(
-            organization=summit, name="Process group", qualified=[profile]
-        )
-        group = scheduling_services.group_create(
+        group_type = group_services.group_type_create(organization=summit, name="Process group", qualified=[profile])
+        group = group_services.group_create(
             organization=summit,
             program=episode.program,
             group_type=group_type,
@@ -107,13 +107,13 @@ def summit_world(summit, summit_va, summit_client):
             capacity=5,
             lead_facilitator=profile,
         )
-        slot = scheduling_services.slot_create(
+        slot = group_services.slot_create(
             group=group, weekday=0, start_time=dt.time(9), duration_minutes=90, effective_from=today
         )
-        placement = scheduling_services.placement_create(episode=episode, group=group, start_date=today).placement
+        placement = placement_services.placement_create(episode=episode, group=group, start_date=today).placement
         entry = RosterEntry.objects.filter(placement=placement).first()
         session = entry.session
-        absence = scheduling_services.facilitator_absence_record(
+        absence = absence_services.facilitator_absence_record(
             staff_profile=profile,
             start_date=today + dt.timedelta(days=60),
             end_date=today + dt.timedelta(days=61),
@@ -177,7 +177,7 @@ def summit_world(summit, summit_va, summit_client):
         # determination of summit's.
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from authorizations import services_requests
+        from authorizations.requests import services as services_requests
 
         request_payer = Payer.objects.create(name="Summit requests payer")
         request_coverage = Coverage.objects.create(

@@ -16,13 +16,7 @@ from authorizations.models import Coverage, Payer
 from iop.tenancy.context import tenant_context
 
 from ...factories import ClientFactory
-from ...scheduling.api import conftest as api_fixtures
-from ...ui import conftest as ui_fixtures
 from ..conftest import make_coverage
-
-# Shared fixtures: the browser pages' signed-in clients and the API's bearer-token clients.
-as_intake = ui_fixtures.as_intake
-api = api_fixtures.api
 
 DATA = Path(__file__).parent / "data"
 MEMBER_ID = "M123456"  # the family's member id in the sample files

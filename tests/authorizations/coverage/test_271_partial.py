@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from authorizations import x12
+from authorizations.coverage import x12
+from authorizations.coverage.services import verification_import_271
 from authorizations.models import Answer, BenefitVerification, NetworkStatus
-from authorizations.services_coverage import verification_import_271
 from iop.common.exceptions import ApplicationError
 
 from .conftest import read_271

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from authorizations.coverage.services import verification_import_271
 from authorizations.models import Answer, BenefitLine, BenefitVerification, Coverage, NetworkStatus
-from authorizations.services_coverage import verification_import_271
 from iop.common.exceptions import ApplicationError
 from tests.factories import ClientFactory
 

@@ -14,8 +14,7 @@ from authorizations.models import BenefitVerification, Coverage
 from iop.audit.models import AccessEvent
 from tests.factories import ClientFactory
 
-from ...scheduling.api.conftest import BASE
-from ..conftest import local_days_ago, make_coverage, make_rule
+from ..conftest import BASE, local_days_ago, make_coverage, make_rule
 from .conftest import MEMBER_ID
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,10 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from authorizations.coverage.services import verification_import_271
 from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan, PlanType
-from authorizations.services_coverage import verification_import_271
 from iop.audit.models import AccessEvent
+from iop.clients.hooks import client_panels
 from iop.tenancy.permissions import ROLE_ACTIONS
 from tests.factories import ClientFactory
 from tests.ui.conftest import make_clients
@@ -108,11 +109,17 @@ def test_the_panel_costs_two_queries_for_one_coverage_or_three(in_harbor, payer,
         verify(coverage, days_ago=40)
         verify(coverage, days_ago=2)
     context = {"organization": in_harbor, "can": ROLE_ACTIONS["intake"]}
+    # The panel as the client page loads and renders it (registered in authorizations/wiring.py).
+    panel = next(p for p in client_panels() if p.key == "authorizations_coverage")
+
+    def render(client) -> str:
+        loaded = panel.context_loader(client=client, episode=None, form_state=None, **context)
+        return render_to_string(panel.template, {**context, "client": client, "panel": panel, **loaded})
 
     with CaptureQueriesContext(connection) as single:
-        small = render_to_string("authorizations/partials/client_coverage.html", {**context, "client": harbor_client})
+        small = render(harbor_client)
     with CaptureQueriesContext(connection) as triple:
-        large = render_to_string("authorizations/partials/client_coverage.html", {**context, "client": other})
+        large = render(other)
 
     assert small.count("Latest benefit verification") == 1 and large.count("Latest benefit verification") == 3
     assert "Ended 31 Dec 2019" in large and "Re-verify" not in large

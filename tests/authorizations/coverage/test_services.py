@@ -10,8 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from authorizations.models import Answer, BenefitVerification, Coverage, NetworkStatus, Payer, PayerPlan, PlanType
-from authorizations.services_coverage import (
+from authorizations.coverage.services import (
     coverage_create,
     coverage_update,
     next_plan_year_start,
@@ -20,6 +19,7 @@ from authorizations.services_coverage import (
     verification_record,
     verification_stale_reason,
 )
+from authorizations.models import Answer, BenefitVerification, Coverage, NetworkStatus, Payer, PayerPlan, PlanType
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from authorizations.x12 import X12Error, parse_271, separators_read
+from authorizations.coverage.x12 import X12Error, parse_271, separators_read
 
 from .conftest import read_271
 

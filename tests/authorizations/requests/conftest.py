@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from authorizations import services_requests as services
 from authorizations.models import FeeScheduleEntry
+from authorizations.requests import services as services
 from iop.clients.models import AvailabilityWindow
 from iop.clients.services import couple_create
 

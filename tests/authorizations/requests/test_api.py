@@ -8,32 +8,17 @@ import datetime as dt
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.test import APIClient
 
 from authorizations.models import Authorization, AuthorizationRequest, RequestPacket
-from iop.accounts.services import api_token_create
 from iop.audit.models import AccessEvent
 from iop.tenancy.context import tenant_context
 
-from ..conftest import make_coverage
+from ..conftest import BASE, make_coverage
 from .conftest import complete
 
 pytestmark = pytest.mark.django_db
 
-BASE = "/api/v1/o/harbor"
 PREFIX = "/api/v1/o/{org_slug}/"
-
-
-@pytest.fixture
-def api(harbor):
-    def _as(user) -> APIClient:
-        with tenant_context(harbor.id):
-            raw = api_token_create(organization=harbor, user=user, name="tests").raw
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        return client
-
-    return _as
 
 
 @pytest.fixture
@@ -239,7 +224,7 @@ def test_the_list_costs_the_same_queries_for_1_and_4_requests(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from authorizations import services_requests as services
+    from authorizations.requests import services as services
 
     def add(count: int) -> None:
         for _ in range(count):
@@ -259,7 +244,7 @@ def test_the_list_costs_the_same_queries_for_1_and_4_requests(
 
 
 def test_a_pend_through_the_determinations_endpoint_needs_the_information_due_date(intake_api, draft, harbor_intake):
-    from authorizations import services_requests as services
+    from authorizations.requests import services as services
 
     ready = services.request_mark_ready(request=complete(draft))
     services.request_submit(request=ready, channel="portal", actor=harbor_intake)
@@ -282,7 +267,7 @@ def test_the_packet_list_shows_each_requests_missing_items_at_the_same_queries_f
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from authorizations import services_requests as services
+    from authorizations.requests import services as services
     from iop.clients.models import AvailabilityWindow
     from iop.clients.services import couple_create
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from authorizations import services_requests as services
 from authorizations.models import ServiceLine, UnitType
+from authorizations.requests import services as services
 from authorizations.templatetags.request_tags import money
 
 from .conftest import add_fees

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from authorizations import services_requests as services
 from authorizations.models import Authorization, AuthorizationRequest, RequestPacket, RequestStatus
+from authorizations.requests import services as services
 from iop.clients.models import EpisodeStatus
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import OutboundMessage

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from authorizations import services_requests as services
 from authorizations.models import AuthorizationRequest, Determination, RequestAttachment, RequestPacket
+from authorizations.requests import services as services
 from iop.audit.models import AccessEvent
 
 from ...conftest import login
@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 
 def url(name: str, **kwargs) -> str:
     return reverse(f"authorizations:{name}", kwargs={"org_slug": "harbor", **kwargs})
-
-
-@pytest.fixture
-def as_intake(client, harbor_intake):
-    return login(client, harbor_intake)
 
 
 def test_an_intake_specialist_starts_a_request_from_the_client_page(as_intake, episode, coverage, rule, fees, start):

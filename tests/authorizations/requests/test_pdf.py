@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from authorizations import services_requests as services
-from authorizations.documents_requests import packet_pdf, packet_pdf_filename, request_pdf
-from authorizations.selectors_requests import packet_get, request_get
+from authorizations.requests import services as services
+from authorizations.requests.documents import packet_pdf, packet_pdf_filename, request_pdf
+from authorizations.requests.selectors import packet_get, request_get
 from iop.audit.models import AccessEvent
 
 from ...conftest import login

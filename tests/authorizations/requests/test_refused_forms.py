@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from authorizations import services_requests as services
 from authorizations.models import AuthorizationRequest, RequestStatus
+from authorizations.requests import services as services
 
 from ...conftest import login
 from ...pages import get_goes_to_page, post_refused
@@ -26,11 +26,6 @@ TYPED = {
 
 def url(name: str, **kwargs) -> str:
     return reverse(f"authorizations:{name}", kwargs={"org_slug": "harbor", **kwargs})
-
-
-@pytest.fixture
-def as_intake(client, harbor_intake):
-    return login(client, harbor_intake)
 
 
 def _details(req) -> dict:

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from authorizations import services_requests as services
 from authorizations.models import AuthorizationRequest, RequestStatus
+from authorizations.requests import services as services
 from iop.accounts.services import api_token_create
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from authorizations import services_requests as services
 from authorizations.models import Answer, BenefitVerification, RequestStatus
+from authorizations.requests import services as services
 from iop.common.exceptions import ApplicationError
 
 from ..conftest import make_coverage, make_rule

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from authorizations import services_requests as services
 from authorizations.models import (
     Authorization,
     ChaseKind,
@@ -19,6 +18,7 @@ from authorizations.models import (
     UnitType,
     Urgency,
 )
+from authorizations.requests import services as services
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification, OutboundMessage
 from iop.tenancy.models import Membership

@@ -8,7 +8,6 @@ import itertools
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from authorizations.models import (
     Authorization,
@@ -17,13 +16,9 @@ from authorizations.models import (
     DeterminationAction,
     RequestStatus,
 )
-from iop.accounts.services import api_token_create
-from iop.tenancy.context import tenant_context
-from tests.conftest import login
 
 from ..conftest import make_coverage
 
-BASE = "/api/v1/o/harbor"
 _numbers = itertools.count(1)
 
 
@@ -93,25 +88,6 @@ def covered_episode(make_active_episode, payer):
         return episode, make_coverage(episode.client, payer)
 
     return _make
-
-
-@pytest.fixture
-def as_intake(client, harbor_intake):
-    return login(client, harbor_intake)
-
-
-@pytest.fixture
-def api(harbor):
-    """api(user) -> an APIClient with a bearer token of `user` in harbor."""
-
-    def _as(user) -> APIClient:
-        with tenant_context(harbor.id):
-            raw = api_token_create(organization=harbor, user=user, name="tests").raw
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        return client
-
-    return _as
 
 
 @pytest.fixture

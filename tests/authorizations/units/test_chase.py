@@ -14,7 +14,7 @@ from django.conf import settings
 
 from authorizations import tasks
 from authorizations.models import ChaseKind, ChaseTask, Determination, RequestStatus
-from authorizations.services_units import authorizations_chase, chase_task_done
+from authorizations.units.services import authorizations_chase, chase_task_done
 from iop.clients.services import episode_transition
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from scheduling.hooks import placement_warnings
 from scheduling.models import Placement, RosterEntry
-from scheduling.warnings import placement_warnings
 
 from ...attendance.conftest import sessions_of
 from .conftest import make_authorization

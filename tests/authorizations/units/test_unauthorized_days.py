@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from authorizations.models import UnauthorizedDay
-from authorizations.services_units import unauthorized_days_resolve
+from authorizations.units.services import unauthorized_days_resolve
 
 from ...attendance.conftest import book, record, sessions_of
 from .conftest import make_authorization

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from authorizations.models import PayerRule, UnitType
-from authorizations.units import (
+from authorizations.units.selectors import (
     DEFAULT_DAILY_MINIMUM,
     Occurrence,
     daily_minimum_from,

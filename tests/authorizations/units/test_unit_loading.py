@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from authorizations.units import unit_figures_load
+from authorizations.units.selectors import unit_figures_load
 
 from ...attendance.conftest import book, record, sessions_of
 from ..conftest import make_rule

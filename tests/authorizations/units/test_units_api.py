@@ -15,7 +15,8 @@ from authorizations.models import ChaseKind, ChaseTask, CoverageGapKind, Unautho
 from iop.audit.models import AccessEvent
 
 from ...attendance.conftest import book, record, sessions_of
-from .conftest import BASE, make_authorization
+from ..conftest import BASE
+from .conftest import make_authorization
 
 pytestmark = pytest.mark.django_db
 

@@ -14,12 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from iop.common.api import AuditedViewSetMixin, TenantScopedViewSet, validated_input
-from iop.common.pagination import DefaultCursorPagination
-from iop.tenancy import permissions as perms
-
-from . import services_units, units
-from .models import (
+from authorizations.models import (
     Authorization,
     AuthorizationStatus,
     ChaseKind,
@@ -28,12 +23,16 @@ from .models import (
     UnauthorizedDay,
     UnitType,
 )
-from .serializers_units import (
+from authorizations.units import selectors, services
+from authorizations.units.serializers import (
     AuthorizationUnitsSerializer,
     ChaseTaskDoneSerializer,
     ChaseTaskSerializer,
     UnauthorizedDaySerializer,
 )
+from iop.common.api import AuditedViewSetMixin, TenantScopedViewSet, validated_input
+from iop.common.pagination import DefaultCursorPagination
+from iop.tenancy import permissions as perms
 
 
 class NewestCreatedPagination(DefaultCursorPagination):
@@ -101,18 +100,18 @@ class AuthorizationUnitsViewSet(AuditedViewSetMixin, TenantScopedViewSet):
     required_actions = {"*": perms.COVERAGE_VIEW}
 
     def scoped_queryset(self):
-        return units.authorization_list(organization=self.organization)
+        return selectors.authorization_list(organization=self.organization)
 
     def audit_client_ids(self, obj) -> tuple:
         return (obj.episode.client_id,)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return units.figures_attach(page, organization=self.organization) if page is not None else None
+        return selectors.figures_attach(page, organization=self.organization) if page is not None else None
 
     def retrieve(self, request, *args, **kwargs):
         authorization = self.get_object()
-        units.figures_attach([authorization], organization=self.organization)
+        selectors.figures_attach([authorization], organization=self.organization)
         self.audit_view(request, authorization)
         return Response(self.get_serializer(authorization).data)
 
@@ -127,7 +126,7 @@ class ChaseTaskViewSet(AuditedViewSetMixin, TenantScopedViewSet):
     required_actions = {"list": perms.COVERAGE_VIEW, "*": perms.DETERMINATION_RECORD}
 
     def scoped_queryset(self):
-        return units.chase_task_list(organization=self.organization)
+        return selectors.chase_task_list(organization=self.organization)
 
     def audit_client_ids(self, obj) -> tuple:
         return ((obj.authorization or obj.request).episode.client_id,)
@@ -137,7 +136,7 @@ class ChaseTaskViewSet(AuditedViewSetMixin, TenantScopedViewSet):
     def done(self, request, *args, **kwargs):
         """Close the task with what was done (an optional note); a task is closed once."""
         task = self.get_object()
-        services_units.chase_task_done(
+        services.chase_task_done(
             task=task, actor=request.user, **validated_input(ChaseTaskDoneSerializer, request.data)
         )
         task = self.get_queryset().get(pk=task.pk)
@@ -155,7 +154,7 @@ class UnauthorizedDayViewSet(AuditedViewSetMixin, TenantScopedViewSet):
     required_actions = {"*": perms.COVERAGE_VIEW}
 
     def scoped_queryset(self):
-        return units.unauthorized_day_list(organization=self.organization)
+        return selectors.unauthorized_day_list(organization=self.organization)
 
     def audit_client_ids(self, obj) -> tuple:
         return (obj.episode.client_id,)

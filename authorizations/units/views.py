@@ -3,7 +3,7 @@ an authorization's burn-down, and closing a chase task.
 
 Pages that name clients write an access event. Objects are found through the organization's
 selectors, so another tenant's id is a 404 like an unknown one; changes go through
-`services_units`.
+`authorizations.units.services`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from authorizations.models import ChaseTask
+from authorizations.units import selectors, services
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.pages import found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
-
-from . import services_units, units
-from .models import ChaseTask
 
 
 class ChaseTaskDoneForm(forms.Form):
@@ -38,7 +37,7 @@ def worklist(request, org_slug: str):
     """Drafts, requests awaiting a decision (with the clock), pended ones (with the information
     due), active authorizations with their units and days left, the expiring ones, open chase
     tasks and unauthorized days. A constant number of queries however long the lists."""
-    data = units.authorizations_worklist(organization=request.organization)
+    data = selectors.authorizations_worklist(organization=request.organization)
     access_record(
         request=request,
         action=AccessAction.LIST,
@@ -57,11 +56,11 @@ def worklist(request, org_slug: str):
 def authorization_detail(request, org_slug: str, authorization_id):
     """One authorization: its units day by day (used and booked), its chase tasks."""
     authorization = found_or_404(
-        units.authorization_get(organization=request.organization, authorization_id=authorization_id)
+        selectors.authorization_get(organization=request.organization, authorization_id=authorization_id)
     )
-    units.figures_attach([authorization], organization=request.organization)
+    selectors.figures_attach([authorization], organization=request.organization)
     tasks = list(
-        units.chase_task_list(organization=request.organization)
+        selectors.chase_task_list(organization=request.organization)
         .filter(authorization=authorization)
         .order_by("created_at")
     )
@@ -94,7 +93,7 @@ def chase_task_done(request, org_slug: str, task_id):
     form = ChaseTaskDoneForm(request.POST)
     if form.is_valid():
         try:
-            services_units.chase_task_done(task=task, actor=request.user, note=form.cleaned_data["note"])
+            services.chase_task_done(task=task, actor=request.user, note=form.cleaned_data["note"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from iop.clients.models import Client, Couple
-from iop.tenancy.models import Organization
-
-from .models import (
+from authorizations.coverage.selectors import latest_verifications_by_coverage
+from authorizations.models import (
     AuthorizationRequest,
     Coverage,
     Determination,
@@ -20,8 +18,9 @@ from .models import (
     RequestAttachment,
     RequestPacket,
 )
-from .selectors_coverage import latest_verifications_by_coverage
-from .services_requests import RequestCheck, Totals, request_check, request_totals
+from authorizations.requests.services import RequestCheck, Totals, request_check, request_totals
+from iop.clients.models import Client, Couple
+from iop.tenancy.models import Organization
 
 
 def _requests() -> QuerySet[AuthorizationRequest]:

@@ -26,14 +26,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Couple, Episode, ReminderChannel, TreatmentPlan
-from iop.common.exceptions import ApplicationError
-from iop.notifications.models import OutboundMessage, OutboundStatus
-from iop.notifications.services import Notice, message_send, notices_send
-from iop.tenancy.models import Membership, Organization, Role
-
-from .codes import icd10_normalize, service_codes
-from .models import (
+from authorizations.codes import icd10_normalize, service_codes
+from authorizations.coverage.selectors import latest_verifications_by_coverage
+from authorizations.models import (
     APPROVING_ACTIONS,
     Answer,
     Authorization,
@@ -56,10 +51,14 @@ from .models import (
     UnitType,
     Urgency,
 )
-from .selectors import fee_for, in_effect_on, latest_in_effect, open_episode_of, rules_for_coverage
-from .selectors_coverage import latest_verifications_by_coverage
-from .services_units import chase_tasks_close, unauthorized_days_resolve
-from .tasks import approval_message_send
+from authorizations.selectors import fee_for, in_effect_on, latest_in_effect, open_episode_of, rules_for_coverage
+from authorizations.tasks import approval_message_send
+from authorizations.units.services import chase_tasks_close, unauthorized_days_resolve
+from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Couple, Episode, ReminderChannel, TreatmentPlan
+from iop.common.exceptions import ApplicationError
+from iop.notifications.models import OutboundMessage, OutboundStatus
+from iop.notifications.services import Notice, message_send, notices_send
+from iop.tenancy.models import Membership, Organization, Role
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +72,10 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.READY)
 DECIDABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PENDED)
 
-# The default code per track (domain.md §1.2), taken from the organization's code list when it
-# has it, else the first active code it lists for the track.
+# The default code per track (group psychotherapy, 45-minute individual psychotherapy, family
+# psychotherapy with the patient present for couples, group counselling for SUD, an established-patient
+# visit for medication management, the diagnostic evaluation for assessment), taken from the
+# organization's code list when it has it, else the first active code it lists for the track.
 DEFAULT_CODE_BY_TRACK = {
     ServiceTrack.GROUP: "90853",
     ServiceTrack.INDIVIDUAL: "90834",
@@ -524,7 +525,8 @@ def request_create(
     )
     request.save()
     if couples_line is None:
-        # Couples therapy is coded on the couple's identified patient only (domain.md §7).
+        # Couples therapy is billed as family psychotherapy under one identified patient only;
+        # the other partner is a participant, not a second billable patient.
         couple = open_couple_of(episode.client) if ServiceTrack.COUPLES in plan.tracks else None
         couples_line = couple is not None and couple.identified_patient_id == episode.client_id
     include_couples = couples_line

@@ -33,12 +33,9 @@ from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord
-from attendance.reports import ReportAuthorization, ReportCoverage, ReportPayer
-from iop.tenancy.models import Organization
-from scheduling.models import RosterEntry, RosterStatus, SessionStatus
-
-from .codes import DEFAULT_SERVICE_CODES, service_codes
-from .models import (
+from attendance.reports.services import ReportAuthorization, ReportCoverage, ReportPayer
+from authorizations.codes import DEFAULT_SERVICE_CODES, service_codes
+from authorizations.models import (
     Authorization,
     AuthorizationRequest,
     AuthorizationStatus,
@@ -51,7 +48,9 @@ from .models import (
     UnauthorizedDay,
     UnitType,
 )
-from .selectors import in_effect_on, latest_in_effect, rules_for_coverage
+from authorizations.selectors import in_effect_on, latest_in_effect, rules_for_coverage
+from iop.tenancy.models import Organization
+from scheduling.models import RosterEntry, RosterStatus, SessionStatus
 
 # Minutes a per-diem day needs when the coverage's payer has no rule in effect that day (the
 # PayerRule field's own default; a payer's rule always wins).
@@ -459,6 +458,25 @@ class Worklist:
         return list(dict.fromkeys(ids))
 
 
+def client_units(*, organization: Organization, client_id) -> dict:
+    """The client page's authorizations panel: the client's authorizations (every episode, latest
+    first) with their unit figures, and their open unauthorized days, in a constant number of
+    queries."""
+    from iop.clients.models import Episode
+
+    episode_ids = list(
+        Episode.objects.filter(organization=organization, client_id=client_id).values_list("pk", flat=True)
+    )
+    return {
+        "authorizations": episode_authorizations(organization=organization, episode_ids=episode_ids),
+        "unauthorized_days": list(
+            unauthorized_day_list(organization=organization, open_only=True)
+            .filter(episode_id__in=episode_ids)
+            .order_by("local_date")
+        ),
+    }
+
+
 def authorizations_worklist(*, organization: Organization, now: dt.datetime | None = None) -> Worklist:
     """Everything the intake team works: requests by stage, active authorizations with their
     units (expiring ones again on their own), open chase tasks and unauthorized days. A constant
@@ -511,7 +529,7 @@ COVERING_STATUSES = (AuthorizationStatus.ACTIVE, AuthorizationStatus.ENDED)
 def report_payer_load(
     *, organization: Organization, episode, start: dt.date, end: dt.date, now: dt.datetime
 ) -> ReportPayer:
-    """Registered with `attendance.reports`: the payer side of an attendance report for `start`
+    """Registered with `attendance.hooks.report_payer_register`: the payer side of an attendance report for `start`
     to `end` — the client's primary coverage in effect on the end date (else the latest one in
     effect during the period), and every authorization (active or ended) whose window overlaps the
     period with its units used and remaining as of the end date (or the window's end, when that
@@ -568,7 +586,7 @@ def report_payer_load(
 
 
 def placement_unit_warnings(episode, sessions) -> list[str]:
-    """Registered with `scheduling.warnings`: booking `episode` into `sessions` (made or about to
+    """Registered with `scheduling.hooks`: booking `episode` into `sessions` (made or about to
     be) beyond what its active authorizations leave, or on days none covers. Never refuses."""
     from scheduling.models import Session
 

@@ -22,17 +22,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from iop.audit.models import AccessAction
-from iop.audit.services import access_record
-from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
-from iop.common.pagination import DefaultCursorPagination
-from iop.tenancy import permissions as perms
-from iop.tenancy.permissions import membership_can
-
-from . import selectors_requests as selectors
-from . import services_requests as services
-from .models import AuthorizationRequest, Determination, DeterminationAction, Diagnosis, RequestStatus, ServiceLine
-from .serializers_requests import (
+from authorizations.models import (
+    AuthorizationRequest,
+    Determination,
+    DeterminationAction,
+    Diagnosis,
+    RequestStatus,
+    ServiceLine,
+)
+from authorizations.requests import selectors as selectors
+from authorizations.requests import services as services
+from authorizations.requests.serializers import (
     AuthorizationRequestSerializer,
     DeterminationInputSerializer,
     DeterminationSerializer,
@@ -50,6 +50,12 @@ from .serializers_requests import (
     ServiceLineSerializer,
     SubmitSerializer,
 )
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
+from iop.common.pagination import DefaultCursorPagination
+from iop.tenancy import permissions as perms
+from iop.tenancy.permissions import membership_can
 
 _UUID = "[0-9a-f-]{36}"
 DIAGNOSIS_ID = OpenApiParameter("diagnosis_id", OpenApiTypes.UUID, OpenApiParameter.PATH)

@@ -20,19 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from iop.audit.models import AccessAction
-from iop.audit.services import access_record
-from iop.common.exceptions import ApplicationError
-from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
-from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
-from iop.common.pages import form_status, found_or_404, org_page, org_render
-from iop.tenancy import permissions
-from iop.tenancy.permissions import membership_can
-
-from . import selectors_requests as selectors
-from . import services_requests as services
-from .documents_requests import packet_pdf, packet_pdf_filename, request_pdf, request_pdf_filename
-from .forms_requests import (
+from authorizations.models import Diagnosis, RequestAttachment, RequestStatus, ServiceLine
+from authorizations.requests import selectors as selectors
+from authorizations.requests import services as services
+from authorizations.requests.documents import packet_pdf, packet_pdf_filename, request_pdf, request_pdf_filename
+from authorizations.requests.forms import (
     AttachmentForm,
     DeterminationForm,
     DiagnosisForm,
@@ -45,8 +37,15 @@ from .forms_requests import (
     RequestStartForm,
     SubmitForm,
 )
-from .models import Diagnosis, RequestAttachment, RequestStatus, ServiceLine
-from .selectors import client_of, open_episode_of
+from authorizations.selectors import client_of, open_episode_of
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.exceptions import ApplicationError
+from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
+from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
+from iop.common.pages import form_status, found_or_404, org_page, org_render
+from iop.tenancy import permissions
+from iop.tenancy.permissions import membership_can
 
 # --- Lookups -----------------------------------------------------------------------------------------
 

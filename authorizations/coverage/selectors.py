@@ -3,11 +3,12 @@ with their latest verification cost two queries however many coverages there are
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 
+from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan
 from iop.tenancy.models import Organization
-
-from .models import BenefitVerification, Coverage, Payer, PayerPlan
 
 
 def _latest_verification() -> Prefetch:
@@ -55,6 +56,38 @@ def coverage_list(*, organization: Organization, client_id=None) -> QuerySet[Cov
 def client_coverages(*, organization: Organization, client_id) -> list[Coverage]:
     """The client's coverages, primary first and then the newest, each with `latest_verifications`."""
     return list(coverage_list(organization=organization, client_id=client_id).order_by("priority", "-effective_from"))
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    coverage: Coverage
+    verification: BenefitVerification | None
+    stale_reason: str  # "" when the verification is current
+    state: str  # "current", "ended" or "future"
+
+
+def _state(coverage: Coverage, today) -> str:
+    if coverage.effective_to is not None and coverage.effective_to < today:
+        return "ended"
+    return "future" if coverage.effective_from > today else "current"
+
+
+def client_coverage_rows(*, organization: Organization, client_id) -> list[CoverageRow]:
+    """The client page's insurance panel: the client's coverages, primary first, each with its
+    latest verification and whether that is due again (two queries, however many coverages)."""
+    from authorizations.coverage.services import verification_stale_reason
+
+    today = organization.local_today()
+    rows = []
+    for coverage in client_coverages(organization=organization, client_id=client_id):
+        verification = latest_verification(coverage)
+        reason = verification_stale_reason(verification, today, organization.tzinfo) if verification else ""
+        rows.append(
+            CoverageRow(
+                coverage=coverage, verification=verification, stale_reason=reason, state=_state(coverage, today)
+            )
+        )
+    return rows
 
 
 def coverage_get(*, organization: Organization, coverage_id) -> Coverage | None:

@@ -9,10 +9,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from iop.common.forms import DateInput, OrganizationChoiceField
-
-from .codes import service_codes
-from .models import (
+from authorizations.codes import service_codes
+from authorizations.models import (
     CertificationType,
     DeterminationAction,
     RequestPacket,
@@ -21,8 +19,9 @@ from .models import (
     UnitType,
     Urgency,
 )
-from .selectors_requests import client_coverages
-from .services_requests import OTHER_COMPONENTS
+from authorizations.requests.selectors import client_coverages
+from authorizations.requests.services import OTHER_COMPONENTS
+from iop.common.forms import DateInput, OrganizationChoiceField
 
 _TEXTAREA = {"rows": 4}
 

@@ -16,18 +16,10 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.signals import attendance_saved
-from iop.clients.models import EpisodeStatus
-from iop.common.exceptions import ApplicationError
-from iop.notifications.services import Notice, notices_send
-from iop.tenancy.models import Organization, Role
-from iop.tenancy.selectors import members_with_roles
-
-from .models import (
+from authorizations.models import (
     APPROVING_ACTIONS,
     Authorization,
     AuthorizationRequest,
@@ -38,7 +30,12 @@ from .models import (
     RequestStatus,
     UnauthorizedDay,
 )
-from .units import COVERING_STATUSES, unit_figures_load
+from authorizations.units.selectors import COVERING_STATUSES, unit_figures_load
+from iop.clients.models import EpisodeStatus
+from iop.common.exceptions import ApplicationError
+from iop.notifications.services import Notice, notices_send
+from iop.tenancy.models import Organization, Role
+from iop.tenancy.selectors import members_with_roles
 
 # --- Unauthorized days -----------------------------------------------------------------------------
 
@@ -73,16 +70,6 @@ def unauthorized_days_flag(
     if flags:
         UnauthorizedDay.objects.bulk_create(flags, ignore_conflicts=True)
     return len(flags)
-
-
-@receiver(attendance_saved, dispatch_uid="authorizations_unauthorized_days")
-def _attendance_saved(sender, organization, session, records, **kwargs) -> None:
-    """Inside the roll call's transaction: the attended days no authorization covers, at once."""
-    unauthorized_days_flag(
-        organization=organization,
-        day=session.local_date,
-        episode_ids={r.episode_id for r in records if r.counted_minutes > 0},
-    )
 
 
 def unauthorized_days_resolve(*, authorization: Authorization, now: dt.datetime | None = None) -> int:
@@ -284,7 +271,7 @@ ENDING_EPISODE_STATUSES = {EpisodeStatus.DISCHARGED: "Discharged", EpisodeStatus
 
 
 def episode_left_care(sender, episode, from_status, to_status, effective_date, actor, **kwargs) -> None:
-    """Receiver of `episode_status_changed` (connected in the app's ready()), inside the
+    """Receiver of `episode_status_changed` (connected in authorizations/wiring.py), inside the
     transition's transaction: a discharge or step-down ends the episode's active authorizations
     and closes their open chase tasks."""
     note = ENDING_EPISODE_STATUSES.get(to_status)

@@ -10,11 +10,9 @@ from pathlib import PurePath
 
 from django import forms
 
-from iop.common.forms import DateInput, OrganizationChoiceField, TimeInput
-from iop.tenancy.models import Organization
-
-from . import selectors_coverage as selectors
-from .models import (
+from authorizations.coverage import selectors as selectors
+from authorizations.coverage.services import COVERAGE_EDITABLE_FIELDS, MAX_271_CHARS
+from authorizations.models import (
     Answer,
     Coverage,
     CoveragePriority,
@@ -22,7 +20,8 @@ from .models import (
     SubscriberRelationship,
     VerificationMethod,
 )
-from .services_coverage import COVERAGE_EDITABLE_FIELDS, MAX_271_CHARS
+from iop.common.forms import DateInput, OrganizationChoiceField, TimeInput
+from iop.tenancy.models import Organization
 
 # A 271 for one member is a few kilobytes; anything near this is not one.
 MAX_271_UPLOAD_BYTES = 512 * 1024

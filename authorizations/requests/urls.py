@@ -3,7 +3,7 @@ under `/o/<org_slug>/authorizations/`."""
 
 from django.urls import path
 
-from . import views_requests as views
+from authorizations.requests import views as views
 
 urlpatterns = [
     path("clients/<uuid:client_id>/requests/new/", views.request_start, name="request_start"),

@@ -18,17 +18,9 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from iop.audit.models import AccessAction
-from iop.audit.services import access_record
-from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
-from iop.common.pagination import DefaultCursorPagination
-from iop.tenancy import permissions as perms
-from iop.tenancy.apis import ByNamePagination
-
-from . import selectors_coverage as selectors
-from . import services_coverage as services
-from .models import BenefitVerification, Coverage, CoveragePriority, Payer, VerificationMethod
-from .serializers_coverage import (
+from authorizations.coverage import selectors as selectors
+from authorizations.coverage import services as services
+from authorizations.coverage.serializers import (
     BenefitVerificationDetailSerializer,
     BenefitVerificationSerializer,
     CoverageCreateSerializer,
@@ -38,6 +30,13 @@ from .serializers_coverage import (
     PayerSerializer,
     VerificationCreateSerializer,
 )
+from authorizations.models import BenefitVerification, Coverage, CoveragePriority, Payer, VerificationMethod
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
+from iop.common.pagination import DefaultCursorPagination
+from iop.tenancy import permissions as perms
+from iop.tenancy.apis import ByNamePagination
 
 
 class NewestCreatedPagination(DefaultCursorPagination):

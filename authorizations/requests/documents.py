@@ -14,12 +14,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from authorizations.models import AuthorizationRequest, RequestPacket
+from authorizations.requests.selectors import RequestView, request_views
+from authorizations.requests.services import OTHER_COMPONENTS
 from iop.common.pdf import pdf_render
 from iop.tenancy.models import Organization
-
-from .models import AuthorizationRequest, RequestPacket
-from .selectors_requests import RequestView, request_views
-from .services_requests import OTHER_COMPONENTS
 
 TEMPLATE = "pdf/request_packet.html"
 

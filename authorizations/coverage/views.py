@@ -3,7 +3,7 @@ history, record a benefit verification by hand, or import one from an X12 271 fi
 
 Every page shows a client's insurance (PHI) and writes an access event. Coverages and clients are
 found through the organization's selectors, so another tenant's id is a 404 like an unknown one.
-Every change goes through `authorizations.services_coverage`; a refusal is shown next to the field
+Every change goes through `authorizations.coverage.services`; a refusal is shown next to the field
 it is about, with a 422, and nothing changes.
 """
 
@@ -14,18 +14,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from authorizations.coverage import selectors as selectors
+from authorizations.coverage import services as services
+from authorizations.coverage.forms import CoverageForm, VerificationForm, VerificationImportForm
+from authorizations.models import Coverage
+from authorizations.selectors import client_of
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
-
-from . import selectors_coverage as selectors
-from . import services_coverage as services
-from .forms_coverage import CoverageForm, VerificationForm, VerificationImportForm
-from .models import Coverage
-from .selectors import client_of
 
 
 def _coverage_or_404(request, coverage_id) -> Coverage:

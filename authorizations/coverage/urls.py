@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_coverage as views
+from authorizations.coverage import views as views
 
 urlpatterns = [
     path("clients/<uuid:client_id>/coverage/new/", views.coverage_add, name="coverage_add"),

@@ -1,5 +1,5 @@
 """Serializers of the units API: authorizations with their burn-down, chase tasks and
-unauthorized days. Read-only views of rows (the unit figures computed by `authorizations.units`);
+unauthorized days. Read-only views of rows (the unit figures computed by `authorizations.units.selectors`);
 the one input is the note closing a chase task."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Authorization, ChaseTask, UnauthorizedDay
+from authorizations.models import Authorization, ChaseTask, UnauthorizedDay
 
 
 class AuthorizationUnitsSerializer(serializers.ModelSerializer):

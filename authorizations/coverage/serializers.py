@@ -10,11 +10,10 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from attendance.serializers import AwareDateTimeField
-from iop.clients.models import Client
-from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
-
-from .models import (
+from attendance.fields import AwareDateTimeField
+from authorizations.coverage.selectors import latest_verification
+from authorizations.coverage.services import MAX_271_CHARS, verification_stale_reason
+from authorizations.models import (
     Answer,
     BenefitLine,
     BenefitVerification,
@@ -27,8 +26,8 @@ from .models import (
     SubscriberRelationship,
     VerificationMethod,
 )
-from .selectors_coverage import latest_verification
-from .services_coverage import MAX_271_CHARS, verification_stale_reason
+from iop.clients.models import Client
+from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
 
 # --- Payers -------------------------------------------------------------------------------------------
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from attendance.serializers import AwareDateTimeField
-from iop.clients.models import Couple, Episode
-from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
-
-from .models import (
+from attendance.fields import AwareDateTimeField
+from authorizations.models import (
     AuthorizationRequest,
     CertificationType,
     Coverage,
@@ -30,7 +27,9 @@ from .models import (
     UnitType,
     Urgency,
 )
-from .services_requests import OTHER_COMPONENTS
+from authorizations.requests.services import OTHER_COMPONENTS
+from iop.clients.models import Couple, Episode
+from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
 
 CLINICAL_FIELDS = (
     "diagnoses",
@@ -183,7 +182,7 @@ class AuthorizationRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, obj) -> dict:
-        from .services_requests import request_totals
+        from authorizations.requests.services import request_totals
 
         view = self._view(obj)
         totals = view.totals if view is not None else request_totals(list(obj.lines.all()))
