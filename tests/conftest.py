@@ -18,7 +18,9 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import close_old_connections, connections
+from rest_framework.test import APIClient
 
+from iop.accounts.services import api_token_create
 from iop.tenancy.context import tenant_context, user_context
 
 from .factories import (
@@ -209,3 +211,23 @@ def login(client, user):
     """Sign a Django test client in as `user`, MFA already satisfied (as after a real login)."""
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def as_intake(client, harbor_intake):
+    """The Django test client signed in as harbor's intake coordinator."""
+    return login(client, harbor_intake)
+
+
+@pytest.fixture
+def api(harbor):
+    """api(user) -> a REST client with a bearer token of `user` in harbor."""
+
+    def _as(user) -> APIClient:
+        with tenant_context(harbor.id):
+            raw = api_token_create(organization=harbor, user=user, name="tests").raw
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return _as

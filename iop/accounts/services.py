@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from iop.audit.models import SecurityEventKind
 from iop.audit.services import security_event_record
-from iop.common.exceptions import ApplicationError
+from iop.common.exceptions import refuse
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership, Organization, Role
 
+from .errors import AccountsErrorCode
 from .middleware import SIGNED_IN_AT_KEY
 from .models import ApiToken, Invitation, User, token_digest
 
@@ -47,10 +48,12 @@ def invitation_url(*, invitation: Invitation) -> str:
 def invitation_create(*, organization: Organization, email: str, role: str, invited_by: User) -> Invitation:
     email = email.strip().lower()
     if role not in Role.values:
-        raise ApplicationError("Choose a role.", extra={"role": ["Choose a valid role."]})
+        refuse("Choose a role.", code=AccountsErrorCode.UNKNOWN_ROLE, extra={"role": ["Choose a valid role."]})
     if Membership.objects.filter(user__email__iexact=email, is_active=True).exists():
-        raise ApplicationError(
-            f"{email} is already a member of {organization.name}.", extra={"email": ["Already a member."]}
+        refuse(
+            f"{email} is already a member of {organization.name}.",
+            code=AccountsErrorCode.ALREADY_MEMBER,
+            extra={"email": ["Already a member."]},
         )
     # Re-inviting replaces the open invitation (its old link stops working).
     Invitation.objects.filter(email=email, accepted_at__isnull=True, revoked_at__isnull=True).update(
@@ -97,34 +100,37 @@ def invitation_send(*, invitation: Invitation) -> None:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation) -> Invitation:
     if invitation.status != "pending":
-        raise ApplicationError("Only a pending invitation can be revoked.")
+        refuse("Only a pending invitation can be revoked.", code=AccountsErrorCode.INVITATION_NOT_PENDING)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     return invitation
 
 
-class InvitationInvalid(ApplicationError):
-    pass
-
-
 def invitation_from_token(*, token: str) -> Invitation:
-    """The pending invitation a link points to, or InvitationInvalid with a message for the person
-    holding the link. The caller must not be in another tenant's context."""
+    """The pending invitation a link points to, or a refusal (code in `errors.INVITATION_UNUSABLE`)
+    with a message for the person holding the link. The caller must not be in another tenant's
+    context."""
     max_age = timedelta(hours=settings.IOP_INVITATION_TTL_HOURS)
     try:
         payload = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
-    except signing.SignatureExpired as exc:
-        raise InvitationInvalid("This invitation has expired. Ask your administrator for a new one.") from exc
-    except signing.BadSignature as exc:
-        raise InvitationInvalid("This invitation link is not valid.") from exc
+    except signing.SignatureExpired:
+        refuse(
+            "This invitation has expired. Ask your administrator for a new one.",
+            code=AccountsErrorCode.INVITATION_EXPIRED,
+        )
+    except signing.BadSignature:
+        refuse("This invitation link is not valid.", code=AccountsErrorCode.INVITATION_LINK_BROKEN)
     with tenant_context(payload["o"]):
         invitation = Invitation.objects.select_related("organization").filter(pk=payload["i"]).first()
     if invitation is None or invitation.status == "revoked":
-        raise InvitationInvalid("This invitation link is no longer valid.")
+        refuse("This invitation link is no longer valid.", code=AccountsErrorCode.INVITATION_REVOKED)
     if invitation.status == "accepted":
-        raise InvitationInvalid("This invitation has already been used. Sign in instead.")
+        refuse("This invitation has already been used. Sign in instead.", code=AccountsErrorCode.INVITATION_USED)
     if invitation.status == "expired":
-        raise InvitationInvalid("This invitation has expired. Ask your administrator for a new one.")
+        refuse(
+            "This invitation has expired. Ask your administrator for a new one.",
+            code=AccountsErrorCode.INVITATION_EXPIRED,
+        )
     return invitation
 
 
@@ -136,7 +142,7 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str, 
     with tenant_context(invitation.organization_id):
         invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
         if invitation.status != "pending":
-            raise InvitationInvalid("This invitation is no longer valid.")
+            refuse("This invitation is no longer valid.", code=AccountsErrorCode.INVITATION_NOT_PENDING)
         user = User.objects.filter(email__iexact=invitation.email).first()
         if user is not None and user.has_usable_password():
             # An existing staff user joins another organization: they keep their password.
@@ -147,7 +153,11 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str, 
             try:
                 validate_password(password, user=user)
             except ValidationError as exc:
-                raise ApplicationError("Choose a stronger password.", extra={"password1": exc.messages}) from exc
+                refuse(
+                    "Choose a stronger password.",
+                    code=AccountsErrorCode.WEAK_PASSWORD,
+                    extra={"password1": exc.messages},
+                )
             user.set_password(password)
             user.save()
         try:
@@ -155,8 +165,8 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str, 
                 membership = Membership.objects.create(
                     organization=invitation.organization, user=user, role=invitation.role
                 )
-        except IntegrityError as exc:
-            raise InvitationInvalid("You are already a member of this organization.") from exc
+        except IntegrityError:
+            refuse("You are already a member of this organization.", code=AccountsErrorCode.ALREADY_MEMBER)
         if membership.role in (Role.CLINICIAN,):
             from iop.tenancy.models import StaffProfile
 
@@ -179,9 +189,9 @@ def invitation_accept(*, invitation: Invitation, full_name: str, password: str, 
 @transaction.atomic
 def membership_update(*, membership: Membership, role: str, is_active: bool, actor: User) -> Membership:
     if role not in Role.values:
-        raise ApplicationError("Choose a valid role.", extra={"role": ["Choose a valid role."]})
+        refuse("Choose a valid role.", code=AccountsErrorCode.UNKNOWN_ROLE, field="role")
     if membership.user_id == actor.pk and (role != Role.ORG_ADMIN or not is_active):
-        raise ApplicationError("You cannot remove your own administrator access.")
+        refuse("You cannot remove your own administrator access.", code=AccountsErrorCode.OWN_ADMIN_ACCESS)
     was_active = membership.is_active
     membership.role = role
     membership.is_active = is_active
@@ -240,9 +250,16 @@ def api_token_create(
 ) -> IssuedToken:
     name = name.strip()
     if not name:
-        raise ApplicationError("Give the token a name.", extra={"name": ["This field is required."]})
+        refuse(
+            "Give the token a name.",
+            code=AccountsErrorCode.TOKEN_NAME_MISSING,
+            extra={"name": ["This field is required."]},
+        )
     if not Membership.objects.filter(user=user, is_active=True).exists():
-        raise ApplicationError(f"{user.email} is not an active member of {organization.name}.")
+        refuse(
+            f"{user.email} is not an active member of {organization.name}.",
+            code=AccountsErrorCode.TOKEN_USER_NOT_MEMBER,
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         organization=organization,

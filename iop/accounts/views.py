@@ -17,6 +17,7 @@ from iop.tenancy import permissions
 from iop.tenancy.selectors import member_list, memberships_of_user
 
 from . import services
+from .errors import INVITATION_UNUSABLE
 from .forms import ApiTokenCreateForm, InvitationAcceptForm, InvitationCreateForm, MembershipForm
 from .selectors import api_token_list, invitation_list, invitation_pending_list, user_has_account
 
@@ -36,7 +37,7 @@ def home(request):
 def invitation_accept(request, token: str):
     try:
         invitation = services.invitation_from_token(token=token)
-    except services.InvitationInvalid as exc:
+    except ApplicationError as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=400)
     form = InvitationAcceptForm(
         request.POST if request.method == "POST" else None,
@@ -50,9 +51,9 @@ def invitation_accept(request, token: str):
                 password=form.cleaned_data.get("password1", ""),
                 request=request,
             )
-        except services.InvitationInvalid as exc:
-            return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=400)
         except ApplicationError as exc:
+            if exc.code in INVITATION_UNUSABLE:
+                return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=400)
             forms_add_application_error(exc, form)
         else:
             messages.success(

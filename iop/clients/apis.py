@@ -18,6 +18,7 @@ from iop.tenancy import permissions as perms
 from iop.tenancy.permissions import membership_can
 
 from . import selectors, services
+from .errors import ClientsErrorCode
 from .filters import ClientFilter, EpisodeFilter
 from .serializers import (
     ClientInputSerializer,
@@ -165,7 +166,7 @@ class TreatmentPlanViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
             return Response(
                 {
                     "message": "This episode already has a treatment plan; update it instead.",
-                    "code": "exists",
+                    "code": ClientsErrorCode.TREATMENT_PLAN_EXISTS,
                     "extra": {},
                 },
                 status=status.HTTP_409_CONFLICT,

@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from iop.common.exceptions import ApplicationError
+from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
 from iop.tenancy.models import Organization, Program
 
+from .errors import ClientsErrorCode
+from .hooks import episode_status_changed
 from .models import (
     EPISODE_TRANSITIONS,
     AvailabilityWindow,
@@ -28,7 +30,6 @@ from .models import (
     TherapyTrack,
     TreatmentPlan,
 )
-from .signals import episode_status_changed
 
 CLIENT_EDITABLE_FIELDS = [
     "first_name",
@@ -52,19 +53,24 @@ class Availability:
     end_time: dt.time
 
 
-def _validation_error(exc: ValidationError, message: str) -> ApplicationError:
+def _refuse_validation(exc: ValidationError, message: str, *, code: ClientsErrorCode):
     extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return ApplicationError(message, extra=extra)
+    refuse(message, code=code, extra=extra)
 
 
 def _check_date_of_birth(*, organization: Organization, date_of_birth: dt.date) -> None:
     if date_of_birth > organization.local_today():
-        raise ApplicationError(
+        refuse(
             "Date of birth cannot be in the future.",
-            extra={"date_of_birth": ["Date of birth cannot be in the future."]},
+            code=ClientsErrorCode.DATE_OF_BIRTH_IN_FUTURE,
+            field="date_of_birth",
         )
     if date_of_birth.year < 1900:
-        raise ApplicationError("Check the date of birth.", extra={"date_of_birth": ["Enter a year after 1900."]})
+        refuse(
+            "Check the date of birth.",
+            code=ClientsErrorCode.DATE_OF_BIRTH_BEFORE_1900,
+            extra={"date_of_birth": ["Enter a year after 1900."]},
+        )
 
 
 def _apply_consent_timestamp(client: Client, *, consent_before: bool) -> None:
@@ -78,11 +84,11 @@ def _apply_consent_timestamp(client: Client, *, consent_before: bool) -> None:
 def client_create(*, organization: Organization, created_by, **fields: Any) -> Client:
     unknown = set(fields) - set(CLIENT_EDITABLE_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown client fields: {', '.join(sorted(unknown))}.")
+        refuse(f"Unknown client fields: {', '.join(sorted(unknown))}.", code=ClientsErrorCode.UNKNOWN_CLIENT_FIELD)
     _check_date_of_birth(organization=organization, date_of_birth=fields["date_of_birth"])
     client = Client(organization=organization, created_by=created_by, **fields)
     _apply_consent_timestamp(client, consent_before=False)
-    return validated_save(client, invalid="Check the client's details.")
+    return validated_save(client, invalid="Check the client's details.", code=ClientsErrorCode.CLIENT_FIELDS_REJECTED)
 
 
 @transaction.atomic
@@ -93,7 +99,7 @@ def client_update(*, client: Client, data: dict[str, Any]) -> Client:
     try:
         client, changed = model_update(instance=client, fields=CLIENT_EDITABLE_FIELDS, data=data)
     except ValidationError as exc:
-        raise _validation_error(exc, "Check the client's details.") from exc
+        _refuse_validation(exc, "Check the client's details.", code=ClientsErrorCode.CLIENT_FIELDS_REJECTED)
     if client.reminder_consent != consent_before:
         _apply_consent_timestamp(client, consent_before=consent_before)
         client.save(update_fields=["reminder_consent_at"])
@@ -102,7 +108,11 @@ def client_update(*, client: Client, data: dict[str, Any]) -> Client:
 
 def _check_program(*, organization: Organization, program: Program | None) -> Program:
     if program is None or program.organization_id != organization.id or not program.is_active:
-        raise ApplicationError("Choose one of your active programs.", extra={"program": ["Unknown program."]})
+        refuse(
+            "Choose one of your active programs.",
+            code=ClientsErrorCode.PROGRAM_NOT_ACTIVE,
+            extra={"program": ["Unknown program."]},
+        )
     return program
 
 
@@ -119,11 +129,13 @@ def episode_create(
 ) -> Episode:
     _check_program(organization=organization, program=program)
     if referral_date > organization.local_today():
-        raise ApplicationError(
-            "The referral date cannot be in the future.", extra={"referral_date": ["Cannot be in the future."]}
+        refuse(
+            "The referral date cannot be in the future.",
+            code=ClientsErrorCode.REFERRAL_DATE_IN_FUTURE,
+            extra={"referral_date": ["Cannot be in the future."]},
         )
     if client.episodes.filter(status__in=["referred", "intake", "active"]).exists():
-        raise ApplicationError("This client already has an open episode of care.")
+        refuse("This client already has an open episode of care.", code=ClientsErrorCode.OPEN_EPISODE_EXISTS)
     episode = Episode(
         organization=organization,
         client=client,
@@ -136,7 +148,11 @@ def episode_create(
         status_changed_by=actor,
     )
     validated_save(
-        episode, invalid="Check the episode's details.", conflict="This client already has an open episode of care."
+        episode,
+        invalid="Check the episode's details.",
+        code=ClientsErrorCode.EPISODE_FIELDS_REJECTED,
+        conflict="This client already has an open episode of care.",
+        conflict_code=ClientsErrorCode.OPEN_EPISODE_EXISTS,
     )
     EpisodeStatusChange.objects.create(
         organization=organization,
@@ -167,24 +183,26 @@ def episode_transition(*, episode: Episode, to_status: str, effective_date: dt.d
     """
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
     if to_status not in EpisodeStatus.values:
-        raise ApplicationError("Unknown status.", extra={"to_status": ["Unknown status."]})
+        refuse("Unknown status.", code=ClientsErrorCode.UNKNOWN_STATUS, field="to_status")
     if to_status not in EPISODE_TRANSITIONS[episode.status]:
         allowed = ", ".join(EpisodeStatus(s).label.lower() for s in EPISODE_TRANSITIONS[episode.status]) or "none"
-        raise ApplicationError(
+        refuse(
             f"An episode that is {episode.get_status_display().lower()} cannot become "
             f"{EpisodeStatus(to_status).label.lower()} (allowed: {allowed}).",
-            code="illegal_transition",
+            code=ClientsErrorCode.ILLEGAL_TRANSITION,
             extra={"to_status": ["This change is not allowed from the current status."]},
         )
     if effective_date < episode.referral_date:
-        raise ApplicationError(
+        refuse(
             "The effective date cannot be before the referral date.",
+            code=ClientsErrorCode.EFFECTIVE_DATE_BEFORE_REFERRAL,
             extra={"effective_date": ["Cannot be before the referral date."]},
         )
     if to_status in (EpisodeStatus.STEP_DOWN, EpisodeStatus.DISCHARGED) and episode.admission_date:
         if effective_date < episode.admission_date:
-            raise ApplicationError(
+            refuse(
                 "The effective date cannot be before the admission date.",
+                code=ClientsErrorCode.EFFECTIVE_DATE_BEFORE_ADMISSION,
                 extra={"effective_date": ["Cannot be before the admission date."]},
             )
     from_status = episode.status
@@ -198,7 +216,11 @@ def episode_transition(*, episode: Episode, to_status: str, effective_date: dt.d
     episode.status_changed_at = timezone.now()
     episode.status_changed_by = actor
     validated_save(
-        episode, invalid="Check the dates.", conflict="This client already has another open episode of care."
+        episode,
+        invalid="Check the dates.",
+        code=ClientsErrorCode.EPISODE_FIELDS_REJECTED,
+        conflict="This client already has another open episode of care.",
+        conflict_code=ClientsErrorCode.OPEN_EPISODE_EXISTS,
     )
     EpisodeStatusChange.objects.create(
         organization_id=episode.organization_id,
@@ -224,7 +246,11 @@ def _check_tracks(tracks: Iterable[str]) -> list[str]:
     tracks = list(dict.fromkeys(tracks))
     unknown = [t for t in tracks if t not in TherapyTrack.values]
     if unknown:
-        raise ApplicationError("Unknown therapy track.", extra={"tracks": [f"Unknown track: {', '.join(unknown)}"]})
+        refuse(
+            "Unknown therapy track.",
+            code=ClientsErrorCode.UNKNOWN_TRACK,
+            extra={"tracks": [f"Unknown track: {', '.join(unknown)}"]},
+        )
     return tracks
 
 
@@ -232,17 +258,19 @@ def _check_availability(windows: Iterable[Availability]) -> list[Availability]:
     windows = sorted(windows, key=lambda w: (w.weekday, w.start_time))
     for window in windows:
         if window.weekday not in range(7):
-            raise ApplicationError("Unknown weekday.", extra={"availability": ["Unknown weekday."]})
+            refuse("Unknown weekday.", code=ClientsErrorCode.UNKNOWN_WEEKDAY, field="availability")
         if window.end_time <= window.start_time:
-            raise ApplicationError(
+            refuse(
                 "Each availability window must end after it starts.",
-                extra={"availability": ["Each availability window must end after it starts."]},
+                code=ClientsErrorCode.AVAILABILITY_ENDS_BEFORE_START,
+                field="availability",
             )
     for earlier, later in zip(windows, windows[1:], strict=False):
         if earlier.weekday == later.weekday and later.start_time < earlier.end_time:
-            raise ApplicationError(
+            refuse(
                 "Availability windows on the same day overlap.",
-                extra={"availability": ["Availability windows on the same day overlap."]},
+                code=ClientsErrorCode.AVAILABILITY_OVERLAP,
+                field="availability",
             )
     return windows
 
@@ -254,7 +282,7 @@ def _check_requirements(hours: Decimal, days: int) -> None:
     if days is None or not (0 <= int(days) <= 7):
         errors["required_days_per_week"] = ["Enter between 0 and 7 days."]
     if errors:
-        raise ApplicationError("Check the weekly requirement.", extra=errors)
+        refuse("Check the weekly requirement.", code=ClientsErrorCode.WEEKLY_REQUIREMENT_OUT_OF_RANGE, extra=errors)
 
 
 @transaction.atomic
@@ -275,7 +303,7 @@ def treatment_plan_save(
     tracks = _check_tracks(tracks)
     windows = _check_availability(availability)
     if episode.status == EpisodeStatus.DISCHARGED:
-        raise ApplicationError("A discharged episode's treatment plan can no longer change.")
+        refuse("A discharged episode's treatment plan can no longer change.", code=ClientsErrorCode.EPISODE_DISCHARGED)
     plan = TreatmentPlan.objects.filter(episode=episode).first() or TreatmentPlan(
         organization_id=episode.organization_id, episode=episode
     )
@@ -286,7 +314,7 @@ def treatment_plan_save(
     plan.emotional_support_animal_note = emotional_support_animal_note
     plan.effective_from = effective_from or plan.effective_from or episode.referral_date
     plan.updated_by = actor
-    validated_save(plan, invalid="Check the treatment plan.")
+    validated_save(plan, invalid="Check the treatment plan.", code=ClientsErrorCode.TREATMENT_PLAN_FIELDS_REJECTED)
     AvailabilityWindow.objects.filter(treatment_plan=plan).delete()
     AvailabilityWindow.objects.bulk_create(
         AvailabilityWindow(
@@ -349,23 +377,35 @@ def couple_create(
     started_on: dt.date,
 ) -> Couple:
     if partner_one is None or partner_two is None:
-        raise ApplicationError("A couple needs two clients.", extra={"partner_two": ["Choose the second partner."]})
+        refuse(
+            "A couple needs two clients.",
+            code=ClientsErrorCode.COUPLE_NEEDS_TWO_CLIENTS,
+            extra={"partner_two": ["Choose the second partner."]},
+        )
     if partner_one.pk == partner_two.pk:
-        raise ApplicationError(
-            "A couple needs two different clients.", extra={"partner_two": ["Choose a different client."]}
+        refuse(
+            "A couple needs two different clients.",
+            code=ClientsErrorCode.COUPLE_SAME_CLIENT,
+            extra={"partner_two": ["Choose a different client."]},
         )
     if partner_one.organization_id != organization.id or partner_two.organization_id != organization.id:
-        raise ApplicationError("Both partners must be clients of this organization.")
+        refuse(
+            "Both partners must be clients of this organization.", code=ClientsErrorCode.PARTNER_OF_OTHER_ORGANIZATION
+        )
     identified_patient = identified_patient or partner_one
     if identified_patient.pk not in (partner_one.pk, partner_two.pk):
-        raise ApplicationError(
+        refuse(
             "The identified patient must be one of the partners.",
+            code=ClientsErrorCode.IDENTIFIED_PATIENT_NOT_PARTNER,
             extra={"identified_patient": ["Choose one of the two partners."]},
         )
     a, b = sorted([partner_one, partner_two], key=lambda c: c.pk)
     open_couples = Couple.objects.filter(ended_on__isnull=True)
     if open_couples.filter(partner_a__in=[a, b]).exists() or open_couples.filter(partner_b__in=[a, b]).exists():
-        raise ApplicationError("One of these clients is already in a couple. End that couple first.")
+        refuse(
+            "One of these clients is already in a couple. End that couple first.",
+            code=ClientsErrorCode.PARTNER_ALREADY_IN_COUPLE,
+        )
     couple = Couple(
         organization=organization,
         partner_a=a,
@@ -373,15 +413,25 @@ def couple_create(
         identified_patient=identified_patient,
         started_on=started_on,
     )
-    return validated_save(couple, invalid="Check the couple.", conflict="These clients are already a couple.")
+    return validated_save(
+        couple,
+        invalid="Check the couple.",
+        code=ClientsErrorCode.COUPLE_FIELDS_REJECTED,
+        conflict="These clients are already a couple.",
+        conflict_code=ClientsErrorCode.COUPLE_EXISTS,
+    )
 
 
 @transaction.atomic
 def couple_end(*, couple: Couple, ended_on: dt.date) -> Couple:
     if couple.ended_on is not None:
-        raise ApplicationError("This couple has already ended.")
+        refuse("This couple has already ended.", code=ClientsErrorCode.COUPLE_ALREADY_ENDED)
     if ended_on < couple.started_on:
-        raise ApplicationError("The end date cannot be before the start.", extra={"ended_on": ["Before the start."]})
+        refuse(
+            "The end date cannot be before the start.",
+            code=ClientsErrorCode.COUPLE_END_BEFORE_START,
+            extra={"ended_on": ["Before the start."]},
+        )
     couple.ended_on = ended_on
     couple.save(update_fields=["ended_on"])
     return couple

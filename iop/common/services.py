@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from .exceptions import ApplicationError
+from .exceptions import ApplicationError, refuse
 
 
 def model_update(*, instance: models.Model, fields: list[str], data: dict[str, Any]) -> tuple[models.Model, bool]:
@@ -31,15 +32,22 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
 
 
 def validated_save(
-    instance: models.Model, *, invalid: str, conflict: str | None = None, conflict_field: str = "__all__"
+    instance: models.Model,
+    *,
+    invalid: str,
+    code: StrEnum | None = None,
+    conflict: str | None = None,
+    conflict_code: StrEnum | None = None,
+    conflict_field: str = "__all__",
 ) -> models.Model:
-    """Validate and save `instance`, turning refusals into an ApplicationError for the user.
+    """Validate and save `instance`, refusing (`iop.common.exceptions.refuse`) when it does not fit.
 
-    `invalid` is the message for model validation errors (field messages go in `extra`);
-    `conflict`, when given, is the message for a uniqueness clash or a database constraint
-    violation (a unique or exclusion constraint another request won first), reported on
-    `conflict_field`. The save runs in a savepoint so a refused
-    write leaves the caller's transaction usable.
+    `invalid` is the message for model validation errors (field messages go in `extra`), refused
+    with the caller's `code`; `conflict`, when given, is the message for a uniqueness clash or a
+    database constraint violation (a unique or exclusion constraint another request won first),
+    reported on `conflict_field` and refused with `conflict_code`. The codes come from the calling
+    app's `errors.py`: only it knows which rule the row broke. The save runs in a savepoint so a
+    refused write leaves the caller's transaction usable.
     """
     try:
         instance.full_clean()
@@ -47,14 +55,24 @@ def validated_save(
             instance.save()
     except ValidationError as exc:
         if conflict is not None and _only_uniqueness(exc):
-            raise ApplicationError(conflict, code="conflict", extra={conflict_field: [conflict]}) from exc
+            _refuse_conflict(conflict, code=conflict_code, field=conflict_field)
         extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ApplicationError(invalid, extra=extra) from exc
-    except IntegrityError as exc:
+        if code is None:
+            # Transitional: callers not yet naming their rule keep today's generic code.
+            raise ApplicationError(invalid, extra=extra) from exc
+        refuse(invalid, code=code, extra=extra)
+    except IntegrityError:
         if conflict is None:
             raise
-        raise ApplicationError(conflict, code="conflict", extra={conflict_field: [conflict]}) from exc
+        _refuse_conflict(conflict, code=conflict_code, field=conflict_field)
     return instance
+
+
+def _refuse_conflict(message: str, *, code: StrEnum | None, field: str) -> NoReturn:
+    if code is None:
+        # Transitional: callers not yet naming their rule keep today's code.
+        raise ApplicationError(message, code="conflict", extra={field: [message]})
+    refuse(message, code=code, field=field)
 
 
 def _only_uniqueness(exc: ValidationError) -> bool:

@@ -44,11 +44,6 @@ def as_admin(client, harbor_admin):
 
 
 @pytest.fixture
-def as_intake(client, harbor_intake):
-    return login(client, harbor_intake)
-
-
-@pytest.fixture
 def as_clinician(client, harbor_clinician):
     return login(client, harbor_clinician)
 
