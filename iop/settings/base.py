@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "iop.tenancy.context_processors.tenant",
+                "iop.notifications.context_processors.unread",
             ],
         },
     },
