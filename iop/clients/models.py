@@ -229,7 +229,8 @@ class AvailabilityWindow(TenantModel):
 class Couple(TenantModel):
     """Two clients of the same organization treated together. `partner_a` is the one with the
     smaller id, so a pair is stored once whichever way it was entered. The identified patient is
-    the partner couples-therapy lines are coded on (domain.md §7)."""
+    the partner couples-therapy lines are coded on (family psychotherapy is billed under one
+    identified patient; the other partner is a participant)."""
 
     partner_a = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     partner_b = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")

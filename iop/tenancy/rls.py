@@ -12,7 +12,7 @@ After every `migrate` (run as the owner role) `sync_database_protections()`:
    RLS disabled: a plain FK would let tenant A's row point at tenant B's.
 
 Everything is idempotent. The policy is inline SQL, not a function: a VOLATILE function in a policy
-made queries ~500× slower in measurement (architecture.md §3). `tests/tenancy/test_rls_catalogue.py`
+made queries ~500× slower in measurement. `tests/tenancy/test_rls_catalogue.py`
 checks the result against the catalogue.
 """
 
