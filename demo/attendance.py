@@ -2,7 +2,7 @@
 facilitators would have.
 
 Every session that has ended since the history's first week gets its roll call through
-`attendance.services.roll_call_save`, by the session's lead facilitator, a few minutes after it
+`attendance.roll_call.services.roll_call_save`, by the session's lead facilitator, a few minutes after it
 ended — so no record is a late entry, and each flag and alert is raised when it would have been —
 in the order they happened, with the attendance sweep run at the start of each week as the
 periodic job does (it closes the past week: below minimum, or back on track). Then the sweep runs
@@ -38,11 +38,13 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch
 
-from attendance import selectors
+from attendance.hours import selectors
+from attendance.hours.pace import Remaining, pace_state
+from attendance.hours.selectors import SessionLine, WeekSummary
+from attendance.hours.services import flag_resolve
 from attendance.models import (
     ABSENT_STATUSES,
     AbsenceAlert,
@@ -53,26 +55,17 @@ from attendance.models import (
     PaceState,
     ThresholdFlag,
 )
-from attendance.pace import Remaining, pace_state
-from attendance.selectors import SessionLine, WeekSummary
-from attendance.services import (
-    RollCallLine,
-    alert_acknowledge,
-    attendance_sweep,
-    attended_minutes_compute,
-    flag_resolve,
-    roll_call_save,
-)
+from attendance.patterns.services import alert_acknowledge
+from attendance.roll_call.services import RollCallLine, attended_minutes_compute, roll_call_save
+from attendance.sweeps import attendance_sweep
+from demo.people import OrganizationReport
+from demo.schedule import DemoClient
 from iop.accounts.models import User
-from iop.clients.models import Episode
 from iop.notifications.models import Notification
 from iop.tenancy.models import Organization
 from scheduling.models import FacilitatorRole, RosterEntry, RosterStatus, Session, SessionFacilitator, SessionStatus
 from scheduling.selectors import week_start_for
-from scheduling.services import roster_remove
-
-if TYPE_CHECKING:
-    from demo.seed import OrganizationReport
+from scheduling.services.rosters import roster_remove
 
 SEED = 20260301
 
@@ -90,10 +83,16 @@ class AttendanceSpec:
     cannot_reach: tuple[Part, ...]
 
 
-@dataclass(frozen=True)
-class DemoClient:
-    key: str  # stable across runs and databases (the e-mail address): seeds their attendance
-    episode: Episode
+# Who plays which part in Harbor's attendance history, as (placement of `HARBOR_SCHEDULE`, position
+# in it). The couples (placement 0) are left to ordinary weeks.
+HARBOR_ATTENDANCE = AttendanceSpec(
+    weeks=4,
+    flu=(1, 2),
+    missed_a_day=(2, 1),
+    no_shows=(1, 4),
+    at_risk=((2, 2), (1, 0), (2, 4), (1, 6), (2, 6)),
+    cannot_reach=((1, 5), (2, 3), (1, 1), (2, 5)),
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from demo.seed import DEFAULT_DEMO_PASSWORD
+from demo.people import DEFAULT_DEMO_PASSWORD
 
 
 def on_new_thread(func):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from demo.seed import DEFAULT_DEMO_PASSWORD, seed_demo
+from demo.people import DEFAULT_DEMO_PASSWORD
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):
