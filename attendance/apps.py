@@ -5,3 +5,8 @@ class AttendanceConfig(AppConfig):
     name = "attendance"
     label = "attendance"
     verbose_name = "Attendance"
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()

@@ -7,4 +7,6 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Group scheduling"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (census changes → rosters)
+        from . import wiring
+
+        wiring.connect()

@@ -19,7 +19,7 @@ from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
-from iop.tenancy.permissions import membership_can
+from iop.tenancy.permissions import membership_actions, membership_can
 
 from . import selectors, services
 from .forms import (
@@ -32,6 +32,7 @@ from .forms import (
     IntakeForm,
     TreatmentPlanPageForm,
 )
+from .hooks import client_panels_load
 from .models import Client, EpisodeStatus, TherapyTrack
 
 CLIENTS_PER_PAGE = 25
@@ -152,8 +153,15 @@ def _client_detail_page(request, client: Client):
         "couple_end_form": couple_end_form,
         # A stepped-down episode can still re-escalate; a new one starts only after discharge.
         "can_start_episode": current is None or current.status == EpisodeStatus.DISCHARGED,
-        # For the panels other apps add to the page (e.g. a refused attendance-report period).
-        "form_state": state,
+        # The panels other apps register (iop.clients.hooks), each with its context loaded by its
+        # app's selectors; a refused form of theirs comes back through `form_state`.
+        "panels": client_panels_load(
+            organization=organization,
+            client=client,
+            episode=current,
+            can=membership_actions(membership),
+            form_state=state,
+        ),
         "errors": error_summary(*(f for f in (transition_form, couple_end_form) if f is not None)),
     }
     return org_render(request, "clients/client_detail.html", context, status=state.status)

@@ -142,3 +142,12 @@ def role_can(role: str | None, action: str) -> bool:
 
 def membership_can(membership, action: str) -> bool:
     return membership is not None and membership.is_active and role_can(membership.role, action)
+
+
+def membership_actions(membership) -> frozenset[str]:
+    """Everything the member may do (none for a missing or inactive membership): templates' `can`."""
+    return (
+        ROLE_ACTIONS.get(membership.role, frozenset())
+        if membership is not None and membership.is_active
+        else frozenset()
+    )

@@ -1,9 +1,11 @@
-"""Warnings shown when a client is placed into sessions, from apps built on scheduling (the
-authorizations app warns when a placement books more than is authorized). Scheduling must not
-import them, so they register a function here at start-up.
+"""What scheduling offers the apps built on it (authorizations): the only signals and registries
+it declares. They connect in their own `wiring.py`, called from their `AppConfig.ready()`;
+scheduling never imports them.
 
-A warning never refuses a placement: the VA sees it before accepting (the assistant's proposal)
-and again when the placement is made.
+- `placement_warnings_register`: any app may add warnings shown when a client is placed into
+  sessions (authorizations warns when a placement books more than is authorized). A provider
+  only reads; a warning never refuses a placement: the VA sees
+  it before accepting (the assistant's proposal) and again when the placement is made.
 """
 
 from __future__ import annotations

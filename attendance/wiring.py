@@ -1,0 +1,73 @@
+"""Attendance's connections to the apps below it (their hooks), made once from
+`AttendanceConfig.ready()`: the client page's "Therapy hours" and "Attendance reports" panels
+(iop.clients.hooks.client_panel_register)."""
+
+from __future__ import annotations
+
+from iop.clients.hooks import ClientPanel, client_panel_register
+from iop.common.form_state import FormState
+from iop.tenancy import permissions
+
+REPORTS_SHOWN = 5
+
+
+def _hours_panel(*, organization, client, episode, can, form_state) -> dict | None:
+    """This week and past weeks since admission, newest first (two queries), and the absences,
+    alerts and flags timeline (three queries)."""
+    if episode is None:
+        return None
+    from .hours.selectors import episode_for_attendance, episode_weeks
+    from .timeline import episode_timeline
+
+    loaded = episode_for_attendance(organization=organization, episode_id=episode.pk)
+    return {
+        "weeks": episode_weeks(organization=organization, episode=loaded),
+        "timeline": episode_timeline(episode=episode),
+    }
+
+
+def _reports_panel(*, organization, client, episode, can, form_state: FormState | None) -> dict | None:
+    """The download form (default period filled in, or as typed when it was refused), the
+    background-request form and the episode's latest stored reports: one query."""
+    if episode is None:
+        return None
+    from .reports.forms import ReportRangeForm, ReportRequestForm
+    from .reports.selectors import episode_reports_latest
+    from .reports.services import report_default_range
+
+    start, end = report_default_range(organization=organization)
+    state = form_state or FormState()
+    initial = {"start": start, "end": end}
+    return {
+        "episode": episode,
+        # Own element ids: the client page has other forms (the field names stay `start`/`end`,
+        # the download URLs' parameters).
+        "report_form": state.form("report", lambda data: ReportRangeForm(data, initial=initial, auto_id="report-%s")),
+        "request_form": state.form(
+            "background", lambda data: ReportRequestForm(data, initial=initial, prefix="background")
+        ),
+        "reports": episode_reports_latest(organization=organization, episode=episode, limit=REPORTS_SHOWN),
+    }
+
+
+def connect() -> None:
+    client_panel_register(
+        ClientPanel(
+            key="attendance_hours",
+            title="Therapy hours",
+            template="attendance/partials/client_hours.html",
+            context_loader=_hours_panel,
+            order=200,
+            permission=permissions.ATTENDANCE_VIEW,
+        )
+    )
+    client_panel_register(
+        ClientPanel(
+            key="attendance_reports",
+            title="Attendance reports",
+            template="attendance/partials/report_form.html",
+            context_loader=_reports_panel,
+            order=210,
+            permission=permissions.ATTENDANCE_REPORT,
+        )
+    )

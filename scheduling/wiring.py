@@ -1,0 +1,50 @@
+"""Scheduling's connections to the apps below it (their hooks), made once from
+`SchedulingConfig.ready()`.
+
+- Census changes (iop.clients.hooks.episode_status_changed): a step-down or discharge takes the
+  client off every later roster at once.
+- The client page's "Upcoming sessions" panel (iop.clients.hooks.client_panel_register).
+"""
+
+from __future__ import annotations
+
+from iop.clients.hooks import ClientPanel, client_panel_register, episode_status_changed
+from iop.clients.models import EpisodeStatus
+from iop.tenancy import permissions
+
+UPCOMING_SHOWN = 10
+
+
+def _episode_left_care(sender, episode, from_status, to_status, effective_date, actor, **kwargs):
+    if to_status in (EpisodeStatus.STEP_DOWN, EpisodeStatus.DISCHARGED):
+        from .services.placements import episode_rosters_clear
+
+        reason = "Stepped down" if to_status == EpisodeStatus.STEP_DOWN else "Discharged"
+        episode_rosters_clear(episode=episode, effective_date=effective_date, actor=actor, reason=reason)
+
+
+def _sessions_panel(*, organization, client, episode, can, form_state) -> dict | None:
+    """The episode's next booked or waitlisted sessions (one query, whatever the roster size) and
+    the placements that no longer fit the client's availability (three queries, however many)."""
+    if episode is None:
+        return None
+    from .selectors import placement_conflicts, upcoming_roster_for_episode
+
+    return {
+        "upcoming": list(upcoming_roster_for_episode(episode=episode)[:UPCOMING_SHOWN]),
+        "conflicts": placement_conflicts(episode=episode),
+    }
+
+
+def connect() -> None:
+    episode_status_changed.connect(_episode_left_care, dispatch_uid="scheduling_census_change")
+    client_panel_register(
+        ClientPanel(
+            key="scheduling_sessions",
+            title="Upcoming sessions",
+            template="scheduling/partials/client_sessions.html",
+            context_loader=_sessions_panel,
+            order=100,
+            permission=permissions.SCHEDULE_VIEW,
+        )
+    )
