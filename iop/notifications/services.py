@@ -1,4 +1,6 @@
-"""The one `notify` entry point: in-app notifications for staff, email and SMS for anyone."""
+"""Sending: to staff inboxes (`notice_send`: one notice to several members; `notices_send`: many
+in one insert) and to anyone by email or SMS (`message_send`, and the `outbound_*` steps for a sender
+that must know what became of its message)."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def notices_send(*, organization: Organization, notices: Iterable[Notice]) -> No
 
 
 @transaction.atomic
-def notify_staff(
+def notice_send(
     *,
     organization: Organization,
     recipients: Iterable[Membership],

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from iop.notifications.models import Notification
 from iop.notifications.selectors import unread_count
-from iop.notifications.services import notify_staff
+from iop.notifications.services import notice_send
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership
 from tests.conftest import login
@@ -23,7 +23,7 @@ def _membership(organization, user) -> Membership:
 
 def _notify(organization, membership, title: str, key: str, link: str = "") -> Notification:
     with tenant_context(organization.id):
-        notify_staff(
+        notice_send(
             organization=organization,
             recipients=[membership],
             kind="test",
