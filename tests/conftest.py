@@ -213,10 +213,25 @@ def login(client, user):
     return client
 
 
+# The Django test client signed in as one of harbor's staff.
+@pytest.fixture
+def as_va(client, harbor_va):
+    return login(client, harbor_va)
+
+
+@pytest.fixture
+def as_admin(client, harbor_admin):
+    return login(client, harbor_admin)
+
+
 @pytest.fixture
 def as_intake(client, harbor_intake):
-    """The Django test client signed in as harbor's intake coordinator."""
     return login(client, harbor_intake)
+
+
+@pytest.fixture
+def as_clinician(client, harbor_clinician):
+    return login(client, harbor_clinician)
 
 
 @pytest.fixture

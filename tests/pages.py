@@ -1,7 +1,41 @@
-"""Test helpers for the forms that live on a page but post to an endpoint of their own
-(iop.common.form_state): a refusal goes back to the page, never stays on the endpoint."""
+"""Test helpers for server-rendered pages: their URLs, the clients and access events they show,
+and the forms that live on a page but post to an endpoint of their own (iop.common.form_state): a
+refusal goes back to the page, never stays on the endpoint."""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from iop.audit.models import AccessEvent
+from iop.tenancy.context import tenant_context
+from tests.factories import ClientFactory, EpisodeFactory
+
+
+def org_url(name: str, org, **kwargs) -> str:
+    return reverse(f"clients:{name}", kwargs={"org_slug": org.slug, **kwargs})
+
+
+def org_today(organization) -> dt.date:
+    """Today where the organization is (the services judge "future" dates in its time zone)."""
+    return organization.local_today()
+
+
+def make_clients(organization, program, count: int, **episode_fields) -> list:
+    """`count` clients of `organization`, each with an active episode in `program`."""
+    with tenant_context(organization.id):
+        clients = []
+        for _ in range(count):
+            client = ClientFactory(organization=organization)
+            EpisodeFactory(organization=organization, client=client, program=program, **episode_fields)
+            clients.append(client)
+        return clients
+
+
+def access_events(organization, **filters) -> list[AccessEvent]:
+    with tenant_context(organization.id):
+        return list(AccessEvent.objects.filter(**filters).order_by("occurred_at"))
 
 
 def post_refused(client, endpoint: str, data=None, *, page: str, **extra):

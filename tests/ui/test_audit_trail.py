@@ -13,8 +13,7 @@ from iop.audit.models import AccessEvent
 from iop.tenancy.context import tenant_context
 from tests.conftest import login
 from tests.factories import ClientFactory
-
-from .conftest import make_clients, org_url
+from tests.pages import make_clients, org_url
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 
-from .conftest import org_url
+from tests.pages import org_url
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from iop.audit.models import AccessEvent
 from iop.clients.hooks import client_panels
 from iop.tenancy.permissions import ROLE_ACTIONS
 from tests.factories import ClientFactory
-from tests.ui.conftest import make_clients
+from tests.pages import make_clients
 
 from ..conftest import local_days_ago, make_coverage
 from .conftest import MEMBER_ID

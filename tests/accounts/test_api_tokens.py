@@ -9,8 +9,7 @@ import pytest
 from iop.accounts import services
 from iop.accounts.models import ApiToken, token_digest
 from iop.tenancy.context import tenant_context
-
-from .conftest import org_url
+from tests.pages import org_url
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,7 @@ import pytest
 from iop.clients.models import Couple
 from iop.tenancy.context import tenant_context
 from tests.factories import ClientFactory
-from tests.pages import post_refused
-
-from .conftest import org_today, org_url
+from tests.pages import org_today, org_url, post_refused
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 
 from iop.clients.models import AvailabilityWindow, Client, Episode, TreatmentPlan
 from iop.tenancy.context import tenant_context
-
-from .conftest import org_today, org_url
+from tests.pages import org_today, org_url
 
 pytestmark = pytest.mark.django_db
 

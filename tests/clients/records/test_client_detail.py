@@ -10,9 +10,7 @@ import pytest
 from iop.clients.models import AvailabilityWindow, Client, Episode, EpisodeStatusChange, TreatmentPlan
 from iop.tenancy.context import tenant_context
 from tests.factories import TreatmentPlanFactory
-from tests.pages import get_goes_to_page, post_refused
-
-from .conftest import access_events, org_today, org_url
+from tests.pages import access_events, get_goes_to_page, org_today, org_url, post_refused
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from iop.tenancy.context import tenant_context
 from tests.factories import ClientFactory, EpisodeFactory, ProgramFactory
-
-from .conftest import access_events, make_clients, org_url
+from tests.pages import access_events, make_clients, org_url
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from iop.accounts.models import Invitation
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership
 from tests.conftest import login, make_member
-from tests.pages import post_refused
-
-from .conftest import org_url
+from tests.pages import org_url, post_refused
 
 pytestmark = pytest.mark.django_db
 
