@@ -9,7 +9,7 @@ must act on because of it.
 - `AbsenceRule` / `AbsenceAlert` — org-configurable absence patterns and the alerts they raise.
 - `AttendanceReport` — a generated PDF kept in the database (tenant-isolated by RLS like any PHI)
   until a clinician downloads it.
-Numbers payers set (hours, days) are data: see `attendance.requirements`.
+Numbers payers set (hours, days) are data: see `attendance.hours.requirements`.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class AbsenceRuleKind(models.TextChoices):
 
 class AbsenceRule(TenantModel):
     """A pattern of absences that alerts the clinical team. Until an organization saves rules of
-    its own, `DEFAULT_ABSENCE_RULES` apply (attendance.selectors.absence_rules)."""
+    its own, `DEFAULT_ABSENCE_RULES` apply (attendance.patterns.selectors.absence_rules)."""
 
     kind = models.CharField(max_length=24, choices=AbsenceRuleKind.choices)
     count = models.PositiveSmallIntegerField(

@@ -20,7 +20,7 @@ from iop.common.tasks import DB_RETRY, TenantTask, active_organization, organiza
 def report_generate(organization_id: int, report_id: str) -> str | None:
     """Render a queued attendance report and store the PDF (or mark it failed)."""
     from .models import AttendanceReport
-    from .reports import attendance_report_generate
+    from .reports.services import attendance_report_generate
 
     report = AttendanceReport.objects.filter(organization_id=organization_id, pk=report_id).defer("pdf").first()
     if report is None:
@@ -43,7 +43,7 @@ def sweep_scan() -> None:
 def sweep_org(organization_id: int) -> int:
     """The safety net behind the per-save evaluation: pace for this week and the week just closed,
     and absence patterns (a missing reason only becomes overdue with time)."""
-    from .services import attendance_sweep
+    from .sweeps import attendance_sweep
 
     organization = active_organization(organization_id)
     if organization is None:
@@ -61,7 +61,7 @@ def missing_scan() -> None:
 def missing_org(organization_id: int) -> int:
     """Past the organization's morning notice time: tell facilitators and VAs (once) about past
     sessions still without attendance."""
-    from .services import missing_attendance_notify
+    from .roll_call.services import missing_attendance_notify
 
     organization = active_organization(organization_id)
     if organization is None:

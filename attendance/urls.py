@@ -1,17 +1,14 @@
-"""Attendance pages, under `/o/<org_slug>/attendance/` (the tenant comes from the URL)."""
+"""Attendance pages, under `/o/<org_slug>/attendance/` (the tenant comes from the URL).
 
-from django.urls import path
+The areas' pages share the `attendance` namespace; report downloads keep their own
+(`attendance_reports`, attendance/reports/urls.py, mounted beside this one in iop/urls.py)."""
 
-from . import views
+from django.urls import include, path
 
 app_name = "attendance"
 
 urlpatterns = [
-    path("sessions/<uuid:session_id>/", views.roll_call, name="roll_call"),
-    path("sessions/<uuid:session_id>/walk-in/", views.walk_in, name="walk_in"),
-    path("missing/", views.missing, name="missing"),
-    path("hours-at-risk/", views.at_risk, name="at_risk"),
-    path("hours-at-risk/<uuid:flag_id>/resolve/", views.flag_resolve, name="flag_resolve"),
-    path("alerts/", views.alerts, name="alerts"),
-    path("alerts/<uuid:alert_id>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("", include("attendance.roll_call.urls")),
+    path("", include("attendance.hours.urls")),
+    path("", include("attendance.patterns.urls")),
 ]

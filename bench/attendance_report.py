@@ -33,6 +33,8 @@ logging.getLogger("weasyprint").setLevel(logging.WARNING)  # one INFO line per l
 
 from django.utils import timezone  # noqa: E402
 
+from attendance.hours.requirements import Requirement, RequirementSource  # noqa: E402
+from attendance.hours.selectors import SessionLine, WeekSummary  # noqa: E402
 from attendance.models import (  # noqa: E402
     AbsenceAlert,
     AbsenceReason,
@@ -42,9 +44,7 @@ from attendance.models import (  # noqa: E402
     PaceState,
     ThresholdFlag,
 )
-from attendance.reports import attendance_report_csv, attendance_report_pdf, report_data_assemble  # noqa: E402
-from attendance.requirements import Requirement, RequirementSource  # noqa: E402
-from attendance.selectors import SessionLine, WeekSummary  # noqa: E402
+from attendance.reports.services import attendance_report_csv, attendance_report_pdf, report_data_assemble  # noqa: E402
 from iop.clients.models import Client, Episode, EpisodeStatus  # noqa: E402
 from iop.tenancy.models import Organization, Program  # noqa: E402
 from scheduling.models import Group, GroupType, RosterEntry, RosterStatus, Session, SessionStatus  # noqa: E402

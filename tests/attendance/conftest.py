@@ -8,19 +8,23 @@ session of it and the next two weeks has ended whatever the time of day.
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
-from attendance.services import RollCallLine, roll_call_save
+from attendance.models import AbsenceAlert, ThresholdFlag
+from attendance.roll_call.services import RollCallLine, roll_call_save
 from iop.tenancy.models import Membership
 from scheduling.models import RosterEntry, Session
 from scheduling.selectors import week_start_for
-from scheduling.services import roster_book
+from scheduling.services.rosters import roster_book
 
 from ..scheduling import conftest as scheduling_fixtures
-from ..scheduling.ui import conftest as scheduling_ui_fixtures
 from ..ui import conftest as ui_fixtures
 
+BASE = scheduling_fixtures.BASE
+va_api = scheduling_fixtures.va_api
+summit_schedule = scheduling_fixtures.summit_schedule
 # The scheduling suite's fixtures, shared (a conftest's fixtures reach only its own directory).
 today = scheduling_fixtures.today
 week = scheduling_fixtures.week
@@ -28,7 +32,7 @@ group_types = scheduling_fixtures.group_types
 facilitators = scheduling_fixtures.facilitators
 make_group = scheduling_fixtures.make_group
 make_active_episode = scheduling_fixtures.make_active_episode
-summit_objects = scheduling_ui_fixtures.summit_objects
+summit_objects = scheduling_fixtures.summit_objects
 as_va = ui_fixtures.as_va
 as_clinician = ui_fixtures.as_clinician
 as_admin = ui_fixtures.as_admin
@@ -49,10 +53,10 @@ def make_past_group(make_group, past_week):
     """make_past_group(name, slots, **kw): a group meeting since `past_week`."""
 
     def _make(name, slots, **kwargs):
-        from scheduling import services
+        from scheduling.services import materialisation as materialisation_services
 
         group = make_group(name, slots, effective_from=past_week, **kwargs)
-        services.sessions_materialise(organization=group.organization, group=group, today=past_week)
+        materialisation_services.sessions_materialise(organization=group.organization, group=group, today=past_week)
         return group
 
     return _make
@@ -83,3 +87,63 @@ def record(session, entry, status="present", actor=None, now=None, **kwargs):
 @pytest.fixture
 def harbor_va_membership(in_harbor, harbor_va):
     return Membership.objects.get(user=harbor_va)
+
+
+# --- API: a roll call over the API, and what it raised ------------------------------------------
+
+
+def roll_call_url(session) -> str:
+    return f"{BASE}/attendance/sessions/{session.pk}/"
+
+
+def line(entry, status="present", **fields) -> dict:
+    return {"roster_entry": str(entry.pk), "status": status, **fields}
+
+
+@pytest.fixture
+def past_group(make_past_group):
+    """Mondays, Wednesdays and Fridays 9:00–12:00, led by facilitators[0]."""
+    return make_past_group("Process A", [(0, "09:00", 180), (2, "09:00", 180), (4, "09:00", 180)], capacity=15)
+
+
+@pytest.fixture
+def roll_call(past_group, past_week, make_active_episode, harbor):
+    """The group's Monday session of `past_week` with three clients seated, and its week."""
+    week = sessions_of(past_group, past_week)
+    episodes = [make_active_episode() for _ in range(3)]
+    for episode in episodes:
+        # Admitted before the week, so the week is a full one and its pace is judged.
+        episode.referral_date = past_week - dt.timedelta(weeks=2)
+        episode.admission_date = past_week - dt.timedelta(weeks=1)
+        episode.save(update_fields=["referral_date", "admission_date"])
+    entries = [book(episode, [week[0]])[0] for episode in episodes]
+    return SimpleNamespace(session=week[0], week=week, episodes=episodes, entries=entries, url=roll_call_url(week[0]))
+
+
+@pytest.fixture
+def lead_user(facilitators):
+    """The clinician booked as the group's sessions' lead facilitator."""
+    return facilitators[0].membership.user
+
+
+@pytest.fixture
+def other_facilitator_user(facilitators):
+    return facilitators[1].membership.user
+
+
+@pytest.fixture
+def raised(va_api, roll_call):
+    """A closed week short of 9 hours for all three clients (three flags), and one absence without
+    a reason (a "no reason" alert: the session ended weeks ago)."""
+    first, second, third = roll_call.entries
+    payload = {
+        "records": [
+            line(first),
+            line(second, "absent_unexcused"),
+            line(third, "absent_excused", absence_reason="illness"),
+        ]
+    }
+    assert va_api.put(roll_call.url, payload, format="json").status_code == 200
+    flags = {f.episode_id: f for f in ThresholdFlag.objects.all()}
+    (alert,) = AbsenceAlert.objects.all()
+    return flags, alert

@@ -1,0 +1,257 @@
+"""Reads for weekly hours: each episode's weeks (scheduled, attended, required, pace) and the
+hours flags. Each selector owns its joins so a page costs a constant number of queries however
+many clients, sessions and weeks it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from iop.clients.models import Episode, EpisodeStatus
+from iop.common.units import hours
+from iop.tenancy.models import Organization
+from scheduling.models import RosterEntry, RosterStatus, Session, SessionStatus
+from scheduling.selectors import week_start_for
+
+from ..models import (
+    AttendanceRecord,
+    ThresholdFlag,
+)
+from .pace import Remaining, pace_state
+from .requirements import Requirement, payer_requirements_attach, requirement_for
+
+
+@dataclass
+class SessionLine:
+    """One of the client's sessions in a week, with its attendance when recorded."""
+
+    entry: RosterEntry
+    record: AttendanceRecord | None
+
+    @property
+    def session(self) -> Session:
+        return self.entry.session
+
+    @property
+    def counts(self) -> bool:
+        return self.session.group.group_type.counts_toward_hours
+
+    @property
+    def is_booked(self) -> bool:
+        return self.entry.status == RosterStatus.BOOKED and self.session.status == SessionStatus.SCHEDULED
+
+
+@dataclass
+class WeekSummary:
+    """An episode's week: scheduled, attended, required, days, and the pace state."""
+
+    episode: Episode
+    week_start: dt.date
+    requirement: Requirement
+    closed: bool
+    lines: list[SessionLine] = field(default_factory=list)
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+    @property
+    def scheduled_minutes(self) -> int:
+        return sum(line.session.duration_minutes for line in self.lines if line.is_booked and line.counts)
+
+    @property
+    def attended_minutes(self) -> int:
+        return sum(line.record.counted_minutes for line in self.lines if line.record is not None)
+
+    @property
+    def attended_days(self) -> frozenset[dt.date]:
+        return frozenset(
+            line.session.local_date for line in self.lines if line.record is not None and line.record.counted_minutes
+        )
+
+    @property
+    def remaining(self) -> tuple[Remaining, ...]:
+        return tuple(
+            Remaining(local_date=line.session.local_date, minutes=line.session.duration_minutes)
+            for line in self.lines
+            if line.record is None and line.is_booked and line.counts
+        )
+
+    @property
+    def remaining_minutes(self) -> int:
+        return sum(r.minutes for r in self.remaining)
+
+    @property
+    def outside_care(self) -> str:
+        """Why the week is not one of the episode's weeks of care to judge, for pages and reports;
+        "" when it is. The admission week is never judged, even when the admission falls on its
+        first day: the intake and assessment take that week, and the client's groups start after."""
+        admitted, discharged = self.episode.admission_date, self.episode.discharge_date
+        if admitted is None or admitted > self.week_end:
+            return "Before admission"
+        if admitted >= self.week_start:
+            return "Admitted this week — not judged"
+        if discharged is not None and discharged < self.week_start:
+            return "After discharge"
+        return ""
+
+    @property
+    def evaluable(self) -> bool:
+        """Pace is judged (and flagged) on the full weeks of active care after the admission week."""
+        return self.episode.status == EpisodeStatus.ACTIVE and not self.outside_care
+
+    @property
+    def state(self) -> str:
+        return pace_state(
+            required_minutes=self.requirement.minutes_per_week,
+            required_days=self.requirement.days_per_week,
+            attended_minutes=self.attended_minutes,
+            attended_days=self.attended_days,
+            remaining=self.remaining,
+            closed=self.closed,
+        )
+
+    @property
+    def shortfall_minutes(self) -> int:
+        return max(0, self.requirement.minutes_per_week - self.attended_minutes - self.remaining_minutes)
+
+    @property
+    def missing_days(self) -> int:
+        possible = self.attended_days | {r.local_date for r in self.remaining}
+        return max(0, self.requirement.days_per_week - len(possible))
+
+    # Hours, for pages and reports.
+    @property
+    def scheduled_hours(self) -> Decimal:
+        return hours(self.scheduled_minutes)
+
+    @property
+    def attended_hours(self) -> Decimal:
+        return hours(self.attended_minutes)
+
+    @property
+    def remaining_hours(self) -> Decimal:
+        return hours(self.remaining_minutes)
+
+    @property
+    def required_hours(self) -> Decimal:
+        return self.requirement.hours_per_week
+
+    @property
+    def shortfall_hours(self) -> Decimal:
+        return hours(self.shortfall_minutes)
+
+
+def _episode_related(qs: QuerySet[Episode]) -> QuerySet[Episode]:
+    return qs.select_related("client", "program", "treatment_plan", "primary_clinician__user")
+
+
+def week_summaries(
+    *,
+    organization: Organization,
+    episodes: list[Episode],
+    first_week: dt.date,
+    last_week: dt.date,
+    now: dt.datetime | None = None,
+) -> dict[tuple, WeekSummary]:
+    """`{(episode_id, week_start): WeekSummary}` for every episode and every week from
+    `first_week` to `last_week` (week starts). One query for the sessions of all of them; the
+    episodes must carry `treatment_plan` and `program` (see `_episode_related`)."""
+    now = now or timezone.now()
+    this_week = this_week_start(organization, now)
+    # Stored week starts (a flag's) predate any change of the organization's week start: use the
+    # week that holds them now.
+    first_week, last_week = week_start_for(organization, first_week), week_start_for(organization, last_week)
+    summaries: dict[tuple, WeekSummary] = {}
+    weeks = []
+    week = first_week
+    while week <= last_week:
+        weeks.append(week)
+        week += dt.timedelta(days=7)
+    payer_requirements_attach(episodes)
+    for episode in episodes:
+        for week in weeks:
+            summaries[(episode.pk, week)] = WeekSummary(
+                episode=episode,
+                week_start=week,
+                requirement=requirement_for(episode, week),
+                closed=week < this_week,
+            )
+    if not episodes:
+        return summaries
+    entries = (
+        RosterEntry.objects.filter(
+            organization=organization,
+            episode_id__in=[e.pk for e in episodes],
+            session__local_date__gte=first_week,
+            session__local_date__lt=last_week + dt.timedelta(days=7),
+        )
+        .filter(Q(status=RosterStatus.BOOKED, session__status=SessionStatus.SCHEDULED) | Q(attendance__isnull=False))
+        .select_related("session__group__group_type", "attendance")
+        .order_by("session__starts_at")
+    )
+    for entry in entries:
+        week = week_start_for(organization, entry.session.local_date)
+        record = getattr(entry, "attendance", None)
+        summaries[(entry.episode_id, week)].lines.append(SessionLine(entry=entry, record=record))
+    return summaries
+
+
+def episode_weeks(
+    *, organization: Organization, episode: Episode, weeks_back: int = 7, now: dt.datetime | None = None
+) -> list[WeekSummary]:
+    """This week and up to `weeks_back` weeks before it (not before the admission week), newest
+    first — the client page's hours table."""
+    now = now or timezone.now()
+    this_week = this_week_start(organization, now)
+    first = this_week - dt.timedelta(weeks=weeks_back)
+    if episode.admission_date:
+        first = max(first, week_start_for(organization, episode.admission_date))
+    summaries = week_summaries(
+        organization=organization, episodes=[episode], first_week=first, last_week=this_week, now=now
+    )
+    return sorted(summaries.values(), key=lambda s: s.week_start, reverse=True)
+
+
+def active_episodes(*, organization: Organization, episode_ids=None) -> list[Episode]:
+    qs = Episode.objects.filter(organization=organization, status=EpisodeStatus.ACTIVE)
+    if episode_ids is not None:
+        qs = qs.filter(pk__in=list(episode_ids))
+    return list(_episode_related(qs))
+
+
+def episode_for_attendance(*, organization: Organization, episode_id) -> Episode | None:
+    return _episode_related(Episode.objects.filter(organization=organization, pk=episode_id)).first()
+
+
+def open_flags(*, organization: Organization) -> QuerySet[ThresholdFlag]:
+    return (
+        ThresholdFlag.objects.filter(organization=organization, resolved_at__isnull=True)
+        .select_related("episode__client", "episode__program", "episode__primary_clinician__user")
+        .order_by("week_start", "episode__client__last_name", "pk")
+    )
+
+
+def flag_list(*, organization: Organization) -> QuerySet[ThresholdFlag]:
+    return ThresholdFlag.objects.filter(organization=organization).select_related("episode", "resolved_by")
+
+
+def this_week_start(organization: Organization, now: dt.datetime | None = None) -> dt.date:
+    return week_start_for(organization, organization.local_today(now))
+
+
+def hours_at_risk(*, organization: Organization, now: dt.datetime | None = None) -> list[tuple]:
+    """Open flags with the current week summary of each flagged episode: `(flag, summary)`."""
+    flags = list(open_flags(organization=organization))
+    if not flags:
+        return []
+    # Discharged meanwhile: the flag stays open for staff to close, without a current week.
+    loaded = active_episodes(organization=organization, episode_ids={f.episode_id for f in flags})
+    first = min(f.week_start for f in flags)
+    last = max(f.week_start for f in flags)
+    summaries = week_summaries(organization=organization, episodes=loaded, first_week=first, last_week=last, now=now)
+    return [(f, summaries.get((f.episode_id, week_start_for(organization, f.week_start)))) for f in flags]

@@ -1,0 +1,56 @@
+"""The hours-at-risk worklist and resolving its flags."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
+from iop.common.exceptions import ApplicationError
+from iop.common.pages import found_or_404, org_page, org_render
+from iop.tenancy import permissions
+from iop.tenancy.permissions import membership_can
+
+from ..models import PaceState, ThresholdFlag
+from . import selectors, services
+from .forms import FlagResolveForm
+
+_FIX_ORDER = {PaceState.CANNOT_REACH: 0, PaceState.AT_RISK: 1, PaceState.BELOW_MINIMUM: 2}
+
+
+@org_page(permissions.ATTENDANCE_VIEW)
+def at_risk(request, org_slug: str):
+    """Every open hours flag with the client's week and what would fix it."""
+    items = selectors.hours_at_risk(organization=request.organization)
+    items.sort(key=lambda item: (_FIX_ORDER[item[0].state], -item[0].week_start.toordinal()))
+    access_record(
+        request=request,
+        action=AccessAction.LIST,
+        object_type="attendance.thresholdflag",
+        object_ids=[flag.episode.client_id for flag, _ in items],
+    )
+    context = {
+        "items": items,
+        "can_resolve": membership_can(request.membership, permissions.HOURS_FLAG_MANAGE),
+        "can_place": membership_can(request.membership, permissions.PLACEMENT_MANAGE),
+        "resolve_form": FlagResolveForm(),
+    }
+    return org_render(request, "attendance/at_risk.html", context)
+
+
+@org_page(permissions.HOURS_FLAG_MANAGE)
+def flag_resolve(request, org_slug: str, flag_id):
+    flag = found_or_404(ThresholdFlag.objects.filter(organization=request.organization, pk=flag_id).first())
+    if request.method == "POST":
+        form = FlagResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flag_resolve(flag=flag, actor=request.user, resolution=form.cleaned_data["resolution"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "The flag was resolved.")
+        else:
+            messages.error(request, "The flag was not resolved: say what was done about it.")
+    return redirect("attendance:at_risk", org_slug=org_slug)

@@ -1,0 +1,99 @@
+"""Forms of the attendance pages. They check the shape of input only; the roll-call service
+decides (times against the session, whole roll call refused when one row is)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from iop.common.forms import OrganizationChoiceField, TimeInput
+from scheduling.forms import offer_placeable_episodes
+from scheduling.models import Session
+
+from ..models import AbsenceReason, AttendanceRecord, AttendanceStatus
+from .services import RollCallLine
+
+# Service field names → the row form's fields, so a refusal shows next to its input.
+SERVICE_FIELDS = {"status": "status", "arrived_at": "arrived", "departed_at": "departed"}
+
+
+class RollCallRowForm(forms.Form):
+    """One client's row of the roll call. A row left without a status is not recorded yet."""
+
+    status = forms.ChoiceField(
+        label="Attendance",
+        choices=AttendanceStatus.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    arrived = forms.TimeField(label="Arrived", widget=TimeInput, required=False)
+    departed = forms.TimeField(label="Left", widget=TimeInput, required=False)
+    absence_reason = forms.ChoiceField(label="Reason", choices=[("", "—"), *AbsenceReason.choices], required=False)
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+    def __init__(self, *args, session: Session, record: AttendanceRecord | None, subject: str = "", **kwargs):
+        self.session = session
+        # The client the row is about: the page's error summary names them ("Ana Varga — Left: …").
+        self.error_subject = subject
+        tz = session.organization.tzinfo
+        if record is not None:
+            kwargs["initial"] = {
+                "status": record.status,
+                "arrived": (record.arrived_at or session.starts_at).astimezone(tz).time(),
+                "departed": (record.departed_at or session.ends_at).astimezone(tz).time(),
+                "absence_reason": record.absence_reason,
+                "note": record.note,
+            }
+        else:
+            kwargs["initial"] = {
+                "arrived": session.starts_at.astimezone(tz).time(),
+                "departed": session.ends_at.astimezone(tz).time(),
+            }
+        super().__init__(*args, **kwargs)
+
+    def _instant(self, value: dt.time | None) -> dt.datetime | None:
+        """A local time on the session's day (a session running past midnight: the next day)."""
+        if value is None:
+            return None
+        organization = self.session.organization
+        local_start = self.session.starts_at.astimezone(organization.tzinfo)
+        day = self.session.local_date
+        if value < local_start.time() and self.session.ends_at.astimezone(organization.tzinfo).date() > day:
+            day += dt.timedelta(days=1)
+        return organization.local_datetime(day, value)
+
+    def line(self, roster_entry_id, *, default_status: str = "") -> RollCallLine | None:
+        data = self.cleaned_data
+        status = data.get("status") or default_status
+        if not status:
+            return None
+        return RollCallLine(
+            roster_entry_id=roster_entry_id,
+            status=status,
+            arrived_at=self._instant(data.get("arrived")),
+            departed_at=self._instant(data.get("departed")),
+            absence_reason=data.get("absence_reason") or "",
+            note=data.get("note") or "",
+        )
+
+
+class WalkInForm(forms.Form):
+    """A client who joined without being on the roster: added with the reason, then recorded."""
+
+    episode = OrganizationChoiceField(
+        label="Client",
+        queryset=None,
+        empty_label="Choose a client",
+        error_messages={"invalid_choice": "Choose a client in intake or active care who is not on this roster."},
+    )
+    reason = forms.CharField(
+        label="Why they joined",
+        max_length=200,
+        help_text="For example: make-up for a missed session, moved from another group today.",
+    )
+
+    def __init__(self, *args, session: Session, on_roster=(), **kwargs):
+        kwargs.setdefault("prefix", "walk_in")
+        super().__init__(*args, **kwargs)
+        offer_placeable_episodes(self.fields["episode"], session=session, on_roster=on_roster)

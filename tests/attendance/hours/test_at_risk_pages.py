@@ -1,0 +1,150 @@
+"""The hours-at-risk worklist (what would fix each client), resolving a flag, the client page's
+weekly hours, and constant query counts as the lists grow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from attendance.models import AbsenceAlert, PaceState, ThresholdFlag
+from iop.tenancy.models import Weekday
+
+from ..conftest import book, record, sessions_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name, **kwargs):
+    return reverse(f"attendance:{name}", kwargs={"org_slug": "harbor", **kwargs})
+
+
+@pytest.fixture
+def mwf(make_past_group):
+    return make_past_group("MWF", [(0, "09:00", 180), (2, "09:00", 180), (4, "09:00", 180)], capacity=30)
+
+
+def _short_client(make_active_episode, sessions, harbor_week):
+    """A client who missed the week's first session (so 6 of 9 h are still possible)."""
+    episode = make_active_episode(hours=9, days=3)
+    episode.admission_date = episode.referral_date = harbor_week - dt.timedelta(weeks=3)
+    episode.save()
+    entries = book(episode, sessions)
+    record(sessions[0], entries[0], "absent_excused", absence_reason="illness", now=sessions[0].ends_at)
+    return episode
+
+
+def test_hours_at_risk_says_what_would_fix_each_and_links_the_placement_assistant(
+    as_va, mwf, make_active_episode, this_week
+):
+    week = this_week + dt.timedelta(weeks=1)  # judged with a constructed "now" just after Monday
+    episode = _short_client(make_active_episode, sessions_of(mwf, week), week)
+    (flag,) = ThresholdFlag.objects.filter(episode=episode)
+    assert flag.state == PaceState.CANNOT_REACH
+
+    body = as_va.get(_url("at_risk")).content.decode()
+    assert "Cannot reach" in body and "Short by <strong>3.0 h</strong>" in body
+    assert reverse("scheduling:placement_assistant", kwargs={"org_slug": "harbor", "episode_id": episode.pk}) in body
+
+
+def test_a_flag_is_resolved_with_what_was_done(as_va, mwf, make_active_episode, this_week, harbor_va):
+    week = this_week + dt.timedelta(weeks=1)
+    episode = _short_client(make_active_episode, sessions_of(mwf, week), week)
+    flag = ThresholdFlag.objects.get(episode=episode)
+
+    as_va.post(_url("flag_resolve", flag_id=flag.pk), {"resolution": ""})
+    flag.refresh_from_db()
+    assert flag.is_open
+    as_va.post(_url("flag_resolve", flag_id=flag.pk), {"resolution": "Added Thursday skills group"})
+    flag.refresh_from_db()
+    assert (flag.is_open, flag.resolved_by, flag.resolution) == (False, harbor_va, "Added Thursday skills group")
+    assert "No client is at risk" in as_va.get(_url("at_risk")).content.decode()
+
+
+def test_the_worklists_cost_the_same_queries_at_1_and_at_6_clients(as_va, mwf, make_active_episode, this_week):
+    week = this_week + dt.timedelta(weeks=1)
+    sessions = sessions_of(mwf, week)
+    _short_client(make_active_episode, sessions, week)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert as_va.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    ended = sessions_of(mwf, week - dt.timedelta(weeks=2))  # past: rows for the missing-attendance list
+
+    def unrecorded_with_alert():
+        """A client seated in ended sessions, two recorded unexcused (an open alert), one not at all."""
+        episode = make_active_episode()
+        entries = book(episode, ended)
+        for session, entry in zip(ended[:2], entries[:2], strict=True):
+            record(session, entry, "no_show", absence_reason="no_contact")
+        return episode
+
+    unrecorded_with_alert()
+    few = {name: count(_url(name)) for name in ("at_risk", "missing", "alerts")}
+    for _ in range(5):
+        _short_client(make_active_episode, sessions, week)
+        unrecorded_with_alert()
+    many = {name: count(_url(name)) for name in ("at_risk", "missing", "alerts")}
+    assert few == many
+    assert AbsenceAlert.objects.filter(acknowledged_at__isnull=True).count() >= 6
+    body = as_va.get(_url("missing")).content.decode()
+    assert f"sessions/{ended[2].pk}/" in body and "<td>0 of 6</td>" in body  # Friday: nobody recorded
+    assert f"sessions/{ended[0].pk}/" not in body  # Monday: all six recorded
+
+
+def test_the_client_page_shows_weeks_and_costs_the_same_at_1_and_3_weeks(as_va, mwf, make_active_episode, past_week):
+    episode = make_active_episode(hours=9, days=3)
+    episode.admission_date = episode.referral_date = past_week - dt.timedelta(weeks=1)
+    episode.save()
+    url = reverse("clients:client_detail", kwargs={"org_slug": "harbor", "client_id": episode.client_id})
+
+    def attend(week):
+        for session, entry in zip(sessions := sessions_of(mwf, week), book(episode, sessions), strict=True):
+            record(session, entry, "present")
+
+    attend(past_week)
+    with CaptureQueriesContext(connection) as one_week:
+        as_va.get(url)
+    attend(past_week + dt.timedelta(weeks=1))
+    attend(past_week + dt.timedelta(weeks=2))
+    with CaptureQueriesContext(connection) as three_weeks:
+        body = as_va.get(url).content.decode()
+    assert len(one_week.captured_queries) == len(three_weeks.captured_queries)
+    assert f'data-testid="attended-{past_week:%Y-%m-%d}">9.0 h' in body
+    assert "Required 9.0 hours on 3 days a week (treatment plan)" in body
+    assert "Hours by week (Monday to Sunday)" in body
+
+    harbor = episode.organization
+    harbor.week_start = Weekday.SUNDAY
+    harbor.save()
+    assert "Hours by week (Sunday to Saturday)" in as_va.get(url).content.decode()
+
+
+def test_the_client_page_does_not_judge_the_admission_week_or_show_weeks_before_it(
+    as_va, mwf, make_active_episode, past_week
+):
+    """Admitted on a Monday and first seated the week after (as the demo's Jasmine Okafor): the
+    admission week is shown as not judged, and no week before it is shown."""
+    episode = make_active_episode(hours=9, days=3)
+    episode.referral_date = past_week - dt.timedelta(days=4)
+    episode.admission_date = past_week
+    episode.save()
+    first_full_week = past_week + dt.timedelta(weeks=1)
+    for session, entry in zip(sessions := sessions_of(mwf, first_full_week), book(episode, sessions), strict=True):
+        record(session, entry, "present")
+
+    body = as_va.get(reverse("clients:client_detail", kwargs={"org_slug": "harbor", "client_id": episode.client_id}))
+    body = body.content.decode()
+
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr>\s*<th scope="row">([^<]+)<.*?</tr>', body, re.S)}
+    admission_week = rows[f"{past_week.day} {past_week:%b}"]
+    assert f'data-testid="attended-{past_week:%Y-%m-%d}">0.0 h' in admission_week
+    assert "Admitted this week — not judged" in admission_week and "tag" not in admission_week
+    assert "On track" in rows[f"{first_full_week.day} {first_full_week:%b}"]
+    assert f"attended-{past_week - dt.timedelta(weeks=1):%Y-%m-%d}" not in body
