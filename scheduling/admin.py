@@ -17,8 +17,7 @@ from iop.tenancy import permissions as perms
 from iop.tenancy.admin import TenantInline, TenantModelAdmin
 from iop.tenancy.models import StaffProfile
 
-from . import services
-from .feeds import calendar_feed_revoke
+from .feeds.services import calendar_feed_revoke
 from .models import (
     CalendarFeed,
     FacilitatorAbsence,
@@ -33,6 +32,10 @@ from .models import (
     SessionFacilitator,
     WeeklySlot,
 )
+from .services import common as common_services
+from .services import groups as group_services
+from .services import materialisation as materialisation_services
+from .services import sessions as session_services
 
 
 class SchedulingConfigAdmin(TenantModelAdmin):
@@ -139,7 +142,7 @@ class GroupAdminForm(NameUniqueInOrganizationForm):
         if group_type is not None:
             for label, staff_profile in (("lead_facilitator", lead), ("co_facilitator", co)):
                 try:
-                    services._check_facilitator(group_type=group_type, staff_profile=staff_profile, label=label)
+                    common_services.facilitator_check(group_type=group_type, staff_profile=staff_profile, label=label)
                 except ApplicationError as exc:
                     self.add_error(label, exc.message)
         if lead is not None and co is not None and lead.pk == co.pk:
@@ -147,7 +150,7 @@ class GroupAdminForm(NameUniqueInOrganizationForm):
         capacity = cleaned.get("capacity")
         if self.instance.pk and capacity is not None and "capacity" in self.changed_data:
             try:
-                services.group_capacity_check(group=self.instance, capacity=capacity)
+                group_services.group_capacity_check(group=self.instance, capacity=capacity)
             except ApplicationError as exc:
                 self.add_error("capacity", exc.message)
         return cleaned
@@ -180,15 +183,15 @@ class GroupAdmin(SchedulingConfigAdmin):
             return super().save_model(request, obj, form, change)
         # Changes the coming sessions must follow (capacity, facilitators, active) go through the
         # service; the rest of the row is plain configuration.
-        followed = {f: form.cleaned_data[f] for f in form.changed_data if f in services.GROUP_EDITABLE_FIELDS}
-        plain = [f for f in form.changed_data if f not in services.GROUP_EDITABLE_FIELDS]
+        followed = {f: form.cleaned_data[f] for f in form.changed_data if f in group_services.GROUP_EDITABLE_FIELDS}
+        plain = [f for f in form.changed_data if f not in group_services.GROUP_EDITABLE_FIELDS]
         if plain:
             Group.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in plain})
-        uncovered = services.group_update(group=obj, data=followed, actor=request.user)
+        uncovered = group_services.group_update(group=obj, data=followed, actor=request.user)
         if uncovered:
             messages.warning(
                 request,
-                f"The new facilitator is busy or away for: {services.sessions_for_dates(uncovered)}. "
+                f"The new facilitator is busy or away for: {common_services.sessions_for_dates(uncovered)}. "
                 "Cover them on the Absences and coverage page.",
             )
 
@@ -198,8 +201,8 @@ class GroupAdmin(SchedulingConfigAdmin):
             if formset.model is WeeklySlot:
                 for slot, changed in formset.changed_objects:
                     if "effective_to" in changed and slot.effective_to is not None:
-                        services.slot_end(slot=slot, effective_to=slot.effective_to, actor=request.user)
-        services.sessions_materialise(organization=request.organization, group=form.instance)
+                        group_services.slot_end(slot=slot, effective_to=slot.effective_to, actor=request.user)
+        materialisation_services.sessions_materialise(organization=request.organization, group=form.instance)
 
 
 class SessionFacilitatorInline(ReadOnlyInline):
@@ -262,7 +265,7 @@ class SessionAdmin(SchedulingConfigAdmin):
 
     def save_model(self, request, obj, form, change):
         if "topic" in form.changed_data:
-            services.session_update_topic(session=obj, topic=obj.topic)
+            session_services.session_update_topic(session=obj, topic=obj.topic)
 
 
 @admin.register(FacilitatorAbsence)

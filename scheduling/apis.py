@@ -21,7 +21,7 @@ from iop.common.pagination import DefaultCursorPagination
 from iop.tenancy import permissions as perms
 from iop.tenancy.apis import ByNamePagination
 
-from . import selectors, services
+from . import selectors
 from .filters import (
     AbsenceFilter,
     GroupFilter,
@@ -30,6 +30,7 @@ from .filters import (
     SlotFilter,
     WaitlistFilter,
 )
+from .hooks import placement_warnings
 from .models import RosterEntry, RosterSource, RosterStatus, WeeklySlot
 from .serializers import (
     AbsenceCreateSerializer,
@@ -54,7 +55,11 @@ from .serializers import (
     SlotEndSerializer,
     WeeklySlotSerializer,
 )
-from .warnings import placement_warnings
+from .services import absences as absence_services
+from .services import groups as group_services
+from .services import placements as placement_services
+from .services import rosters as roster_services
+from .services import sessions as session_services
 
 
 class ByStartPagination(DefaultCursorPagination):
@@ -99,7 +104,7 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
     def create(self, request, *args, **kwargs):
         """Create a group; add its weekly times with POST /slots/."""
         data = validated_input(GroupCreateSerializer, request.data)
-        group = services.group_create(organization=self.organization, **data)
+        group = group_services.group_create(organization=self.organization, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=group.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -121,7 +126,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
     @extend_schema(request=SlotCreateSerializer, responses={201: WeeklySlotSerializer})
     def create(self, request, *args, **kwargs):
         data = validated_input(SlotCreateSerializer, request.data)
-        slot = services.slot_create(**data)
+        slot = group_services.slot_create(**data)
         return Response(self.get_serializer(slot).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SlotEndSerializer, responses=WeeklySlotSerializer)
@@ -130,7 +135,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
         """Stop the weekly time after `effective_to`; its later sessions are cancelled."""
         slot = self.get_object()
         data = validated_input(SlotEndSerializer, request.data)
-        services.slot_end(slot=slot, actor=request.user, **data)
+        group_services.slot_end(slot=slot, actor=request.user, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=slot.pk)).data)
 
 
@@ -199,7 +204,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
     def cancel(self, request, *args, **kwargs):
         """Cancel this session only; its clients are flagged in their next reminder."""
         session = self.get_object()
-        services.session_cancel(
+        session_services.session_cancel(
             session=session, actor=request.user, **validated_input(SessionCancelSerializer, request.data)
         )
         return self._fresh(session)
@@ -211,7 +216,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         session = self.get_object()
         data = validated_input(SessionMoveSerializer, request.data)
         data.setdefault("duration_minutes", session.duration_minutes)
-        services.session_move(session=session, actor=request.user, **data)
+        session_services.session_move(session=session, actor=request.user, **data)
         return self._fresh(session)
 
     # url_name without a dash: route names are "<basename>-<url_name>", read back by the isolation matrix.
@@ -222,7 +227,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         date only. Refused when they are not qualified, absent or busy at that time."""
         session = self.get_object()
         data = validated_input(FacilitatorAssignSerializer, request.data)
-        services.session_facilitator_assign(session=session, actor=request.user, **data)
+        session_services.session_facilitator_assign(session=session, actor=request.user, **data)
         return self._fresh(session)
 
 
@@ -248,7 +253,7 @@ class PlacementViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         full session refuses the placement (400, `extra.fields.full_dates`) unless
         `waitlist_if_full`, which waitlists the client for those dates instead."""
         data = validated_input(PlacementCreateSerializer, request.data)
-        result = services.placement_create(actor=request.user, **data)
+        result = placement_services.placement_create(actor=request.user, **data)
         placement = self.get_queryset().get(pk=result.placement.pk)
         # The service locks sessions in id order; the answer lists them in time order.
         placement.booked_sessions = sorted(result.booked, key=lambda s: s.starts_at)
@@ -261,7 +266,7 @@ class PlacementViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     def end(self, request, *args, **kwargs):
         """End the placement after `end_date`: the client leaves every later session of the group."""
         placement = self.get_object()
-        services.placement_end(
+        placement_services.placement_end(
             placement=placement, actor=request.user, **validated_input(PlacementEndSerializer, request.data)
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=placement.pk)).data)
@@ -295,7 +300,7 @@ class RosterEntryViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     def create(self, request, *args, **kwargs):
         """Seat a client in one session; a full session is refused unless `waitlist_if_full`."""
         data = validated_input(RosterEntryCreateSerializer, request.data)
-        entry = services.roster_book(source=RosterSource.MANUAL, actor=request.user, **data)
+        entry = roster_services.roster_book(source=RosterSource.MANUAL, actor=request.user, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RosterEntryRemoveSerializer, responses=RosterEntrySerializer)
@@ -303,7 +308,7 @@ class RosterEntryViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     def remove(self, request, *args, **kwargs):
         """Take the client off the session (or its waitlist); a freed seat goes to the waitlist."""
         entry = self.get_object()
-        services.roster_remove(
+        roster_services.roster_remove(
             entry=entry, actor=request.user, **validated_input(RosterEntryRemoveSerializer, request.data)
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
@@ -343,7 +348,7 @@ class AbsenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         """Record a facilitator's absence. The answer lists the sessions it leaves uncovered, each
         with the qualified facilitators free at that time."""
         data = validated_input(AbsenceCreateSerializer, request.data)
-        result = services.facilitator_absence_record(actor=request.user, **data)
+        result = absence_services.facilitator_absence_record(actor=request.user, **data)
         absence = self.get_queryset().get(pk=result.absence.pk)
         for session in result.uncovered:
             session.suggested_facilitators = selectors.coverage_suggestions(session=session)

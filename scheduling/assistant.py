@@ -4,7 +4,7 @@ It reads the treatment plan (required hours and days per week, therapy tracks) a
 weekly availability, and proposes the smallest set of groups that reaches the requirement with no
 two meetings at the same time, no clash with sessions the client already has, and no full session
 in the coming weeks. It only reads; the VA accepts (or edits) the proposal and
-`services.placements_accept` books it. When no set works, it says why, in numbers.
+`services.placements.placements_accept` books it. When no set works, it says why, in numbers.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from iop.tenancy.selectors import program_list
 
 from . import selectors
 from .models import FacilitatorRole, Session
-from .services import PLACEABLE_STATUSES
+from .services.common import PLACEABLE_STATUSES
 
 
 class ScheduleDateField(forms.DateField):

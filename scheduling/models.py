@@ -350,7 +350,7 @@ class ReminderDispatch(TenantModel):
     same committed transaction that records its message in the outbox under `idempotency_key`, so
     nothing leaves unrecorded; a dispatch stuck in `delivering` (its worker died) is retried under
     the same key when the channel's provider deduplicates, and otherwise marked `unknown` for a VA
-    to check and resend (scheduling/reminders.py)."""
+    to check and resend (scheduling/reminders/services.py)."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="reminder_dispatches")
     local_date = models.DateField(help_text="The day whose sessions the reminder announces.")

@@ -23,11 +23,19 @@ from .models import (
     Placement,
     RosterEntry,
     RosterStatus,
+    SchedulingSettings,
     Session,
     SessionFacilitator,
     SessionStatus,
     WeeklySlot,
 )
+
+
+def scheduling_settings(organization: Organization) -> SchedulingSettings:
+    """The organization's settings, or the defaults (unsaved) until an admin saves them."""
+    return SchedulingSettings.objects.filter(organization=organization).first() or SchedulingSettings(
+        organization=organization
+    )
 
 
 def week_start_for(organization: Organization, day: dt.date) -> dt.date:

@@ -4,7 +4,7 @@ Beat fires a `*_scan` task that fans out one task per active organization (ids o
 messages are plain text, so no PHI). Each per-organization task is a `TenantTask`: it runs inside
 that tenant, under RLS like a web request. Reminders are never scheduled as long-ETA tasks (a
 Redis redelivery would duplicate them); the scan runs every five minutes and the dispatch rows
-make every re-run a no-op (scheduling/reminders.py).
+make every re-run a no-op (scheduling/reminders/services.py).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def materialise_scan() -> None:
 @shared_task(base=TenantTask, name="scheduling.materialise_org", reject_on_worker_lost=True, **DB_RETRY)
 def materialise_org(organization_id: int) -> int:
     """Roll the organization's sessions forward to the horizon (idempotent)."""
-    from .services import sessions_materialise
+    from .services.materialisation import sessions_materialise
 
     organization = active_organization(organization_id)
     if organization is None:
@@ -57,7 +57,7 @@ def reminders_scan() -> None:
 def reminders_org(organization_id: int) -> int:
     """Sweep stuck sends; past the local reminder time, prepare tomorrow's dispatches and queue
     their delivery once the rows are committed."""
-    from .reminders import reminders_run
+    from .reminders.services import reminders_run
 
     organization = active_organization(organization_id)
     if organization is None:
@@ -77,7 +77,7 @@ class ReminderDeliverTask(TenantTask):
         # the VA page shows it instead of the next scan trying again all evening.
         from iop.tenancy.context import tenant_context
 
-        from .reminders import reminder_fail
+        from .reminders.services import reminder_fail
 
         organization_id, dispatch_id = args[0], args[1]
         with tenant_context(organization_id):
@@ -87,7 +87,7 @@ class ReminderDeliverTask(TenantTask):
 # Idempotent by its claim (a redelivered task finds the row taken), so a lost worker may requeue it.
 @shared_task(base=ReminderDeliverTask, name="scheduling.reminder_deliver", reject_on_worker_lost=True, **RETRY)
 def reminder_deliver(organization_id: int, dispatch_id: str) -> str | None:
-    from .reminders import reminder_deliver as deliver
+    from .reminders.services import reminder_deliver as deliver
 
     dispatch = deliver(dispatch_id=dispatch_id)
     return dispatch.status if dispatch is not None else None
@@ -104,7 +104,7 @@ def uncovered_scan() -> None:
 @shared_task(base=TenantTask, name="scheduling.uncovered_org", reject_on_worker_lost=True, **DB_RETRY)
 def uncovered_org(organization_id: int) -> int:
     """Tell the VAs (once per session) about sessions without a lead in the alert window."""
-    from .services import uncovered_sessions_notify
+    from .services.absences import uncovered_sessions_notify
 
     organization = active_organization(organization_id)
     if organization is None:

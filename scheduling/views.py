@@ -26,12 +26,13 @@ from iop.common.exceptions import ApplicationError
 from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import error_summary, forms_add_application_error
 from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
+from iop.common.text import plural
 from iop.common.units import hours
 from iop.tenancy import permissions
 from iop.tenancy.models import Weekday
 from iop.tenancy.permissions import membership_can
 
-from . import assistant, selectors, services, warnings
+from . import assistant, hooks, selectors
 from .forms import (
     AbsenceForm,
     FacilitatorAssignForm,
@@ -45,6 +46,11 @@ from .forms import (
     WeekFilterForm,
 )
 from .models import FacilitatorRole, RosterSource, RosterStatus, Session, SessionStatus, WeeklySlot
+from .services import absences as absence_services
+from .services import common as common_services
+from .services import placements as placement_services
+from .services import rosters as roster_services
+from .services import sessions as session_services
 
 # The absences page lists uncovered sessions this far ahead, and absences that ended this long ago.
 UNCOVERED_LOOKAHEAD = dt.timedelta(days=14)
@@ -87,10 +93,6 @@ def _slot_text(slot: WeeklySlot) -> str:
 def _current_slots(group, day: dt.date) -> list[WeeklySlot]:
     # From the prefetched slots: no query per group.
     return [s for s in group.slots.all() if s.is_effective_on(day)]
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _weekday_names(days) -> str:
@@ -248,7 +250,7 @@ def roster_add(request, org_slug: str, session_id):
     form = RosterAddForm(request.POST, session=session, on_roster=[e.episode_id for e in session.live_roster])
     if form.is_valid():
         try:
-            entry = services.roster_book(
+            entry = roster_services.roster_book(
                 session=session,
                 episode=form.cleaned_data["episode"],
                 source=RosterSource.MANUAL,
@@ -264,7 +266,7 @@ def roster_add(request, org_slug: str, session_id):
             else:
                 message = "The client was added to the roster."
             # Authorization limits warn, never refuse: the VA reads them with the confirmation.
-            notes = warnings.placement_warnings(entry.episode, [session]) if entry.status == RosterStatus.BOOKED else []
+            notes = hooks.placement_warnings(entry.episode, [session]) if entry.status == RosterStatus.BOOKED else []
             if request.htmx:
                 return _roster_partial(request, session.pk, message=message, notes=notes)
             messages.success(request, message)
@@ -290,7 +292,7 @@ def roster_remove(request, org_slug: str, session_id, entry_id):
     if request.method != "POST":
         return _to_session(org_slug, session.pk)
     was_waitlisted = entry.status == RosterStatus.WAITLISTED
-    services.roster_remove(entry=entry, actor=request.user, reason="Removed by staff")
+    roster_services.roster_remove(entry=entry, actor=request.user, reason="Removed by staff")
     if was_waitlisted:
         message = "The client was taken off the waitlist."
     else:
@@ -327,7 +329,7 @@ def session_topic(request, org_slug: str, session_id):
         session_id,
         key="topic",
         form_class=SessionTopicForm,
-        perform=lambda session, data: services.session_update_topic(session=session, topic=data["topic"]),
+        perform=lambda session, data: session_services.session_update_topic(session=session, topic=data["topic"]),
         done="The topic was saved.",
     )
 
@@ -340,7 +342,7 @@ def session_move(request, org_slug: str, session_id):
         session_id,
         key="move",
         form_class=SessionMoveForm,
-        perform=lambda session, data: services.session_move(session=session, actor=request.user, **data),
+        perform=lambda session, data: session_services.session_move(session=session, actor=request.user, **data),
         done="The session was moved. Its clients and facilitators moved with it.",
     )
 
@@ -353,7 +355,7 @@ def session_cancel(request, org_slug: str, session_id):
         session_id,
         key="cancel",
         form_class=SessionCancelForm,
-        perform=lambda session, data: services.session_cancel(
+        perform=lambda session, data: session_services.session_cancel(
             session=session, reason=data["reason"], actor=request.user
         ),
         done="The session was cancelled. Its clients will see it in their next reminder.",
@@ -372,7 +374,9 @@ def session_facilitator_assign(request, org_slug: str, session_id):
         return _to_session(org_slug, session.pk)
     staff_profile, role = form.cleaned_data["staff_profile"], form.cleaned_data["role"]
     try:
-        services.session_facilitator_assign(session=session, staff_profile=staff_profile, role=role, actor=request.user)
+        session_services.session_facilitator_assign(
+            session=session, staff_profile=staff_profile, role=role, actor=request.user
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -436,12 +440,12 @@ def absences(request, org_slug: str):
     form = AbsenceForm(request.POST if request.method == "POST" else None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.facilitator_absence_record(actor=request.user, **form.cleaned_data)
+            result = absence_services.facilitator_absence_record(actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             forms_add_application_error(exc, form)
         else:
             count = len(result.uncovered)
-            lost = f"{_plural(count, 'session')} lost their facilitator." if count else "No sessions were affected."
+            lost = f"{plural(count, 'session')} lost their facilitator." if count else "No sessions were affected."
             who = _person(form.cleaned_data["staff_profile"])
             messages.success(request, f"The absence of {who} was recorded. {lost}")
             url = reverse("scheduling:absences", kwargs={"org_slug": org_slug})
@@ -525,13 +529,13 @@ def _proposal_warnings(episode, proposal, start_date: dt.date) -> list[str]:
         local_date__gte=start_date,
         starts_at__gt=timezone.now(),
     )
-    return warnings.placement_warnings(episode, sessions)
+    return hooks.placement_warnings(episode, sessions)
 
 
 def _assistant_page(request, episode, *, accept_form=None, status: int = 200):
     organization = request.organization
     state = form_state_take(request)  # a refused "End the placement" (posted to its own endpoint)
-    placeable = episode.status in services.PLACEABLE_STATUSES
+    placeable = episode.status in common_services.PLACEABLE_STATUSES
     today = organization.local_today()
     start_form = ProposalStartForm(request.GET or None, initial={"start": today})
     start_date = getattr(accept_form, "cleaned_data", {}).get("start_date") or start_form.start_date(default=today)
@@ -579,7 +583,7 @@ def _without(exc: ApplicationError, *keys: str) -> ApplicationError:
 def _accepted(results) -> str:
     booked = sum(len(r.booked) for r in results)
     waitlisted = sum(len(r.waitlisted) for r in results)
-    text = f"Placed into {_plural(len(results), 'group')}: {_plural(booked, 'session')} booked"
+    text = f"Placed into {plural(len(results), 'group')}: {plural(booked, 'session')} booked"
     return text + (f", {waitlisted} on a waitlist." if waitlisted else ".")
 
 
@@ -593,13 +597,13 @@ def placement_assistant(request, org_slug: str, episode_id):
     form = PlacementAcceptForm(request.POST, groups=groups)
     if form.is_valid():
         try:
-            results = services.placements_accept(episode=episode, actor=request.user, **form.service_kwargs())
+            results = placement_services.placements_accept(episode=episode, actor=request.user, **form.service_kwargs())
         except ApplicationError as exc:
             forms_add_application_error(_without(exc, "full_dates"), form)
         else:
             messages.success(request, _accepted(results))
             # Non-blocking: e.g. the placement books more days than the authorization has left.
-            for text in warnings.placement_warnings(episode, [s for r in results for s in r.booked]):
+            for text in hooks.placement_warnings(episode, [s for r in results for s in r.booked]):
                 messages.warning(request, text)
             return redirect("clients:client_detail", org_slug=org_slug, client_id=episode.client_id)
     return _assistant_page(request, episode, accept_form=form, status=INVALID_FORM_STATUS)
@@ -614,11 +618,11 @@ def placement_end(request, org_slug: str, placement_id):
     form = PlacementEndForm(request.POST, placement=placement, organization=request.organization)
     if form.is_valid():
         end_date = form.cleaned_data["end_date"]
-        removed = services.placement_end(placement=placement, end_date=end_date, actor=request.user)
+        removed = placement_services.placement_end(placement=placement, end_date=end_date, actor=request.user)
         messages.success(
             request,
             f"The placement in {placement.group.name} ends after {end_date:%A} {end_date.day} {end_date:%B}: "
-            f"{_plural(removed, 'later session')} removed.",
+            f"{plural(removed, 'later session')} removed.",
         )
         return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=placement.episode_id)
     page = reverse("scheduling:placement_assistant", kwargs={"org_slug": org_slug, "episode_id": placement.episode_id})

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .context import tenant_context, user_context
-from .models import Membership, Organization, Program
+from .models import Membership, Organization, Program, Role
 
 
 def organization_get_by_slug(*, slug: str) -> Organization | None:
@@ -43,3 +43,9 @@ def member_list(*, organization: Organization) -> QuerySet[Membership]:
 def members_with_roles(*, organization: Organization, roles) -> QuerySet[Membership]:
     """Active members holding one of `roles` (e.g. the VAs to tell about a roster change)."""
     return Membership.objects.filter(organization=organization, is_active=True, role__in=list(roles))
+
+
+def vas_and_admins(*, organization: Organization) -> QuerySet[Membership]:
+    """The staff told about schedule and attendance events that need someone to act (a seated
+    waitlist, an uncovered session, missing attendance): the VAs and the organization's admins."""
+    return members_with_roles(organization=organization, roles=[Role.VA, Role.ORG_ADMIN])

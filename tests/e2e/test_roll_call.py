@@ -12,8 +12,9 @@ from playwright.sync_api import Page, expect
 
 from iop.clients.models import EpisodeStatus
 from iop.tenancy.context import tenant_context
-from scheduling import services
 from scheduling.models import Session
+from scheduling.services import groups as group_services
+from scheduling.services import rosters as roster_services
 from tests.factories import (
     ClientFactory,
     EpisodeFactory,
@@ -36,11 +37,11 @@ def roll_call_world():
     harbor = OrganizationFactory(slug="harbor", name="Harbor Virtual IOP", timezone="America/New_York")
     with tenant_context(harbor.id):
         program = ProgramFactory(organization=harbor, name="Adult MH IOP")
-        group_type = services.group_type_create(organization=harbor, name="Process group")
+        group_type = group_services.group_type_create(organization=harbor, name="Process group")
     lead = make_facilitator(harbor, "lead@harbor.test", [group_type])
     secret = enable_totp(lead.membership.user)
     with tenant_context(harbor.id):
-        group = services.group_create(
+        group = group_services.group_create(
             organization=harbor,
             program=program,
             group_type=group_type,
@@ -49,7 +50,7 @@ def roll_call_world():
             lead_facilitator=lead,
         )
         day = harbor.local_today() - dt.timedelta(days=2)
-        services.slot_create(
+        group_services.slot_create(
             group=group,
             weekday=day.weekday(),
             start_time=dt.time(10),
@@ -72,7 +73,7 @@ def roll_call_world():
             TreatmentPlanFactory(
                 organization=harbor, episode=episode, required_hours_per_week=Decimal(9), required_days_per_week=3
             )
-            services.roster_book(session=session, episode=episode)
+            roster_services.roster_book(session=session, episode=episode)
             clients.append(client)
     return {"secret": secret, "session": session, "clients": clients}
 

@@ -10,8 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from iop.tenancy.context import tenant_context
-from scheduling import selectors, services
+from scheduling import selectors
 from scheduling.models import Session
+from scheduling.services import groups as group_services
+from scheduling.services import rosters as roster_services
 from tests.conftest import make_member
 from tests.factories import ClientFactory, EpisodeFactory, OrganizationFactory, ProgramFactory, enable_totp
 from tests.scheduling.conftest import make_facilitator
@@ -29,10 +31,10 @@ def schedule_world():
     secret = enable_totp(va)
     with tenant_context(harbor.id):
         program = ProgramFactory(organization=harbor, name="Adult MH IOP")
-        group_type = services.group_type_create(organization=harbor, name="Process group")
+        group_type = group_services.group_type_create(organization=harbor, name="Process group")
     lead = make_facilitator(harbor, "lead@harbor.test", [group_type])
     with tenant_context(harbor.id):
-        group = services.group_create(
+        group = group_services.group_create(
             organization=harbor,
             program=program,
             group_type=group_type,
@@ -42,7 +44,7 @@ def schedule_world():
         )
         today = harbor.local_today()
         day = today + dt.timedelta(days=2)
-        services.slot_create(
+        group_services.slot_create(
             group=group,
             weekday=day.weekday(),
             start_time=dt.time(10),
@@ -53,7 +55,7 @@ def schedule_world():
         session = Session.objects.get(group=group, local_date=day)
         for _ in range(3):
             episode = EpisodeFactory(organization=harbor, client=ClientFactory(organization=harbor), program=program)
-            services.roster_book(session=session, episode=episode)
+            roster_services.roster_book(session=session, episode=episode)
         newcomer = ClientFactory(organization=harbor, first_name="Soledad", last_name="Varga-Lindqvist")
         EpisodeFactory(organization=harbor, client=newcomer, program=program)
     return {

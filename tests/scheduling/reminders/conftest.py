@@ -14,8 +14,10 @@ import pytest
 
 from iop.clients.models import Client
 from iop.tenancy.context import tenant_context
-from scheduling import reminders, services
 from scheduling.models import ReminderDispatch
+from scheduling.reminders import services as reminder_services
+from scheduling.services import groups as group_services
+from scheduling.services import placements as placement_services
 from tests.notifications.journal import journal  # noqa: F401 - fixture
 from tests.workers import broker  # noqa: F401 - fixture
 
@@ -63,14 +65,14 @@ class WorkerKilled(BaseException):
 
 def die_after_the_send(monkeypatch):
     """The next delivery reaches the provider, then its worker dies; later workers live."""
-    real_deliver = reminders.outbound_deliver
+    real_deliver = reminder_services.outbound_deliver
 
     def deliver_then_die(**kwargs):
-        monkeypatch.setattr(reminders, "outbound_deliver", real_deliver)
+        monkeypatch.setattr(reminder_services, "outbound_deliver", real_deliver)
         real_deliver(**kwargs)
         raise WorkerKilled
 
-    monkeypatch.setattr(reminders, "outbound_deliver", deliver_then_die)
+    monkeypatch.setattr(reminder_services, "outbound_deliver", deliver_then_die)
 
 
 def unknown_reminder(world, monkeypatch, clock):
@@ -78,13 +80,13 @@ def unknown_reminder(world, monkeypatch, clock):
     the sweep says its status is unknown (email cannot drop a repeat, so it is not retried)."""
     organization = world["process"].organization
     clock.move_to(at(MONDAY, "18:00"))
-    reminders.reminders_prepare(organization=organization)
+    reminder_services.reminders_prepare(organization=organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
     die_after_the_send(monkeypatch)
     with pytest.raises(WorkerKilled):
-        reminders.reminder_deliver(dispatch_id=ana.pk)
+        reminder_services.reminder_deliver(dispatch_id=ana.pk)
     clock.move_to(at(MONDAY, "18:31"))
-    reminders.reminders_sweep_stuck(organization=organization)
+    reminder_services.reminders_sweep_stuck(organization=organization)
     ana.refresh_from_db()
     assert ana.status == "unknown"
     return ana
@@ -93,8 +95,8 @@ def unknown_reminder(world, monkeypatch, clock):
 def run_evening(organization, now: dt.datetime | None = None) -> list:
     """What the evening job does for one organization, without Celery: prepare, then deliver each."""
     with tenant_context(organization.id):
-        ids = reminders.reminders_prepare(organization=organization, now=now)
-        return [reminders.reminder_deliver(dispatch_id=pk) for pk in ids]
+        ids = reminder_services.reminders_prepare(organization=organization, now=now)
+        return [reminder_services.reminder_deliver(dispatch_id=pk) for pk in ids]
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def world(in_harbor, make_group, make_active_episode, today):
             episode.client, channel, consent, first_name=name.title(), last_name=f"{name.title()}son"
         )
         for group in groups:
-            services.placement_create(episode=episode, group=group, start_date=today)
+            placement_services.placement_create(episode=episode, group=group, start_date=today)
         people[name] = client
     set_reminders(people["eve"], email="")
     return {"process": process, "skills": skills, **people}
@@ -128,9 +130,9 @@ def make_org_world(organization, program, email: str):
     with tenant_context(organization.id):
         from tests.factories import ClientFactory, EpisodeFactory
 
-        group_type = services.group_type_create(organization=organization, name="Process group")
+        group_type = group_services.group_type_create(organization=organization, name="Process group")
         lead = make_facilitator(organization, email, [group_type])
-        group = services.group_create(
+        group = group_services.group_create(
             organization=organization,
             program=program,
             group_type=group_type,
@@ -140,7 +142,7 @@ def make_org_world(organization, program, email: str):
             telehealth_url="https://video.example.test/x",
         )
         today = organization.local_today()
-        services.slot_create(
+        group_services.slot_create(
             group=group,
             weekday=1,
             start_time=dt.time(10),
@@ -150,5 +152,5 @@ def make_org_world(organization, program, email: str):
         )
         client = ClientFactory(organization=organization, reminder_channel="email", reminder_consent=True)
         episode = EpisodeFactory(organization=organization, client=client, program=program)
-        services.placement_create(episode=episode, group=group, start_date=today)
+        placement_services.placement_create(episode=episode, group=group, start_date=today)
     return client

@@ -15,8 +15,11 @@ from iop.common.exceptions import ApplicationError
 from iop.notifications.models import OutboundMessage
 from iop.notifications.providers import ProviderError
 from iop.tenancy.context import tenant_context
-from scheduling import reminders, services
 from scheduling.models import ReminderDispatch, ReminderStatus, SchedulingSettings, Session
+from scheduling.reminders import selectors as reminder_selectors
+from scheduling.reminders import services as reminder_services
+from scheduling.services import placements as placement_services
+from scheduling.services import sessions as session_services
 from tests.conftest import make_member
 from tests.notifications.journal import journal_keys
 
@@ -88,7 +91,7 @@ def test_running_the_job_twice_sends_one_message_per_client_and_channel(world, c
 
 def test_the_message_is_in_the_outbox_under_the_dispatch_key_before_the_provider_gets_it(world, clock, monkeypatch):
     clock.move_to(at(MONDAY, "18:00"))
-    reminders.reminders_prepare(organization=world["process"].organization)
+    reminder_services.reminders_prepare(organization=world["process"].organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
     seen = []
 
@@ -102,9 +105,9 @@ def test_the_message_is_in_the_outbox_under_the_dispatch_key_before_the_provider
         )
         raise WorkerKilled
 
-    monkeypatch.setattr(reminders, "outbound_deliver", provider)
+    monkeypatch.setattr(reminder_services, "outbound_deliver", provider)
     with pytest.raises(WorkerKilled):
-        reminders.reminder_deliver(dispatch_id=ana.pk)
+        reminder_services.reminder_deliver(dispatch_id=ana.pk)
     ((status, outbox),) = seen
     assert status == ReminderStatus.DELIVERING
     assert outbox == [(str(ana.pk), "pending", ReminderDispatch.objects.get(pk=ana.pk).body)]
@@ -114,18 +117,18 @@ def test_the_message_is_in_the_outbox_under_the_dispatch_key_before_the_provider
 def test_worker_killed_after_an_email_send_never_sends_twice_and_ends_unknown(world, clock, monkeypatch):
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
-    ids = reminders.reminders_prepare(organization=organization)
+    ids = reminder_services.reminders_prepare(organization=organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
 
     die_after_the_send(monkeypatch)
     with pytest.raises(WorkerKilled):
-        reminders.reminder_deliver(dispatch_id=ana.pk)
+        reminder_services.reminder_deliver(dispatch_id=ana.pk)
 
     # The redelivered task, a retry and the next scan all find the dispatch taken.
-    assert reminders.reminder_deliver(dispatch_id=ana.pk) is None
-    assert ana.pk not in reminders.reminders_prepare(organization=organization)
+    assert reminder_services.reminder_deliver(dispatch_id=ana.pk) is None
+    assert ana.pk not in reminder_services.reminders_prepare(organization=organization)
     for pk in ids:
-        reminders.reminder_deliver(dispatch_id=pk)
+        reminder_services.reminder_deliver(dispatch_id=pk)
     assert len(mail.outbox) == 1
     ana.refresh_from_db()
     assert (ana.status, ana.attempts) == (ReminderStatus.DELIVERING, 1)
@@ -133,13 +136,13 @@ def test_worker_killed_after_an_email_send_never_sends_twice_and_ends_unknown(wo
     # Half an hour later the sweep hands it to a person: email cannot drop a repeat, so it is
     # never re-sent by itself.
     clock.move_to(at(MONDAY, "18:31"))
-    assert reminders.reminders_sweep_stuck(organization=organization) == []
+    assert reminder_services.reminders_sweep_stuck(organization=organization) == []
     ana.refresh_from_db()
     assert ana.status == ReminderStatus.UNKNOWN
     assert "check" in ana.error
     (message,) = _outbound(world["ana"])
     assert (message.idempotency_key, message.status) == (str(ana.pk), "unknown")
-    assert reminders.reminder_deliver(dispatch_id=ana.pk) is None
+    assert reminder_services.reminder_deliver(dispatch_id=ana.pk) is None
     assert run_evening(organization) == []
     assert len(mail.outbox) == 1
 
@@ -149,20 +152,20 @@ def test_worker_killed_mid_send_is_retried_under_the_same_key_when_the_provider_
 ):
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
-    reminders.reminders_prepare(organization=organization)
+    reminder_services.reminders_prepare(organization=organization)
     ben = ReminderDispatch.objects.get(client=world["ben"])
 
     die_after_the_send(monkeypatch)
     with pytest.raises(WorkerKilled):
-        reminders.reminder_deliver(dispatch_id=ben.pk)
+        reminder_services.reminder_deliver(dispatch_id=ben.pk)
     assert journal_keys() == {str(ben.pk): 1}
 
     clock.move_to(at(MONDAY, "18:20"))
-    assert reminders.reminders_sweep_stuck(organization=organization) == []  # not yet 30 minutes
+    assert reminder_services.reminders_sweep_stuck(organization=organization) == []  # not yet 30 minutes
     clock.move_to(at(MONDAY, "18:31"))
     with tenant_context(organization.id):
-        assert reminders.reminders_run(organization=organization)[0] == ben.pk  # ana is still queued
-    assert reminders.reminder_deliver(dispatch_id=ben.pk).status == ReminderStatus.SENT
+        assert reminder_services.reminders_run(organization=organization)[0] == ben.pk  # ana is still queued
+    assert reminder_services.reminder_deliver(dispatch_id=ben.pk).status == ReminderStatus.SENT
     ben.refresh_from_db()
     assert (ben.status, ben.attempts, ben.error) == (ReminderStatus.SENT, 2, "")
     (message,) = _outbound(world["ben"])
@@ -173,15 +176,15 @@ def test_worker_killed_mid_send_is_retried_under_the_same_key_when_the_provider_
 def test_a_dispatch_stuck_in_delivering_is_left_alone_for_thirty_minutes(world, clock):
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
-    reminders.reminders_prepare(organization=organization)
+    reminder_services.reminders_prepare(organization=organization)
     ReminderDispatch.objects.filter(client=world["ana"]).update(
         status=ReminderStatus.DELIVERING, claimed_at=at(MONDAY, "18:00")
     )
     clock.move_to(at(MONDAY, "18:20"))
-    reminders.reminders_sweep_stuck(organization=organization)
+    reminder_services.reminders_sweep_stuck(organization=organization)
     assert ReminderDispatch.objects.get(client=world["ana"]).status == ReminderStatus.DELIVERING
     clock.move_to(at(MONDAY, "18:45"))
-    reminders.reminders_sweep_stuck(organization=organization)
+    reminder_services.reminders_sweep_stuck(organization=organization)
     assert ReminderDispatch.objects.get(client=world["ana"]).status == ReminderStatus.UNKNOWN
     assert not mail.outbox
 
@@ -190,7 +193,7 @@ def test_changes_since_the_last_reminder_are_flagged(world, make_group, facilita
     organization = world["process"].organization
     ana_episode = world["ana"].episodes.get()
     checkin = make_group("Morning check-in", [(2, "08:00", 30)], kind="checkin", lead=0)
-    services.placement_create(episode=ana_episode, group=checkin, start_date=MONDAY)
+    placement_services.placement_create(episode=ana_episode, group=checkin, start_date=MONDAY)
 
     clock.move_to(at(MONDAY, "18:00"))
     run_evening(organization)
@@ -200,16 +203,16 @@ def test_changes_since_the_last_reminder_are_flagged(world, make_group, facilita
     # Tuesday morning the VA changes Wednesday.
     clock.move_to(at(TUESDAY, "10:00"))
     wednesday = {s.group.name: s for s in Session.objects.filter(local_date=WEDNESDAY).select_related("group")}
-    services.session_cancel(session=wednesday["Process group"], reason="Facilitator training")
-    services.session_move(
+    session_services.session_cancel(session=wednesday["Process group"], reason="Facilitator training")
+    session_services.session_move(
         session=wednesday["Skills training"],
         local_date=WEDNESDAY,
         start_time=dt.time(13),
         duration_minutes=60,
     )
-    services.session_facilitator_assign(session=wednesday["Morning check-in"], staff_profile=facilitators[1])
+    session_services.session_facilitator_assign(session=wednesday["Morning check-in"], staff_profile=facilitators[1])
     art = make_group("Art therapy", [(2, "15:00", 60)], kind="skills", lead=1, effective_from=TUESDAY)
-    services.placement_create(episode=ana_episode, group=art, start_date=TUESDAY)
+    placement_services.placement_create(episode=ana_episode, group=art, start_date=TUESDAY)
 
     clock.move_to(at(TUESDAY, "18:00"))
     run_evening(organization)
@@ -237,7 +240,7 @@ def test_changes_since_the_last_reminder_are_flagged(world, make_group, facilita
 def test_a_cancellation_the_client_was_already_told_about_is_not_repeated(world, clock):
     organization = world["process"].organization
     wednesday_process = Session.objects.get(group=world["process"], local_date=WEDNESDAY)
-    services.session_cancel(session=wednesday_process)  # Monday noon, before Monday's reminder
+    session_services.session_cancel(session=wednesday_process)  # Monday noon, before Monday's reminder
     clock.move_to(at(MONDAY, "18:00"))
     run_evening(organization)
     clock.move_to(at(TUESDAY, "18:00"))
@@ -258,10 +261,10 @@ def test_no_consent_and_no_channel_get_nothing_even_with_sessions(world, clock):
 def test_withdrawn_consent_before_delivery_skips_the_message(world, clock):
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
-    ids = reminders.reminders_prepare(organization=organization)
+    ids = reminder_services.reminders_prepare(organization=organization)
     set_reminders(world["ana"], "email", consent=False)
     for pk in ids:
-        reminders.reminder_deliver(dispatch_id=pk)
+        reminder_services.reminder_deliver(dispatch_id=pk)
     ana = ReminderDispatch.objects.get(client=world["ana"])
     assert (ana.status, ana.error) == (ReminderStatus.SKIPPED, "No consent to reminders on file.")
     assert not mail.outbox
@@ -271,10 +274,10 @@ def test_delivery_rereads_the_lineup(world, clock):
     """A session cancelled between the scan and the send is not announced as on."""
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
-    ids = reminders.reminders_prepare(organization=organization)
-    services.session_cancel(session=Session.objects.get(group=world["skills"], local_date=TUESDAY))
+    ids = reminder_services.reminders_prepare(organization=organization)
+    session_services.session_cancel(session=Session.objects.get(group=world["skills"], local_date=TUESDAY))
     for pk in ids:
-        reminders.reminder_deliver(dispatch_id=pk)
+        reminder_services.reminder_deliver(dispatch_id=pk)
     ana = ReminderDispatch.objects.get(client=world["ana"])
     assert [i["group"] for i in ana.lineup] == ["Process group"]
     assert "Skills training" not in mail.outbox[0].body
@@ -298,9 +301,9 @@ def test_a_transient_provider_error_is_retried_and_still_sends_once(world, clock
 
     clock.move_to(at(MONDAY, "18:00"))
     organization = world["process"].organization
-    reminders.reminders_prepare(organization=organization)
+    reminder_services.reminders_prepare(organization=organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
-    real_deliver, calls = reminders.outbound_deliver, []
+    real_deliver, calls = reminder_services.outbound_deliver, []
 
     def flaky(*, message):
         calls.append(message.idempotency_key)
@@ -308,7 +311,7 @@ def test_a_transient_provider_error_is_retried_and_still_sends_once(world, clock
             raise ProviderError("The mail server could not be reached.", transient=True)
         return real_deliver(message=message)
 
-    monkeypatch.setattr(reminders, "outbound_deliver", flaky)
+    monkeypatch.setattr(reminder_services, "outbound_deliver", flaky)
     reminder_deliver.apply(args=[organization.id, str(ana.pk)])
     ana.refresh_from_db()
     assert (ana.status, ana.attempts) == (ReminderStatus.SENT, 2)
@@ -326,14 +329,14 @@ def test_a_permanent_provider_error_fails_without_retry_or_phi(world, clock, mon
     def refuse(**kwargs):
         raise ProviderError(f"Mailbox {address} does not exist.")
 
-    monkeypatch.setattr(reminders, "outbound_deliver", refuse)
+    monkeypatch.setattr(reminder_services, "outbound_deliver", refuse)
     run_evening(organization)
     ana = ReminderDispatch.objects.get(client=world["ana"])
     assert ana.status == ReminderStatus.FAILED
     assert ana.error == "The email provider refused the message."
     assert address not in ana.error
     assert [m.status for m in _outbound(world["ana"])] == ["failed"]
-    assert reminders.reminder_deliver(dispatch_id=ana.pk) is None
+    assert reminder_services.reminder_deliver(dispatch_id=ana.pk) is None
 
 
 def test_preview_writes_nothing_and_matches_what_is_sent(world, clock, django_assert_num_queries):
@@ -341,7 +344,8 @@ def test_preview_writes_nothing_and_matches_what_is_sent(world, clock, django_as
     # Seats, their lead facilitators, the last reminders: three queries whatever the census.
     with django_assert_num_queries(3):
         preview = {
-            r.client.first_name: r for r in reminders.reminders_preview(organization=organization, local_date=TUESDAY)
+            r.client.first_name: r
+            for r in reminder_selectors.reminders_preview(organization=organization, local_date=TUESDAY)
         }
     assert set(preview) == {"Ana", "Ben", "Cara", "Dan", "Eve"}
     assert preview["Cara"].blocker == "No consent to reminders on file."
@@ -363,12 +367,12 @@ def test_preview_writes_nothing_and_matches_what_is_sent(world, clock, django_as
 def test_reminders_are_due_after_the_organizations_local_reminder_time(harbor, summit):
     evening = dt.datetime(2026, 4, 13, 22, 30, tzinfo=dt.UTC)  # 18:30 in New York, 17:30 in Chicago
     with tenant_context(harbor.id):
-        assert reminders.reminders_due(organization=harbor, now=evening)
+        assert reminder_selectors.reminders_due(organization=harbor, now=evening)
     with tenant_context(summit.id):
-        assert not reminders.reminders_due(organization=summit, now=evening)
-        assert reminders.reminders_due(organization=summit, now=evening + dt.timedelta(minutes=30))
+        assert not reminder_selectors.reminders_due(organization=summit, now=evening)
+        assert reminder_selectors.reminders_due(organization=summit, now=evening + dt.timedelta(minutes=30))
         SchedulingSettings.objects.create(organization=summit, reminder_time=dt.time(17, 15))
-        assert reminders.reminders_due(organization=summit, now=evening)
+        assert reminder_selectors.reminders_due(organization=summit, now=evening)
 
 
 def test_a_session_moved_to_another_day_is_announced_on_its_original_day(world, clock):
@@ -379,7 +383,7 @@ def test_a_session_moved_to_another_day_is_announced_on_its_original_day(world, 
     clock.move_to(at(TUESDAY, "10:00"))
     thursday = WEDNESDAY + dt.timedelta(days=1)
     process = Session.objects.get(group=world["process"], local_date=WEDNESDAY)
-    services.session_move(session=process, local_date=thursday, start_time=dt.time(9), duration_minutes=90)
+    session_services.session_move(session=process, local_date=thursday, start_time=dt.time(9), duration_minutes=90)
 
     clock.move_to(at(TUESDAY, "18:00"))
     run_evening(organization)
@@ -403,7 +407,7 @@ def test_two_vas_resending_at_once_resend_once(world, harbor_va, clock, monkeypa
             with tenant_context(organization.id):
                 dispatch = ReminderDispatch.objects.select_related("organization").get(pk=ana.pk)
                 barrier.wait()
-                reminders.reminder_resend(dispatch=dispatch, actor=actor)
+                reminder_services.reminder_resend(dispatch=dispatch, actor=actor)
             outcomes.append("resent")
         except ApplicationError as exc:
             outcomes.append(exc.message)

@@ -14,8 +14,9 @@ from django.core import mail
 from iop import celery_app
 from iop.notifications.models import Notification
 from iop.tenancy.context import no_tenant_context, tenant_context
-from scheduling import services, tasks
+from scheduling import tasks
 from scheduling.models import ReminderDispatch, ReminderStatus, RosterEntry, Session
+from scheduling.services import absences as absence_services
 from tests.factories import OrganizationFactory
 
 from .conftest import CHICAGO, MONDAY, TUESDAY, at, make_org_world
@@ -127,7 +128,7 @@ def test_uncovered_scan_tells_the_vas_once(harbor, harbor_program, harbor_va, cl
     with tenant_context(harbor.id):
         session = Session.objects.get(local_date=TUESDAY)
         lead = session.facilitators.get().staff_profile
-        services.facilitator_absence_record(staff_profile=lead, start_date=TUESDAY, end_date=TUESDAY)
+        absence_services.facilitator_absence_record(staff_profile=lead, start_date=TUESDAY, end_date=TUESDAY)
     with mock.patch.object(tasks.uncovered_org, "delay") as delay:
         tasks.uncovered_scan.apply()
     assert [c.args for c in delay.call_args_list] == [(harbor.id,)]

@@ -23,8 +23,10 @@ from django.urls import reverse
 
 from iop.notifications.models import OutboundMessage
 from iop.tenancy.context import no_tenant_context, tenant_context
-from scheduling import reminders, services, tasks
+from scheduling import tasks
 from scheduling.models import ReminderDispatch, ReminderStatus
+from scheduling.reminders import services as reminder_services
+from scheduling.services import placements as placement_services
 from tests.conftest import login
 from tests.notifications.journal import journal_keys
 from tests.workers import wait_for, worker_process
@@ -53,12 +55,12 @@ def test_workers_killed_at_each_step_lose_no_reminder_and_send_none_twice(
         for channel in CHANNELS:
             episode = make_active_episode()
             caught[step, channel] = set_reminders(episode.client, channel)
-            services.placement_create(episode=episode, group=world["skills"], start_date=today)
+            placement_services.placement_create(episode=episode, group=world["skills"], start_date=today)
     clients = {**caught, ("none", "email"): world["ana"], ("none", "sms"): world["ben"]}
 
     clock.move_to(at(MONDAY, "18:00"))
     with tenant_context(organization.id):
-        reminders.reminders_prepare(organization=organization)  # the evening job's rows
+        reminder_services.reminders_prepare(organization=organization)  # the evening job's rows
         key = {
             where: str(ReminderDispatch.objects.get(client=person, local_date=TUESDAY).pk)
             for where, person in clients.items()

@@ -1,0 +1,312 @@
+"""Daily reminders: every evening, each client in care gets tomorrow's lineup on their channel.
+
+Exactly one message per client, day and channel, or a row a VA can see, whatever the job or the
+broker repeats:
+- `reminders_prepare` inserts one `ReminderDispatch` per client and channel with
+  `bulk_create(ignore_conflicts=True)`; the unique (org, client, local date, channel) row makes a
+  second run of the job — or a retried or redelivered task — a no-op.
+- `reminder_deliver` claims its row (`queued → delivering`) and records the rendered message in the
+  outbox under the dispatch's idempotency key in one committed transaction, before the provider
+  sees it; a second worker finds the row taken and sends nothing. The provider gets the key, and
+  the outbox row and the dispatch are marked sent together afterwards.
+- A worker that dies mid-delivery leaves the row `delivering` with a `pending` outbox row.
+  `reminders_sweep_stuck` retries it under the same key when the channel's provider deduplicates
+  (a message that did leave is not delivered again); otherwise nobody can know whether it left, so
+  it becomes `unknown` and is listed on the Reminders page for a VA to check and resend
+  (`reminder_resend`, once). Never silently lost, never sent twice under one key.
+- The lineup is read again at delivery: sessions change between the evening scan and the send.
+
+The lineups themselves are read in `reminders.selectors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from iop.clients.models import ReminderChannel
+from iop.common.crash import crash_point
+from iop.common.exceptions import refuse
+from iop.notifications.models import OutboundStatus
+from iop.notifications.providers import ProviderError, provider_for
+from iop.notifications.selectors import outbound_by_key
+from iop.notifications.services import outbound_deliver, outbound_mark, outbound_mark_sent, outbound_record
+from iop.tenancy.models import Organization
+
+from ..errors import SchedulingErrorCode
+from ..models import (
+    ReminderDispatch,
+    ReminderStatus,
+)
+from .selectors import (
+    ADDRESS_FIELD,
+    NO_ADDRESS,
+    ClientReminder,
+    client_lineups,
+    reminders_date,
+    reminders_due,
+)
+
+CHANNEL_WORD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "SMS"}
+STUCK_AFTER = dt.timedelta(minutes=30)
+MAX_ATTEMPTS = 5
+CHANNEL_CHANGED = "The client changed their reminder channel."
+STUCK = "The worker stopped mid-send: check with the client or the outbox, then resend if it did not arrive."
+RETRYING = "The worker stopped mid-send; sending again under the same key (the provider drops a repeat)."
+
+
+# --- Rendering -----------------------------------------------------------------------------------------
+
+
+def reminder_render(*, reminder: ClientReminder, channel: str) -> tuple[str, str]:
+    """(subject, body) of the message. The subject stays generic: it shows on lock screens."""
+    day = reminder.local_date
+    client = reminder.client
+    context = {
+        "first_name": client.preferred_name or client.first_name,
+        "organization": client.organization,
+        "day_label": f"{day:%A, %B} {day.day}",
+        "short_day": f"{day:%a %b} {day.day}",
+        "items": reminder.items,
+        "has_changes": reminder.has_changes,
+    }
+    body = render_to_string(f"scheduling/reminders/{channel}.txt", context).strip()
+    return f"Your sessions on {day:%A, %B} {day.day}", body
+
+
+# --- Writes -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminders_prepare(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """Create tomorrow's dispatch rows (once: the unique row makes re-runs no-ops) and return the
+    ids of those still waiting to be delivered. A client without an address for their channel gets
+    a `skipped` row with the reason, so the VA sees it; no consent or no channel gets no row."""
+    now = now or timezone.now()
+    day = reminders_date(organization=organization, now=now)
+    rows = []
+    for reminder in client_lineups(organization=organization, local_date=day).values():
+        if reminder.channel not in ADDRESS_FIELD or not reminder.client.reminder_consent:
+            continue
+        missing = "" if reminder.address else NO_ADDRESS[reminder.channel]
+        rows.append(
+            ReminderDispatch(
+                organization=organization,
+                client=reminder.client,
+                local_date=day,
+                channel=reminder.channel,
+                status=ReminderStatus.SKIPPED if missing else ReminderStatus.QUEUED,
+                error=missing,
+            )
+        )
+    ReminderDispatch.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        ReminderDispatch.objects.filter(organization=organization, local_date=day, status=ReminderStatus.QUEUED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def _finish(dispatch: ReminderDispatch, status: str, *, error: str = "") -> ReminderDispatch:
+    dispatch.status = status
+    dispatch.error = error[:200]
+    dispatch.sent_at = timezone.now() if status == ReminderStatus.SENT else None
+    dispatch.save(update_fields=["status", "error", "sent_at", "lineup", "body"])
+    return dispatch
+
+
+def _current_reminder(dispatch: ReminderDispatch) -> ClientReminder:
+    return client_lineups(
+        organization=dispatch.organization, local_date=dispatch.local_date, client_ids=[dispatch.client_id]
+    ).get(dispatch.client_id) or ClientReminder(
+        client=dispatch.client, local_date=dispatch.local_date, last_sent_at=None
+    )
+
+
+def _claim(dispatch_id):
+    """Claim a queued dispatch and record its message in the outbox, in one transaction committed
+    before anything reaches the provider. Returns None when another run has (or had) the dispatch,
+    (dispatch, None) when the client is no longer to be reminded (it is marked skipped), and
+    (dispatch, message) when the message is to be handed to the provider.
+
+    A retry (after a transient error or a crash) finds its message already recorded under the
+    dispatch's key and sends that same message, under that same key. `durable` refuses to run
+    inside a caller's transaction, where the claim would not be committed before the send."""
+    with transaction.atomic(durable=True):
+        dispatch = (
+            ReminderDispatch.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("client__organization", "organization")
+            .filter(pk=dispatch_id, status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS)
+            .first()
+        )
+        if dispatch is None:
+            return None
+        key = dispatch.idempotency_key
+        message = outbound_by_key(organization=dispatch.organization, idempotency_key=key)
+        reminder = _current_reminder(dispatch)
+        reason = reminder.blocker or (CHANNEL_CHANGED if reminder.channel != dispatch.channel else "")
+        if reason:
+            if message is not None:  # an earlier attempt may have sent it: nobody can tell
+                outbound_mark(organization=dispatch.organization, keys=[key], status=OutboundStatus.UNKNOWN)
+            dispatch.lineup = reminder.lineup_json()
+            return _finish(dispatch, ReminderStatus.SKIPPED, error=reason), None
+        if message is None:
+            subject, body = reminder_render(reminder=reminder, channel=dispatch.channel)
+            message = outbound_record(
+                organization=dispatch.organization,
+                channel=dispatch.channel,
+                to=reminder.address,
+                subject=subject,
+                body=body,
+                client=dispatch.client,
+                idempotency_key=key,
+            )
+            dispatch.lineup, dispatch.body = reminder.lineup_json(), body
+        dispatch.status = ReminderStatus.DELIVERING
+        dispatch.claimed_at = timezone.now()
+        dispatch.attempts += 1
+        dispatch.save(update_fields=["status", "claimed_at", "attempts", "lineup", "body"])
+        return dispatch, message
+
+
+def _release_for_retry(dispatch: ReminderDispatch, error: str) -> bool:
+    """After a transient provider error (the provider says the message did not go out): back to
+    `queued` for a retry, or `failed` once the attempts are used up. True when it may be retried."""
+    retry = dispatch.attempts < MAX_ATTEMPTS
+    with transaction.atomic():
+        ReminderDispatch.objects.filter(pk=dispatch.pk, status=ReminderStatus.DELIVERING).update(
+            status=ReminderStatus.QUEUED if retry else ReminderStatus.FAILED, error=error[:200]
+        )
+        if not retry:
+            outbound_mark(
+                organization=dispatch.organization, keys=[dispatch.idempotency_key], status=OutboundStatus.FAILED
+            )
+    return retry
+
+
+def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
+    """Claim (recording the message), hand the message to the provider under the dispatch's key,
+    mark both sent. Returns the dispatch, or None when another run already claimed it (nothing is
+    sent). Raises the provider's transient error after putting the row back in the queue, so the
+    task can retry it; never runs inside a transaction.
+
+    The crash points are where a worker can die with a message in flight; the tests kill a real
+    worker at each and find exactly one message per key, or an `unknown` row on the VA's page."""
+    claimed = _claim(dispatch_id)
+    if claimed is None:
+        return None
+    dispatch, message = claimed
+    if message is None:
+        return dispatch
+    crash_point("after_claim")
+    label = CHANNEL_WORD[dispatch.channel]
+    try:
+        delivery = outbound_deliver(message=message)
+    except ProviderError as exc:
+        if exc.transient:
+            if _release_for_retry(dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."):
+                raise
+            return ReminderDispatch.objects.get(pk=dispatch.pk)
+        # The provider's own text may echo the address; store only what happened.
+        with transaction.atomic():
+            outbound_mark(
+                organization=dispatch.organization, keys=[message.idempotency_key], status=OutboundStatus.FAILED
+            )
+            return _finish(dispatch, ReminderStatus.FAILED, error=f"The {label} provider refused the message.")
+    crash_point("after_provider_call")
+    with transaction.atomic(durable=True):
+        outbound_mark_sent(message=message, delivery=delivery)
+        _finish(dispatch, ReminderStatus.SENT)
+        crash_point("before_mark_sent")  # both marks written, not committed: a crash undoes both
+    return dispatch
+
+
+def _may_retry(dispatch: ReminderDispatch, today: dt.date) -> bool:
+    """A stuck delivery is sent again only when that cannot make a second message: the provider
+    drops a repeat of the key. Not once its day has passed (a late reminder is no reminder)."""
+    return (
+        provider_for(dispatch.channel).deduplicates
+        and dispatch.attempts < MAX_ATTEMPTS
+        and dispatch.local_date >= today
+    )
+
+
+@transaction.atomic
+def reminders_sweep_stuck(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """Dispatches stuck in `delivering` for over 30 minutes: their worker died (a delivery task
+    is killed after 5). Back to `queued` when the delivery may be retried under its key (returns
+    their ids, to deliver); otherwise `unknown`, their outbox rows too, for a VA to check."""
+    now = now or timezone.now()
+    stuck = list(
+        ReminderDispatch.objects.select_for_update(skip_locked=True).filter(
+            organization=organization, status=ReminderStatus.DELIVERING, claimed_at__lt=now - STUCK_AFTER
+        )
+    )
+    today = organization.local_today(now)
+    retry = [d.pk for d in stuck if _may_retry(d, today)]
+    lost = [d for d in stuck if d.pk not in retry]
+    ReminderDispatch.objects.filter(pk__in=retry).update(status=ReminderStatus.QUEUED, error=RETRYING)
+    ReminderDispatch.objects.filter(pk__in=[d.pk for d in lost]).update(status=ReminderStatus.UNKNOWN, error=STUCK)
+    outbound_mark(organization=organization, keys=[d.idempotency_key for d in lost], status=OutboundStatus.UNKNOWN)
+    return retry
+
+
+@transaction.atomic
+def reminders_run(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """One pass of the evening job for one organization: sweep stuck sends, and once it is past the
+    local reminder time, prepare tomorrow's dispatches. Returns the ids to deliver."""
+    now = now or timezone.now()
+    retry = reminders_sweep_stuck(organization=organization, now=now)
+    if not reminders_due(organization=organization, now=now):
+        return retry
+    return list(dict.fromkeys([*retry, *reminders_prepare(organization=organization, now=now)]))
+
+
+@transaction.atomic
+def reminder_fail(*, dispatch_id, error: str) -> int:
+    """The delivery task gave up (retries exhausted): a still-queued dispatch becomes `failed` (the
+    provider said each time that the message did not go out)."""
+    dispatch = ReminderDispatch.objects.filter(pk=dispatch_id, status=ReminderStatus.QUEUED).first()
+    if dispatch is None:
+        return 0
+    outbound_mark(organization=dispatch.organization, keys=[dispatch.idempotency_key], status=OutboundStatus.FAILED)
+    return ReminderDispatch.objects.filter(pk=dispatch_id, status=ReminderStatus.QUEUED).update(
+        status=ReminderStatus.FAILED, error=error[:200]
+    )
+
+
+@transaction.atomic
+def reminder_resend(*, dispatch: ReminderDispatch, actor, now: dt.datetime | None = None) -> ReminderDispatch:
+    """A VA checked a reminder whose outcome is unknown (the client did not get it) and sends it
+    again: a new message under a new key, delivered by the worker once this commits. Only from
+    `unknown`, in one conditional update: a double click or two VAs at once resend it once."""
+    from ..tasks import reminder_deliver as deliver_task
+
+    organization = dispatch.organization
+    if dispatch.local_date < organization.local_today(now):
+        refuse(
+            "That day has passed: a reminder for it can no longer be sent.",
+            code=SchedulingErrorCode.REMINDER_DAY_PASSED,
+        )
+    resent = ReminderDispatch.objects.filter(
+        organization=organization, pk=dispatch.pk, status=ReminderStatus.UNKNOWN
+    ).update(
+        status=ReminderStatus.QUEUED,
+        resends=F("resends") + 1,
+        attempts=0,
+        resent_by=actor,
+        resent_at=now or timezone.now(),
+        error="",
+    )
+    if not resent:
+        refuse(
+            "This reminder is no longer waiting to be checked: it was resent already.",
+            code=SchedulingErrorCode.REMINDER_NOT_UNKNOWN,
+        )
+    deliver_task.delay_on_commit(organization.pk, str(dispatch.pk))
+    dispatch.refresh_from_db()
+    return dispatch
