@@ -246,3 +246,14 @@ def api(harbor):
         return client
 
     return _as
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process (an invitation email, an approval message), restoring the app's setting after."""
+    from iop.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

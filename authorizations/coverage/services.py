@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from authorizations.coverage import x12
+from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     X12_CODE,
     Answer,
@@ -41,7 +42,7 @@ from authorizations.models import (
     VerificationMethod,
 )
 from iop.clients.models import Client
-from iop.common.exceptions import ApplicationError
+from iop.common.exceptions import ApplicationError, refuse
 from iop.common.services import model_update, validated_save
 
 COVERAGE_EDITABLE_FIELDS = [
@@ -87,35 +88,57 @@ _CENT = Decimal("0.01")
 # --- Coverage -------------------------------------------------------------------------------------
 
 
-def _refuse(message: str, field: str, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(message, code=code, extra={field: [message]})
-
-
 def _check_coverage(*, client: Client, values: dict[str, Any], exclude_pk=None, current_payer_id=None) -> None:
     payer: Payer | None = values.get("payer")
     plan: PayerPlan | None = values.get("plan")
     if payer is None or payer.organization_id != client.organization_id:
-        raise _refuse("Choose one of your payers.", "payer")
+        refuse("Choose one of your payers.", code=AuthorizationsErrorCode.PAYER_UNKNOWN, field="payer")
     if not payer.is_active and payer.pk != current_payer_id:
-        raise _refuse(f"{payer.name} is no longer an active payer.", "payer")
+        refuse(
+            f"{payer.name} is no longer an active payer.", code=AuthorizationsErrorCode.PAYER_INACTIVE, field="payer"
+        )
     if plan is not None:
         if plan.organization_id != client.organization_id or plan.payer_id != payer.pk:
-            raise _refuse(f"Choose a plan of {payer.name}, or no plan.", "plan")
+            refuse(
+                f"Choose a plan of {payer.name}, or no plan.",
+                code=AuthorizationsErrorCode.PLAN_OF_ANOTHER_PAYER,
+                field="plan",
+            )
     if not (values.get("member_id") or "").strip():
-        raise _refuse("Enter the member id from the insurance card.", "member_id")
+        refuse(
+            "Enter the member id from the insurance card.",
+            code=AuthorizationsErrorCode.MEMBER_ID_REQUIRED,
+            field="member_id",
+        )
     start, end = values.get("effective_from"), values.get("effective_to")
     if start is None:
-        raise _refuse("Enter the date the coverage starts.", "effective_from")
+        refuse(
+            "Enter the date the coverage starts.",
+            code=AuthorizationsErrorCode.COVERAGE_START_REQUIRED,
+            field="effective_from",
+        )
     if end is not None and end < start:
-        raise _refuse("The coverage cannot end before it starts.", "effective_to")
+        refuse(
+            "The coverage cannot end before it starts.",
+            code=AuthorizationsErrorCode.COVERAGE_END_BEFORE_START,
+            field="effective_to",
+        )
     born = values.get("subscriber_date_of_birth")
     if born is not None and born > client.organization.local_today():
-        raise _refuse("The subscriber's date of birth cannot be in the future.", "subscriber_date_of_birth")
+        refuse(
+            "The subscriber's date of birth cannot be in the future.",
+            code=AuthorizationsErrorCode.SUBSCRIBER_BORN_IN_FUTURE,
+            field="subscriber_date_of_birth",
+        )
     if values.get("subscriber_relationship") not in SubscriberRelationship.values:
-        raise _refuse("Choose the client's relationship to the subscriber.", "subscriber_relationship")
+        refuse(
+            "Choose the client's relationship to the subscriber.",
+            code=AuthorizationsErrorCode.RELATIONSHIP_REQUIRED,
+            field="subscriber_relationship",
+        )
     priority = values.get("priority")
     if priority not in CoveragePriority.values:
-        raise _refuse("Choose primary or secondary.", "priority")
+        refuse("Choose primary or secondary.", code=AuthorizationsErrorCode.PRIORITY_REQUIRED, field="priority")
     clashes = Coverage.objects.filter(client_id=client.pk, priority=priority).exclude(pk=exclude_pk)
     if end is not None:
         clashes = clashes.filter(effective_from__lte=end)
@@ -123,10 +146,10 @@ def _check_coverage(*, client: Client, values: dict[str, Any], exclude_pk=None, 
     if clash is not None:
         label = CoveragePriority(priority).label.lower()
         until = f" to {clash.effective_to:%d %b %Y}" if clash.effective_to else ""
-        raise ApplicationError(
+        refuse(
             f"The client already has a {label} coverage for these dates ({clash.payer.name} from "
             f"{clash.effective_from:%d %b %Y}{until}): give that one an end date first, or change the priority.",
-            code="coverage_overlap",
+            code=AuthorizationsErrorCode.COVERAGE_OVERLAP,
             extra={"priority": [f"Another {label} coverage covers these dates."]},
         )
 
@@ -206,19 +229,27 @@ def _check_amounts(values: dict[str, Any]) -> None:
     ):
         value = values.get(name)
         if value is not None and value < 0:
-            raise _refuse(f"{label} cannot be negative.", name)
+            refuse(f"{label} cannot be negative.", code=AuthorizationsErrorCode.AMOUNT_NEGATIVE, field=name)
     for total, met, label in (
         ("deductible", "deductible_met", "deductible"),
         ("out_of_pocket_max", "out_of_pocket_met", "out-of-pocket maximum"),
     ):
         if values.get(total) is not None and values.get(met) is not None and values[met] > values[total]:
-            raise _refuse(f"The amount met cannot be more than the {label}.", met)
+            refuse(
+                f"The amount met cannot be more than the {label}.",
+                code=AuthorizationsErrorCode.AMOUNT_MET_OVER_TOTAL,
+                field=met,
+            )
     coinsurance = values.get("coinsurance_percent")
     if coinsurance is not None and coinsurance > 100:
-        raise _refuse("The coinsurance is a percentage from 0 to 100.", "coinsurance_percent")
+        refuse(
+            "The coinsurance is a percentage from 0 to 100.",
+            code=AuthorizationsErrorCode.COINSURANCE_OUT_OF_RANGE,
+            field="coinsurance_percent",
+        )
     for name in ("visit_limit", "day_limit"):
         if values.get(name) is not None and values[name] < 0:
-            raise _refuse("A limit cannot be negative.", name)
+            refuse("A limit cannot be negative.", code=AuthorizationsErrorCode.AMOUNT_NEGATIVE, field=name)
     for name, choices in (
         ("network_status", NetworkStatus.values),
         ("mental_health_iop", Answer.values),
@@ -227,7 +258,7 @@ def _check_amounts(values: dict[str, Any]) -> None:
         ("method", VerificationMethod.values),
     ):
         if name in values and values[name] not in choices:
-            raise _refuse("Choose one of the options.", name)
+            refuse("Choose one of the options.", code=AuthorizationsErrorCode.UNKNOWN_CHOICE, field=name)
 
 
 def _verification_save(values: dict[str, Any]) -> BenefitVerification:
@@ -237,7 +268,7 @@ def _verification_save(values: dict[str, Any]) -> BenefitVerification:
         verification.full_clean(exclude=["coverage", "verified_by"])
     except ValidationError as exc:
         extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ApplicationError("Check the verification.", extra=extra) from exc
+        refuse("Check the verification.", code=AuthorizationsErrorCode.VERIFICATION_FIELDS, extra=extra)
     verification.save()
     return verification
 
@@ -272,7 +303,11 @@ def verification_record(
     now = now or timezone.now()
     verified_at = verified_at or now
     if verified_at > now + dt.timedelta(minutes=5):
-        raise _refuse("The verification cannot be in the future.", "verified_at")
+        refuse(
+            "The verification cannot be in the future.",
+            code=AuthorizationsErrorCode.VERIFIED_IN_FUTURE,
+            field="verified_at",
+        )
     values = {
         "organization_id": coverage.organization_id,
         "coverage": coverage,
@@ -477,13 +512,18 @@ def benefits_summarize(
     )
 
 
-def _file_error(message: str, code: str) -> ApplicationError:
+def _file_error(message: str, code: AuthorizationsErrorCode) -> ApplicationError:
+    """The refusal of a 271 file, on the file input; raised by the caller (`raise _file_error(...)`)
+    so a reader sees where the import stops."""
     return ApplicationError(message, code=code, extra={"raw_271": [message]})
 
 
 def _rejected(rejections: Iterable[x12.Rejection]) -> ApplicationError:
     reasons = "; ".join(dict.fromkeys(str(r) for r in rejections))
-    return _file_error(f"The payer rejected the eligibility request: {reasons}. Nothing was saved.", "x12_rejected")
+    return _file_error(
+        f"The payer rejected the eligibility request: {reasons}. Nothing was saved.",
+        AuthorizationsErrorCode.X12_REJECTED,
+    )
 
 
 # Particles and suffixes that say nothing about which family a name is: "DE LA CRUZ" and "DE LEON"
@@ -568,7 +608,8 @@ def _person_mismatch(response: x12.Response271, coverage: Coverage, family: list
     if said:
         hint += f" The payer said: {'; '.join(said)}."
     return _file_error(
-        f"This file is about {_people(response)}, not {expected}: nothing was saved. {hint}", "person_mismatch"
+        f"This file is about {_people(response)}, not {expected}: nothing was saved. {hint}",
+        AuthorizationsErrorCode.PERSON_MISMATCH,
     )
 
 
@@ -617,7 +658,7 @@ def _refuse_benefits_of_another(response: x12.Response271, coverage: Coverage, m
         f"This file's benefits are about {whose}, not {client.first_name} {client.last_name} "
         f"(born {_day(client.date_of_birth)}), the {member.level} in it: nothing was saved. It is the eligibility "
         "response of the person named: import it on that person's own coverage.",
-        "person_mismatch",
+        AuthorizationsErrorCode.PERSON_MISMATCH,
     )
 
 
@@ -669,7 +710,7 @@ def benefit_lines_build(*, coverage: Coverage, member: x12.Member) -> list[Benef
             problems = "; ".join(f"{name} {', '.join(errors)}" for name, errors in exc.message_dict.items())
             raise _file_error(
                 f"Benefit {line.position} of the file (EB segment) cannot be read: {problems}. Nothing was saved.",
-                "x12_malformed",
+                AuthorizationsErrorCode.X12_MALFORMED,
             ) from exc
         lines.append(line)
     return lines
@@ -704,7 +745,7 @@ def person_of_271(response: x12.Response271, coverage: Coverage) -> x12.Member:
         raise _file_error(
             "The file has no mental-health, substance-abuse or plan coverage (30) benefits for this person: "
             "ask the payer for service types 30, MH, A8, AI or CJ. Nothing was saved.",
-            "x12_no_benefits",
+            AuthorizationsErrorCode.X12_NO_BENEFITS,
         )
     return member
 
@@ -755,13 +796,17 @@ def verification_import_271(
     family (named in the refusal), and a file without any mental-health or substance-use benefit
     for the person."""
     if not raw or not raw.strip():
-        raise _file_error("The file is empty.", "x12_empty")
+        raise _file_error("The file is empty.", AuthorizationsErrorCode.X12_EMPTY)
     if len(raw) > MAX_271_CHARS:
-        raise _file_error("The file is too large for a single eligibility response.", "x12_too_large")
+        raise _file_error(
+            "The file is too large for a single eligibility response.", AuthorizationsErrorCode.X12_TOO_LARGE
+        )
     try:
         response = x12.parse_271(raw)
     except x12.X12Error as exc:
-        raise _file_error(f"This file cannot be read as an X12 271: {exc.message}", "x12_malformed") from exc
+        raise _file_error(
+            f"This file cannot be read as an X12 271: {exc.message}", AuthorizationsErrorCode.X12_MALFORMED
+        ) from exc
     member = person_of_271(response, coverage)
     now = now or timezone.now()
     summary = benefits_summarize(

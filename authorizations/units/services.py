@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     APPROVING_ACTIONS,
     Authorization,
@@ -32,7 +33,7 @@ from authorizations.models import (
 )
 from authorizations.units.selectors import COVERING_STATUSES, unit_figures_load
 from iop.clients.models import EpisodeStatus
-from iop.common.exceptions import ApplicationError
+from iop.common.exceptions import refuse
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization, Role
 from iop.tenancy.selectors import members_with_roles
@@ -292,7 +293,7 @@ def chase_task_done(*, task: ChaseTask, actor, note: str = "", now: dt.datetime 
     """Close a chase task with what was done (optional note). Refused when already done."""
     task = ChaseTask.objects.select_for_update().get(pk=task.pk)
     if task.done_at is not None:
-        raise ApplicationError("This task is already done.", code="already_done")
+        refuse("This task is already done.", code=AuthorizationsErrorCode.ALREADY_DONE)
     task.done_at, task.done_by, task.note = now or timezone.now(), actor, note.strip()[:300]
     task.save(update_fields=["done_at", "done_by", "note"])
     return task

@@ -20,7 +20,6 @@ from scheduling.selectors import week_start_for
 from scheduling.services.rosters import roster_book
 
 from ..scheduling import conftest as scheduling_fixtures
-from ..ui import conftest as ui_fixtures
 
 BASE = scheduling_fixtures.BASE
 va_api = scheduling_fixtures.va_api
@@ -33,9 +32,6 @@ facilitators = scheduling_fixtures.facilitators
 make_group = scheduling_fixtures.make_group
 make_active_episode = scheduling_fixtures.make_active_episode
 summit_objects = scheduling_fixtures.summit_objects
-as_va = ui_fixtures.as_va
-as_clinician = ui_fixtures.as_clinician
-as_admin = ui_fixtures.as_admin
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from django.utils import timezone
 from authorizations.models import Coverage, Payer, PayerPlan, PayerRule, PlanType
 
 from ..attendance import conftest as attendance_fixtures
-from ..ui import conftest as ui_fixtures
 
 # The attendance suite's fixtures (and, through it, scheduling's), shared.
 today = attendance_fixtures.today
@@ -23,10 +22,6 @@ facilitators = attendance_fixtures.facilitators
 make_group = attendance_fixtures.make_group
 make_past_group = attendance_fixtures.make_past_group
 make_active_episode = attendance_fixtures.make_active_episode
-as_va = attendance_fixtures.as_va
-as_clinician = attendance_fixtures.as_clinician
-as_admin = attendance_fixtures.as_admin
-eager_celery = ui_fixtures.eager_celery
 
 # Harbor's REST API, for the areas' API tests.
 BASE = "/api/v1/o/harbor"

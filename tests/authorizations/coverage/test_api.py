@@ -126,6 +126,10 @@ def test_coverage_refusals_are_400s_that_save_nothing(
         COVERAGES, {**base, "priority": "secondary", "effective_to": "2025-01-01"}, format="json"
     )
     assert backwards.json()["extra"]["fields"] == {"effective_to": ["The coverage cannot end before it starts."]}
+    assert backwards.json()["code"] == "coverage_end_before_start"
+    unborn = {**base, "priority": "secondary", "subscriber_date_of_birth": "2999-01-01"}
+    refused = intake_api.post(COVERAGES, unborn, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (400, "subscriber_born_in_future")
     foreign = intake_api.post(COVERAGES, {**base, "client": str(summit_client.pk)}, format="json")
     assert foreign.json()["extra"]["fields"] == {"client": ["No such client in this organization."]}
     assert clinician_api.post(COVERAGES, {**base, "priority": "secondary"}, format="json").status_code == 403

@@ -1,0 +1,91 @@
+"""Why authorizations says no: one code per rule, returned by the API as `code` so an integration
+can branch on it (values are stable: existing integrators already see them).
+
+Every refusal in authorizations raises `iop.common.exceptions.refuse(message, code=AuthorizationsErrorCode.X)`."""
+
+from enum import StrEnum
+
+
+class AuthorizationsErrorCode(StrEnum):
+    ALREADY_DONE = "already_done"
+    # verification: more met than the deductible or out-of-pocket maximum
+    AMOUNT_MET_OVER_TOTAL = "amount_met_over_total"
+    # verification: a negative amount
+    AMOUNT_NEGATIVE = "amount_negative"
+    ATTACHMENT_EMPTY = "attachment_empty"
+    ATTACHMENT_TOO_LARGE = "attachment_too_large"
+    ATTACHMENT_TYPE = "attachment_type"
+    # verification: coinsurance above 100 %
+    COINSURANCE_OUT_OF_RANGE = "coinsurance_out_of_range"
+    COUPLE_ENDED = "couple_ended"
+    # coverage: ends before it starts
+    COVERAGE_END_BEFORE_START = "coverage_end_before_start"
+    COVERAGE_NOT_IN_EFFECT = "coverage_not_in_effect"
+    COVERAGE_OF_ANOTHER_CLIENT = "coverage_of_another_client"
+    COVERAGE_OVERLAP = "coverage_overlap"
+    # coverage: no start date
+    COVERAGE_START_REQUIRED = "coverage_start_required"
+    DECIDED_BEFORE_SUBMISSION = "decided_before_submission"
+    DECIDED_IN_FUTURE = "decided_in_future"
+    DUE_BEFORE_SUBMISSION = "due_before_submission"
+    DUPLICATE_DIAGNOSIS = "duplicate_diagnosis"
+    END_BEFORE_START = "end_before_start"
+    EPISODE_NOT_OPEN = "episode_not_open"
+    FREQUENCY_NOT_POSITIVE = "frequency_not_positive"
+    FREQUENCY_PRECISION = "frequency_precision"
+    FREQUENCY_TOO_HIGH = "frequency_too_high"
+    INCOMPLETE = "incomplete"
+    INVALID_ACTION = "invalid_action"
+    INVALID_CERTIFICATION_TYPE = "invalid_certification_type"
+    INVALID_CHANNEL = "invalid_channel"
+    INVALID_COMPONENT = "invalid_component"
+    INVALID_ICD10 = "invalid_icd10"
+    INVALID_ORDER = "invalid_order"
+    INVALID_PACKET = "invalid_packet"
+    INVALID_STATUS = "invalid_status"
+    INVALID_SUBMITTED_AT = "invalid_submitted_at"
+    INVALID_TRACK = "invalid_track"
+    INVALID_URGENCY = "invalid_urgency"
+    # verification: a negative visit or day limit
+    LIMIT_NEGATIVE = "limit_negative"
+    LINE_OUTSIDE_WINDOW = "line_outside_window"
+    LINES_OUTSIDE_WINDOW = "lines_outside_window"
+    # coverage: no member id
+    MEMBER_ID_REQUIRED = "member_id_required"
+    NO_FILE = "no_file"
+    NO_TREATMENT_PLAN = "no_treatment_plan"
+    NOT_EDITABLE = "not_editable"
+    NOT_FOUND = "not_found"
+    NOT_READY = "not_ready"
+    # coverage: the payer is no longer active
+    PERSON_MISMATCH = "person_mismatch"
+    PAYER_INACTIVE = "payer_inactive"
+    # coverage: the payer is not one of the organization's
+    PAYER_UNKNOWN = "payer_unknown"
+    # coverage: the plan is not the payer's
+    PLAN_OF_ANOTHER_PAYER = "plan_of_another_payer"
+    # coverage: neither primary nor secondary
+    PRIORITY_REQUIRED = "priority_required"
+    # coverage: no relationship to the subscriber
+    RELATIONSHIP_REQUIRED = "relationship_required"
+    REQUIRED = "required"
+    REVIEW_BEFORE_START = "review_before_start"
+    SUBMITTED_BEFORE_CREATED = "submitted_before_created"
+    SUBMITTED_IN_FUTURE = "submitted_in_future"
+    # coverage: subscriber's date of birth in the future
+    SUBSCRIBER_BORN_IN_FUTURE = "subscriber_born_in_future"
+    TOO_MANY_DIAGNOSES = "too_many_diagnoses"
+    UNITS_NOT_POSITIVE = "units_not_positive"
+    UNITS_TOO_MANY = "units_too_many"
+    # verification: an answer that is not one of the options
+    UNKNOWN_CHOICE = "unknown_choice"
+    UNKNOWN_CODE = "unknown_code"
+    # verification: the model's own field checks failed
+    VERIFICATION_FIELDS = "verification_fields"
+    # verification: dated in the future
+    VERIFIED_IN_FUTURE = "verified_in_future"
+    X12_EMPTY = "x12_empty"
+    X12_MALFORMED = "x12_malformed"
+    X12_NO_BENEFITS = "x12_no_benefits"
+    X12_REJECTED = "x12_rejected"
+    X12_TOO_LARGE = "x12_too_large"
