@@ -1,10 +1,12 @@
 """Every refusal of scheduling that an integration can reach over the API comes back with its own
 `code` (from `scheduling.errors`), never the generic "invalid".
 
-Not reachable over the API, and so not here: a duration outside 15–480 minutes and a slot ending
-before it starts are caught by the serializers first; a capacity below the booked seats needs a
-group update, a calendar feed and a reminder resend are pages only; choosing no groups is the
-placement assistant's form.
+Not reachable over the API, and so not here: a move's duration outside 15–480 minutes and a new
+weekly time ending before it starts are refused by the serializers first; the API has no group
+update (a capacity below the booked seats); calendar feeds and reminder resends are pages only;
+choosing no groups is the placement assistant's form; group types are made in the admin; invalid
+group or slot fields are caught by the serializers before the model's own checks. The services'
+codes for the first five of these are checked below, without the API.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from types import SimpleNamespace
 import pytest
 
 from iop.clients.models import Episode, EpisodeStatus
+from iop.common.exceptions import ApplicationError
 from scheduling.errors import SchedulingErrorCode as Code
+from scheduling.feeds import services as feed_services
 from scheduling.models import Group, Session, SessionStatus
 from scheduling.services import absences as absence_services
+from scheduling.services import groups as group_services
 from scheduling.services import placements as placement_services
 from scheduling.services import sessions as session_services
 
@@ -54,14 +59,14 @@ def world(in_harbor, harbor_program, group_types, facilitators, make_group, make
     gone = make_facilitator(in_harbor, "gone@harbor.test", [group_types["process"]])
     gone.can_facilitate = False
     gone.save(update_fields=["can_facilitate"])
-    ended_at = in_harbor.local_datetime(today - dt.timedelta(days=7), dt.time(9))
+    held_at = in_harbor.local_datetime(today - dt.timedelta(days=7), dt.time(9))
     over = Session.objects.create(
         organization=in_harbor,
         group=process,
         local_date=today - dt.timedelta(days=7),
         occurrence_date=today - dt.timedelta(days=7),
-        starts_at=ended_at,
-        ends_at=ended_at + dt.timedelta(minutes=60),
+        starts_at=held_at,
+        ends_at=held_at + dt.timedelta(minutes=60),
         capacity=1,
         status=SessionStatus.SCHEDULED,
     )
@@ -185,6 +190,34 @@ def test_each_refusal_returns_its_own_code(va_api, world, code, build):
     response = va_api.post(f"{BASE}/{path}", payload, format="json")
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == code.value, response.json()
+
+
+# (code, service call on the world) for refusals that only pages and the admin reach.
+SERVICE_REFUSALS = [
+    (
+        Code.DURATION_OUT_OF_RANGE,
+        lambda w: session_services.session_move(
+            session=w.monday, local_date=w.week, start_time=dt.time(9), duration_minutes=5
+        ),
+    ),
+    (Code.CAPACITY_BELOW_BOOKED, lambda w: group_services.group_update(group=w.process, data={"capacity": 0})),
+    (
+        Code.GROUP_TYPE_NAME_TAKEN,
+        lambda w: group_services.group_type_create(organization=w.process.organization, name="Process group"),
+    ),
+    (
+        Code.NO_GROUPS_CHOSEN,
+        lambda w: placement_services.placements_accept(episode=w.other, groups=[], start_date=w.today),
+    ),
+    (Code.NOT_A_FACILITATOR, lambda w: feed_services.calendar_feed_create(staff_profile=w.gone)),
+]
+
+
+@pytest.mark.parametrize(("code", "call"), SERVICE_REFUSALS, ids=[code.value for code, _ in SERVICE_REFUSALS])
+def test_refusals_off_the_api_have_their_own_code_too(world, code, call):
+    with pytest.raises(ApplicationError) as refused:
+        call(world)
+    assert refused.value.code == code.value
 
 
 def test_every_code_is_a_named_rule():
