@@ -9,8 +9,8 @@ attendance never imports them.
   payer rule requires a week; it is measured first, before the treatment plan and the program's
   default (attendance/hours/requirements.py). The loader only reads.
 - `report_payer_register`: one app (authorizations) adds the coverage and the authorizations'
-  units to attendance reports for review calls (attendance/reports/services.py); without it the report says
-  "Not recorded". The loader only reads.
+  units to attendance reports for review calls (attendance/reports/selectors.py); without it the
+  report says "Not recorded". The loader only reads.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the contract's types live next to the code that reads them
     from iop.tenancy.models import Organization
 
     from .hours.requirements import PayerRequirement
-    from .reports.services import ReportPayer
+    from .reports.selectors import ReportPayer
 
 # Sent inside the roll call's transaction after records were created or changed:
 # `sender=AttendanceRecord`, `organization`, `session`, `records` (the created and updated ones).

@@ -32,8 +32,8 @@ def _reports_panel(*, organization, client, episode, can, form_state: FormState 
     if episode is None:
         return None
     from .reports.forms import ReportRangeForm, ReportRequestForm
+    from .reports.periods import report_default_range
     from .reports.selectors import episode_reports_latest
-    from .reports.services import report_default_range
 
     start, end = report_default_range(organization=organization)
     state = form_state or FormState()

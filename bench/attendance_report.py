@@ -44,7 +44,8 @@ from attendance.models import (  # noqa: E402
     PaceState,
     ThresholdFlag,
 )
-from attendance.reports.services import attendance_report_csv, attendance_report_pdf, report_data_assemble  # noqa: E402
+from attendance.reports.documents import attendance_report_csv, attendance_report_pdf  # noqa: E402
+from attendance.reports.selectors import report_data_assemble  # noqa: E402
 from iop.clients.models import Client, Episode, EpisodeStatus  # noqa: E402
 from iop.tenancy.models import Organization, Program  # noqa: E402
 from scheduling.models import Group, GroupType, RosterEntry, RosterStatus, Session, SessionStatus  # noqa: E402

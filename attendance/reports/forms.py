@@ -7,7 +7,7 @@ from django import forms
 from iop.common.exceptions import ApplicationError
 from iop.common.forms import DateInput
 
-from .services import report_range_validate
+from .periods import report_range_validate
 
 
 class ReportRangeForm(forms.Form):

@@ -26,15 +26,11 @@ from iop.tenancy import permissions
 
 from ..hours.selectors import episode_for_attendance
 from ..models import AttendanceReport, ReportStatus
+from .documents import attendance_report_csv, attendance_report_pdf
 from .forms import ReportRangeForm, ReportRequestForm
-from .services import (
-    attendance_report_csv,
-    attendance_report_data,
-    attendance_report_pdf,
-    attendance_report_request,
-    report_default_range,
-    report_filename,
-)
+from .periods import report_default_range, report_filename
+from .selectors import attendance_report_data
+from .services import attendance_report_request
 
 
 def _episode_or_404(request, episode_id):

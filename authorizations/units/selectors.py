@@ -33,7 +33,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord
-from attendance.reports.services import ReportAuthorization, ReportCoverage, ReportPayer
+from attendance.reports.selectors import ReportAuthorization, ReportCoverage, ReportPayer
 from authorizations.codes import DEFAULT_SERVICE_CODES, service_codes
 from authorizations.models import (
     Authorization,

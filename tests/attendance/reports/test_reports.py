@@ -27,14 +27,11 @@ from pypdf import PdfReader
 import iop.urls
 from attendance.hours.selectors import episode_for_attendance
 from attendance.models import AbsenceAlert, AttendanceReport, ReportStatus, ThresholdFlag
-from attendance.reports import services as reports
-from attendance.reports.services import (
-    attendance_report_data,
-    attendance_report_generate,
-    attendance_report_pdf,
-    attendance_report_request,
-    review_reports_prepare,
-)
+from attendance.reports import documents as report_documents
+from attendance.reports import selectors as report_selectors
+from attendance.reports.documents import attendance_report_pdf
+from attendance.reports.selectors import attendance_report_data
+from attendance.reports.services import attendance_report_generate, attendance_report_request, review_reports_prepare
 from attendance.tasks import report_generate
 from iop.audit.models import AccessEvent
 from iop.clients.models import Client, Episode, TreatmentPlan
@@ -239,10 +236,10 @@ def test_payer_and_authorization_show_when_known(in_harbor, episode, first_week)
     data = attendance_report_data(
         organization=in_harbor, episode=episode, start=first_week, end=first_week + dt.timedelta(days=6)
     )
-    payer = reports.ReportPayer(
-        coverage=reports.ReportCoverage(payer="Aetna Behavioral Health", plan="Open Access", member_id="W123"),
+    payer = report_selectors.ReportPayer(
+        coverage=report_selectors.ReportCoverage(payer="Aetna Behavioral Health", plan="Open Access", member_id="W123"),
         authorizations=(
-            reports.ReportAuthorization(
+            report_selectors.ReportAuthorization(
                 number="A-1234",
                 code="S9480",
                 status="active",
@@ -285,7 +282,7 @@ def test_the_csv_has_one_row_per_session_of_the_pdf(as_clinician, harbor, four_w
     assert response["Content-Disposition"].endswith(f'-{first_week:%Y-%m-%d}-{end:%Y-%m-%d}.csv"')
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 16
-    assert list(rows[0]) == list(reports.CSV_HEADER)
+    assert list(rows[0]) == list(report_documents.CSV_HEADER)
     by_status = {}
     for row in rows:
         by_status.setdefault(row["status"], []).append(row)
@@ -316,8 +313,8 @@ def test_the_csv_has_one_row_per_session_of_the_pdf(as_clinician, harbor, four_w
 
 @pytest.mark.parametrize("text", ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(text):
-    assert reports._cell(text) == "'" + text
-    assert reports._cell("Flu, 2 days") == "Flu, 2 days"
+    assert report_documents._cell(text) == "'" + text
+    assert report_documents._cell("Flu, 2 days") == "Flu, 2 days"
 
 
 # --- Data builder ----------------------------------------------------------------------------------
@@ -528,7 +525,7 @@ def test_a_queued_or_failed_report_cannot_be_downloaded(as_clinician, harbor, ep
         client = context["report"].client
         raise RuntimeError(f"{client.first_name} {client.last_name}'s data broke the template")
 
-    monkeypatch.setattr(reports, "pdf_document", broken)
+    monkeypatch.setattr(report_documents, "pdf_document", broken)
     failed = attendance_report_generate(report=report)
 
     assert failed.status == ReportStatus.FAILED

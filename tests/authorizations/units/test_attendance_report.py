@@ -1,5 +1,5 @@
 """The payer side of an attendance report (registered by the authorizations app with
-`attendance.reports.services`): the PDF prepared for a review call names the payer, plan and member id, and
+`attendance.reports.selectors`): the PDF prepared for a review call names the payer, plan and member id, and
 each authorization overlapping the period with its window and the units used and remaining as of
 the report's end date — read back from the real WeasyPrint PDF with pypdf."""
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from attendance.hours.selectors import episode_for_attendance
-from attendance.reports.services import attendance_report_data
+from attendance.reports.selectors import attendance_report_data
 from authorizations.models import PayerPlan
 
 from ...attendance.conftest import book, record, sessions_of
