@@ -1,9 +1,9 @@
-"""REST endpoints for attendance: a session's roll call (read, and bulk upsert), attendance records,
-an episode's weekly hours, hours flags and absence alerts.
+"""REST endpoints of the roll call: a session's roll call (read, and bulk upsert) and attendance
+records (weekly hours and flags: attendance/hours/apis.py; alerts: attendance/patterns/apis.py).
 
 Thin: validate with a serializer, call a service or selector, serialize. The roll call is saved
 whole or not at all by `services.roll_call_save` (idempotent: lines equal to what is stored change
-nothing); its refusals are 400s keyed `"<roster entry id>.<field>"`, with a message naming each
+nothing); a refused line is a 400 `lines_refused` keyed `"<roster entry id>.<field>"`, naming each
 refused line (`records.<n>`) and its client's id, and a roster entry that is not on the session
 (another session's, another tenant's) is a 404 with nothing saved. Everything here names clients,
 so every read writes an access event (channel "api").

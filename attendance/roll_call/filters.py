@@ -1,4 +1,4 @@
-"""Query filters of the attendance API: ids, dates and states only (no client names in URLs)."""
+"""Query filters of the attendance-record list: ids, dates and states only (no client names in URLs)."""
 
 import django_filters
 

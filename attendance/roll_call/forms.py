@@ -1,4 +1,4 @@
-"""Forms of the attendance pages. They check the shape of input only; the roll-call service
+"""Forms of the roll-call page. They check the shape of input only; the roll-call service
 decides (times against the session, whole roll call refused when one row is)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Serializers of the attendance API. Output serializers are read-only views of records, weeks,
-flags and alerts (hours as decimals with one place, like payers state them); input serializers
-check the shape of a request for one service call — the services decide the rest.
+"""Serializers of the roll-call endpoints. Output serializers are read-only views of a session's
+roll call and its records; input serializers check the shape of a request for one service call —
+the services decide the rest.
 
 `AttendanceRecordSerializer` is both the record in answers and one line of a roll call in the
 request body (its writable fields), so the schema has one `AttendanceRecord` and its request form.
