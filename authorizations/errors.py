@@ -20,6 +20,8 @@ class AuthorizationsErrorCode(StrEnum):
     COUPLE_ENDED = "couple_ended"
     # coverage: ends before it starts
     COVERAGE_END_BEFORE_START = "coverage_end_before_start"
+    # coverage: the model's own field checks failed
+    COVERAGE_FIELDS = "coverage_fields"
     COVERAGE_NOT_IN_EFFECT = "coverage_not_in_effect"
     COVERAGE_OF_ANOTHER_CLIENT = "coverage_of_another_client"
     COVERAGE_OVERLAP = "coverage_overlap"
@@ -50,6 +52,8 @@ class AuthorizationsErrorCode(StrEnum):
     LIMIT_NEGATIVE = "limit_negative"
     LINE_OUTSIDE_WINDOW = "line_outside_window"
     LINES_OUTSIDE_WINDOW = "lines_outside_window"
+    # a 271 about another member id than the coverage's
+    MEMBER_MISMATCH = "member_mismatch"
     # coverage: no member id
     MEMBER_ID_REQUIRED = "member_id_required"
     NO_FILE = "no_file"

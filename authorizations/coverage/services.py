@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,7 +42,7 @@ from authorizations.models import (
     VerificationMethod,
 )
 from iop.clients.models import Client
-from iop.common.exceptions import ApplicationError, refuse
+from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
 
 COVERAGE_EDITABLE_FIELDS = [
@@ -199,7 +199,7 @@ def coverage_create(
     _lock_client(client)
     _check_coverage(client=client, values=values)
     coverage = Coverage(organization_id=client.organization_id, client=client, **values)
-    return validated_save(coverage, invalid="Check the coverage.")
+    return validated_save(coverage, invalid="Check the coverage.", code=AuthorizationsErrorCode.COVERAGE_FIELDS)
 
 
 @transaction.atomic
@@ -512,15 +512,14 @@ def benefits_summarize(
     )
 
 
-def _file_error(message: str, code: AuthorizationsErrorCode) -> ApplicationError:
-    """The refusal of a 271 file, on the file input; raised by the caller (`raise _file_error(...)`)
-    so a reader sees where the import stops."""
-    return ApplicationError(message, code=code, extra={"raw_271": [message]})
+def _file_refuse(message: str, code: AuthorizationsErrorCode) -> NoReturn:
+    """The refusal of a 271 file, on the file input."""
+    refuse(message, code=code, field="raw_271")
 
 
-def _rejected(rejections: Iterable[x12.Rejection]) -> ApplicationError:
+def _rejected(rejections: Iterable[x12.Rejection]) -> NoReturn:
     reasons = "; ".join(dict.fromkeys(str(r) for r in rejections))
-    return _file_error(
+    _file_refuse(
         f"The payer rejected the eligibility request: {reasons}. Nothing was saved.",
         AuthorizationsErrorCode.X12_REJECTED,
     )
@@ -584,7 +583,7 @@ def _people(response: x12.Response271) -> str:
     return "; ".join(dict.fromkeys(_who(m) for m in response.members)) or "nobody"
 
 
-def _person_mismatch(response: x12.Response271, coverage: Coverage, family: list[x12.Member]) -> ApplicationError:
+def _person_mismatch(response: x12.Response271, coverage: Coverage, family: list[x12.Member]) -> NoReturn:
     """The refusal of a file whose member id is the coverage's but whose person is not the client:
     who the file is about, who was expected, and what to do."""
     client = coverage.client
@@ -607,7 +606,7 @@ def _person_mismatch(response: x12.Response271, coverage: Coverage, family: list
     said = list(dict.fromkeys(str(r) for m in family for r in m.rejections if r.level == m.level))
     if said:
         hint += f" The payer said: {'; '.join(said)}."
-    return _file_error(
+    _file_refuse(
         f"This file is about {_people(response)}, not {expected}: nothing was saved. {hint}",
         AuthorizationsErrorCode.PERSON_MISMATCH,
     )
@@ -625,14 +624,14 @@ def _person_for(response: x12.Response271, coverage: Coverage) -> x12.Member:
     wanted = _normalized_member_id(coverage.member_id)
     family = [m for m in response.members if _normalized_member_id(m.member_id) == wanted]
     if not family and response.rejections:
-        raise _rejected(response.rejections)
+        _rejected(response.rejections)
     if not family:
-        raise _file_error(
+        _file_refuse(
             f"The file is about {_people(response)}, member "
             f"{', '.join(sorted({m.member_id for m in response.members if m.member_id})) or 'id not given'}, "
             f"not this coverage's member {coverage.member_id}: nothing was saved. "
             "Check that it is this client's response.",
-            "member_mismatch",
+            AuthorizationsErrorCode.MEMBER_MISMATCH,
         )
     client = coverage.client
     if coverage.subscriber_relationship == SubscriberRelationship.SELF:
@@ -642,7 +641,7 @@ def _person_for(response: x12.Response271, coverage: Coverage) -> x12.Member:
             m for m in family if m.level == "subscriber" and _is_client(m, client, birth_date_required=True)
         ]
     if not found:
-        raise _person_mismatch(response, coverage, family)
+        _person_mismatch(response, coverage, family)
     return next((m for m in found if _usable(m)), None) or next((m for m in found if m.benefits), found[0])
 
 
@@ -654,7 +653,7 @@ def _refuse_benefits_of_another(response: x12.Response271, coverage: Coverage, m
         return
     client = coverage.client
     whose = "; ".join(dict.fromkeys(_who(m) for m in others))
-    raise _file_error(
+    _file_refuse(
         f"This file's benefits are about {whose}, not {client.first_name} {client.last_name} "
         f"(born {_day(client.date_of_birth)}), the {member.level} in it: nothing was saved. It is the eligibility "
         "response of the person named: import it on that person's own coverage.",
@@ -708,10 +707,10 @@ def benefit_lines_build(*, coverage: Coverage, member: x12.Member) -> list[Benef
             line.full_clean(exclude=["verification"], validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             problems = "; ".join(f"{name} {', '.join(errors)}" for name, errors in exc.message_dict.items())
-            raise _file_error(
+            _file_refuse(
                 f"Benefit {line.position} of the file (EB segment) cannot be read: {problems}. Nothing was saved.",
                 AuthorizationsErrorCode.X12_MALFORMED,
-            ) from exc
+            )
         lines.append(line)
     return lines
 
@@ -735,14 +734,14 @@ def person_of_271(response: x12.Response271, coverage: Coverage) -> x12.Member:
     benefit for the person — naming whose they are when another person of the file has them."""
     upper = [r for r in response.rejections if r.level in ("payer", "provider")]
     if upper:
-        raise _rejected(upper)
+        _rejected(upper)
     member = _person_for(response, coverage)
     blocking = _blocking(response, member)
     if blocking:
-        raise _rejected(blocking)
+        _rejected(blocking)
     if not _usable(member):
         _refuse_benefits_of_another(response, coverage, member)
-        raise _file_error(
+        _file_refuse(
             "The file has no mental-health, substance-abuse or plan coverage (30) benefits for this person: "
             "ask the payer for service types 30, MH, A8, AI or CJ. Nothing was saved.",
             AuthorizationsErrorCode.X12_NO_BENEFITS,
@@ -796,17 +795,13 @@ def verification_import_271(
     family (named in the refusal), and a file without any mental-health or substance-use benefit
     for the person."""
     if not raw or not raw.strip():
-        raise _file_error("The file is empty.", AuthorizationsErrorCode.X12_EMPTY)
+        _file_refuse("The file is empty.", AuthorizationsErrorCode.X12_EMPTY)
     if len(raw) > MAX_271_CHARS:
-        raise _file_error(
-            "The file is too large for a single eligibility response.", AuthorizationsErrorCode.X12_TOO_LARGE
-        )
+        _file_refuse("The file is too large for a single eligibility response.", AuthorizationsErrorCode.X12_TOO_LARGE)
     try:
         response = x12.parse_271(raw)
     except x12.X12Error as exc:
-        raise _file_error(
-            f"This file cannot be read as an X12 271: {exc.message}", AuthorizationsErrorCode.X12_MALFORMED
-        ) from exc
+        _file_refuse(f"This file cannot be read as an X12 271: {exc.message}", AuthorizationsErrorCode.X12_MALFORMED)
     member = person_of_271(response, coverage)
     now = now or timezone.now()
     summary = benefits_summarize(

@@ -118,7 +118,8 @@ def verification_add(request, org_slug: str, coverage_id):
             services.verification_record(coverage=coverage, actor=request.user, now=now, **form.service_kwargs(now=now))
         except ApplicationError as exc:
             if "verified_at" in exc.extra:
-                exc = ApplicationError(exc.message, code=exc.code, extra={"verified_on": exc.extra["verified_at"]})
+                # The form asks for a day where the service takes a time.
+                exc.extra = {"verified_on": exc.extra["verified_at"]}
             forms_add_application_error(exc, form)
         else:
             messages.success(request, "The benefit verification was recorded.")
@@ -141,8 +142,9 @@ def verification_import(request, org_slug: str, coverage_id):
                 coverage=coverage, raw=form.cleaned_data["file"], actor=request.user
             )
         except ApplicationError as exc:
-            file_errors = exc.extra.get("raw_271", [exc.message])
-            forms_add_application_error(ApplicationError(exc.message, code=exc.code, extra={"file": file_errors}), form)
+            # The service names its input `raw_271`; the form's is the uploaded `file`.
+            exc.extra = {"file": exc.extra.get("raw_271", [exc.message])}
+            forms_add_application_error(exc, form)
         else:
             messages.success(
                 request,

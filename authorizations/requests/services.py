@@ -3,8 +3,8 @@ its diagnoses and itemized service lines, the checks before submission, the stat
 (draft → ready → submitted → pended → determined), the payer's determinations (an approval
 creates the Authorization and tells the client and the staff), and a couple's combined packet.
 
-Every function is keyword-only, runs in one transaction and says no with an `ApplicationError`
-whose `extra` names the field it is about (`{"__all__": [...]}` for a list of missing items).
+Every function is keyword-only, runs in one transaction and says no through `refuse` with an
+`AuthorizationsErrorCode`, naming the field it is about (`{"__all__": [...]}` for a list of missing items).
 No payer number is a constant here: decision clocks, initial authorization length, weekly hours
 and fees all come from the payer's effective-dated rows.
 """
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from authorizations.codes import icd10_normalize, service_codes
 from authorizations.coverage.selectors import latest_verifications_by_coverage
+from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     APPROVING_ACTIONS,
     Answer,
@@ -55,7 +56,7 @@ from authorizations.selectors import fee_for, in_effect_on, latest_in_effect, op
 from authorizations.tasks import approval_message_send
 from authorizations.units.services import chase_tasks_close, unauthorized_days_resolve
 from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Couple, Episode, ReminderChannel, TreatmentPlan
-from iop.common.exceptions import ApplicationError
+from iop.common.exceptions import ApplicationError, refuse
 from iop.notifications.models import OutboundMessage, OutboundStatus
 from iop.notifications.services import Notice, message_send, notices_send
 from iop.tenancy.models import Membership, Organization, Role
@@ -118,10 +119,6 @@ ATTACHMENT_TYPES = {
 }
 
 CLIENT_ADDRESS_FIELD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
-
-
-def _refuse(message: str, *, code: str, field: str = "__all__"):
-    raise ApplicationError(message, code=code, extra={field: [message]})
 
 
 def _d(value: dt.date) -> str:
@@ -396,9 +393,10 @@ def _locked(request: AuthorizationRequest) -> AuthorizationRequest:
 
 def _editable(request: AuthorizationRequest) -> None:
     if request.status not in EDITABLE_STATUSES:
-        _refuse(
+        refuse(
             f"The request is {request.get_status_display().lower()}: only a draft can be changed.",
-            code="not_editable",
+            code=AuthorizationsErrorCode.NOT_EDITABLE,
+            field="__all__",
         )
 
 
@@ -411,22 +409,22 @@ def _back_to_draft(request: AuthorizationRequest) -> None:
 
 def _check_coverage(*, episode: Episode, coverage: Coverage, start: dt.date, field: str = "coverage") -> None:
     if coverage.client_id != episode.client_id:
-        _refuse(
+        refuse(
             "That coverage belongs to another client: a request must be against the client's own coverage.",
-            code="coverage_of_another_client",
+            code=AuthorizationsErrorCode.COVERAGE_OF_ANOTHER_CLIENT,
             field=field,
         )
     if not _covers(coverage, start):
-        _refuse(
+        refuse(
             f"The coverage is not in effect on {_d(start)} (it runs {_coverage_window(coverage)}).",
-            code="coverage_not_in_effect",
+            code=AuthorizationsErrorCode.COVERAGE_NOT_IN_EFFECT,
             field=field,
         )
 
 
 def _check_window(start: dt.date, end: dt.date, *, field: str = "end_date") -> None:
     if end < start:
-        _refuse("The end date is before the start date.", code="end_before_start", field=field)
+        refuse("The end date is before the start date.", code=AuthorizationsErrorCode.END_BEFORE_START, field=field)
 
 
 def _track_lines(
@@ -468,9 +466,9 @@ def _track_lines(
 
 def _open_episode(episode: Episode, *, field: str = "episode") -> None:
     if episode.status not in OPEN_EPISODE_STATUSES:
-        _refuse(
+        refuse(
             f"The episode of care is {episode.get_status_display().lower()}: start a request for an open episode.",
-            code="episode_not_open",
+            code=AuthorizationsErrorCode.EPISODE_NOT_OPEN,
             field=field,
         )
 
@@ -497,14 +495,18 @@ def request_create(
     _open_episode(episode)
     _check_coverage(episode=episode, coverage=coverage, start=start)
     if urgency not in Urgency.values:
-        _refuse("Choose standard or expedited.", code="invalid_urgency", field="urgency")
+        refuse("Choose standard or expedited.", code=AuthorizationsErrorCode.INVALID_URGENCY, field="urgency")
     if certification_type not in CertificationType.values:
-        _refuse("Choose a certification type.", code="invalid_certification_type", field="certification_type")
+        refuse(
+            "Choose a certification type.",
+            code=AuthorizationsErrorCode.INVALID_CERTIFICATION_TYPE,
+            field="certification_type",
+        )
     plan = _plan_of(episode)
     if plan is None:
-        _refuse(
+        refuse(
             "The episode has no treatment plan yet: add one first (the request is built from it).",
-            code="no_treatment_plan",
+            code=AuthorizationsErrorCode.NO_TREATMENT_PLAN,
             field="episode",
         )
     rule = rule_in_effect(coverage=coverage, rules=_rules_of(coverage), level_of_care=episode.level_of_care, on=start)
@@ -553,15 +555,23 @@ def request_update(*, request: AuthorizationRequest, data: dict, actor=None) -> 
     if "other_components" in data:
         unknown = [c for c in data["other_components"] if c not in OTHER_COMPONENTS]
         if unknown:
-            _refuse("Choose components from the list.", code="invalid_component", field="other_components")
+            refuse(
+                "Choose components from the list.",
+                code=AuthorizationsErrorCode.INVALID_COMPONENT,
+                field="other_components",
+            )
         request.other_components = [c for c in OTHER_COMPONENTS if c in set(data["other_components"])]
     if "urgency" in data:
         if data["urgency"] not in Urgency.values:
-            _refuse("Choose standard or expedited.", code="invalid_urgency", field="urgency")
+            refuse("Choose standard or expedited.", code=AuthorizationsErrorCode.INVALID_URGENCY, field="urgency")
         request.urgency = data["urgency"]
     if "certification_type" in data:
         if data["certification_type"] not in CertificationType.values:
-            _refuse("Choose a certification type.", code="invalid_certification_type", field="certification_type")
+            refuse(
+                "Choose a certification type.",
+                code=AuthorizationsErrorCode.INVALID_CERTIFICATION_TYPE,
+                field="certification_type",
+            )
         request.certification_type = data["certification_type"]
     old = (request.start_date, request.end_date)
     start, end = data.get("start_date") or old[0], data.get("end_date") or old[1]
@@ -590,9 +600,9 @@ def _move_lines(request: AuthorizationRequest, *, old: tuple, new: tuple) -> Non
         elif line.start_date < new[0] or line.end_date > new[1]:
             outside.append(line.code)
     if outside:
-        _refuse(
+        refuse(
             f"Lines {', '.join(outside)} fall outside the new dates: change or remove them first.",
-            code="lines_outside_window",
+            code=AuthorizationsErrorCode.LINES_OUTSIDE_WINDOW,
             field="start_date",
         )
     if moved:
@@ -611,7 +621,7 @@ def _normalized_icd10(code: str) -> str:
     try:
         return icd10_normalize(code or "")
     except ValidationError as exc:
-        _refuse(exc.messages[0], code="invalid_icd10", field="code")
+        refuse(exc.messages[0], code=AuthorizationsErrorCode.INVALID_ICD10, field="code")
 
 
 @transaction.atomic
@@ -622,9 +632,15 @@ def diagnosis_add(*, request: AuthorizationRequest, code: str, description: str 
     normalized = _normalized_icd10(code)
     existing = list(request.diagnoses.all())
     if any(d.code == normalized for d in existing):
-        _refuse(f"{normalized} is already on the request.", code="duplicate_diagnosis", field="code")
+        refuse(
+            f"{normalized} is already on the request.", code=AuthorizationsErrorCode.DUPLICATE_DIAGNOSIS, field="code"
+        )
     if len(existing) >= MAX_DIAGNOSES:
-        _refuse(f"A request holds at most {MAX_DIAGNOSES} diagnoses.", code="too_many_diagnoses", field="code")
+        refuse(
+            f"A request holds at most {MAX_DIAGNOSES} diagnoses.",
+            code=AuthorizationsErrorCode.TOO_MANY_DIAGNOSES,
+            field="code",
+        )
     diagnosis = Diagnosis.objects.create(
         organization_id=request.organization_id,
         request=request,
@@ -650,7 +666,7 @@ def diagnosis_remove(*, request: AuthorizationRequest, diagnosis: Diagnosis, act
     request = _locked(request)
     _editable(request)
     if diagnosis.request_id != request.pk:
-        _refuse("That diagnosis is not on this request.", code="not_found")
+        refuse("That diagnosis is not on this request.", code=AuthorizationsErrorCode.NOT_FOUND, field="__all__")
     diagnosis.delete()
     _resequence(request, list(request.diagnoses.order_by("sequence")))
     _back_to_draft(request)
@@ -665,7 +681,11 @@ def diagnoses_reorder(*, request: AuthorizationRequest, order: Sequence, actor=N
     by_id = {str(d.pk): d for d in request.diagnoses.all()}
     wanted = [str(i) for i in order]
     if sorted(wanted) != sorted(by_id) or len(set(wanted)) != len(wanted):
-        _refuse("List every diagnosis of the request once, primary first.", code="invalid_order", field="order")
+        refuse(
+            "List every diagnosis of the request once, primary first.",
+            code=AuthorizationsErrorCode.INVALID_ORDER,
+            field="order",
+        )
     ordered = [by_id[i] for i in wanted]
     _resequence(request, ordered)
     _back_to_draft(request)
@@ -679,7 +699,7 @@ def diagnosis_move(*, request: AuthorizationRequest, diagnosis: Diagnosis, up: b
     ordered = list(request.diagnoses.order_by("sequence"))
     index = next((i for i, d in enumerate(ordered) if d.pk == diagnosis.pk), None)
     if index is None:
-        _refuse("That diagnosis is not on this request.", code="not_found")
+        refuse("That diagnosis is not on this request.", code=AuthorizationsErrorCode.NOT_FOUND, field="__all__")
     other = index - 1 if up else index + 1
     if 0 <= other < len(ordered):
         ordered[index], ordered[other] = ordered[other], ordered[index]
@@ -697,34 +717,46 @@ def _line_values(request: AuthorizationRequest, values: dict, codes: dict[str, S
     code_value = (values.get("code") or "").strip().upper()
     code = codes.get(code_value)
     if code is None:
-        _refuse(
+        refuse(
             f"“{code_value}” is not in the organization's code list." if code_value else "Choose a code.",
-            code="unknown_code",
+            code=AuthorizationsErrorCode.UNKNOWN_CODE,
             field="code",
         )
     track = values.get("track") or code.track
     if track not in ServiceTrack.values:
-        _refuse("Choose a track.", code="invalid_track", field="track")
+        refuse("Choose a track.", code=AuthorizationsErrorCode.INVALID_TRACK, field="track")
     units = values.get("units")
     if units is None or int(units) < 1:
-        _refuse("Units must be at least 1.", code="units_not_positive", field="units")
+        refuse("Units must be at least 1.", code=AuthorizationsErrorCode.UNITS_NOT_POSITIVE, field="units")
     if int(units) > 999:
-        _refuse("Units must be at most 999 a session.", code="units_too_many", field="units")
+        refuse("Units must be at most 999 a session.", code=AuthorizationsErrorCode.UNITS_TOO_MANY, field="units")
     frequency = values.get("frequency_per_week")
     frequency = Decimal(str(frequency)) if frequency is not None else None
     if frequency is None or frequency <= 0:
-        _refuse("How often a week must be more than 0.", code="frequency_not_positive", field="frequency_per_week")
+        refuse(
+            "How often a week must be more than 0.",
+            code=AuthorizationsErrorCode.FREQUENCY_NOT_POSITIVE,
+            field="frequency_per_week",
+        )
     if frequency > 14:
-        _refuse("How often a week can be at most 14.", code="frequency_too_high", field="frequency_per_week")
+        refuse(
+            "How often a week can be at most 14.",
+            code=AuthorizationsErrorCode.FREQUENCY_TOO_HIGH,
+            field="frequency_per_week",
+        )
     if frequency.as_tuple().exponent < -1:
-        _refuse("Give how often a week to one decimal place.", code="frequency_precision", field="frequency_per_week")
+        refuse(
+            "Give how often a week to one decimal place.",
+            code=AuthorizationsErrorCode.FREQUENCY_PRECISION,
+            field="frequency_per_week",
+        )
     start = values.get("start_date") or request.start_date
     end = values.get("end_date") or (start if code.unit_type in ONCE_UNIT_TYPES else request.end_date)
     _check_window(start, end)
     if start < request.start_date or end > request.end_date:
-        _refuse(
+        refuse(
             f"The line's dates must fall within the request's ({_d(request.start_date)} to {_d(request.end_date)}).",
-            code="line_outside_window",
+            code=AuthorizationsErrorCode.LINE_OUTSIDE_WINDOW,
             field="start_date" if start < request.start_date else "end_date",
         )
     return {
@@ -814,9 +846,9 @@ def attachment_type(*, name: str, head: bytes) -> str:
     extension = os.path.splitext(name)[1].lower()
     known = ATTACHMENT_TYPES.get(extension)
     if known is None or not any(head.startswith(magic) for magic in known[1]):
-        _refuse(
+        refuse(
             "Attach a PDF, an image (PNG, JPEG, TIFF) or a Word document (.docx).",
-            code="attachment_type",
+            code=AuthorizationsErrorCode.ATTACHMENT_TYPE,
             field="file",
         )
     return known[0]
@@ -828,13 +860,15 @@ def attachment_add(*, request: AuthorizationRequest, upload, actor) -> RequestAt
     Up to 10 MB; PDF, images and Word documents. Allowed until the request is determined."""
     request = _locked(request)
     if request.status == RequestStatus.DETERMINED:
-        _refuse("The request is determined: no more attachments.", code="not_editable", field="file")
+        refuse(
+            "The request is determined: no more attachments.", code=AuthorizationsErrorCode.NOT_EDITABLE, field="file"
+        )
     if upload is None:
-        _refuse("Choose a file to attach.", code="no_file", field="file")
+        refuse("Choose a file to attach.", code=AuthorizationsErrorCode.NO_FILE, field="file")
     if upload.size > MAX_ATTACHMENT_BYTES:
-        _refuse("The file is larger than 10 MB.", code="attachment_too_large", field="file")
+        refuse("The file is larger than 10 MB.", code=AuthorizationsErrorCode.ATTACHMENT_TOO_LARGE, field="file")
     if upload.size == 0:
-        _refuse("The file is empty.", code="attachment_empty", field="file")
+        refuse("The file is empty.", code=AuthorizationsErrorCode.ATTACHMENT_EMPTY, field="file")
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
@@ -872,12 +906,16 @@ def request_mark_ready(*, request: AuthorizationRequest, actor=None) -> Authoriz
     if request.status == RequestStatus.READY:
         return request
     if request.status != RequestStatus.DRAFT:
-        _refuse(f"The request is {request.get_status_display().lower()}, not a draft.", code="invalid_status")
+        refuse(
+            f"The request is {request.get_status_display().lower()}, not a draft.",
+            code=AuthorizationsErrorCode.INVALID_STATUS,
+            field="__all__",
+        )
     problems = request_validate(request=request)
     if problems:
-        raise ApplicationError(
+        refuse(
             f"The request is not ready: {len(problems)} item{'s' if len(problems) != 1 else ''} missing.",
-            code="incomplete",
+            code=AuthorizationsErrorCode.INCOMPLETE,
             extra={"__all__": problems},
         )
     request.status = RequestStatus.READY
@@ -889,7 +927,11 @@ def request_mark_ready(*, request: AuthorizationRequest, actor=None) -> Authoriz
 def request_return_to_draft(*, request: AuthorizationRequest, actor=None) -> AuthorizationRequest:
     request = _locked(request)
     if request.status != RequestStatus.READY:
-        _refuse("Only a request marked ready goes back to draft.", code="invalid_status")
+        refuse(
+            "Only a request marked ready goes back to draft.",
+            code=AuthorizationsErrorCode.INVALID_STATUS,
+            field="__all__",
+        )
     request.status = RequestStatus.DRAFT
     request.save(update_fields=["status", "updated_at"])
     return request
@@ -913,23 +955,31 @@ def decision_due(*, request: AuthorizationRequest, rules: list[PayerRule], now: 
 
 def _check_channel(channel: str) -> None:
     if channel not in SubmissionChannel.values:
-        _refuse("Choose how the request was submitted.", code="invalid_channel", field="channel")
+        refuse("Choose how the request was submitted.", code=AuthorizationsErrorCode.INVALID_CHANNEL, field="channel")
 
 
 def _check_submitted_at(request: AuthorizationRequest, *, submitted_at: dt.datetime, now: dt.datetime) -> None:
     """A submission logged late (a fax sent on Friday, recorded on Monday) keeps its real time,
     but not one in the future nor one before the request existed."""
     if timezone.is_naive(submitted_at):
-        _refuse("Give the submission time with its time zone.", code="invalid_submitted_at", field="submitted_at")
+        refuse(
+            "Give the submission time with its time zone.",
+            code=AuthorizationsErrorCode.INVALID_SUBMITTED_AT,
+            field="submitted_at",
+        )
     if submitted_at > now:
-        _refuse("The submission time cannot be in the future.", code="submitted_in_future", field="submitted_at")
+        refuse(
+            "The submission time cannot be in the future.",
+            code=AuthorizationsErrorCode.SUBMITTED_IN_FUTURE,
+            field="submitted_at",
+        )
     # Minute precision: a time typed into the form may fall in the minute the request was created.
     created = request.created_at.replace(second=0, microsecond=0) if request.created_at else None
     if created is not None and submitted_at < created:
         local = timezone.localtime(request.created_at, request.organization.tzinfo)
-        _refuse(
+        refuse(
             f"The submission time cannot be before the request was created ({_d(local.date())}, {local:%H:%M}).",
-            code="submitted_before_created",
+            code=AuthorizationsErrorCode.SUBMITTED_BEFORE_CREATED,
             field="submitted_at",
         )
 
@@ -983,13 +1033,16 @@ def request_submit(
     request = _locked(request)
     _check_channel(channel)
     if request.status != RequestStatus.READY:
-        _refuse(
+        refuse(
             f"Only a request marked ready can be submitted (this one is {request.get_status_display().lower()}).",
-            code="not_ready",
+            code=AuthorizationsErrorCode.NOT_READY,
+            field="__all__",
         )
     problems = request_validate(request=request)
     if problems:
-        raise ApplicationError("The request is no longer complete.", code="incomplete", extra={"__all__": problems})
+        refuse(
+            "The request is no longer complete.", code=AuthorizationsErrorCode.INCOMPLETE, extra={"__all__": problems}
+        )
     _submit_one(
         request,
         channel=channel,
@@ -1013,7 +1066,7 @@ def request_pend(
     """The payer asked for more information by a date: submitted → pended (or the ask updated)."""
     request = _locked(request)
     if request.status not in DECIDABLE_STATUSES:
-        _refuse("Only a submitted request can be pended.", code="invalid_status")
+        refuse("Only a submitted request can be pended.", code=AuthorizationsErrorCode.INVALID_STATUS, field="__all__")
     _pend(request, information_requested=information_requested, information_due=information_due, actor=actor, now=now)
     return request
 
@@ -1032,13 +1085,17 @@ def _pend(
     the request close: the payer answered, or asked again with a new date."""
     information_requested = (information_requested or "").strip()
     if not information_requested:
-        _refuse("Say what information the payer asked for.", code="required", field=requested_field)
+        refuse(
+            "Say what information the payer asked for.", code=AuthorizationsErrorCode.REQUIRED, field=requested_field
+        )
     if information_due is None:
-        _refuse("Give the date the information is due.", code="required", field="information_due")
+        refuse("Give the date the information is due.", code=AuthorizationsErrorCode.REQUIRED, field="information_due")
     submitted_on = request.submitted_at.astimezone(request.organization.tzinfo).date() if request.submitted_at else None
     if submitted_on and information_due < submitted_on:
-        _refuse(
-            "The due date is before the request was submitted.", code="due_before_submission", field="information_due"
+        refuse(
+            "The due date is before the request was submitted.",
+            code=AuthorizationsErrorCode.DUE_BEFORE_SUBMISSION,
+            field="information_due",
         )
     note = "Pended again" if request.status == RequestStatus.PENDED else "Pended"
     chase_tasks_close(organization=request.organization, request=request, note=note, actor=actor, now=now)
@@ -1077,20 +1134,22 @@ def determination_record(
     now = timezone.now()
     decided_at = decided_at or now
     if action not in DeterminationAction.values:
-        _refuse("Choose the payer's decision.", code="invalid_action", field="action")
+        refuse("Choose the payer's decision.", code=AuthorizationsErrorCode.INVALID_ACTION, field="action")
     if request.status not in DECIDABLE_STATUSES:
         message = (
             "The request already has its determination."
             if request.status == RequestStatus.DETERMINED
             else "Submit the request before recording the payer's answer."
         )
-        _refuse(message, code="invalid_status")
+        refuse(message, code=AuthorizationsErrorCode.INVALID_STATUS, field="__all__")
     if decided_at > now + dt.timedelta(minutes=5):
-        _refuse("The decision date is in the future.", code="decided_in_future", field="decided_at")
+        refuse(
+            "The decision date is in the future.", code=AuthorizationsErrorCode.DECIDED_IN_FUTURE, field="decided_at"
+        )
     if request.submitted_at and decided_at < request.submitted_at - dt.timedelta(days=1):
-        _refuse(
+        refuse(
             "The decision date is before the request was submitted.",
-            code="decided_before_submission",
+            code=AuthorizationsErrorCode.DECIDED_BEFORE_SUBMISSION,
             field="decided_at",
         )
     approving = action in APPROVING_ACTIONS
@@ -1151,30 +1210,42 @@ def determination_record(
 
 def _approval_values(request: AuthorizationRequest, values: dict) -> dict:
     if not values["authorization_number"]:
-        _refuse("Enter the authorization number the payer gave.", code="required", field="authorization_number")
+        refuse(
+            "Enter the authorization number the payer gave.",
+            code=AuthorizationsErrorCode.REQUIRED,
+            field="authorization_number",
+        )
     lines = list(request.lines.all())
     code = values["approved_code"] or next((line.code for line in lines if line.track == ServiceTrack.GROUP), "")
     if not code:
-        _refuse("Say which code was approved.", code="required", field="approved_code")
+        refuse("Say which code was approved.", code=AuthorizationsErrorCode.REQUIRED, field="approved_code")
     units = values["approved_units"]
     if units is None or int(units) < 1:
-        _refuse("Approved units must be at least 1.", code="units_not_positive", field="approved_units")
+        refuse(
+            "Approved units must be at least 1.",
+            code=AuthorizationsErrorCode.UNITS_NOT_POSITIVE,
+            field="approved_units",
+        )
     unit_type = values["unit_type"]
     if not unit_type:
         line = next((line for line in lines if line.code == code), None)
         known = line.unit_type if line else getattr(_codes_by_value(request.organization).get(code), "unit_type", "")
         unit_type = known
     if unit_type not in UnitType.values:
-        _refuse("Choose the unit type of the approval.", code="required", field="unit_type")
+        refuse("Choose the unit type of the approval.", code=AuthorizationsErrorCode.REQUIRED, field="unit_type")
     start, end = values["start_date"], values["end_date"]
     if start is None:
-        _refuse("Enter the first day the authorization covers.", code="required", field="start_date")
+        refuse(
+            "Enter the first day the authorization covers.", code=AuthorizationsErrorCode.REQUIRED, field="start_date"
+        )
     if end is None:
-        _refuse("Enter the last day the authorization covers.", code="required", field="end_date")
+        refuse("Enter the last day the authorization covers.", code=AuthorizationsErrorCode.REQUIRED, field="end_date")
     _check_window(start, end)
     if values["next_review_date"] and values["next_review_date"] < start:
-        _refuse(
-            "The next review is before the authorization starts.", code="review_before_start", field="next_review_date"
+        refuse(
+            "The next review is before the authorization starts.",
+            code=AuthorizationsErrorCode.REVIEW_BEFORE_START,
+            field="next_review_date",
         )
     return {"approved_code": code, "approved_units": int(units), "unit_type": unit_type}
 
@@ -1308,7 +1379,11 @@ def packet_create(
     goals; the couples-therapy line goes on the identified patient's request only. Errors name
     `coverage_a` / `coverage_b` (the couple's `partner_a` / `partner_b`)."""
     if couple.ended_on is not None:
-        _refuse("The couple has ended: start a packet for a current couple.", code="couple_ended")
+        refuse(
+            "The couple has ended: start a packet for a current couple.",
+            code=AuthorizationsErrorCode.COUPLE_ENDED,
+            field="__all__",
+        )
     partners = (("coverage_a", couple.partner_a), ("coverage_b", couple.partner_b))
     by_client = {str(k): v for k, v in coverages.items()}
     errors: dict[str, list[str]] = {}
@@ -1328,8 +1403,10 @@ def packet_create(
             )
         plan.append((key, partner, episode, coverage))
     if errors:
-        raise ApplicationError(
-            "Each partner needs an open episode and their own coverage.", code="invalid_packet", extra=errors
+        refuse(
+            "Each partner needs an open episode and their own coverage.",
+            code=AuthorizationsErrorCode.INVALID_PACKET,
+            extra=errors,
         )
     packet = RequestPacket.objects.create(
         organization_id=couple.organization_id, couple=couple, joint_goals=(joint_goals or "").strip(), created_by=actor
@@ -1346,8 +1423,12 @@ def packet_create(
                 couples_line=partner.pk == couple.identified_patient_id,
             )
         except ApplicationError as exc:
-            messages = [f"{partner.display_name}: {m}" for ms in exc.extra.values() for m in ms] or [exc.message]
-            raise ApplicationError(exc.message, code=exc.code, extra={key: messages}) from exc
+            # The partner's refusal keeps its rule (code) and message, shown on that partner's part
+            # of the packet form.
+            exc.extra = {
+                key: [f"{partner.display_name}: {m}" for ms in exc.extra.values() for m in ms] or [exc.message]
+            }
+            raise
     return packet
 
 
@@ -1356,7 +1437,11 @@ def packet_update(*, packet: RequestPacket, joint_goals: str, actor=None) -> Req
     packet = RequestPacket.objects.select_for_update().get(pk=packet.pk)
     requests = list(packet.requests.all())
     if any(r.status not in EDITABLE_STATUSES for r in requests):
-        _refuse("The packet was submitted: its goals can no longer change.", code="not_editable", field="joint_goals")
+        refuse(
+            "The packet was submitted: its goals can no longer change.",
+            code=AuthorizationsErrorCode.NOT_EDITABLE,
+            field="joint_goals",
+        )
     packet.joint_goals = (joint_goals or "").strip()
     packet.save(update_fields=["joint_goals"])
     for request in requests:
@@ -1388,7 +1473,7 @@ def packet_mark_ready(*, packet: RequestPacket, actor=None) -> list[Authorizatio
             continue
         problems.extend(f"{name}: {p}" for p in request_validate(request=request))
     if problems:
-        raise ApplicationError("The packet is not ready.", code="incomplete", extra={"__all__": problems})
+        refuse("The packet is not ready.", code=AuthorizationsErrorCode.INCOMPLETE, extra={"__all__": problems})
     for request in requests:
         request.status = RequestStatus.READY
         request.save(update_fields=["status", "updated_at"])
@@ -1419,8 +1504,10 @@ def packet_submit(
             problems.append(f"{name}'s request is {request.get_status_display().lower()}, not ready.")
         problems.extend(f"{name}: {p}" for p in missing)
     if problems:
-        raise ApplicationError(
-            "The packet was not submitted: both requests must be ready.", code="not_ready", extra={"__all__": problems}
+        refuse(
+            "The packet was not submitted: both requests must be ready.",
+            code=AuthorizationsErrorCode.NOT_READY,
+            extra={"__all__": problems},
         )
     now = now or timezone.now()
     for request in requests:

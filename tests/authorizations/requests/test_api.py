@@ -300,3 +300,26 @@ def test_the_packet_list_shows_each_requests_missing_items_at_the_same_queries_f
         packets = intake_api.get(url).json()["results"]
     assert len(packets) == 3 and all(r["missing"] for p in packets for r in p["requests"])
     assert len(one.captured_queries) == len(three.captured_queries)
+
+
+def test_each_refusal_names_its_rule(intake_api, draft):
+    """An integration branches on `code`: every refusal of the requests API names its rule."""
+    url = f"{BASE}/authorization-requests/{draft.pk}"
+
+    def code_of(response) -> str:
+        assert response.status_code == 400, response.json()
+        return response.json()["code"]
+
+    assert code_of(intake_api.post(f"{url}/diagnoses/", {"code": "33.1"}, format="json")) == "invalid_icd10"
+    line = {"code": "90834", "units": 0, "frequency_per_week": "1"}
+    assert code_of(intake_api.post(f"{url}/lines/", line, format="json")) == "units_not_positive"
+    assert code_of(intake_api.post(f"{url}/mark-ready/")) == "incomplete"
+    assert code_of(intake_api.post(f"{url}/submit/", {"channel": "x12_278"}, format="json")) == "not_ready"
+    pend = {"information_requested": "PHQ-9", "information_due": draft.end_date.isoformat()}
+    assert code_of(intake_api.post(f"{url}/pend/", pend, format="json")) == "invalid_status"
+
+    complete(draft)
+    assert intake_api.post(f"{url}/mark-ready/").json()["status"] == "ready"
+    assert intake_api.post(f"{url}/submit/", {"channel": "x12_278"}, format="json").status_code == 200
+    assert code_of(intake_api.patch(f"{url}/", {"why_not_lower_level": "Later."}, format="json")) == "not_editable"
+    assert code_of(intake_api.post(f"{url}/diagnoses/", {"code": "F41.1"}, format="json")) == "not_editable"
