@@ -27,6 +27,9 @@ if (($# == 0)); then
     iop_step "Checking lint and format (ruff)"
     "$IOP_VENV/bin/ruff" check iop scheduling attendance authorizations demo tests bench
     "$IOP_VENV/bin/ruff" format --check --quiet iop scheduling attendance authorizations demo tests bench
+    # Files and settings in pyproject.toml ([tool.mypy]); the cache in .venv keeps reruns quick.
+    iop_step "Checking types (mypy)"
+    "$IOP_VENV/bin/mypy"
 fi
 
 iop_step "Running the test suite (test database ${IOP_TEST_DB_NAME:-test_iop})"
