@@ -53,9 +53,10 @@ def coverage_list(*, organization: Organization, client_id=None) -> QuerySet[Cov
     return qs.prefetch_related(_latest_verification())
 
 
-def client_coverages(*, organization: Organization, client_id) -> list[Coverage]:
-    """The client's coverages, primary first and then the newest, each with `latest_verifications`."""
-    return list(coverage_list(organization=organization, client_id=client_id).order_by("priority", "-effective_from"))
+def client_coverages(*, organization: Organization, client_id) -> QuerySet[Coverage]:
+    """The client's coverages, primary first and then the newest, with payer and plan and each one's
+    `latest_verifications`: the insurance panel's rows and the choices of a request's coverage."""
+    return coverage_list(organization=organization, client_id=client_id).order_by("priority", "-effective_from")
 
 
 @dataclass(frozen=True)

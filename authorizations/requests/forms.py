@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from authorizations.codes import service_codes
+from authorizations.coverage.selectors import client_coverages
 from authorizations.models import (
     CertificationType,
     DeterminationAction,
@@ -19,7 +20,6 @@ from authorizations.models import (
     UnitType,
     Urgency,
 )
-from authorizations.requests.selectors import client_coverages
 from authorizations.requests.services import OTHER_COMPONENTS
 from iop.common.forms import DateInput, OrganizationChoiceField
 
@@ -59,7 +59,7 @@ class RequestStartForm(forms.Form):
     def __init__(self, *args, client, today: dt.date, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("start_date", today)
         super().__init__(*args, **kwargs)
-        self.fields["coverage"].queryset = client_coverages(client=client)
+        self.fields["coverage"].queryset = client_coverages(organization=client.organization, client_id=client.pk)
 
 
 class PacketStartForm(forms.Form):
@@ -83,7 +83,7 @@ class PacketStartForm(forms.Form):
         coverages = {}
         for key, partner in (("coverage_a", couple.partner_a), ("coverage_b", couple.partner_b)):
             field = _coverage_field(f"{partner.display_name}'s coverage")
-            field.queryset = client_coverages(client=partner)
+            field.queryset = client_coverages(organization=partner.organization, client_id=partner.pk)
             coverages[key] = field
         self.fields = {**coverages, **self.fields}
 

@@ -12,7 +12,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from authorizations.coverage.selectors import latest_verifications_by_coverage
 from authorizations.models import (
     AuthorizationRequest,
-    Coverage,
     Determination,
     PayerRule,
     RequestAttachment,
@@ -132,10 +131,4 @@ def client_requests(*, client: Client) -> list[AuthorizationRequest]:
         AuthorizationRequest.objects.filter(episode__client=client)
         .select_related("coverage__payer", "packet")
         .order_by("-created_at")
-    )
-
-
-def client_coverages(*, client: Client) -> QuerySet[Coverage]:
-    return (
-        Coverage.objects.filter(client=client).select_related("payer", "plan").order_by("priority", "-effective_from")
     )
