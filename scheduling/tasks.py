@@ -12,12 +12,12 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from iop.common.tasks import DB_RETRY, TenantTask, active_organization, organizations_fan_out
+from iop.common.tasks import DB_RETRY, RetryOptions, TenantTask, active_organization, organizations_fan_out
 from iop.notifications.providers import ProviderError
 
 # Only errors that say "try again later" are retried; anything else is a bug or a refusal.
 TRANSIENT_ERRORS = (ProviderError, ConnectionError, OperationalError)
-RETRY = {
+RETRY: RetryOptions = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": True,
     "retry_backoff_max": 600,

@@ -8,14 +8,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from iop.clients.hooks import ClientPanel, client_panel_register, episode_status_changed
 from iop.clients.models import EpisodeStatus
 from iop.tenancy import permissions
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 UPCOMING_SHOWN = 10
 
 
-def _episode_left_care(sender, episode, from_status, to_status, effective_date, actor, **kwargs):
+def _episode_left_care(sender, episode, from_status, to_status, effective_date, actor: User, **kwargs):
     if to_status in (EpisodeStatus.STEP_DOWN, EpisodeStatus.DISCHARGED):
         from .services.placements import episode_rosters_clear
 

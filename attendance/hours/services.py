@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
@@ -26,6 +27,9 @@ from ..models import (
 )
 from ..rows import rows_insert_new
 from . import selectors
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 _STATE_TITLES = {
     PaceState.AT_RISK: "Hours at risk: a client must attend every remaining session this week",
@@ -130,7 +134,7 @@ def pace_evaluate(
 
 
 @transaction.atomic
-def flag_resolve(*, flag: ThresholdFlag, actor, resolution: str, now: dt.datetime | None = None) -> ThresholdFlag:
+def flag_resolve(*, flag: ThresholdFlag, actor: User, resolution: str, now: dt.datetime | None = None) -> ThresholdFlag:
     """Staff close a flag with what was done (e.g. sessions added, reason given to the payer)."""
     resolution = resolution.strip()
     if not resolution:

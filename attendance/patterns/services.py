@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -29,6 +30,9 @@ from ..models import (
 from ..rows import rows_insert_new
 from . import selectors
 from .rules import pattern_hits, program_days
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 # Absences older than this never complete a pattern (the longest window an admin may set).
 PATTERN_LOOKBACK = dt.timedelta(days=90)
@@ -125,7 +129,7 @@ def _clinical_team(organization: Organization, episodes: Iterable[Episode]) -> d
 
 @transaction.atomic
 def alert_acknowledge(
-    *, alert: AbsenceAlert, actor, action_taken: str, note: str = "", now: dt.datetime | None = None
+    *, alert: AbsenceAlert, actor: User, action_taken: str, note: str = "", now: dt.datetime | None = None
 ) -> AbsenceAlert:
     if action_taken not in AlertAction.values:
         refuse("Choose the action taken.", code=AttendanceErrorCode.ACTION_REQUIRED, field="action_taken")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
+from typing import TYPE_CHECKING
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -20,6 +21,9 @@ from ..models import AttendanceReport, ReportStatus
 from .documents import attendance_report_document
 from .periods import report_range_validate
 from .selectors import attendance_report_data
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ def attendance_report_request(
     start: dt.date,
     end: dt.date,
     purpose: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> AttendanceReport:
     """Queue a report to be generated in the `pdf` queue; it is listed as queued until then."""
     report_range_validate(start=start, end=end)

@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -42,6 +43,9 @@ from ..models import (
 )
 from ..patterns.services import absence_patterns_evaluate
 from . import selectors
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ def _line_values(session: Session, line: RollCallLine) -> tuple[dict, bool]:
 
 @transaction.atomic
 def roll_call_save(
-    *, session: Session, lines: Sequence[RollCallLine], actor, now: dt.datetime | None = None
+    *, session: Session, lines: Sequence[RollCallLine], actor: User, now: dt.datetime | None = None
 ) -> RollCallResult:
     """Record (or correct) attendance for some or all of a session's clients. Idempotent: lines
     equal to what is stored change nothing. Refused as a whole when any line is refused; the
@@ -269,7 +273,7 @@ def roll_call_save(
 
 @transaction.atomic
 def roll_call_walk_in(
-    *, session: Session, episode: Episode, reason: str, actor, now: dt.datetime | None = None
+    *, session: Session, episode: Episode, reason: str, actor: User, now: dt.datetime | None = None
 ) -> RosterEntry:
     """Put a client who joined without being on the roster onto it (with the reason), so their
     attendance can be recorded. Capacity does not refuse a walk-in: they were there."""
@@ -293,7 +297,7 @@ def roll_call_walk_in(
     return roster_book(session=session, episode=episode, source=RosterSource.WALK_IN, reason=reason[:200], actor=actor)
 
 
-def _reasons_documented(*, records: list[AttendanceRecord], actor, now: dt.datetime) -> None:
+def _reasons_documented(*, records: list[AttendanceRecord], actor: User, now: dt.datetime) -> None:
     """An absence that now has a reason closes its "no reason" alert."""
     if records:
         AbsenceAlert.objects.filter(

@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -37,6 +38,9 @@ from iop.common.exceptions import refuse
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization, Role
 from iop.tenancy.selectors import members_with_roles
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 # --- Unauthorized days -----------------------------------------------------------------------------
 
@@ -254,7 +258,7 @@ def chase_tasks_close(
     note: str,
     request: AuthorizationRequest | None = None,
     authorization_ids: Iterable = (),
-    actor=None,
+    actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> int:
     """Close the open chase tasks about `request` and about the authorizations `authorization_ids`
@@ -271,7 +275,7 @@ def chase_tasks_close(
 ENDING_EPISODE_STATUSES = {EpisodeStatus.DISCHARGED: "Discharged", EpisodeStatus.STEP_DOWN: "Stepped down"}
 
 
-def episode_left_care(sender, episode, from_status, to_status, effective_date, actor, **kwargs) -> None:
+def episode_left_care(sender, episode, from_status, to_status, effective_date, actor: User, **kwargs) -> None:
     """Receiver of `episode_status_changed` (connected in authorizations/wiring.py), inside the
     transition's transaction: a discharge or step-down ends the episode's active authorizations
     and closes their open chase tasks."""
@@ -289,7 +293,7 @@ def episode_left_care(sender, episode, from_status, to_status, effective_date, a
 
 
 @transaction.atomic
-def chase_task_done(*, task: ChaseTask, actor, note: str = "", now: dt.datetime | None = None) -> ChaseTask:
+def chase_task_done(*, task: ChaseTask, actor: User, note: str = "", now: dt.datetime | None = None) -> ChaseTask:
     """Close a chase task with what was done (optional note). Refused when already done."""
     task = ChaseTask.objects.select_for_update().get(pk=task.pk)
     if task.done_at is not None:

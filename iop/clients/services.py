@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +30,9 @@ from .models import (
     TherapyTrack,
     TreatmentPlan,
 )
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 CLIENT_EDITABLE_FIELDS = [
     "first_name",
@@ -123,7 +126,7 @@ def episode_create(
     client: Client,
     program: Program,
     referral_date: dt.date,
-    actor,
+    actor: User | None,
     level_of_care: str | None = None,
     primary_clinician=None,
 ) -> Episode:
@@ -173,7 +176,9 @@ _DATE_FIELD_FOR_STATUS = {
 
 
 @transaction.atomic
-def episode_transition(*, episode: Episode, to_status: str, effective_date: dt.date, actor, note: str = "") -> Episode:
+def episode_transition(
+    *, episode: Episode, to_status: str, effective_date: dt.date, actor: User | None, note: str = ""
+) -> Episode:
     """Move an episode along referred → intake → active → step-down / discharged.
 
     Refuses transitions the workflow does not allow and effective dates before the episode
@@ -296,7 +301,7 @@ def treatment_plan_save(
     emotional_support_animal_note: str = "",
     effective_from: dt.date | None = None,
     availability: Iterable[Availability] = (),
-    actor,
+    actor: User,
 ) -> TreatmentPlan:
     """Create or replace the episode's treatment plan and its availability windows."""
     _check_requirements(required_hours_per_week, required_days_per_week)
@@ -333,7 +338,7 @@ def treatment_plan_save(
 def client_intake(
     *,
     organization: Organization,
-    actor,
+    actor: User | None,
     client_fields: dict[str, Any],
     program: Program,
     referral_date: dt.date,

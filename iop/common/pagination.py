@@ -7,4 +7,5 @@ class DefaultCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    ordering = "-created_at"
+    # Subclasses order by a tuple of fields (the last one unique).
+    ordering: str | tuple[str, ...] = "-created_at"

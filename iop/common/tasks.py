@@ -9,15 +9,28 @@ exactly like "not yours".
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Organization
 
+
+class RetryOptions(TypedDict):
+    """`shared_task` keyword arguments for automatic retries (typed, so `**DB_RETRY` type-checks)."""
+
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: bool
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+
+
 # Retry only errors that say "try again later" (the database or broker briefly away), with
 # backoff and jitter; anything else is a bug or a refusal and fails at once.
-DB_RETRY = {
+DB_RETRY: RetryOptions = {
     "autoretry_for": (ConnectionError, OperationalError, InterfaceError),
     "retry_backoff": True,
     "retry_backoff_max": 600,

@@ -22,6 +22,7 @@ The lineups themselves are read in `reminders.selectors`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -50,6 +51,9 @@ from .selectors import (
     reminders_date,
     reminders_due,
 )
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 CHANNEL_WORD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "SMS"}
 STUCK_AFTER = dt.timedelta(minutes=30)
@@ -280,7 +284,7 @@ def reminder_fail(*, dispatch_id, error: str) -> int:
 
 
 @transaction.atomic
-def reminder_resend(*, dispatch: ReminderDispatch, actor, now: dt.datetime | None = None) -> ReminderDispatch:
+def reminder_resend(*, dispatch: ReminderDispatch, actor: User, now: dt.datetime | None = None) -> ReminderDispatch:
     """A VA checked a reminder whose outcome is unknown (the client did not get it) and sends it
     again: a new message under a new key, delivered by the worker once this commits. Only from
     `unknown`, in one conditional update: a double click or two VAs at once resend it once."""

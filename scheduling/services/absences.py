@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
@@ -23,6 +24,9 @@ from ..models import (
 from ..selectors import scheduling_settings, uncovered_sessions
 from .common import session_label
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 
 @dataclass
 class AbsenceResult:
@@ -32,7 +36,7 @@ class AbsenceResult:
 
 @transaction.atomic
 def facilitator_absence_record(
-    *, staff_profile: StaffProfile, start_date: dt.date, end_date: dt.date, reason: str = "", actor=None
+    *, staff_profile: StaffProfile, start_date: dt.date, end_date: dt.date, reason: str = "", actor: User | None = None
 ) -> AbsenceResult:
     """Record that a facilitator is away; the sessions they were booked into in those days lose
     them. Returns the sessions left without a lead, to cover."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,6 +32,9 @@ from .common import facilitator_absent, facilitator_book, facilitator_check, ses
 from .materialisation import sessions_materialise
 from .rosters import waitlist_promote
 from .sessions import session_cancel
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 
 @transaction.atomic
@@ -140,7 +144,7 @@ def group_capacity_check(*, group: Group, capacity: int) -> None:
 
 
 @transaction.atomic
-def group_update(*, group: Group, data: dict, actor=None) -> list[Session]:
+def group_update(*, group: Group, data: dict, actor: User | None = None) -> list[Session]:
     """Change a group; its coming sessions follow. A new capacity applies to every coming session
     (a larger one seats waitlisted clients at once); a new lead or co-facilitator takes over every
     coming session the previous one had (or that had none), where they are free — sessions covered
@@ -230,7 +234,7 @@ def slot_create(
 
 
 @transaction.atomic
-def slot_end(*, slot: WeeklySlot, effective_to: dt.date, actor=None) -> int:
+def slot_end(*, slot: WeeklySlot, effective_to: dt.date, actor: User | None = None) -> int:
     """Stop a weekly time after `effective_to`: its later sessions are cancelled (clients see it
     flagged in their next reminder). Returns how many sessions were cancelled."""
     if effective_to < slot.effective_from:

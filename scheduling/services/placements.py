@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -25,6 +26,9 @@ from ..models import (
 )
 from .common import PLACEABLE_STATUSES
 from .rosters import episode_lock_open, roster_book, roster_remove
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 
 @dataclass
@@ -51,7 +55,7 @@ def placement_create(
     group: Group,
     start_date: dt.date,
     end_date: dt.date | None = None,
-    actor=None,
+    actor: User | None = None,
     waitlist_if_full: bool = False,
 ) -> PlacementResult:
     """Place an episode into a group: a seat in every future session of the group in the range.
@@ -123,7 +127,7 @@ def placements_accept(
     groups: Sequence[Group],
     start_date: dt.date,
     end_date: dt.date | None = None,
-    actor=None,
+    actor: User | None = None,
     waitlist_if_full: bool = False,
 ) -> list[PlacementResult]:
     """Accept a placement proposal (as proposed or as edited by the VA): every group or none.
@@ -144,7 +148,9 @@ def placements_accept(
 
 
 @transaction.atomic
-def placement_end(*, placement: Placement, end_date: dt.date, actor=None, reason: str = "Placement ended") -> int:
+def placement_end(
+    *, placement: Placement, end_date: dt.date, actor: User | None = None, reason: str = "Placement ended"
+) -> int:
     """End a placement after `end_date`: the client leaves every later session of the group (and
     its waitlists). Returns how many roster entries were removed."""
     _placement_close(placement, cutoff=end_date)
@@ -160,7 +166,7 @@ def _placement_close(placement: Placement, *, cutoff: dt.date) -> None:
     placement.save(update_fields=["end_date", "is_active", "ended_at"])
 
 
-def _roster_leave(entries, *, after: dt.date, actor, reason: str) -> int:
+def _roster_leave(entries, *, after: dt.date, actor: User | None, reason: str) -> int:
     removed = 0
     live = entries.filter(
         session__local_date__gt=after, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]
@@ -172,7 +178,7 @@ def _roster_leave(entries, *, after: dt.date, actor, reason: str) -> int:
 
 
 @transaction.atomic
-def episode_rosters_clear(*, episode: Episode, effective_date: dt.date, actor=None, reason: str) -> int:
+def episode_rosters_clear(*, episode: Episode, effective_date: dt.date, actor: User | None = None, reason: str) -> int:
     """A step-down or discharge: the client leaves every roster after `effective_date` at once,
     and no more reminders go out for them. Past entries (which carry attendance) stay."""
     for placement in Placement.objects.filter(episode=episode, is_active=True):

@@ -8,6 +8,8 @@ sessions at once) are refused by an exclusion constraint; the refusal names the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +28,9 @@ from ..models import (
     SessionStatus,
 )
 from .common import PLACEABLE_STATUSES, session_label, session_lock, session_range
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 
 def episode_lock_open(episode: Episode) -> None:
@@ -59,7 +64,7 @@ def roster_book(
     placement: Placement | None = None,
     source: str = RosterSource.PLACEMENT,
     waitlist_if_full: bool = False,
-    actor=None,
+    actor: User | None = None,
     reason: str = "",
 ) -> RosterEntry:
     """Seat a client in a session (or put them on its waitlist when full and `waitlist_if_full`).
@@ -100,7 +105,7 @@ def roster_book(
 
 @transaction.atomic
 def roster_remove(
-    *, entry: RosterEntry, actor=None, reason: str = "", status: str = RosterStatus.REMOVED
+    *, entry: RosterEntry, actor: User | None = None, reason: str = "", status: str = RosterStatus.REMOVED
 ) -> RosterEntry:
     """Take a client off a session (or its waitlist); a freed seat goes to the waitlist at once."""
     session = session_lock(entry.session)

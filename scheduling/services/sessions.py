@@ -4,6 +4,7 @@ facilitator. A session that has ended is a record (its roster carries attendance
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ from ..models import (
 )
 from .common import facilitator_absent, facilitator_book, facilitator_check, session_label, session_lock, session_range
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 
 def _refuse_if_over(session: Session, change: str) -> None:
     """A session that has ended is a record (its roster carries attendance), not a plan."""
@@ -32,7 +36,7 @@ def _refuse_if_over(session: Session, change: str) -> None:
 
 
 @transaction.atomic
-def session_cancel(*, session: Session, reason: str = "", actor=None) -> Session:
+def session_cancel(*, session: Session, reason: str = "", actor: User | None = None) -> Session:
     session = session_lock(session)
     if session.status == SessionStatus.CANCELLED:
         return session
@@ -52,7 +56,7 @@ def session_cancel(*, session: Session, reason: str = "", actor=None) -> Session
 
 @transaction.atomic
 def session_move(
-    *, session: Session, local_date: dt.date, start_time: dt.time, duration_minutes: int, actor=None
+    *, session: Session, local_date: dt.date, start_time: dt.time, duration_minutes: int, actor: User | None = None
 ) -> Session:
     """Move one session (not the recurrence). Its clients and facilitators move with it, unless
     one of them is busy at the new time — then nothing moves and the message says who."""
@@ -104,7 +108,7 @@ def session_update_topic(*, session: Session, topic: str) -> Session:
 
 @transaction.atomic
 def session_facilitator_assign(
-    *, session: Session, staff_profile: StaffProfile, role: str = FacilitatorRole.LEAD, actor=None
+    *, session: Session, staff_profile: StaffProfile, role: str = FacilitatorRole.LEAD, actor: User | None = None
 ) -> SessionFacilitator:
     """Cover a session: `staff_profile` becomes its lead (or co-) facilitator for this session only."""
     session = session_lock(session)
