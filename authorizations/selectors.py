@@ -7,8 +7,8 @@ import datetime as dt
 from collections import defaultdict
 
 from attendance.hours.requirements import PayerRequirement
-from authorizations.models import Coverage, CoveragePriority, FeeScheduleEntry, PayerRule
-from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Episode
+from authorizations.models import Coverage, CoveragePriority, PayerRule
+from iop.clients.models import Client, Episode
 from iop.clients.selectors import client_choice_list
 from iop.tenancy.models import Organization
 
@@ -69,20 +69,6 @@ def payer_requirements_load(episodes: list[Episode]) -> dict:
     return loaded
 
 
-def fee_for(*, fees: list[FeeScheduleEntry], payer_id, code: str, on: dt.date) -> FeeScheduleEntry | None:
-    """The fee in effect on `on` for the payer and code, from preloaded entries (no query)."""
-    return latest_in_effect((f for f in fees if f.payer_id == payer_id and f.code == code), on)
-
-
 def client_of(*, organization: Organization, client_id) -> Client | None:
     """A client of the organization (names only), or None for an unknown or foreign id."""
     return client_choice_list(organization=organization).filter(pk=client_id).first()
-
-
-def open_episode_of(client: Client) -> Episode | None:
-    """The client's open episode of care (there is at most one), with what a request is built from."""
-    return (
-        Episode.objects.filter(client=client, status__in=OPEN_EPISODE_STATUSES)
-        .select_related("program", "treatment_plan", "organization", "client")
-        .first()
-    )

@@ -53,6 +53,6 @@ def chase_org(organization_id: int) -> int:
 )
 def approval_message_send(organization_id: int, determination_id: str, client_id: str) -> str:
     """Tell a client (or the other partner of a couple's packet) that an authorization was approved."""
-    from authorizations.requests.services import approval_message_deliver
+    from authorizations.requests.services.notices import approval_message_deliver
 
     return approval_message_deliver(determination_id=determination_id, client_id=client_id)

@@ -45,7 +45,9 @@ from authorizations.models import (
     UnitType,
     VerificationMethod,
 )
-from authorizations.requests import services as requests
+from authorizations.requests.services.drafting import diagnosis_add, request_create, request_update
+from authorizations.requests.services.packets import packet_create
+from authorizations.requests.services.workflow import request_mark_ready, request_pend, request_submit
 from authorizations.units.selectors import unit_figures_load
 from authorizations.units.services import CHASE_TIME, authorizations_chase
 from iop.accounts.models import User
@@ -392,7 +394,7 @@ def seed_authorization_cases(*, organization: Organization, actor: User | None, 
     report.add("authorization nearly used up")
 
     # The renewal of the authorization ending soonest: submitted, and the payer wants more.
-    renewal = requests.request_create(
+    renewal = request_create(
         episode=expiring.episode,
         coverage=expiring.coverage,
         actor=actor,
@@ -400,8 +402,8 @@ def seed_authorization_cases(*, organization: Organization, actor: User | None, 
         certification_type=CertificationType.RENEWAL,
     )
     diagnosis_code, diagnosis_text = _diagnosis(expiring.episode.program.name)
-    requests.diagnosis_add(request=renewal, code=diagnosis_code, description=diagnosis_text, actor=actor)
-    requests.request_update(
+    diagnosis_add(request=renewal, code=diagnosis_code, description=diagnosis_text, actor=actor)
+    request_update(
         request=renewal,
         data={
             "why_not_lower_level": "Attends three days a week; still needs structured daily coping practice.",
@@ -409,12 +411,10 @@ def seed_authorization_cases(*, organization: Organization, actor: User | None, 
         },
         actor=actor,
     )
-    requests.request_mark_ready(request=renewal, actor=actor)
+    request_mark_ready(request=renewal, actor=actor)
     submitted_at = now - dt.timedelta(days=2)
-    requests.request_submit(
-        request=renewal, channel="portal", payer_reference="PR-RENEW-01", actor=actor, now=submitted_at
-    )
-    requests.request_pend(
+    request_submit(request=renewal, channel="portal", payer_reference="PR-RENEW-01", actor=actor, now=submitted_at)
+    request_pend(
         request=renewal,
         information_requested="Updated PHQ-9 and the attendance of the last two weeks.",
         information_due=today + dt.timedelta(days=2),
@@ -429,7 +429,7 @@ def seed_authorization_cases(*, organization: Organization, actor: User | None, 
         if len(coverages) < 2:
             continue
         try:
-            requests.packet_create(
+            packet_create(
                 couple=couple,
                 coverages=coverages,
                 joint_goals="Communication skills; relapse prevention together; couples therapy weekly.",

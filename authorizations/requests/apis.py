@@ -31,7 +31,6 @@ from authorizations.models import (
     ServiceLine,
 )
 from authorizations.requests import selectors as selectors
-from authorizations.requests import services as services
 from authorizations.requests.serializers import (
     AuthorizationRequestSerializer,
     DeterminationInputSerializer,
@@ -50,6 +49,9 @@ from authorizations.requests.serializers import (
     ServiceLineSerializer,
     SubmitSerializer,
 )
+from authorizations.requests.services import determinations as determinations_services
+from authorizations.requests.services import drafting, packets, workflow
+from authorizations.requests.services import lines as lines_services
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
@@ -150,7 +152,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         """Draft a request from the episode's treatment plan against one of the client's own
         coverages (another client's coverage is refused)."""
         data = validated_input(RequestCreateSerializer, request.data)
-        created = services.request_create(actor=request.user, **data)
+        created = drafting.request_create(actor=request.user, **data)
         return self._answer(request, created, created=True)
 
     @extend_schema(request=RequestUpdateSerializer, responses=AuthorizationRequestSerializer)
@@ -158,7 +160,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         """Change the narrative (justification, summary, ESA note), other components, urgency,
         certification type or dates of a draft."""
         obj = self.get_object()
-        services.request_update(
+        drafting.request_update(
             request=obj, data=validated_input(RequestUpdateSerializer, request.data), actor=request.user
         )
         return self._answer(request, obj)
@@ -168,7 +170,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
     def diagnoses(self, request, *args, **kwargs):
         """Add an ICD-10-CM diagnosis after the others (the first is the primary)."""
         obj = self.get_object()
-        services.diagnosis_add(
+        drafting.diagnosis_add(
             request=obj, actor=request.user, **validated_input(DiagnosisInputSerializer, request.data)
         )
         return self._answer(request, obj)
@@ -178,7 +180,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
     def diagnoses_reorder(self, request, *args, **kwargs):
         """Put the diagnoses in order (every id once, the primary first)."""
         obj = self.get_object()
-        services.diagnoses_reorder(
+        drafting.diagnoses_reorder(
             request=obj, actor=request.user, **validated_input(DiagnosisOrderSerializer, request.data)
         )
         return self._answer(request, obj)
@@ -205,7 +207,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
     def diagnosis_remove(self, request, diagnosis_id=None, *args, **kwargs):
         """Remove a diagnosis (the next one moves up)."""
         obj = self.get_object()
-        services.diagnosis_remove(request=obj, diagnosis=self._diagnosis(obj, diagnosis_id), actor=request.user)
+        drafting.diagnosis_remove(request=obj, diagnosis=self._diagnosis(obj, diagnosis_id), actor=request.user)
         return self._answer(request, obj)
 
     @extend_schema(request=LineInputSerializer, responses=AuthorizationRequestSerializer)
@@ -216,7 +218,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         obj = self.get_object()
         data = validated_input(LineInputSerializer, request.data)
         data["track"] = data.pop("service_track", "")
-        services.line_add(request=obj, actor=request.user, **data)
+        lines_services.line_add(request=obj, actor=request.user, **data)
         return self._answer(request, obj)
 
     def _line(self, obj, line_id) -> ServiceLine:
@@ -243,14 +245,14 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         data = validated_input(LineUpdateSerializer, request.data)
         if "service_track" in data:
             data["track"] = data.pop("service_track")
-        services.line_update(line=line, data=data, actor=request.user)
+        lines_services.line_update(line=line, data=data, actor=request.user)
         return self._answer(request, obj)
 
     @extend_schema(parameters=[LINE_ID], request=None, responses=AuthorizationRequestSerializer)
     @line.mapping.delete
     def line_remove(self, request, line_id=None, *args, **kwargs):
         obj = self.get_object()
-        services.line_remove(line=self._line(obj, line_id), actor=request.user)
+        lines_services.line_remove(line=self._line(obj, line_id), actor=request.user)
         return self._answer(request, obj)
 
     @extend_schema(request=None, responses=AuthorizationRequestSerializer)
@@ -258,7 +260,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
     def mark_ready(self, request, *args, **kwargs):
         """Draft → ready; refused (400) with every missing item in `extra.fields.__all__`."""
         obj = self.get_object()
-        services.request_mark_ready(request=obj, actor=request.user)
+        workflow.request_mark_ready(request=obj, actor=request.user)
         return self._answer(request, obj)
 
     @extend_schema(request=SubmitSerializer, responses=AuthorizationRequestSerializer)
@@ -267,7 +269,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         """Ready → submitted: channel, payer reference; the decision due date comes from the payer's
         standard or expedited clock."""
         obj = self.get_object()
-        services.request_submit(request=obj, actor=request.user, **validated_input(SubmitSerializer, request.data))
+        workflow.request_submit(request=obj, actor=request.user, **validated_input(SubmitSerializer, request.data))
         return self._answer(request, obj)
 
     @extend_schema(request=PendSerializer, responses=AuthorizationRequestSerializer)
@@ -275,7 +277,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
     def pend(self, request, *args, **kwargs):
         """The payer asked for more information by a date: submitted → pended."""
         obj = self.get_object()
-        services.request_pend(request=obj, actor=request.user, **validated_input(PendSerializer, request.data))
+        workflow.request_pend(request=obj, actor=request.user, **validated_input(PendSerializer, request.data))
         return self._answer(request, obj)
 
     @extend_schema(request=DeterminationInputSerializer, responses={201: DeterminationSerializer})
@@ -284,7 +286,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         """Record the payer's answer. A1/A2/A6 create the authorization (number, units ≥ 1, dates
         required) and notify the client and staff; A4 pends; A3/C close the request."""
         obj = self.get_object()
-        determination = services.determination_record(
+        determination = determinations_services.determination_record(
             request=obj, actor=request.user, **validated_input(DeterminationInputSerializer, request.data)
         )
         determination = selectors.determination_list(organization=self.organization).get(pk=determination.pk)
@@ -339,7 +341,7 @@ class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantSc
         data = validated_input(PacketCreateSerializer, request.data)
         couple = data.pop("couple")
         coverages = {couple.partner_a_id: data.pop("coverage_a"), couple.partner_b_id: data.pop("coverage_b")}
-        packet = services.packet_create(couple=couple, coverages=coverages, actor=request.user, **data)
+        packet = packets.packet_create(couple=couple, coverages=coverages, actor=request.user, **data)
         return self._answer(request, packet, created=True)
 
     @extend_schema(request=None, responses=RequestPacketSerializer)
@@ -347,7 +349,7 @@ class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantSc
     def mark_ready(self, request, *args, **kwargs):
         """Both requests ready together, or neither (every partner's missing items)."""
         packet = self.get_object()
-        services.packet_mark_ready(packet=packet, actor=request.user)
+        packets.packet_mark_ready(packet=packet, actor=request.user)
         return self._answer(request, packet)
 
     @extend_schema(request=PacketSubmitSerializer, responses=RequestPacketSerializer)
@@ -355,7 +357,7 @@ class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantSc
     def submit(self, request, *args, **kwargs):
         """Submit both requests in one transaction; both must be ready."""
         packet = self.get_object()
-        services.packet_submit(
+        packets.packet_submit(
             packet=packet, actor=request.user, **validated_input(PacketSubmitSerializer, request.data)
         )
         return self._answer(request, packet)

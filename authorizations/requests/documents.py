@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from authorizations.models import AuthorizationRequest, RequestPacket
 from authorizations.requests.selectors import RequestView, request_views
-from authorizations.requests.services import OTHER_COMPONENTS
+from authorizations.requests.services.drafting import OTHER_COMPONENTS
 from iop.common.pdf import pdf_render
 from iop.tenancy.models import Organization
 

@@ -20,7 +20,7 @@ from authorizations.models import (
     UnitType,
     Urgency,
 )
-from authorizations.requests.services import OTHER_COMPONENTS
+from authorizations.requests.services.drafting import OTHER_COMPONENTS
 from iop.common.forms import DateInput, OrganizationChoiceField
 
 _TEXTAREA = {"rows": 4}

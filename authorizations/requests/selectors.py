@@ -4,21 +4,32 @@ for 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from authorizations.codes import service_codes
 from authorizations.coverage.selectors import latest_verifications_by_coverage
 from authorizations.models import (
+    Answer,
     AuthorizationRequest,
+    BenefitVerification,
+    Coverage,
     Determination,
+    FeeScheduleEntry,
     PayerRule,
     RequestAttachment,
     RequestPacket,
+    ServiceCode,
+    ServiceLine,
+    ServiceTrack,
 )
-from authorizations.requests.services import RequestCheck, Totals, request_check, request_totals
-from iop.clients.models import Client, Couple
+from authorizations.selectors import in_effect_on, latest_in_effect, rules_for_coverage
+from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Couple, Episode, TreatmentPlan
 from iop.tenancy.models import Organization
 
 
@@ -132,3 +143,253 @@ def client_requests(*, client: Client) -> list[AuthorizationRequest]:
         .select_related("coverage__payer", "packet")
         .order_by("-created_at")
     )
+
+
+def fee_for(*, fees: list[FeeScheduleEntry], payer_id, code: str, on: dt.date) -> FeeScheduleEntry | None:
+    """The fee in effect on `on` for the payer and code, from preloaded entries (no query)."""
+    return latest_in_effect((f for f in fees if f.payer_id == payer_id and f.code == code), on)
+
+
+def open_episode_of(client: Client) -> Episode | None:
+    """The client's open episode of care (there is at most one), with what a request is built from."""
+    return (
+        Episode.objects.filter(client=client, status__in=OPEN_EPISODE_STATUSES)
+        .select_related("program", "treatment_plan", "organization", "client")
+        .first()
+    )
+
+
+# The default code per track (group psychotherapy, 45-minute individual psychotherapy, family
+# psychotherapy with the patient present for couples, group counselling for SUD, an established-patient
+# visit for medication management, the diagnostic evaluation for assessment), taken from the
+# organization's code list when it has it, else the first active code it lists for the track.
+DEFAULT_CODE_BY_TRACK = {
+    ServiceTrack.GROUP: "90853",
+    ServiceTrack.INDIVIDUAL: "90834",
+    ServiceTrack.COUPLES: "90847",
+    ServiceTrack.SUD_COUNSELING: "H0005",
+    ServiceTrack.MEDICATION_MANAGEMENT: "99213",
+    ServiceTrack.ASSESSMENT: "90791",
+}
+
+
+def date_text(value: dt.date) -> str:
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+# --- Reads the services need -----------------------------------------------------------------------
+
+
+def rule_in_effect(
+    *, coverage: Coverage, rules: Iterable[PayerRule], level_of_care: str, on: dt.date
+) -> PayerRule | None:
+    """The payer's rule for the coverage (its plan's, else the payer's general one) in effect on
+    `on`: the latest-starting one. From preloaded rules, no query."""
+    return latest_in_effect(rules_for_coverage(coverage, list(rules), level_of_care), on)
+
+
+def rules_of(coverage: Coverage) -> list[PayerRule]:
+    return list(PayerRule.objects.filter(payer_id=coverage.payer_id))
+
+
+def fees_of(payer_id, codes: Iterable[str]) -> list[FeeScheduleEntry]:
+    codes = sorted(set(codes))
+    return list(FeeScheduleEntry.objects.filter(payer_id=payer_id, code__in=codes)) if codes else []
+
+
+def codes_by_value(organization: Organization) -> dict[str, ServiceCode]:
+    return {c.code: c for c in service_codes(organization=organization)}
+
+
+def default_code_for(track: str, codes: dict[str, ServiceCode]) -> ServiceCode | None:
+    preferred = codes.get(DEFAULT_CODE_BY_TRACK.get(track, ""))
+    if preferred is not None and preferred.track == track:
+        return preferred
+    return next((c for c in codes.values() if c.track == track), None)
+
+
+def open_couple_of(client: Client) -> Couple | None:
+    return (
+        Couple.objects.filter(Q(partner_a=client) | Q(partner_b=client), ended_on__isnull=True)
+        .select_related("partner_a", "partner_b", "identified_patient")
+        .first()
+    )
+
+
+def plan_of(episode: Episode) -> TreatmentPlan | None:
+    try:
+        return episode.treatment_plan
+    except TreatmentPlan.DoesNotExist:
+        return None
+
+
+def coverage_covers(coverage: Coverage, day: dt.date) -> bool:
+    return in_effect_on(coverage, day)
+
+
+def coverage_window_text(coverage: Coverage) -> str:
+    if coverage.effective_to is None:
+        return f"from {date_text(coverage.effective_from)}, open-ended"
+    return f"from {date_text(coverage.effective_from)} to {date_text(coverage.effective_to)}"
+
+
+@dataclass(frozen=True)
+class Totals:
+    sessions: int
+    units: int
+    projected_cost: Decimal
+    lines_without_fee: int
+
+    @property
+    def complete(self) -> bool:
+        return self.lines_without_fee == 0
+
+
+def request_totals(lines: Sequence[ServiceLine]) -> Totals:
+    """The request's totals from its (loaded) lines: sessions, units (sessions × units a line) and
+    projected cost; lines without a fee are left out of the cost and counted."""
+    return Totals(
+        sessions=sum(line.estimated_sessions for line in lines),
+        units=sum(line.estimated_sessions * line.units for line in lines),
+        projected_cost=sum((line.projected_cost for line in lines if line.projected_cost is not None), Decimal("0.00")),
+        lines_without_fee=sum(1 for line in lines if line.projected_cost is None),
+    )
+
+
+# --- Checks ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestCheck:
+    """Missing items (they block `ready`) and warnings (shown, never blocking)."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _loaded(request: AuthorizationRequest, name: str) -> list:
+    cache = getattr(request, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else list(getattr(request, name).all())
+
+
+def request_check(
+    *,
+    request: AuthorizationRequest,
+    rules: list[PayerRule] | None = None,
+    verification: BenefitVerification | None | bool = False,
+    couple: Couple | None | bool = False,
+) -> RequestCheck:
+    """Every missing item of the request per the payer's rule, in one list, each a sentence.
+    `rules`, `verification` and `couple` may be passed preloaded (a page of several requests);
+    otherwise they are read here (three queries)."""
+    coverage, episode = request.coverage, request.episode
+    rules = rules_of(coverage) if rules is None else rules
+    if verification is False:
+        verification = latest_verifications_by_coverage([coverage.pk]).get(coverage.pk)
+    if couple is False:
+        couple = open_couple_of(episode.client)
+    diagnoses = _loaded(request, "diagnoses")
+    lines = _loaded(request, "lines")
+    rule = rule_in_effect(coverage=coverage, rules=rules, level_of_care=request.level_of_care, on=request.start_date)
+    payer = coverage.payer.name
+    check = RequestCheck()
+    problems, warnings = check.problems, check.warnings
+
+    if episode.status not in OPEN_EPISODE_STATUSES:
+        problems.append(
+            f"The episode of care is {episode.get_status_display().lower()}: requests are for open episodes."
+        )
+    if not any(d.sequence == 1 for d in diagnoses):
+        problems.append("Add the primary ICD-10-CM diagnosis.")
+    if not lines:
+        problems.append("Add at least one service line.")
+    if not request.why_not_lower_level.strip():
+        problems.append("Explain why a lower level of care is not enough.")
+    if not request.why_not_higher_level.strip():
+        problems.append("Explain why a higher level of care is not needed.")
+    if not request.clinical_summary.strip():
+        problems.append("Add a clinical summary (symptoms, risk, functioning and the treatment goals).")
+    if not coverage.member_id.strip():
+        problems.append(f"The {payer} coverage has no member id: add it to the coverage.")
+    if not (coverage_covers(coverage, request.start_date) and coverage_covers(coverage, request.end_date)):
+        problems.append(
+            f"The requested dates ({date_text(request.start_date)} to {date_text(request.end_date)}) fall outside the "
+            f"{payer} coverage ({coverage_window_text(coverage)})."
+        )
+    for line in lines:
+        if line.start_date < request.start_date or line.end_date > request.end_date:
+            problems.append(f"The {line.code} line's dates fall outside the request's dates.")
+    if rule is not None:
+        problems.extend(_group_hours_problems(request, lines, rule, payer))
+    else:
+        warnings.append(
+            f"No {payer} rule for {request.get_level_of_care_display()} is on file for "
+            f"{date_text(request.start_date)}: "
+            "weekly hours cannot be checked and the decision due date will not be set."
+        )
+    couples_lines = [line for line in lines if line.track == ServiceTrack.COUPLES]
+    if couples_lines:
+        code = couples_lines[0].code
+        if couple is None:
+            problems.append(
+                f"The couples-therapy line ({code}) needs the client to be in a couple: record the couple, "
+                "or remove the line."
+            )
+        elif couple.identified_patient_id != episode.client_id:
+            problems.append(
+                f"Couples therapy ({code}) is coded on the identified patient only: this client is not the "
+                "couple's identified patient, so remove the line from this request."
+            )
+    if request.packet_id is not None and not request.packet.joint_goals.strip():
+        problems.append("Add the couple's joint treatment goals to the packet.")
+    if verification is None:
+        warnings.append(f"No benefit verification is on file for the {payer} coverage.")
+    elif verification.authorization_required == Answer.NO:
+        # The day it was verified there (an evening call in New York is already tomorrow in UTC).
+        verified_on = verification.verified_at.astimezone(request.organization.tzinfo).date()
+        warnings.append(
+            f"The latest benefit verification ({date_text(verified_on)}) says {payer} does not "
+            "require authorization for this care: check before submitting."
+        )
+    for line in lines:
+        if line.projected_cost is None:
+            warnings.append(f"No {payer} fee on file for {line.code}: its cost is not projected.")
+    return check
+
+
+def _group_hours_problems(request, lines, rule: PayerRule, payer: str) -> list[str]:
+    """Group lines' weekly hours and days against the payer's minimum. A group session lasts the
+    treatment plan's weekly hours divided by its days (the plan's program day)."""
+    group = [line for line in lines if line.track == ServiceTrack.GROUP]
+    plan = plan_of(request.episode)
+    if not group:
+        return [
+            f"{payer} requires {rule.min_hours_per_week} h a week of IOP: add the group therapy line "
+            "(the request has none)."
+        ]
+    if plan is None or not plan.required_days_per_week:
+        return ["The episode has no treatment plan with days a week: group hours cannot be counted."]
+    per_session = Decimal(plan.required_hours_per_week) / plan.required_days_per_week
+    sessions = sum(Decimal(line.frequency_per_week) for line in group)
+    weekly = (sessions * per_session).quantize(Decimal("0.1"))
+    problems = []
+    if weekly < rule.min_hours_per_week:
+        problems.append(
+            f"Group lines schedule {weekly} h a week ({sessions.normalize():f} sessions of "
+            f"{per_session.quantize(Decimal('0.1'))} h); {payer} requires at least {rule.min_hours_per_week} h."
+        )
+    if sessions < rule.min_days_per_week:
+        problems.append(
+            f"Group lines meet {sessions.normalize():f} days a week; {payer} requires at least "
+            f"{rule.min_days_per_week} days."
+        )
+    return problems
+
+
+def request_validate(*, request: AuthorizationRequest) -> list[str]:
+    """Every missing item that blocks submission, each a clear sentence (empty: ready to go)."""
+    return request_check(request=request).problems

@@ -27,7 +27,7 @@ from authorizations.models import (
     UnitType,
     Urgency,
 )
-from authorizations.requests.services import OTHER_COMPONENTS
+from authorizations.requests.services.drafting import OTHER_COMPONENTS
 from iop.clients.models import Couple, Episode
 from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
 
@@ -182,7 +182,7 @@ class AuthorizationRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, obj) -> dict:
-        from authorizations.requests.services import request_totals
+        from authorizations.requests.selectors import request_totals
 
         view = self._view(obj)
         totals = view.totals if view is not None else request_totals(list(obj.lines.all()))

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 
 from authorizations.models import Diagnosis, RequestAttachment, RequestStatus, ServiceLine
 from authorizations.requests import selectors as selectors
-from authorizations.requests import services as services
 from authorizations.requests.documents import packet_pdf, packet_pdf_filename, request_pdf, request_pdf_filename
 from authorizations.requests.forms import (
     AttachmentForm,
@@ -37,7 +36,9 @@ from authorizations.requests.forms import (
     RequestStartForm,
     SubmitForm,
 )
-from authorizations.selectors import client_of, open_episode_of
+from authorizations.requests.selectors import open_couple_of, open_episode_of
+from authorizations.requests.services import determinations, drafting, editing, lines, packets, workflow
+from authorizations.selectors import client_of
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
@@ -124,7 +125,7 @@ def request_start(request, org_slug: str, client_id):
     form = RequestStartForm(request.POST if request.method == "POST" else None, client=client, today=today)
     if request.method == "POST" and episode is not None and form.is_valid():
         try:
-            created = services.request_create(
+            created = drafting.request_create(
                 episode=episode,
                 coverage=form.cleaned_data["coverage"],
                 actor=request.user,
@@ -147,7 +148,7 @@ def request_start(request, org_slug: str, client_id):
 def packet_start(request, org_slug: str, client_id):
     """A couple's combined packet: one request per partner on their own coverage."""
     client = found_or_404(client_of(organization=request.organization, client_id=client_id))
-    couple = services.open_couple_of(client)
+    couple = open_couple_of(client)
     form = None
     if couple is not None:
         form = PacketStartForm(
@@ -157,7 +158,7 @@ def packet_start(request, org_slug: str, client_id):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                packet = services.packet_create(
+                packet = packets.packet_create(
                     couple=couple,
                     coverages=form.coverages(),
                     joint_goals=form.cleaned_data["joint_goals"],
@@ -185,7 +186,7 @@ def _request_page(request, req):
     organization = request.organization
     today = organization.local_today()
     view = selectors.request_views([req])[0]
-    editable = req.status in services.EDITABLE_STATUSES
+    editable = req.status in editing.EDITABLE_STATUSES
     manage = _can(request, permissions.AUTH_REQUEST_MANAGE)
     state = form_state_take(request)
     forms = {
@@ -213,7 +214,7 @@ def _request_page(request, req):
         "editable": editable,
         "can_manage": manage,
         "can_edit": manage and editable,
-        "can_determine": _can(request, permissions.DETERMINATION_RECORD) and req.status in services.DECIDABLE_STATUSES,
+        "can_determine": _can(request, permissions.DETERMINATION_RECORD) and req.status in editing.DECIDABLE_STATUSES,
         "show_clinical": _can(request, permissions.CLINICAL_VIEW),
         "statuses": RequestStatus,
         "errors": state.problems or error_summary(*forms.values()),
@@ -279,7 +280,7 @@ def request_details(request, org_slug: str, request_id):
         req,
         form_key="details_form",
         form=form,
-        call=lambda data: services.request_update(request=req, data=data, actor=request.user),
+        call=lambda data: drafting.request_update(request=req, data=data, actor=request.user),
         success="The request's details were saved.",
         anchor="#details",
     )
@@ -296,7 +297,7 @@ def diagnosis_add(request, org_slug: str, request_id):
         req,
         form_key="diagnosis_form",
         form=form,
-        call=lambda data: services.diagnosis_add(request=req, actor=request.user, **data),
+        call=lambda data: drafting.diagnosis_add(request=req, actor=request.user, **data),
         success="The diagnosis was added.",
         anchor="#diagnoses",
     )
@@ -321,7 +322,7 @@ def diagnosis_remove(request, org_slug: str, request_id, diagnosis_id):
         request,
         org_slug,
         req,
-        lambda: services.diagnosis_remove(request=req, diagnosis=diagnosis, actor=request.user),
+        lambda: drafting.diagnosis_remove(request=req, diagnosis=diagnosis, actor=request.user),
         f"{diagnosis.code} was removed.",
         "#diagnoses",
     )
@@ -337,7 +338,7 @@ def diagnosis_move(request, org_slug: str, request_id, diagnosis_id):
         request,
         org_slug,
         req,
-        lambda: services.diagnosis_move(request=req, diagnosis=diagnosis, up=up, actor=request.user),
+        lambda: drafting.diagnosis_move(request=req, diagnosis=diagnosis, up=up, actor=request.user),
         f"{diagnosis.code} was moved {'up' if up else 'down'}.",
         "#diagnoses",
     )
@@ -354,7 +355,7 @@ def line_add(request, org_slug: str, request_id):
         req,
         form_key="line_form",
         form=form,
-        call=lambda data: services.line_add(request=req, actor=request.user, **data),
+        call=lambda data: lines.line_add(request=req, actor=request.user, **data),
         success="The line was added.",
         anchor="#lines",
     )
@@ -370,7 +371,7 @@ def line_edit(request, org_slug: str, request_id, line_id):
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "description"}
             try:
-                services.line_update(line=line, data=data, actor=request.user)
+                lines.line_update(line=line, data=data, actor=request.user)
             except ApplicationError as exc:
                 forms_add_application_error(exc, form)
             else:
@@ -392,7 +393,7 @@ def line_remove(request, org_slug: str, request_id, line_id):
         request,
         org_slug,
         req,
-        lambda: services.line_remove(line=line, actor=request.user),
+        lambda: lines.line_remove(line=line, actor=request.user),
         f"The {line.code} line was removed.",
         "#lines",
     )
@@ -412,7 +413,7 @@ def attachment_add(request, org_slug: str, request_id):
         req,
         form_key="attachment_form",
         form=form,
-        call=lambda data: services.attachment_add(request=req, upload=data["file"], actor=request.user),
+        call=lambda data: drafting.attachment_add(request=req, upload=data["file"], actor=request.user),
         success="The file was attached.",
         anchor="#attachments",
     )
@@ -446,7 +447,7 @@ def attachment_remove(request, org_slug: str, request_id, attachment_id):
         request,
         org_slug,
         req,
-        lambda: services.attachment_remove(attachment=attachment, actor=request.user),
+        lambda: drafting.attachment_remove(attachment=attachment, actor=request.user),
         "The attachment was removed.",
         "#attachments",
     )
@@ -465,7 +466,7 @@ def request_ready(request, org_slug: str, request_id):
         request,
         org_slug,
         req,
-        lambda: services.request_mark_ready(request=req, actor=request.user),
+        lambda: workflow.request_mark_ready(request=req, actor=request.user),
         "The request is ready to submit.",
         "#status",
     )
@@ -479,7 +480,7 @@ def request_draft(request, org_slug: str, request_id):
         request,
         org_slug,
         req,
-        lambda: services.request_return_to_draft(request=req, actor=request.user),
+        lambda: workflow.request_return_to_draft(request=req, actor=request.user),
         "The request is a draft again.",
         "#status",
     )
@@ -498,7 +499,7 @@ def request_submit(request, org_slug: str, request_id):
         req,
         form_key="submit_form",
         form=form,
-        call=lambda data: services.request_submit(
+        call=lambda data: workflow.request_submit(
             request=req,
             actor=request.user,
             channel=data["channel"],
@@ -521,7 +522,7 @@ def request_pend(request, org_slug: str, request_id):
         req,
         form_key="pend_form",
         form=form,
-        call=lambda data: services.request_pend(request=req, actor=request.user, **data),
+        call=lambda data: workflow.request_pend(request=req, actor=request.user, **data),
         success="The request is pended: the information requested and its due date were recorded.",
         anchor="#status",
     )
@@ -535,7 +536,7 @@ def determination_record(request, org_slug: str, request_id):
 
     def record(data):
         values = {k: v for k, v in data.items() if k != "decided_on" and v is not None}
-        services.determination_record(
+        determinations.determination_record(
             request=req, decided_at=form.decided_at(request.organization, timezone.now()), actor=request.user, **values
         )
 
@@ -557,7 +558,7 @@ def determination_record(request, org_slug: str, request_id):
 def _packet_page(request, packet):
     requests = list(packet.requests.all())
     views = selectors.request_views(requests)
-    editable = all(r.status in services.EDITABLE_STATUSES for r in requests)
+    editable = all(r.status in editing.EDITABLE_STATUSES for r in requests)
     manage = _can(request, permissions.AUTH_REQUEST_MANAGE)
     state = form_state_take(request)
     forms = {
@@ -596,7 +597,7 @@ def packet_goals(request, org_slug: str, packet_id):
     form = PacketGoalsForm(request.POST, prefix="goals")
     if form.is_valid():
         try:
-            services.packet_update(packet=packet, joint_goals=form.cleaned_data["joint_goals"], actor=request.user)
+            packets.packet_update(packet=packet, joint_goals=form.cleaned_data["joint_goals"], actor=request.user)
         except ApplicationError as exc:
             forms_add_application_error(exc, form)
         else:
@@ -610,7 +611,7 @@ def packet_goals(request, org_slug: str, packet_id):
 def packet_ready(request, org_slug: str, packet_id):
     packet = _packet_or_404(request, packet_id)
     try:
-        services.packet_mark_ready(packet=packet, actor=request.user)
+        packets.packet_mark_ready(packet=packet, actor=request.user)
     except ApplicationError as exc:
         return redirect_refused(request, _packet_url(org_slug, packet), problems=_problems(exc))
     messages.success(request, "Both requests are ready to submit.")
@@ -624,7 +625,7 @@ def packet_submit(request, org_slug: str, packet_id):
     form = PacketSubmitForm(request.POST, packet=packet, prefix="submit")
     if form.is_valid():
         try:
-            services.packet_submit(
+            packets.packet_submit(
                 packet=packet,
                 channel=form.cleaned_data["channel"],
                 payer_references=form.references(),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import template
 
 from authorizations.models import RequestStatus
-from authorizations.requests.services import OTHER_COMPONENTS
+from authorizations.requests.services.drafting import OTHER_COMPONENTS
 
 register = template.Library()
 

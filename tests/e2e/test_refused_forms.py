@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from authorizations.models import FeeScheduleEntry, Payer, PayerPlan, PlanType
-from authorizations.requests import services as services
+from authorizations.requests.services.drafting import request_create
 from iop.clients.models import EpisodeStatus
 from iop.tenancy.context import tenant_context
 from tests.authorizations.conftest import make_coverage, make_rule
@@ -50,7 +50,7 @@ def request_world():
         episode = EpisodeFactory(organization=harbor, client=client, program=program, status=EpisodeStatus.ACTIVE)
         TreatmentPlanFactory(organization=harbor, episode=episode, tracks=["group"], goals="Return to work.")
         coverage = make_coverage(client, payer, member_id="BHP-3001")
-        draft = services.request_create(episode=episode, coverage=coverage, actor=intake)
+        draft = request_create(episode=episode, coverage=coverage, actor=intake)
     return {"secret": secret, "request": draft}
 
 

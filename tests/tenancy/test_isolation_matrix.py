@@ -177,7 +177,7 @@ def summit_world(summit, summit_va, summit_client):
         # determination of summit's.
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from authorizations.requests import services as services_requests
+        from authorizations.requests.services.drafting import attachment_add, diagnosis_add, request_create
 
         request_payer = Payer.objects.create(name="Summit requests payer")
         request_coverage = Coverage.objects.create(
@@ -186,12 +186,10 @@ def summit_world(summit, summit_va, summit_client):
             member_id="S-REQUEST",
             effective_from=today - dt.timedelta(days=30),
         )
-        auth_request = services_requests.request_create(
-            episode=episode, coverage=request_coverage, actor=summit_va, start_date=today
-        )
-        diagnosis = services_requests.diagnosis_add(request=auth_request, code="F33.1")
+        auth_request = request_create(episode=episode, coverage=request_coverage, actor=summit_va, start_date=today)
+        diagnosis = diagnosis_add(request=auth_request, code="F33.1")
         request_line = auth_request.lines.first()
-        attachment = services_requests.attachment_add(
+        attachment = attachment_add(
             request=auth_request, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7 summit"), actor=summit_va
         )
         request_packet = RequestPacket.objects.create(couple=couple, joint_goals="Summit only")

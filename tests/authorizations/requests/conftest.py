@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from authorizations.models import FeeScheduleEntry
-from authorizations.requests import services as services
+from authorizations.requests.services.drafting import diagnosis_add, request_create, request_update
 from iop.clients.models import AvailabilityWindow
 from iop.clients.services import couple_create
 
@@ -29,8 +29,8 @@ def add_fees(payer, rates=None, *, start=dt.date(2020, 1, 1), end=None) -> list[
 
 def complete(request, *, code="F33.1"):
     """Fill what a payer needs: a primary diagnosis and the justification."""
-    services.diagnosis_add(request=request, code=code, description="Major depressive disorder, recurrent, moderate")
-    return services.request_update(
+    diagnosis_add(request=request, code=code, description="Major depressive disorder, recurrent, moderate")
+    return request_update(
         request=request,
         data={
             "why_not_lower_level": "Weekly outpatient therapy for six months did not stop the decline.",
@@ -73,7 +73,7 @@ def coverage(episode, payer):
 
 @pytest.fixture
 def draft(episode, coverage, rule, fees, harbor_intake, start):
-    return services.request_create(episode=episode, coverage=coverage, actor=harbor_intake, start_date=start)
+    return request_create(episode=episode, coverage=coverage, actor=harbor_intake, start_date=start)
 
 
 @pytest.fixture

@@ -224,14 +224,14 @@ def test_the_list_costs_the_same_queries_for_1_and_4_requests(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from authorizations.requests import services as services
+    from authorizations.requests.services.drafting import diagnosis_add, request_create
 
     def add(count: int) -> None:
         for _ in range(count):
             episode = make_active_episode()
             coverage = make_coverage(episode.client, payer)
-            request = services.request_create(episode=episode, coverage=coverage, actor=harbor_intake)
-            services.diagnosis_add(request=request, code="F33.1")
+            request = request_create(episode=episode, coverage=coverage, actor=harbor_intake)
+            diagnosis_add(request=request, code="F33.1")
 
     add(1)
     intake_api.get(f"{BASE}/authorization-requests/")  # the token's first use is recorded once
@@ -244,10 +244,10 @@ def test_the_list_costs_the_same_queries_for_1_and_4_requests(
 
 
 def test_a_pend_through_the_determinations_endpoint_needs_the_information_due_date(intake_api, draft, harbor_intake):
-    from authorizations.requests import services as services
+    from authorizations.requests.services.workflow import request_mark_ready, request_submit
 
-    ready = services.request_mark_ready(request=complete(draft))
-    services.request_submit(request=ready, channel="portal", actor=harbor_intake)
+    ready = request_mark_ready(request=complete(draft))
+    request_submit(request=ready, channel="portal", actor=harbor_intake)
     url = f"{BASE}/authorization-requests/{draft.pk}/determinations/"
     refused = intake_api.post(url, {"action": "A4", "reason": "PHQ-9"}, format="json")
     assert refused.status_code == 400
@@ -267,7 +267,7 @@ def test_the_packet_list_shows_each_requests_missing_items_at_the_same_queries_f
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from authorizations.requests import services as services
+    from authorizations.requests.services.packets import packet_create
     from iop.clients.models import AvailabilityWindow
     from iop.clients.services import couple_create
 
@@ -285,7 +285,7 @@ def test_the_packet_list_shows_each_requests_missing_items_at_the_same_queries_f
             coverages = {
                 e.client_id: make_coverage(e.client, payer, member_id=f"BHP-{e.pk.hex[:6]}") for e in (one, two)
             }
-            services.packet_create(couple=couple, coverages=coverages, joint_goals="Talk.", actor=harbor_intake)
+            packet_create(couple=couple, coverages=coverages, joint_goals="Talk.", actor=harbor_intake)
 
     url = f"{BASE}/request-packets/"
     add(1)

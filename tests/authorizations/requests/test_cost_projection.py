@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from authorizations.models import ServiceLine, UnitType
-from authorizations.requests import services as services
+from authorizations.requests.selectors import request_check, request_totals
+from authorizations.requests.services.drafting import request_create, request_update
+from authorizations.requests.services.lines import estimated_sessions_for, line_add, line_update, projected_cost_for
 from authorizations.templatetags.request_tags import money
 
 from .conftest import add_fees
@@ -43,16 +45,13 @@ JAN = dt.date(2026, 1, 5)
 )
 def test_estimated_sessions(unit_type, frequency, days, expected):
     end = JAN + dt.timedelta(days=days - 1)
-    assert (
-        services.estimated_sessions_for(unit_type=unit_type, frequency_per_week=D(frequency), start=JAN, end=end)
-        == expected
-    )
+    assert estimated_sessions_for(unit_type=unit_type, frequency_per_week=D(frequency), start=JAN, end=end) == expected
 
 
 def test_projected_cost_is_sessions_times_units_times_rate():
-    assert services.projected_cost_for(sessions=6, units=1, unit_rate=D("75.00")) == D("450.00")
-    assert services.projected_cost_for(sessions=6, units=4, unit_rate=D("18.33")) == D("439.92")
-    assert services.projected_cost_for(sessions=6, units=1, unit_rate=None) is None
+    assert projected_cost_for(sessions=6, units=1, unit_rate=D("75.00")) == D("450.00")
+    assert projected_cost_for(sessions=6, units=4, unit_rate=D("18.33")) == D("439.92")
+    assert projected_cost_for(sessions=6, units=1, unit_rate=None) is None
     assert money(None) == "no fee on file"
     assert money(D("1234.5")) == "$1,234.50"
 
@@ -69,17 +68,17 @@ def test_a_drafted_request_projects_each_line_and_the_total(draft):
     )
     assert (individual.estimated_sessions, individual.projected_cost) == (2, D("220.00"))
     assert (assessment.estimated_sessions, assessment.projected_cost) == (1, D("180.00"))
-    totals = services.request_totals(list(draft.lines.all()))
+    totals = request_totals(list(draft.lines.all()))
     assert (totals.sessions, totals.projected_cost, totals.lines_without_fee) == (9, D("850.00"), 0)
 
 
 def test_the_fee_in_effect_on_the_line_start_applies(in_harbor, payer, episode, coverage, rule, harbor_intake):
     add_fees(payer, {"90853": "70.00"}, start=dt.date(2020, 1, 1), end=JAN - dt.timedelta(days=1))
     add_fees(payer, {"90853": "80.00"}, start=JAN)
-    before = services.request_create(
+    before = request_create(
         episode=episode, coverage=coverage, actor=harbor_intake, start_date=JAN - dt.timedelta(days=14)
     )
-    after = services.request_create(episode=episode, coverage=coverage, actor=harbor_intake, start_date=JAN)
+    after = request_create(episode=episode, coverage=coverage, actor=harbor_intake, start_date=JAN)
     assert before.lines.get(code="90853").unit_rate == D("70.00")
     assert after.lines.get(code="90853").projected_cost == D("480.00")
 
@@ -88,21 +87,21 @@ def test_a_code_without_a_fee_is_left_out_of_the_total_and_said_so(
     in_harbor, payer, episode, coverage, rule, harbor_intake
 ):
     add_fees(payer, {"90853": "75.00"})
-    request = services.request_create(episode=episode, coverage=coverage, actor=harbor_intake, start_date=JAN)
+    request = request_create(episode=episode, coverage=coverage, actor=harbor_intake, start_date=JAN)
     individual = request.lines.get(code="90834")
     assert individual.unit_rate is None and individual.projected_cost is None
-    totals = services.request_totals(list(request.lines.all()))
+    totals = request_totals(list(request.lines.all()))
     assert (totals.projected_cost, totals.lines_without_fee) == (D("450.00"), 2)
-    warnings = services.request_check(request=request).warnings
+    warnings = request_check(request=request).warnings
     assert "No Blue Harbor PPO fee on file for 90834: its cost is not projected." in warnings
 
 
 def test_changing_a_line_recomputes_its_sessions_and_cost(draft):
     line = draft.lines.get(code="90853")
-    services.line_update(line=line, data={"units": 2, "frequency_per_week": D("4")})
+    line_update(line=line, data={"units": 2, "frequency_per_week": D("4")})
     line.refresh_from_db()
     assert (line.estimated_sessions, line.projected_cost) == (8, D("1200.00"))
-    added = services.line_add(request=draft, code="96127", units=3, frequency_per_week=D("1"))
+    added = line_add(request=draft, code="96127", units=3, frequency_per_week=D("1"))
     assert (added.unit_type, added.estimated_sessions, added.projected_cost) == (UnitType.PER_INSTRUMENT, 1, None)
     assert added.start_date == added.end_date == draft.start_date
     assert ServiceLine.objects.filter(request=draft).count() == 4
@@ -111,8 +110,8 @@ def test_changing_a_line_recomputes_its_sessions_and_cost(draft):
 def test_an_instrument_repeated_weekly_projects_every_occurrence(draft):
     # 96127 (per instrument), 2 units once a week for 4 weeks: 4 occurrences, 8 units.
     four_weeks = draft.start_date + dt.timedelta(days=27)
-    draft = services.request_update(request=draft, data={"end_date": four_weeks})
-    added = services.line_add(
+    draft = request_update(request=draft, data={"end_date": four_weeks})
+    added = line_add(
         request=draft,
         code="96127",
         units=2,
@@ -121,6 +120,6 @@ def test_an_instrument_repeated_weekly_projects_every_occurrence(draft):
         end_date=four_weeks,
     )
     assert (added.unit_type, added.estimated_sessions) == (UnitType.PER_INSTRUMENT, 4)
-    assert services.request_totals([added]).units == 8
+    assert request_totals([added]).units == 8
     # The intake assessment (90791, its one day) stays at one.
     assert draft.lines.get(code="90791").estimated_sessions == 1

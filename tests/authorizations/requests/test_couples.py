@@ -8,7 +8,11 @@ import datetime as dt
 import pytest
 
 from authorizations.models import Authorization, AuthorizationRequest, RequestPacket, RequestStatus
-from authorizations.requests import services as services
+from authorizations.requests.selectors import request_validate
+from authorizations.requests.services.determinations import determination_record
+from authorizations.requests.services.lines import line_add
+from authorizations.requests.services.packets import packet_create, packet_mark_ready, packet_submit, packet_update
+from authorizations.requests.services.workflow import request_mark_ready
 from iop.clients.models import EpisodeStatus
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import OutboundMessage
@@ -21,15 +25,13 @@ GOALS = "Communication skills; relapse prevention; couples therapy weekly."
 
 
 def _packet(world, actor, **kwargs):
-    return services.packet_create(
-        couple=world["couple"], coverages=world["coverages"], joint_goals=GOALS, actor=actor, **kwargs
-    )
+    return packet_create(couple=world["couple"], coverages=world["coverages"], joint_goals=GOALS, actor=actor, **kwargs)
 
 
 def _ready_both(packet):
     for request in packet.requests.all():
         complete(request)
-    return services.packet_mark_ready(packet=packet)
+    return packet_mark_ready(packet=packet)
 
 
 def test_a_couples_packet_makes_two_requests_on_two_coverages_and_approving_one_leaves_the_other_pending(
@@ -50,7 +52,7 @@ def test_a_couples_packet_makes_two_requests_on_two_coverages_and_approving_one_
     assert not requests[partner.pk].lines.filter(code="90847").exists()
 
     _ready_both(packet)
-    submitted = services.packet_submit(
+    submitted = packet_submit(
         packet=packet,
         channel="portal",
         payer_references={requests[ip.pk].pk: "P-1", requests[partner.pk].pk: "P-2"},
@@ -63,7 +65,7 @@ def test_a_couples_packet_makes_two_requests_on_two_coverages_and_approving_one_
         client.save()
     approved = AuthorizationRequest.objects.get(pk=requests[partner.pk].pk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.determination_record(
+        determination_record(
             request=approved,
             action="A1",
             authorization_number="AUTH-P2",
@@ -92,7 +94,7 @@ def test_a_coverage_of_the_other_partner_is_refused(couple_world, harbor_intake)
     swapped = {ip.pk: couple_world["coverages"][partner.pk], partner.pk: couple_world["coverages"][ip.pk]}
     couple = couple_world["couple"]
     with pytest.raises(ApplicationError) as info:
-        services.packet_create(couple=couple, coverages=swapped, joint_goals=GOALS, actor=harbor_intake)
+        packet_create(couple=couple, coverages=swapped, joint_goals=GOALS, actor=harbor_intake)
     key = "coverage_a" if couple.partner_a_id == ip.pk else "coverage_b"
     assert info.value.extra[key] == [
         f"That coverage belongs to {partner.display_name}: {ip.display_name}'s request must be against their own "
@@ -116,10 +118,10 @@ def test_the_packet_is_submitted_whole_or_not_at_all_listing_each_partners_missi
     packet = _packet(couple_world, harbor_intake)
     ip, partner = couple_world["ip"], couple_world["partner"]
     complete(packet.requests.get(episode__client=ip))
-    services.request_mark_ready(request=packet.requests.get(episode__client=ip))
+    request_mark_ready(request=packet.requests.get(episode__client=ip))
 
     with pytest.raises(ApplicationError) as info:
-        services.packet_submit(packet=packet, channel="fax", actor=harbor_intake)
+        packet_submit(packet=packet, channel="fax", actor=harbor_intake)
     problems = info.value.extra["__all__"]
     assert f"{partner.display_name}'s request is draft, not ready." in problems
     assert f"{partner.display_name}: Add the primary ICD-10-CM diagnosis." in problems
@@ -127,15 +129,15 @@ def test_the_packet_is_submitted_whole_or_not_at_all_listing_each_partners_missi
     assert set(packet.requests.values_list("status", flat=True)) == {"ready", "draft"}
 
     with pytest.raises(ApplicationError) as info:
-        services.packet_mark_ready(packet=packet)
+        packet_mark_ready(packet=packet)
     assert f"{partner.display_name}: Explain why a lower level of care is not enough." in info.value.extra["__all__"]
 
 
 def test_the_partners_request_may_not_carry_couples_therapy(couple_world, harbor_intake):
     packet = _packet(couple_world, harbor_intake)
     partner_request = complete(packet.requests.get(episode__client=couple_world["partner"]))
-    services.line_add(request=partner_request, code="90847", units=1, frequency_per_week=1)
-    problems = services.request_validate(request=partner_request)
+    line_add(request=partner_request, code="90847", units=1, frequency_per_week=1)
+    problems = request_validate(request=partner_request)
     assert (
         "Couples therapy (90847) is coded on the identified patient only: this client is not the couple's identified "
         "patient, so remove the line from this request."
@@ -143,14 +145,12 @@ def test_the_partners_request_may_not_carry_couples_therapy(couple_world, harbor
 
 
 def test_joint_goals_are_required_before_the_packet_is_ready(couple_world, harbor_intake):
-    packet = services.packet_create(
-        couple=couple_world["couple"], coverages=couple_world["coverages"], actor=harbor_intake
-    )
+    packet = packet_create(couple=couple_world["couple"], coverages=couple_world["coverages"], actor=harbor_intake)
     request = complete(packet.requests.get(episode__client=couple_world["ip"]))
-    assert "Add the couple's joint treatment goals to the packet." in services.request_validate(request=request)
-    services.packet_update(packet=packet, joint_goals=GOALS)
+    assert "Add the couple's joint treatment goals to the packet." in request_validate(request=request)
+    packet_update(packet=packet, joint_goals=GOALS)
     request.packet.refresh_from_db()
-    assert services.request_validate(request=request) == []
+    assert request_validate(request=request) == []
 
 
 def test_both_requests_start_on_the_same_day(couple_world, harbor_intake, start):

@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorizations.models import AuthorizationRequest, Determination, RequestAttachment, RequestPacket
-from authorizations.requests import services as services
+from authorizations.requests.services.drafting import diagnosis_add, request_create
+from authorizations.requests.services.lines import line_add
+from authorizations.requests.services.workflow import request_mark_ready, request_submit
 from iop.audit.models import AccessEvent
 
 from ...conftest import login
@@ -65,9 +67,7 @@ def test_the_request_page_shows_itemized_lines_and_totals(as_intake, draft):
 
 def _add_lines(request, count: int) -> None:
     for number in range(count):
-        services.line_add(
-            request=request, code="96127" if number % 2 else "99213", units=1, frequency_per_week=Decimal("1")
-        )
+        line_add(request=request, code="96127" if number % 2 else "99213", units=1, frequency_per_week=Decimal("1"))
 
 
 def test_the_request_page_costs_the_same_queries_with_2_and_8_lines(
@@ -76,11 +76,11 @@ def test_the_request_page_costs_the_same_queries_with_2_and_8_lines(
     def request_with(lines: int):
         episode = make_active_episode(tracks=())
         coverage = make_coverage(episode.client, payer)
-        request = services.request_create(episode=episode, coverage=coverage, actor=harbor_intake)
+        request = request_create(episode=episode, coverage=coverage, actor=harbor_intake)
         request.lines.all().delete()
         _add_lines(request, lines)
-        services.diagnosis_add(request=request, code="F33.1")
-        services.diagnosis_add(request=request, code="F41.1")
+        diagnosis_add(request=request, code="F33.1")
+        diagnosis_add(request=request, code="F41.1")
         return request
 
     small, large = request_with(2), request_with(8)
@@ -150,7 +150,7 @@ def test_a_complete_request_is_marked_ready_submitted_and_decided_through_the_pa
 
 
 def test_a_va_sees_lines_and_status_but_no_clinical_content_and_cannot_edit(client, harbor_va, draft):
-    services.diagnosis_add(request=draft, code="F33.1")
+    diagnosis_add(request=draft, code="F33.1")
     login(client, harbor_va)
     body = client.get(url("request_detail", request_id=draft.pk)).content.decode()
     assert "90853" in body and "$850.00" in body
@@ -227,7 +227,7 @@ def test_the_client_page_costs_the_same_with_1_and_3_requests(
         episode = make_active_episode()
         coverage = make_coverage(episode.client, payer)
         for _ in range(count):
-            services.request_create(episode=episode, coverage=coverage, actor=harbor_intake)
+            request_create(episode=episode, coverage=coverage, actor=harbor_intake)
         return reverse("clients:client_detail", kwargs={"org_slug": "harbor", "client_id": episode.client_id})
 
     one, three = client_with(1), client_with(3)
@@ -240,8 +240,8 @@ def test_the_client_page_costs_the_same_with_1_and_3_requests(
 
 
 def test_a_va_records_the_payers_answer_and_a_future_decision_date_is_refused(client, harbor_va, draft, start):
-    request = services.request_mark_ready(request=complete(draft))
-    services.request_submit(request=request, channel="phone", actor=None)
+    request = request_mark_ready(request=complete(draft))
+    request_submit(request=request, channel="phone", actor=None)
     login(client, harbor_va)
     data = {
         "determination-action": "A1",
@@ -262,8 +262,8 @@ def test_a_va_records_the_payers_answer_and_a_future_decision_date_is_refused(cl
 
 
 def test_a_pend_on_the_page_asks_for_the_information_due_date(as_intake, draft, start):
-    request = services.request_mark_ready(request=complete(draft))
-    services.request_submit(request=request, channel="phone", actor=None)
+    request = request_mark_ready(request=complete(draft))
+    request_submit(request=request, channel="phone", actor=None)
     data = {
         "determination-action": "A4",
         "determination-decided_on": start.isoformat(),

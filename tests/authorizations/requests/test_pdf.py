@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from authorizations.requests import services as services
 from authorizations.requests.documents import packet_pdf, packet_pdf_filename, request_pdf
 from authorizations.requests.selectors import packet_get, request_get
+from authorizations.requests.services.packets import packet_create
 from iop.audit.models import AccessEvent
 
 from ...conftest import login
@@ -60,7 +60,7 @@ def test_the_request_pdf_holds_the_itemized_lines_and_totals(in_harbor, draft):
 def test_a_couples_packet_pdf_has_both_partners_and_no_names_in_its_file_name(
     client, harbor_intake, in_harbor, couple_world
 ):
-    packet = services.packet_create(
+    packet = packet_create(
         couple=couple_world["couple"],
         coverages=couple_world["coverages"],
         joint_goals="Communication skills and relapse prevention.",

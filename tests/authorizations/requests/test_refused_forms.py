@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from authorizations.models import AuthorizationRequest, RequestStatus
-from authorizations.requests import services as services
+from authorizations.requests.services.packets import packet_create
+from authorizations.requests.services.workflow import request_mark_ready
 
 from ...conftest import login
 from ...pages import get_goes_to_page, post_refused
@@ -108,7 +109,7 @@ def test_mark_ready_with_the_justification_as_saved_goes_ahead(as_intake, draft)
 
 
 def test_a_refused_submission_keeps_the_typed_reference(as_intake, draft, in_harbor):
-    services.request_mark_ready(request=complete(draft))
+    request_mark_ready(request=complete(draft))
     page = url("request_detail", request_id=draft.pk)
     data = {"submit-channel": "portal", "submit-payer_reference": "P-77", "submit-submitted_at": "not a time"}
     response = post_refused(as_intake, url("request_submit", request_id=draft.pk), data, page=page)
@@ -132,7 +133,7 @@ def test_a_get_of_a_form_endpoint_goes_to_the_page(as_intake, draft):
 def test_the_packet_page_takes_refusals_back_to_itself(client, harbor_intake, couple_world):
     login(client, harbor_intake)
     couple = couple_world["couple"]
-    packet = services.packet_create(
+    packet = packet_create(
         couple=couple, coverages=couple_world["coverages"], joint_goals="Communication.", actor=harbor_intake
     )
     page = url("packet_detail", packet_id=packet.pk)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from authorizations.models import AuthorizationRequest, RequestStatus
-from authorizations.requests import services as services
+from authorizations.requests.services.packets import packet_create, packet_mark_ready, packet_submit
+from authorizations.requests.services.workflow import request_mark_ready, request_submit
 from iop.accounts.services import api_token_create
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
@@ -35,12 +36,12 @@ def _created_days_ago(request, days: int):
 
 @pytest.fixture
 def ready(draft):
-    return services.request_mark_ready(request=_created_days_ago(complete(draft), 10))
+    return request_mark_ready(request=_created_days_ago(complete(draft), 10))
 
 
 def test_a_late_logged_submission_keeps_its_time_and_the_clock_counts_from_it(ready, harbor_intake):
     friday = timezone.now() - dt.timedelta(days=3)
-    submitted = services.request_submit(request=ready, channel="fax", actor=harbor_intake, submitted_at=friday)
+    submitted = request_submit(request=ready, channel="fax", actor=harbor_intake, submitted_at=friday)
     submitted.refresh_from_db()
     assert submitted.status == RequestStatus.SUBMITTED
     assert submitted.submitted_at == friday
@@ -57,7 +58,7 @@ def test_the_clock_follows_the_rule_in_effect_on_the_submission_date(ready, rule
     make_rule(payer, start=today, standard_decision_hours=360, initial_authorization_days=14)
     assert ready.start_date == today
     submitted_at = in_harbor.local_datetime(today - dt.timedelta(days=3), dt.time(10))
-    submitted = services.request_submit(request=ready, channel="fax", actor=harbor_intake, submitted_at=submitted_at)
+    submitted = request_submit(request=ready, channel="fax", actor=harbor_intake, submitted_at=submitted_at)
     assert submitted.decision_due_at == submitted_at + dt.timedelta(hours=48)
 
 
@@ -68,7 +69,7 @@ def test_a_submission_time_in_the_future_or_before_the_request_is_refused(ready,
     }
     for submitted_at, message in cases.items():
         with pytest.raises(ApplicationError) as info:
-            services.request_submit(request=ready, channel="fax", actor=harbor_intake, submitted_at=submitted_at)
+            request_submit(request=ready, channel="fax", actor=harbor_intake, submitted_at=submitted_at)
         assert list(info.value.extra) == ["submitted_at"]
         assert info.value.extra["submitted_at"][0].startswith(message)
     ready.refresh_from_db()
@@ -76,17 +77,17 @@ def test_a_submission_time_in_the_future_or_before_the_request_is_refused(ready,
 
 
 def test_a_packet_is_submitted_at_the_time_given(couple_world, harbor_intake):
-    packet = services.packet_create(
+    packet = packet_create(
         couple=couple_world["couple"], coverages=couple_world["coverages"], joint_goals="Talk.", actor=harbor_intake
     )
     for request in packet.requests.all():
         _created_days_ago(complete(request), 5)
-    services.packet_mark_ready(packet=packet)
+    packet_mark_ready(packet=packet)
     friday = timezone.now() - dt.timedelta(days=3)
-    submitted = services.packet_submit(packet=packet, channel="fax", actor=harbor_intake, submitted_at=friday)
+    submitted = packet_submit(packet=packet, channel="fax", actor=harbor_intake, submitted_at=friday)
     assert {(r.submitted_at, r.decision_due_at) for r in submitted} == {(friday, friday + dt.timedelta(hours=168))}
     with pytest.raises(ApplicationError):
-        services.packet_submit(
+        packet_submit(
             packet=packet, channel="fax", actor=harbor_intake, submitted_at=timezone.now() + dt.timedelta(days=1)
         )
 

@@ -18,7 +18,9 @@ from authorizations.models import (
     UnitType,
     Urgency,
 )
-from authorizations.requests import services as services
+from authorizations.requests.services.determinations import determination_record
+from authorizations.requests.services.drafting import request_create
+from authorizations.requests.services.workflow import request_mark_ready, request_pend, request_submit
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification, OutboundMessage
 from iop.tenancy.models import Membership
@@ -34,7 +36,7 @@ NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def ready(draft):
     request = complete(draft)
-    return services.request_mark_ready(request=request)
+    return request_mark_ready(request=request)
 
 
 def _approve(request, actor=None, **overrides):
@@ -49,26 +51,24 @@ def _approve(request, actor=None, **overrides):
         "actor": actor,
     }
     values.update(overrides)
-    return services.determination_record(request=request, **values)
+    return determination_record(request=request, **values)
 
 
 def test_only_a_ready_request_is_submitted_with_the_standard_clock(draft, ready, harbor_intake):
     with pytest.raises(ApplicationError):
-        services.request_submit(request=draft, channel="nope", actor=harbor_intake, now=NOW)
-    submitted = services.request_submit(
-        request=ready, channel="portal", payer_reference="REF-1", actor=harbor_intake, now=NOW
-    )
+        request_submit(request=draft, channel="nope", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", payer_reference="REF-1", actor=harbor_intake, now=NOW)
     assert (submitted.status, submitted.channel, submitted.payer_reference) == ("submitted", "portal", "REF-1")
     assert submitted.submitted_at == NOW and submitted.submitted_by == harbor_intake
     assert submitted.decision_due_at == NOW + dt.timedelta(hours=168)  # the rule's standard clock
     with pytest.raises(ApplicationError) as info:
-        services.request_submit(request=submitted, channel="portal", actor=harbor_intake, now=NOW)
+        request_submit(request=submitted, channel="portal", actor=harbor_intake, now=NOW)
     assert info.value.message == "Only a request marked ready can be submitted (this one is submitted)."
 
 
 def test_a_draft_cannot_be_submitted(draft, harbor_intake):
     with pytest.raises(ApplicationError) as info:
-        services.request_submit(request=draft, channel="fax", actor=harbor_intake)
+        request_submit(request=draft, channel="fax", actor=harbor_intake)
     assert info.value.code == "not_ready"
 
 
@@ -76,28 +76,26 @@ def test_an_expedited_request_runs_on_the_expedited_clock(in_harbor, payer, epis
     from ..conftest import make_rule
 
     make_rule(payer, standard_decision_hours=360, expedited_decision_hours=24)
-    request = services.request_create(
-        episode=episode, coverage=coverage, actor=harbor_intake, urgency=Urgency.EXPEDITED
-    )
-    request = services.request_mark_ready(request=complete(request))
-    submitted = services.request_submit(request=request, channel="phone", actor=harbor_intake, now=NOW)
+    request = request_create(episode=episode, coverage=coverage, actor=harbor_intake, urgency=Urgency.EXPEDITED)
+    request = request_mark_ready(request=complete(request))
+    submitted = request_submit(request=request, channel="phone", actor=harbor_intake, now=NOW)
     assert submitted.decision_due_at == NOW + dt.timedelta(hours=24)
 
 
 def test_pend_records_the_information_asked_for(ready, harbor_intake):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     due = dt.date(2026, 3, 5)
-    pended = services.request_pend(request=submitted, information_requested="Latest PHQ-9", information_due=due)
+    pended = request_pend(request=submitted, information_requested="Latest PHQ-9", information_due=due)
     assert (pended.status, pended.information_requested, pended.information_due) == ("pended", "Latest PHQ-9", due)
     with pytest.raises(ApplicationError) as info:
-        services.request_pend(request=pended, information_requested=" ", information_due=due)
+        request_pend(request=pended, information_requested=" ", information_due=due)
     assert info.value.extra == {"information_requested": ["Say what information the payer asked for."]}
 
 
 def test_a4_pends_then_a1_determines_and_creates_the_authorization(ready, harbor_intake, episode, coverage):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     due = dt.date(2026, 3, 9)
-    services.determination_record(
+    determination_record(
         request=submitted, action="A4", reason="Send the ASAM worksheet.", information_due=due, actor=harbor_intake
     )
     submitted.refresh_from_db()
@@ -138,11 +136,11 @@ def test_a4_pends_then_a1_determines_and_creates_the_authorization(ready, harbor
     ],
 )
 def test_a4_must_say_what_information_is_due_and_by_when(ready, harbor_intake, overrides, field, message):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     values = {"action": "A4", "reason": "Send the ASAM worksheet.", "information_due": dt.date(2026, 3, 9)}
     values.update(overrides)
     with pytest.raises(ApplicationError) as info:
-        services.determination_record(request=submitted, actor=harbor_intake, **values)
+        determination_record(request=submitted, actor=harbor_intake, **values)
     assert info.value.extra == {field: [message]}
     submitted.refresh_from_db()
     assert (submitted.status, submitted.information_due) == ("submitted", None)
@@ -156,16 +154,16 @@ def _chase_task(request, kind, due_date):
 
 
 def test_pending_again_or_deciding_closes_the_requests_open_chase_tasks(ready, harbor_intake):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     overdue = _chase_task(submitted, ChaseKind.DECISION_OVERDUE, dt.date(2026, 3, 9))
-    pended = services.request_pend(
+    pended = request_pend(
         request=submitted, information_requested="PHQ-9", information_due=dt.date(2026, 3, 12), actor=harbor_intake
     )
     overdue.refresh_from_db()
     assert overdue.done_at is not None and overdue.note == "Pended"
 
     first_due = _chase_task(pended, ChaseKind.INFORMATION_DUE, dt.date(2026, 3, 12))
-    services.determination_record(
+    determination_record(
         request=pended, action="A4", reason="And the ASAM worksheet.", information_due=dt.date(2026, 3, 16), actor=None
     )
     first_due.refresh_from_db()
@@ -181,8 +179,8 @@ def test_pending_again_or_deciding_closes_the_requests_open_chase_tasks(ready, h
 
 @pytest.mark.parametrize("action", ["A3", "C"])
 def test_a_denial_or_cancellation_determines_without_an_authorization(ready, harbor_intake, action):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
-    services.determination_record(request=submitted, action=action, reason="Criteria not met.", actor=harbor_intake)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    determination_record(request=submitted, action=action, reason="Criteria not met.", actor=harbor_intake)
     submitted.refresh_from_db()
     assert submitted.status == RequestStatus.DETERMINED
     assert Determination.objects.get().action == action
@@ -199,7 +197,7 @@ def test_a_denial_or_cancellation_determines_without_an_authorization(ready, har
     ],
 )
 def test_an_approval_needs_a_number_units_and_a_window(ready, harbor_intake, overrides, field, message):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     with pytest.raises(ApplicationError) as info:
         _approve(submitted, **overrides)
     assert info.value.extra == {field: [message]}
@@ -218,7 +216,7 @@ def test_an_approval_tells_the_consenting_client_by_their_channel_and_the_staff_
     client = ready.episode.client
     client.reminder_channel, client.reminder_consent, client.phone = "sms", True, "+15555550123"
     client.save()
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         _approve(submitted, actor=harbor_intake)
 
@@ -247,7 +245,7 @@ def test_the_approval_message_is_sent_once_by_a_worker_and_reads_consent_at_send
     client = ready.episode.client
     client.reminder_channel, client.reminder_consent, client.email = "email", True, "client@example.com"
     client.save()
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     with mock.patch.object(tasks.approval_message_send, "apply_async") as queued:
         with django_capture_on_commit_callbacks(execute=True):
             determination = _approve(submitted, actor=harbor_intake)
@@ -271,7 +269,7 @@ def test_no_message_without_consent_or_channel(in_harbor, ready, harbor_intake, 
     client = ready.episode.client
     client.reminder_channel, client.reminder_consent = "email", False
     client.save()
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     with django_capture_on_commit_callbacks(execute=True):
         _approve(submitted, actor=harbor_intake)
     assert not OutboundMessage.objects.exists()
@@ -279,7 +277,7 @@ def test_no_message_without_consent_or_channel(in_harbor, ready, harbor_intake, 
 
 
 def test_a_decision_date_in_the_future_is_refused(ready, harbor_intake):
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=timezone.now())
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=timezone.now())
     with pytest.raises(ApplicationError) as info:
         _approve(submitted, decided_at=timezone.now() + dt.timedelta(days=2))
     assert info.value.extra == {"decided_at": ["The decision date is in the future."]}
@@ -288,6 +286,6 @@ def test_a_decision_date_in_the_future_is_refused(ready, harbor_intake):
 def test_an_inactive_intake_specialist_is_not_told(in_harbor, ready, harbor_intake, harbor):
     former = make_member(harbor, "intake", "former@harbor.test")
     Membership.objects.filter(user=former).update(is_active=False)
-    submitted = services.request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
+    submitted = request_submit(request=ready, channel="portal", actor=harbor_intake, now=NOW)
     _approve(submitted, actor=harbor_intake)
     assert not Notification.objects.filter(recipient__user=former).exists()

@@ -1,0 +1,133 @@
+"""Telling people about an approval: the client's message (on their consented channel, sent after
+commit by a task), a couple's partner, and the staff who follow authorizations."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+
+from authorizations.models import (
+    Authorization,
+    AuthorizationRequest,
+    Determination,
+    DeterminationAction,
+)
+from authorizations.requests.selectors import date_text
+from authorizations.tasks import approval_message_send
+from iop.clients.models import Client, ReminderChannel
+from iop.notifications.models import OutboundMessage, OutboundStatus
+from iop.notifications.services import Notice, message_send, notices_send
+from iop.tenancy.models import Membership, Organization, Role
+
+CLIENT_ADDRESS_FIELD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
+
+
+# --- Notifications ----------------------------------------------------------------------------------
+
+
+def client_approval_message(
+    *, client: Client, organization: Organization, authorization: Authorization
+) -> tuple[str, str]:
+    """Subject and body telling a client their authorization was approved, for the dates only:
+    nothing clinical (no service, code, diagnosis or program name), no partner."""
+    window = f"{date_text(authorization.start_date)} to {date_text(authorization.end_date)}"
+    first = client.preferred_name or client.first_name
+    subject = "Your authorization was approved"
+    body = f"Hello {first}, your authorization was approved for {window}. Questions? Contact {organization.name}."
+    return subject, body
+
+
+def _client_channel(client: Client) -> tuple[str, str] | None:
+    name = CLIENT_ADDRESS_FIELD.get(client.reminder_channel)
+    if name is None or not client.reminder_consent:
+        return None
+    address = (getattr(client, name) or "").strip()
+    return (client.reminder_channel, address) if address else None
+
+
+def approval_message_deliver(*, determination_id, client_id) -> str:
+    """Send one approval message (the Celery task's body): to the request's client about their own
+    authorization, or to the other partner of a couple's packet about their joint treatment. The
+    channel and consent are read now (they may have changed since the approval); a message already
+    sent (a retried or redelivered task) is not sent again. Raises ProviderError for a retry."""
+    determination = (
+        Determination.objects.select_related("request__episode__client", "request__packet__couple", "authorization")
+        .filter(pk=determination_id)
+        .first()
+    )
+    client = Client.objects.filter(pk=client_id).first()
+    if determination is None or client is None or not hasattr(determination, "authorization"):
+        return "gone"
+    request, authorization = determination.request, determination.authorization
+    organization = request.organization
+    if client.pk == request.episode.client_id:
+        subject, body = client_approval_message(client=client, organization=organization, authorization=authorization)
+    elif request.packet_id and client.pk in (request.packet.couple.partner_a_id, request.packet.couple.partner_b_id):
+        subject, body = partner_approval_message(partner=client, organization=organization, authorization=authorization)
+    else:
+        return "not a recipient"
+    address = _client_channel(client)
+    if address is None:
+        return "no consented channel"
+    already = OutboundMessage.objects.filter(
+        client=client, subject=subject, body=body, status__in=[OutboundStatus.SENT, OutboundStatus.RECORDED]
+    )
+    if already.exists():
+        return "already sent"
+    message_send(
+        organization=organization, channel=address[0], to=address[1], subject=subject, body=body, client=client
+    )
+    return "sent"
+
+
+def partner_approval_message(*, partner: Client, organization: Organization, authorization: Authorization):
+    """Subject and body telling the other partner of a couple's packet that an authorization for
+    their joint treatment was approved: dates only; whose it is, and what for, is not said."""
+    window = f"{date_text(authorization.start_date)} to {date_text(authorization.end_date)}"
+    first = partner.preferred_name or partner.first_name
+    subject = "An authorization for your joint treatment was approved"
+    body = (
+        f"Hello {first}, an authorization for your joint treatment was approved for {window}. "
+        f"Questions? Contact {organization.name}."
+    )
+    return subject, body
+
+
+def approval_notify(*, request: AuthorizationRequest, determination: Determination, authorization: Authorization):
+    organization = request.organization
+    client = request.episode.client
+    # The client, and for a couple's packet both partners, each on their own consented channel:
+    # sent by a worker once the approval is committed, with retries, never inside the request.
+    recipients = [client]
+    if request.packet_id:
+        recipients.append(request.packet.couple.partner_of(client))
+    for recipient in recipients:
+        if _client_channel(recipient) is not None:
+            approval_message_send.delay_on_commit(organization.pk, str(determination.pk), str(recipient.pk))
+    destination = _client_channel(client)
+    # The intake specialists and VAs, and whoever drafted the request (an org admin, say).
+    recipients = list(
+        Membership.objects.filter(organization=organization, is_active=True).filter(
+            Q(role__in=[Role.INTAKE, Role.VA]) | Q(user_id=request.created_by_id)
+        )
+    )
+    action = DeterminationAction(determination.action).label.lower()
+    told = "client told" if destination else "client not messaged (no consented channel)"
+    notices_send(
+        organization=organization,
+        notices=[
+            Notice(
+                recipient=member,
+                kind="authorization_approved",
+                title=f"Authorization approved: request {str(request.pk)[:8]}",
+                body=f"{action.capitalize()}: {authorization.units_authorized} × "
+                f"{authorization.get_unit_type_display().lower()}, {date_text(authorization.start_date)} to "
+                f"{date_text(authorization.end_date)}; {told}.",
+                link=reverse(
+                    "authorizations:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
+                ),
+                dedupe_key=f"determination:{determination.pk}",
+            )
+            for member in recipients
+        ],
+    )
