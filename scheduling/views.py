@@ -576,8 +576,8 @@ def _assistant_page(request, episode, *, accept_form=None, status: int = 200):
 
 def _without(exc: ApplicationError, *keys: str) -> ApplicationError:
     """The refusal without data meant for programs (e.g. ISO `full_dates`: the message names them)."""
-    extra = {k: v for k, v in exc.extra.items() if k not in keys}
-    return ApplicationError(exc.message, code=exc.code, extra=extra)
+    exc.extra = {k: v for k, v in exc.extra.items() if k not in keys}
+    return exc
 
 
 def _accepted(results) -> str:

@@ -16,7 +16,7 @@ class ApplicationError(Exception):
     """A business rule said no. `message` is shown to the user; `extra` carries field errors;
     `code` is the stable name of the rule (an app's `ErrorCode` member)."""
 
-    def __init__(self, message: str, *, code: StrEnum | str = "invalid", extra: dict | None = None):
+    def __init__(self, message: str, *, code: StrEnum | str, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.code = str(code)

@@ -6,7 +6,7 @@ from typing import Any, NoReturn
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from .exceptions import ApplicationError, refuse
+from .exceptions import refuse
 
 
 def model_update(*, instance: models.Model, fields: list[str], data: dict[str, Any]) -> tuple[models.Model, bool]:
@@ -35,7 +35,7 @@ def validated_save(
     instance: models.Model,
     *,
     invalid: str,
-    code: StrEnum | None = None,
+    code: StrEnum,
     conflict: str | None = None,
     conflict_code: StrEnum | None = None,
     conflict_field: str = "__all__",
@@ -57,9 +57,6 @@ def validated_save(
         if conflict is not None and _only_uniqueness(exc):
             _refuse_conflict(conflict, code=conflict_code, field=conflict_field)
         extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        if code is None:
-            # Transitional: callers not yet naming their rule keep today's generic code.
-            raise ApplicationError(invalid, extra=extra) from exc
         refuse(invalid, code=code, extra=extra)
     except IntegrityError:
         if conflict is None:
@@ -70,8 +67,7 @@ def validated_save(
 
 def _refuse_conflict(message: str, *, code: StrEnum | None, field: str) -> NoReturn:
     if code is None:
-        # Transitional: callers not yet naming their rule keep today's code.
-        raise ApplicationError(message, code="conflict", extra={field: [message]})
+        raise TypeError("validated_save: a `conflict` message needs its `conflict_code`.")
     refuse(message, code=code, field=field)
 
 

@@ -371,9 +371,7 @@ class Demo:
         """`{episode id: WeekSummary}` of the active clients whose week it is to judge."""
         start = self.this_week - weeks_ago * WEEK
         episodes = active_episodes(organization=self.harbor)
-        summaries = week_summaries(
-            organization=self.harbor, episodes=episodes, first_week=start, last_week=start
-        )
+        summaries = week_summaries(organization=self.harbor, episodes=episodes, first_week=start, last_week=start)
         return {s.episode.pk: s for s in summaries.values() if s.evaluable}
 
 
