@@ -168,7 +168,8 @@ def episode_create(
     return episode
 
 
-_DATE_FIELD_FOR_STATUS = {
+# Keyed by plain str: callers pass the status as the form/serializer cleaned it.
+_DATE_FIELD_FOR_STATUS: dict[str, str] = {
     EpisodeStatus.ACTIVE: "admission_date",
     EpisodeStatus.STEP_DOWN: "step_down_date",
     EpisodeStatus.DISCHARGED: "discharge_date",
@@ -301,7 +302,7 @@ def treatment_plan_save(
     emotional_support_animal_note: str = "",
     effective_from: dt.date | None = None,
     availability: Iterable[Availability] = (),
-    actor: User,
+    actor: User | None,
 ) -> TreatmentPlan:
     """Create or replace the episode's treatment plan and its availability windows."""
     _check_requirements(required_hours_per_week, required_days_per_week)

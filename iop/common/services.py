@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from .exceptions import refuse
 
+# Both helpers hand back the instance they were given, so callers keep its model type.
+_ModelT = TypeVar("_ModelT", bound=models.Model)
 
-def model_update(*, instance: models.Model, fields: list[str], data: dict[str, Any]) -> tuple[models.Model, bool]:
+
+def model_update(*, instance: _ModelT, fields: list[str], data: dict[str, Any]) -> tuple[_ModelT, bool]:
     """Update only the listed fields that are present in `data`, validate the whole row, and save
     just those columns. Returns (instance, whether anything changed).
 
@@ -32,14 +35,14 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
 
 
 def validated_save(
-    instance: models.Model,
+    instance: _ModelT,
     *,
     invalid: str,
     code: StrEnum,
     conflict: str | None = None,
     conflict_code: StrEnum | None = None,
     conflict_field: str = "__all__",
-) -> models.Model:
+) -> _ModelT:
     """Validate and save `instance`, refusing (`iop.common.exceptions.refuse`) when it does not fit.
 
     `invalid` is the message for model validation errors (field messages go in `extra`), refused

@@ -40,14 +40,14 @@ def sessions_materialise(
     unique (slot, local date) makes a re-run create nothing. Returns the new sessions."""
     today = today or organization.local_today()
     horizon_end = today + dt.timedelta(weeks=scheduling_settings(organization).horizon_weeks)
-    slots = (
+    slot_rows = (
         WeeklySlot.objects.filter(group__is_active=True, effective_from__lte=horizon_end)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
         .select_related("group")
     )
     if group is not None:
-        slots = slots.filter(group=group)
-    slots = list(slots)
+        slot_rows = slot_rows.filter(group=group)
+    slots = list(slot_rows)
     existing = set(
         Session.objects.filter(slot__in=slots, occurrence_date__gte=today).values_list("slot_id", "occurrence_date")
     )
