@@ -39,9 +39,6 @@ KNOWN_UPWARD = {
     ("iop.tenancy", "iop.audit"),
     # The programs and members API is built on `TenantScopedViewSet`.
     ("iop.tenancy", "iop.common"),
-    # The audit trail page: filter forms and page helpers, and the clients' names it shows.
-    ("iop.audit", "iop.common"),
-    ("iop.audit", "iop.clients"),
 }
 
 

@@ -38,5 +38,5 @@ urlpatterns = [
     ),
     path("api-tokens/", account_views.api_tokens, name="api_tokens"),
     path("api-tokens/<uuid:token_id>/revoke/", account_views.api_token_revoke, name="api_token_revoke"),
-    path("", include("iop.audit.urls")),
+    path("", include("iop.clients.audit_trail.urls")),
 ]

@@ -1,26 +1,16 @@
-"""The audit trail for org admins: who read which client's data, filtered by client, staff member
-and date range. The filters travel in the query string, so they are ids and dates only — never a
-name."""
+"""The audit trail's filters. They travel in the query string, so they are ids and dates only —
+never a name."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import forms
-from django.core.paginator import Paginator
 
-from iop.clients.selectors import client_choice_list, client_names_by_id
-from iop.common.forms import DateInput, OrganizationChoiceField, error_summary
-from iop.common.pages import form_status, org_page, org_render
-from iop.tenancy import permissions
+from iop.clients.selectors import client_choice_list
+from iop.common.forms import DateInput, OrganizationChoiceField
 from iop.tenancy.models import Organization
 from iop.tenancy.selectors import member_list
-
-from .models import AccessAction
-from .selectors import access_event_list
-from .services import access_record
-
-EVENTS_PER_PAGE = 50
 
 
 class AuditFilterForm(forms.Form):
@@ -62,28 +52,3 @@ class AuditFilterForm(forms.Form):
             "occurred_from": dt.datetime.combine(start, dt.time.min, tzinfo=tz) if start else None,
             "occurred_before": dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz) if end else None,
         }
-
-
-@org_page(permissions.AUDIT_VIEW)
-def audit_trail(request, org_slug: str):
-    organization = request.organization
-    form = AuditFilterForm(request.GET or None, organization=organization)
-    page = None
-    client_names: dict = {}
-    if not form.is_bound or form.is_valid():
-        events = access_event_list(organization=organization, **(form.filters() if form.is_bound else {}))
-        page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-        client_names = client_names_by_id(
-            organization=organization, client_ids=[event.client_id for event in page.object_list]
-        )
-        if client_names:
-            # The trail names clients, so reading it is itself a read of those clients' data.
-            access_record(
-                request=request,
-                action=AccessAction.LIST,
-                object_type="audit.AccessEvent",
-                object_ids=client_names,
-            )
-    rows = [(event, client_names.get(event.client_id)) for event in page.object_list] if page else []
-    context = {"form": form, "page": page, "rows": rows, "errors": error_summary(form)}
-    return org_render(request, "audit/audit_trail.html", context, status=form_status(form))
