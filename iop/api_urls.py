@@ -11,8 +11,8 @@ from attendance.roll_call.apis import AttendanceRecordViewSet, SessionAttendance
 from authorizations.coverage import apis as authorizations_coverage
 from authorizations.requests import apis as authorizations_requests
 from authorizations.units import apis as authorizations_units
+from iop.accounts.apis import MemberViewSet, ProgramViewSet
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
-from iop.tenancy.apis import MemberViewSet, ProgramViewSet
 from scheduling.apis import (
     AbsenceViewSet,
     GroupTypeViewSet,

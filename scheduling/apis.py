@@ -17,9 +17,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.common.api import AuditedRetrieveMixin, AuditedViewSetMixin, TenantScopedViewSet, validated_input
-from iop.common.pagination import DefaultCursorPagination
+from iop.common.pagination import ByNamePagination, DefaultCursorPagination
 from iop.tenancy import permissions as perms
-from iop.tenancy.apis import ByNamePagination
 
 from . import selectors
 from .filters import (

@@ -37,8 +37,6 @@ PACKAGES = ("iop", "scheduling", "attendance", "authorizations", "demo")
 KNOWN_UPWARD = {
     # The admin base class and the admin site record access and security events.
     ("iop.tenancy", "iop.audit"),
-    # The programs and members API is built on `TenantScopedViewSet`.
-    ("iop.tenancy", "iop.common"),
 }
 
 

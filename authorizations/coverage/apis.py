@@ -34,9 +34,8 @@ from authorizations.models import BenefitVerification, Coverage, CoveragePriorit
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
-from iop.common.pagination import DefaultCursorPagination
+from iop.common.pagination import ByNamePagination, DefaultCursorPagination
 from iop.tenancy import permissions as perms
-from iop.tenancy.apis import ByNamePagination
 
 
 class NewestCreatedPagination(DefaultCursorPagination):

@@ -9,3 +9,7 @@ class DefaultCursorPagination(CursorPagination):
     max_page_size = 200
     # Subclasses order by a tuple of fields (the last one unique).
     ordering: str | tuple[str, ...] = "-created_at"
+
+
+class ByNamePagination(DefaultCursorPagination):
+    ordering = ("name", "id")

@@ -1,15 +1,15 @@
+"""The organization's programs and members, read-only over the API. The records are the platform's
+(iop/tenancy); the API lives here because it is built on the shared API pieces (iop/common), which
+sit above the platform."""
+
 from rest_framework import mixins
 
 from iop.common.api import TenantScopedViewSet
-from iop.common.pagination import DefaultCursorPagination
+from iop.common.pagination import ByNamePagination
+from iop.tenancy import permissions as perms
+from iop.tenancy import selectors
 
-from . import permissions as perms
-from . import selectors
 from .serializers import MemberSerializer, ProgramSerializer
-
-
-class ByNamePagination(DefaultCursorPagination):
-    ordering = ("name", "id")
 
 
 class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):

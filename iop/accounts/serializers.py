@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Membership, Program
+from iop.tenancy.models import Membership, Program
 
 
 class ProgramSerializer(serializers.ModelSerializer):
