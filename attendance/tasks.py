@@ -25,7 +25,8 @@ def report_generate(organization_id: int, report_id: str) -> str | None:
     report = AttendanceReport.objects.filter(organization_id=organization_id, pk=report_id).defer("pdf").first()
     if report is None:
         return None
-    return attendance_report_generate(report=report).status
+    generated = attendance_report_generate(report=report)
+    return generated.status if generated is not None else None
 
 
 # --- Sweeps --------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def pace_evaluate(
         organization=organization, episodes=episodes, first_week=min(weeks), last_week=max(weeks), now=now
     )
     evaluated = {key: s for key, s in summaries.items() if s.evaluable and key[1] in weeks}
-    existing = defaultdict(dict)
+    existing: defaultdict[tuple[uuid.UUID, dt.date], dict[str, ThresholdFlag]] = defaultdict(dict)
     for flag in ThresholdFlag.objects.filter(
         organization=organization, episode__in=[e.pk for e in episodes], week_start__in=list(weeks)
     ):

@@ -62,7 +62,8 @@ def absence_patterns_evaluate(
         .order_by("session__starts_at")
     ):
         by_episode[record.episode_id].append(record)
-    open_kinds, alerted_until = set(), defaultdict(dict)
+    open_kinds: set[tuple[uuid.UUID, str]] = set()
+    alerted_until: defaultdict[uuid.UUID, dict[str, dt.date]] = defaultdict(dict)
     earlier = (
         AbsenceAlert.objects.filter(episode__in=list(by_episode))
         .values("episode_id", "kind")
@@ -113,12 +114,12 @@ def absence_patterns_evaluate(
     return raised
 
 
-def _clinical_team(organization: Organization, episodes: Iterable[Episode]) -> dict:
+def _clinical_team(organization: Organization, episodes: Iterable[Episode]) -> dict[uuid.UUID, list[Membership]]:
     """The episode's primary clinician; every clinician when none is assigned."""
     clinicians: list[Membership] | None = None
-    team = {}
+    team: dict[uuid.UUID, list[Membership]] = {}
     for episode in episodes:
-        if episode.primary_clinician_id:
+        if episode.primary_clinician is not None:
             team[episode.pk] = [episode.primary_clinician]
         else:
             if clinicians is None:

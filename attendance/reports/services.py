@@ -110,24 +110,29 @@ def _author(report: AttendanceReport) -> str:
 
 
 @transaction.atomic
-def attendance_report_generate(*, report: AttendanceReport, now: dt.datetime | None = None) -> AttendanceReport:
+def attendance_report_generate(*, report: AttendanceReport, now: dt.datetime | None = None) -> AttendanceReport | None:
     """Render a queued report and store it (`ready`), or record that it failed (`failed`, with a
     short error and no PHI). A report that is not queued any more (a redelivered task) is left as
-    it is. Database errors propagate, so the task retries."""
-    report = (
+    it is, and one deleted meanwhile gives None. Database errors propagate, so the task retries."""
+    locked = (
         AttendanceReport.objects.select_for_update(of=("self",))
         .select_related("organization", "requested_by")
         .filter(pk=report.pk)
         .first()
     )
-    if report is None or report.status != ReportStatus.QUEUED:
-        return report
+    if locked is None or locked.status != ReportStatus.QUEUED:
+        return locked
+    report = locked
     now = now or timezone.now()
     organization = report.organization
     try:
         # A savepoint: if a query fails, the transaction can still record the failure.
         with transaction.atomic():
             episode = episode_for_attendance(organization=organization, episode_id=report.episode_id)
+            if episode is None:
+                # Cannot happen while the report row is locked (deleting the episode deletes it), but
+                # if it did, the report fails rather than the task.
+                raise LookupError("report episode missing")
             data = attendance_report_data(
                 organization=organization, episode=episode, start=report.start_date, end=report.end_date, now=now
             )

@@ -331,7 +331,8 @@ def missing_attendance_notify(*, organization: Organization, now: dt.datetime | 
             dedupe_key=f"attendance-missing:{session.pk}",
         )
         for session in sessions
-        for booking in session.facilitator_bookings
+        # `facilitator_bookings` is the to_attr of scheduling's facilitators_prefetch(), unknown to the stubs.
+        for booking in session.facilitator_bookings  # type: ignore[attr-defined]
     ]
     notices += [
         Notice(
