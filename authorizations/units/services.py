@@ -102,7 +102,8 @@ CHASE_TIME = dt.time(7, 0)
 # Ends-within thresholds, tightest first.
 END_THRESHOLDS = ((3, ChaseKind.ENDS_IN_3), (7, ChaseKind.ENDS_IN_7), (14, ChaseKind.ENDS_IN_14))
 
-CHASE_TITLES = {
+# Keyed by plain str: a stored task's kind comes back from the database as a str.
+CHASE_TITLES: dict[str, str] = {
     ChaseKind.ENDS_IN_14: "An authorization ends within 14 days",
     ChaseKind.ENDS_IN_7: "An authorization ends within 7 days",
     ChaseKind.ENDS_IN_3: "An authorization ends within 3 days",
@@ -203,6 +204,7 @@ def _candidates(organization: Organization, now: dt.datetime, today: dt.date) ->
         organization=organization, status=RequestStatus.SUBMITTED, decision_due_at__lt=now
     )
     for request in late:
+        assert request.decision_due_at is not None  # decision_due_at__lt only matches a set deadline
         due = request.decision_due_at.astimezone(organization.tzinfo).date()
         tasks.append(task(ChaseKind.DECISION_OVERDUE, due, request=request))
     pended = AuthorizationRequest.objects.filter(
