@@ -4,6 +4,7 @@ client and the staff), a pend asks for information, a denial closes the request.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +27,9 @@ from authorizations.requests.services.workflow import pend_record
 from authorizations.units.services import chase_tasks_close, unauthorized_days_resolve
 from iop.common.exceptions import refuse
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 # --- Determinations -------------------------------------------------------------------------------
 
 
@@ -44,7 +48,7 @@ def determination_record(
     next_review_date: dt.date | None = None,
     information_due: dt.date | None = None,
     decided_at: dt.datetime | None = None,
-    actor,
+    actor: User | None,
 ) -> Determination:
     """The payer's answer (X12 278 HCR01). A4 pends the request: the reason is the information
     asked for, `information_due` (required) the date it is due, as `request_pend`. A1/A2/A6
@@ -74,7 +78,8 @@ def determination_record(
             field="decided_at",
         )
     approving = action in APPROVING_ACTIONS
-    values = {
+    # The Determination's columns (and the Authorization's, when approving: _approval_values checks them).
+    values: dict[str, Any] = {
         "authorization_number": (authorization_number or "").strip(),
         "approved_code": (approved_code or "").strip().upper(),
         "approved_units": approved_units,
@@ -129,7 +134,7 @@ def determination_record(
     return determination
 
 
-def _approval_values(request: AuthorizationRequest, values: dict) -> dict:
+def _approval_values(request: AuthorizationRequest, values: dict[str, Any]) -> dict[str, Any]:
     if not values["authorization_number"]:
         refuse(
             "Enter the authorization number the payer gave.",

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -46,6 +47,9 @@ from authorizations.requests.services.editing import (
 from authorizations.requests.services.lines import line_compute, track_lines_build
 from iop.clients.models import OPEN_EPISODE_STATUSES, Episode
 from iop.common.exceptions import refuse
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 # --- Constants of the software (not of any payer) --------------------------------------------------
 
@@ -110,7 +114,7 @@ def request_create(
     *,
     episode: Episode,
     coverage: Coverage,
-    actor,
+    actor: User | None,
     start_date: dt.date | None = None,
     urgency: str = Urgency.STANDARD,
     certification_type: str = CertificationType.INITIAL,
@@ -173,7 +177,7 @@ def request_create(
 
 
 @transaction.atomic
-def request_update(*, request: AuthorizationRequest, data: dict, actor=None) -> AuthorizationRequest:
+def request_update(*, request: AuthorizationRequest, data: dict, actor: User | None = None) -> AuthorizationRequest:
     """Change the request's narrative and dates (`why_not_lower_level`, `why_not_higher_level`,
     `clinical_summary`, `emotional_support_animal_note`, `other_components`, `urgency`,
     `certification_type`, `start_date`, `end_date`). Lines that covered the whole old window
@@ -257,7 +261,9 @@ def _normalized_icd10(code: str) -> str:
 
 
 @transaction.atomic
-def diagnosis_add(*, request: AuthorizationRequest, code: str, description: str = "", actor=None) -> Diagnosis:
+def diagnosis_add(
+    *, request: AuthorizationRequest, code: str, description: str = "", actor: User | None = None
+) -> Diagnosis:
     """Add an ICD-10-CM diagnosis after the others (the first one added is the primary)."""
     request = request_locked(request)
     request_ensure_editable(request)
@@ -293,7 +299,7 @@ def _resequence(request: AuthorizationRequest, ordered: list[Diagnosis]) -> None
 
 
 @transaction.atomic
-def diagnosis_remove(*, request: AuthorizationRequest, diagnosis: Diagnosis, actor=None) -> None:
+def diagnosis_remove(*, request: AuthorizationRequest, diagnosis: Diagnosis, actor: User | None = None) -> None:
     """Remove a diagnosis; the others close up (the next one becomes primary if it was)."""
     request = request_locked(request)
     request_ensure_editable(request)
@@ -305,7 +311,7 @@ def diagnosis_remove(*, request: AuthorizationRequest, diagnosis: Diagnosis, act
 
 
 @transaction.atomic
-def diagnoses_reorder(*, request: AuthorizationRequest, order: Sequence, actor=None) -> list[Diagnosis]:
+def diagnoses_reorder(*, request: AuthorizationRequest, order: Sequence, actor: User | None = None) -> list[Diagnosis]:
     """Put the request's diagnoses in `order` (their ids; the first is the primary). Every
     diagnosis of the request, once each."""
     request = request_locked(request)
@@ -325,7 +331,9 @@ def diagnoses_reorder(*, request: AuthorizationRequest, order: Sequence, actor=N
 
 
 @transaction.atomic
-def diagnosis_move(*, request: AuthorizationRequest, diagnosis: Diagnosis, up: bool, actor=None) -> list[Diagnosis]:
+def diagnosis_move(
+    *, request: AuthorizationRequest, diagnosis: Diagnosis, up: bool, actor: User | None = None
+) -> list[Diagnosis]:
     """Move a diagnosis one place up (toward primary) or down."""
     request = request_locked(request)
     ordered = list(request.diagnoses.order_by("sequence"))
@@ -356,7 +364,7 @@ def attachment_type(*, name: str, head: bytes) -> str:
 
 
 @transaction.atomic
-def attachment_add(*, request: AuthorizationRequest, upload, actor) -> RequestAttachment:
+def attachment_add(*, request: AuthorizationRequest, upload, actor: User | None) -> RequestAttachment:
     """Keep a file with the request (private storage, a random path: never the client's name).
     Up to 10 MB; PDF, images and Word documents. Allowed until the request is determined."""
     request = request_locked(request)
@@ -389,9 +397,10 @@ def attachment_add(*, request: AuthorizationRequest, upload, actor) -> RequestAt
 
 
 @transaction.atomic
-def attachment_remove(*, attachment: RequestAttachment, actor=None) -> None:
+def attachment_remove(*, attachment: RequestAttachment, actor: User | None = None) -> None:
     request = request_locked(attachment.request)
     request_ensure_editable(request)
     storage, path = attachment.file.storage, attachment.file.name
     attachment.delete()
-    transaction.on_commit(partial(storage.delete, path))
+    if path:
+        transaction.on_commit(partial(storage.delete, path))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -28,9 +29,12 @@ from authorizations.requests.services.editing import (
 from iop.clients.models import TreatmentPlan
 from iop.common.exceptions import refuse
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 # Sessions a week a new request asks for, per track (group: the plan's days a week). Staff edit
 # the lines afterwards; these only start the draft.
-_DEFAULT_FREQUENCY = {
+_DEFAULT_FREQUENCY: dict[str, Decimal] = {
     ServiceTrack.INDIVIDUAL: Decimal("1"),
     ServiceTrack.COUPLES: Decimal("1"),
     ServiceTrack.SUD_COUNSELING: Decimal("1"),
@@ -150,7 +154,8 @@ def _line_values(request: AuthorizationRequest, values: dict, codes: dict[str, S
             code=AuthorizationsErrorCode.FREQUENCY_TOO_HIGH,
             field="frequency_per_week",
         )
-    if frequency.as_tuple().exponent < -1:
+    exponent = frequency.as_tuple().exponent  # a str only for NaN/infinity, refused above
+    if not isinstance(exponent, int) or exponent < -1:
         refuse(
             "Give how often a week to one decimal place.",
             code=AuthorizationsErrorCode.FREQUENCY_PRECISION,
@@ -190,7 +195,7 @@ def line_add(
     end_date: dt.date | None = None,
     track: str = "",
     description: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> ServiceLine:
     """Add an itemized line (dates default to the request's); sessions and cost are computed."""
     request = request_locked(request)
@@ -216,7 +221,7 @@ def line_add(
 
 
 @transaction.atomic
-def line_update(*, line: ServiceLine, data: dict, actor=None) -> ServiceLine:
+def line_update(*, line: ServiceLine, data: dict, actor: User | None = None) -> ServiceLine:
     """Change a line's code, units, frequency, dates or description (the others are kept)."""
     request = request_locked(line.request)
     request_ensure_editable(request)
@@ -237,7 +242,7 @@ def line_update(*, line: ServiceLine, data: dict, actor=None) -> ServiceLine:
 
 
 @transaction.atomic
-def line_remove(*, line: ServiceLine, actor=None) -> None:
+def line_remove(*, line: ServiceLine, actor: User | None = None) -> None:
     request = request_locked(line.request)
     request_ensure_editable(request)
     line.delete()

@@ -4,6 +4,7 @@ together or not at all."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,9 @@ from authorizations.requests.services.workflow import channel_check, request_sub
 from iop.clients.models import Couple
 from iop.common.exceptions import ApplicationError, refuse
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 # --- Couples' packets ---------------------------------------------------------------------------------
 
 
@@ -31,7 +35,7 @@ def packet_create(
     couple: Couple,
     coverages: dict,
     joint_goals: str = "",
-    actor,
+    actor: User | None,
     start_date: dt.date | None = None,
     urgency: str = Urgency.STANDARD,
 ) -> RequestPacket:
@@ -73,6 +77,7 @@ def packet_create(
         organization_id=couple.organization_id, couple=couple, joint_goals=(joint_goals or "").strip(), created_by=actor
     )
     for key, partner, episode, coverage in plan:
+        assert episode is not None and coverage is not None  # refused above otherwise
         try:
             request_create(
                 episode=episode,
@@ -94,7 +99,7 @@ def packet_create(
 
 
 @transaction.atomic
-def packet_update(*, packet: RequestPacket, joint_goals: str, actor=None) -> RequestPacket:
+def packet_update(*, packet: RequestPacket, joint_goals: str, actor: User | None = None) -> RequestPacket:
     packet = RequestPacket.objects.select_for_update().get(pk=packet.pk)
     requests = list(packet.requests.all())
     if any(r.status not in EDITABLE_STATUSES for r in requests):
@@ -123,7 +128,7 @@ def _packet_requests(packet: RequestPacket) -> list[AuthorizationRequest]:
 
 
 @transaction.atomic
-def packet_mark_ready(*, packet: RequestPacket, actor=None) -> list[AuthorizationRequest]:
+def packet_mark_ready(*, packet: RequestPacket, actor: User | None = None) -> list[AuthorizationRequest]:
     """Mark both partners' requests ready together, or neither (every partner's missing items)."""
     requests = _packet_requests(packet)
     problems = []
@@ -147,7 +152,7 @@ def packet_submit(
     packet: RequestPacket,
     channel: str,
     payer_references: dict | None = None,
-    actor,
+    actor: User | None,
     submitted_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> list[AuthorizationRequest]:

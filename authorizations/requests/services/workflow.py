@@ -4,6 +4,7 @@ and the submission time recorded."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,11 +22,14 @@ from authorizations.requests.services.editing import DECIDABLE_STATUSES, request
 from authorizations.units.services import chase_tasks_close
 from iop.common.exceptions import refuse
 
+if TYPE_CHECKING:
+    from iop.accounts.models import User
+
 # --- Status workflow ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def request_mark_ready(*, request: AuthorizationRequest, actor=None) -> AuthorizationRequest:
+def request_mark_ready(*, request: AuthorizationRequest, actor: User | None = None) -> AuthorizationRequest:
     """Draft → ready, refused with every missing item (`extra["__all__"]`)."""
     request = request_locked(request)
     if request.status == RequestStatus.READY:
@@ -49,7 +53,7 @@ def request_mark_ready(*, request: AuthorizationRequest, actor=None) -> Authoriz
 
 
 @transaction.atomic
-def request_return_to_draft(*, request: AuthorizationRequest, actor=None) -> AuthorizationRequest:
+def request_return_to_draft(*, request: AuthorizationRequest, actor: User | None = None) -> AuthorizationRequest:
     request = request_locked(request)
     if request.status != RequestStatus.READY:
         refuse(
@@ -114,7 +118,7 @@ def request_submit_one(
     *,
     channel: str,
     payer_reference: str,
-    actor,
+    actor: User | None,
     now: dt.datetime,
     submitted_at: dt.datetime | None = None,
 ) -> None:
@@ -148,7 +152,7 @@ def request_submit(
     request: AuthorizationRequest,
     channel: str,
     payer_reference: str = "",
-    actor,
+    actor: User | None,
     submitted_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> AuthorizationRequest:
@@ -185,7 +189,7 @@ def request_pend(
     request: AuthorizationRequest,
     information_requested: str,
     information_due: dt.date,
-    actor=None,
+    actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> AuthorizationRequest:
     """The payer asked for more information by a date: submitted → pended (or the ask updated)."""
@@ -204,7 +208,7 @@ def pend_record(
     information_requested: str,
     information_due: dt.date | None,
     requested_field: str = "information_requested",
-    actor=None,
+    actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> None:
     """Pend a locked, decidable request: what the payer asked for (refused under
