@@ -19,7 +19,7 @@ from iop.notifications.models import OutboundMessage, OutboundStatus
 from iop.notifications.services import Notice, message_send, notices_send
 from iop.tenancy.models import Membership, Organization, Role
 
-CLIENT_ADDRESS_FIELD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
+CLIENT_ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
 
 
 # --- Notifications ----------------------------------------------------------------------------------
@@ -62,7 +62,10 @@ def approval_message_deliver(*, determination_id, client_id) -> str:
     organization = request.organization
     if client.pk == request.episode.client_id:
         subject, body = client_approval_message(client=client, organization=organization, authorization=authorization)
-    elif request.packet_id and client.pk in (request.packet.couple.partner_a_id, request.packet.couple.partner_b_id):
+    elif request.packet is not None and client.pk in (
+        request.packet.couple.partner_a_id,
+        request.packet.couple.partner_b_id,
+    ):
         subject, body = partner_approval_message(partner=client, organization=organization, authorization=authorization)
     else:
         return "not a recipient"
@@ -80,7 +83,9 @@ def approval_message_deliver(*, determination_id, client_id) -> str:
     return "sent"
 
 
-def partner_approval_message(*, partner: Client, organization: Organization, authorization: Authorization):
+def partner_approval_message(
+    *, partner: Client, organization: Organization, authorization: Authorization
+) -> tuple[str, str]:
     """Subject and body telling the other partner of a couple's packet that an authorization for
     their joint treatment was approved: dates only; whose it is, and what for, is not said."""
     window = f"{date_text(authorization.start_date)} to {date_text(authorization.end_date)}"
@@ -93,20 +98,22 @@ def partner_approval_message(*, partner: Client, organization: Organization, aut
     return subject, body
 
 
-def approval_notify(*, request: AuthorizationRequest, determination: Determination, authorization: Authorization):
+def approval_notify(
+    *, request: AuthorizationRequest, determination: Determination, authorization: Authorization
+) -> None:
     organization = request.organization
     client = request.episode.client
     # The client, and for a couple's packet both partners, each on their own consented channel:
     # sent by a worker once the approval is committed, with retries, never inside the request.
     recipients = [client]
-    if request.packet_id:
+    if request.packet is not None:
         recipients.append(request.packet.couple.partner_of(client))
     for recipient in recipients:
         if _client_channel(recipient) is not None:
             approval_message_send.delay_on_commit(organization.pk, str(determination.pk), str(recipient.pk))
     destination = _client_channel(client)
     # The intake specialists and VAs, and whoever drafted the request (an org admin, say).
-    recipients = list(
+    staff = list(
         Membership.objects.filter(organization=organization, is_active=True).filter(
             Q(role__in=[Role.INTAKE, Role.VA]) | Q(user_id=request.created_by_id)
         )
@@ -128,6 +135,6 @@ def approval_notify(*, request: AuthorizationRequest, determination: Determinati
                 ),
                 dedupe_key=f"determination:{determination.pk}",
             )
-            for member in recipients
+            for member in staff
         ],
     )
