@@ -7,4 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (login, logout, failed login, MFA changes)
+        # receivers: login, logout, failed login, MFA changes; wiring: what admins do in the admin site.
+        from . import receivers, wiring  # noqa: F401
+
+        wiring.connect()

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from iop.audit.models import AccessAction
-
+from . import hooks
 from . import permissions as perms
 from .models import Membership, Organization, Program, StaffProfile
 
@@ -15,7 +14,8 @@ class TenantModelAdmin(admin.ModelAdmin):
     view_action = perms.ADMIN_ACCESS
     manage_action = perms.ADMIN_ACCESS
     read_only = False
-    # PHI models: opening a row in admin is a read of a client's record, so it is audited.
+    # PHI models: opening a row in admin is a read of a client's record, so it is audited (the
+    # platform announces it through iop/tenancy/hooks.py; iop/audit/wiring.py records it).
     audit_client_field: str | None = None
 
     def _can(self, request, action: str) -> bool:
@@ -63,18 +63,15 @@ class TenantModelAdmin(admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
         if self.audit_client_field and changelist is not None:
-            from iop.audit.services import access_record
-
-            access_record(
+            hooks.admin_client_rows_listed.send(
+                sender=type(self),
                 request=request,
-                action=AccessAction.LIST,
-                object_type=f"{self.model._meta.app_label}.{self.model._meta.object_name}",
-                object_ids=[
+                model=self.model,
+                client_ids=[
                     client_id
                     for client_id in (_attr_path(obj, self.audit_client_field) for obj in changelist.result_list)
                     if client_id is not None
                 ],
-                channel="admin",
             )
         return response
 
@@ -83,14 +80,8 @@ class TenantModelAdmin(admin.ModelAdmin):
         if self.audit_client_field and request.method == "GET" and response.status_code == 200:
             obj = self.get_object(request, object_id)
             if obj is not None:
-                from iop.audit.services import access_record
-
-                access_record(
-                    request=request,
-                    action=AccessAction.VIEW,
-                    obj=obj,
-                    client_id=_attr_path(obj, self.audit_client_field),
-                    channel="admin",
+                hooks.admin_client_row_viewed.send(
+                    sender=type(self), request=request, obj=obj, client_id=_attr_path(obj, self.audit_client_field)
                 )
         return response
 

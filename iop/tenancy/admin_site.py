@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from . import hooks
 from .middleware import ADMIN_ORG_SESSION_KEY
 from .models import Role
 from .permissions import ADMIN_ACCESS, membership_can
@@ -53,9 +54,6 @@ class IopAdminSite(admin.AdminSite):
         ]
 
     def select_organization_view(self, request):
-        from iop.audit.models import SecurityEventKind
-        from iop.audit.services import security_event_record
-
         from .selectors import memberships_of_user
 
         if not request.user.is_authenticated:
@@ -67,11 +65,9 @@ class IopAdminSite(admin.AdminSite):
                 messages.error(request, "Choose one of your organizations.")
             else:
                 request.session[ADMIN_ORG_SESSION_KEY] = chosen.organization_id
-                security_event_record(
-                    kind=SecurityEventKind.ADMIN_ORG_SWITCH,
-                    request=request,
-                    user=request.user,
-                    detail={"organization": chosen.organization.slug},
+                # Recorded in the security log by iop/audit/wiring.py.
+                hooks.admin_organization_chosen.send(
+                    sender=type(self), request=request, user=request.user, organization=chosen.organization
                 )
                 return HttpResponseRedirect(reverse("admin:index"))
         context = {

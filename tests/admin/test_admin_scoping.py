@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from iop.audit.models import AccessEvent
+from iop.audit.models import AccessEvent, SecurityEvent, SecurityEventKind
 from iop.tenancy.context import tenant_context
 
 from ..conftest import make_member
@@ -40,6 +40,13 @@ def test_cannot_act_for_an_organization_one_does_not_administer(client, harbor_a
     assert response.status_code == 200  # the form again, with an error
     assert "Choose one of your organizations" in response.content.decode()
     assert client.get("/admin/")["Location"] == reverse("admin:select_organization")
+
+
+def test_choosing_the_acting_organization_is_a_security_event(client, harbor, harbor_admin):
+    client.force_login(harbor_admin)
+    _act_as(client, harbor)
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.ADMIN_ORG_SWITCH)
+    assert (event.user, event.detail) == (harbor_admin, {"organization": harbor.slug})
 
 
 def test_va_cannot_use_admin(client, harbor, harbor_va):
