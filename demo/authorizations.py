@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from authorizations.coverage.services import verification_import_271
+from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import (
     Answer,
     Authorization,

@@ -19,7 +19,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from authorizations.coverage import selectors as selectors
-from authorizations.coverage import services as services
 from authorizations.coverage.serializers import (
     BenefitVerificationDetailSerializer,
     BenefitVerificationSerializer,
@@ -30,6 +29,7 @@ from authorizations.coverage.serializers import (
     PayerSerializer,
     VerificationCreateSerializer,
 )
+from authorizations.coverage.services import coverages, verifications, x12_import
 from authorizations.models import BenefitVerification, Coverage, CoveragePriority, Payer, VerificationMethod
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
@@ -115,7 +115,7 @@ class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         """Add a client's coverage. Refused (400): a plan of another payer, an end before the start,
         a second primary (or secondary) for overlapping dates, another organization's ids."""
         data = validated_input(CoverageCreateSerializer, request.data)
-        coverage = services.coverage_create(actor=request.user, **data)
+        coverage = coverages.coverage_create(actor=request.user, **data)
         return self._answer(request, coverage, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=CoverageUpdateSerializer(partial=True), responses=CoverageSerializer)
@@ -124,7 +124,7 @@ class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         coverage = self.get_object()
         data = CoverageUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.coverage_update(coverage=coverage, data=dict(data.validated_data), actor=request.user)
+        coverages.coverage_update(coverage=coverage, data=dict(data.validated_data), actor=request.user)
         return self._answer(request, coverage)
 
     @extend_schema(request=Import271Serializer, responses={201: BenefitVerificationDetailSerializer})
@@ -141,7 +141,7 @@ class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         benefits."""
         coverage = self.get_object()
         data = validated_input(Import271Serializer, request.data)
-        verification = services.verification_import_271(coverage=coverage, raw=data["raw_271"], actor=request.user)
+        verification = x12_import.verification_import_271(coverage=coverage, raw=data["raw_271"], actor=request.user)
         verification = selectors.verification_list(organization=self.organization, with_benefit_lines=True).get(
             pk=verification.pk
         )
@@ -186,7 +186,7 @@ class VerificationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         the future, an amount met above its total, a coinsurance above 100 %, another
         organization's coverage."""
         data = validated_input(VerificationCreateSerializer, request.data)
-        verification = services.verification_record(actor=request.user, **data)
+        verification = verifications.verification_record(actor=request.user, **data)
         verification = self.get_queryset().get(pk=verification.pk)
         self.audit_view(request, verification)
         return Response(self.get_serializer(verification).data, status=status.HTTP_201_CREATED)

@@ -11,7 +11,8 @@ from pathlib import PurePath
 from django import forms
 
 from authorizations.coverage import selectors as selectors
-from authorizations.coverage.services import COVERAGE_EDITABLE_FIELDS, MAX_271_CHARS
+from authorizations.coverage.services.coverages import COVERAGE_EDITABLE_FIELDS
+from authorizations.coverage.services.x12_import import MAX_271_CHARS
 from authorizations.models import (
     Answer,
     Coverage,

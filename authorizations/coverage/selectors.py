@@ -3,6 +3,7 @@ with their latest verification cost two queries however many coverages there are
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -76,8 +77,6 @@ def _state(coverage: Coverage, today) -> str:
 def client_coverage_rows(*, organization: Organization, client_id) -> list[CoverageRow]:
     """The client page's insurance panel: the client's coverages, primary first, each with its
     latest verification and whether that is due again (two queries, however many coverages)."""
-    from authorizations.coverage.services import verification_stale_reason
-
     today = organization.local_today()
     rows = []
     for coverage in client_coverages(organization=organization, client_id=client_id):
@@ -142,3 +141,42 @@ def plan_choices(*, organization: Organization, keep_id=None) -> QuerySet[PayerP
 def payer_detail_list(*, organization: Organization) -> QuerySet[Payer]:
     """Every payer with its plans and rules (the API's payers)."""
     return Payer.objects.filter(organization=organization).prefetch_related("plans", "rules")
+
+
+# --- When a verification is due again ---------------------------------------------------------------
+
+# A verification older than this is due again (as is one from before a plan-year start).
+STALE_AFTER_DAYS = 30
+
+
+def _anniversary(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # 29 February in a common year
+        return dt.date(year, month, 28)
+
+
+def next_plan_year_start(*, plan_year_start: dt.date | None, after: dt.date) -> dt.date:
+    """The first plan-year start after `after` (1 January when the plan year is not known: most
+    plans reset benefits with the calendar year)."""
+    month, day = (plan_year_start.month, plan_year_start.day) if plan_year_start else (1, 1)
+    start = _anniversary(after.year, month, day)
+    return start if start > after else _anniversary(after.year + 1, month, day)
+
+
+def verification_stale_reason(verification: BenefitVerification, today: dt.date, tzinfo=None) -> str:
+    """Why the verification is due again ("" when it is not): older than 30 days, or a plan year
+    started since it was done. `tzinfo` is the organization's (the day it was verified there)."""
+    verified_at = verification.verified_at
+    verified_on = verified_at.astimezone(tzinfo).date() if tzinfo is not None else verified_at.date()
+    age = (today - verified_on).days
+    if age > STALE_AFTER_DAYS:
+        return f"Verified {age} days ago (more than {STALE_AFTER_DAYS})."
+    reset = next_plan_year_start(plan_year_start=verification.plan_year_start, after=verified_on)
+    if reset <= today:
+        return f"A new plan year began on {reset:%d %b %Y}, after this verification."
+    return ""
+
+
+def verification_is_stale(verification: BenefitVerification, today: dt.date, tzinfo=None) -> bool:
+    return bool(verification_stale_reason(verification, today, tzinfo))

@@ -11,8 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from attendance.fields import AwareDateTimeField
-from authorizations.coverage.selectors import latest_verification
-from authorizations.coverage.services import MAX_271_CHARS, verification_stale_reason
+from authorizations.coverage.selectors import latest_verification, verification_stale_reason
+from authorizations.coverage.services.x12_import import MAX_271_CHARS
 from authorizations.models import (
     Answer,
     BenefitLine,

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authorizations.coverage import selectors as selectors
-from authorizations.coverage import services as services
 from authorizations.coverage.forms import CoverageForm, VerificationForm, VerificationImportForm
+from authorizations.coverage.services import coverages, verifications, x12_import
 from authorizations.models import Coverage
 from authorizations.selectors import client_of
 from iop.audit.models import AccessAction
@@ -55,7 +55,7 @@ def coverage_add(request, org_slug: str, client_id):
     form = CoverageForm(request.POST if request.method == "POST" else None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         try:
-            coverage = services.coverage_create(client=client, actor=request.user, **form.service_kwargs())
+            coverage = coverages.coverage_create(client=client, actor=request.user, **form.service_kwargs())
         except ApplicationError as exc:
             forms_add_application_error(exc, form)
         else:
@@ -74,7 +74,7 @@ def coverage_edit(request, org_slug: str, coverage_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.coverage_update(coverage=coverage, data=form.service_kwargs(), actor=request.user)
+            coverages.coverage_update(coverage=coverage, data=form.service_kwargs(), actor=request.user)
         except ApplicationError as exc:
             forms_add_application_error(exc, form)
         else:
@@ -99,7 +99,7 @@ def coverage_detail(request, org_slug: str, coverage_id):
         "client": coverage.client,
         "coverage": coverage,
         "verifications": verifications,
-        "stale_reason": services.verification_stale_reason(latest, today, organization.tzinfo) if latest else "",
+        "stale_reason": selectors.verification_stale_reason(latest, today, organization.tzinfo) if latest else "",
     }
     return org_render(request, "authorizations/coverage/coverage_detail.html", context)
 
@@ -115,7 +115,9 @@ def verification_add(request, org_slug: str, coverage_id):
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         try:
-            services.verification_record(coverage=coverage, actor=request.user, now=now, **form.service_kwargs(now=now))
+            verifications.verification_record(
+                coverage=coverage, actor=request.user, now=now, **form.service_kwargs(now=now)
+            )
         except ApplicationError as exc:
             if "verified_at" in exc.extra:
                 # The form asks for a day where the service takes a time.
@@ -138,7 +140,7 @@ def verification_import(request, org_slug: str, coverage_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            verification = services.verification_import_271(
+            verification = x12_import.verification_import_271(
                 coverage=coverage, raw=form.cleaned_data["file"], actor=request.user
             )
         except ApplicationError as exc:

@@ -29,7 +29,7 @@ def _note(problem: str) -> str:
 
 
 def backfill_benefit_lines(apps, schema_editor):
-    from authorizations.coverage import services as services_coverage
+    import authorizations.coverage.services.x12_import as services_coverage
     from authorizations.coverage import x12
     from iop.common.exceptions import ApplicationError
     from iop.tenancy.context import tenant_context

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import template
 
 from authorizations.coverage import x12_codes
-from authorizations.coverage.services import RELEVANT_SERVICE_TYPES
+from authorizations.coverage.services.x12_import import RELEVANT_SERVICE_TYPES
 from authorizations.models import Answer, BenefitLine, BenefitNetwork, BenefitVerification
 
 register = template.Library()

@@ -516,7 +516,7 @@ def test_a_second_run_records_nothing(demo):
 
 
 def test_every_client_has_coverage_and_a_verification_some_due_again(demo):
-    from authorizations.coverage.services import verification_is_stale
+    from authorizations.coverage.selectors import verification_is_stale
     from authorizations.models import BenefitVerification, Coverage, FeeScheduleEntry, Payer, PayerRule
 
     clients = Client.objects.count()

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from authorizations.coverage import x12
-from authorizations.coverage.services import verification_import_271
+from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import Answer, BenefitVerification, NetworkStatus
 from iop.common.exceptions import ApplicationError
 

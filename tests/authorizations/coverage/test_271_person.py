@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from authorizations.coverage.services import verification_import_271
+from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import Answer, BenefitLine, BenefitVerification, Coverage, NetworkStatus
 from iop.common.exceptions import ApplicationError
 from tests.factories import ClientFactory

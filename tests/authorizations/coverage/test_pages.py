@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from authorizations.coverage.services import verification_import_271
+from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan, PlanType
 from iop.audit.models import AccessEvent
 from iop.clients.hooks import client_panels

@@ -10,15 +10,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from authorizations.coverage.services import (
-    coverage_create,
-    coverage_update,
-    next_plan_year_start,
-    verification_import_271,
-    verification_is_stale,
-    verification_record,
-    verification_stale_reason,
-)
+from authorizations.coverage.selectors import next_plan_year_start, verification_is_stale, verification_stale_reason
+from authorizations.coverage.services.coverages import coverage_create, coverage_update
+from authorizations.coverage.services.verifications import verification_record
+from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import Answer, BenefitVerification, Coverage, NetworkStatus, Payer, PayerPlan, PlanType
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context

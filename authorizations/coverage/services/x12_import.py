@@ -1,14 +1,10 @@
-"""Writes for coverage and benefit verification: a client's coverages, verifications recorded by
-hand (portal, phone) or imported from an X12 271 eligibility response, and when a verification is
-due again.
-
-Every write is one transaction and refuses with an `ApplicationError` whose `extra` names the
-field at fault; a refused write saves nothing. A 271 is refused whole — malformed, a payer
-rejection (AAA) that blocks the member, a file about another member or another person of the
-family (a member id is shared by a subscriber and their dependents, so the person is matched by
-loop, name and date of birth), or no mental-health / substance-use benefits in it — and when
-accepted the matched person's benefits are kept as `BenefitLine` rows and its raw text on the
-verification (with any AAA that did not block it noted).
+"""A verification imported from an X12 271 eligibility response. The 271 is refused whole —
+malformed, a payer rejection (AAA) that blocks the member, a file about another member or another
+person of the family (a member id is shared by a subscriber and their dependents, so the person is
+matched by loop, name and date of birth), or no mental-health / substance-use benefits in it — and
+when accepted the matched person's benefits are kept as `BenefitLine` rows and its raw text on the
+verification (with any AAA that did not block it noted). Every write is one transaction; a refused
+write saves nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from authorizations.coverage import x12
+from authorizations.coverage.services.verifications import verification_save
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     X12_CODE,
@@ -34,32 +31,12 @@ from authorizations.models import (
     BenefitNetwork,
     BenefitVerification,
     Coverage,
-    CoveragePriority,
     NetworkStatus,
-    Payer,
-    PayerPlan,
     SubscriberRelationship,
     VerificationMethod,
 )
-from iop.clients.models import Client
 from iop.common.exceptions import refuse
-from iop.common.services import model_update, validated_save
 
-COVERAGE_EDITABLE_FIELDS = [
-    "payer",
-    "plan",
-    "member_id",
-    "group_number",
-    "subscriber_name",
-    "subscriber_relationship",
-    "subscriber_date_of_birth",
-    "priority",
-    "effective_from",
-    "effective_to",
-]
-
-# A verification older than this is due again (as is one from before a plan-year start).
-STALE_AFTER_DAYS = 30
 # The largest 271 accepted (a single member's response is a few kilobytes).
 MAX_271_CHARS = 1_000_000
 
@@ -83,258 +60,6 @@ PERIOD_USED = frozenset({"24"})  # year to date
 QUANTITY_VISITS, QUANTITY_DAYS = "VS", "DY"
 
 _CENT = Decimal("0.01")
-
-
-# --- Coverage -------------------------------------------------------------------------------------
-
-
-def _check_coverage(*, client: Client, values: dict[str, Any], exclude_pk=None, current_payer_id=None) -> None:
-    payer: Payer | None = values.get("payer")
-    plan: PayerPlan | None = values.get("plan")
-    if payer is None or payer.organization_id != client.organization_id:
-        refuse("Choose one of your payers.", code=AuthorizationsErrorCode.PAYER_UNKNOWN, field="payer")
-    if not payer.is_active and payer.pk != current_payer_id:
-        refuse(
-            f"{payer.name} is no longer an active payer.", code=AuthorizationsErrorCode.PAYER_INACTIVE, field="payer"
-        )
-    if plan is not None:
-        if plan.organization_id != client.organization_id or plan.payer_id != payer.pk:
-            refuse(
-                f"Choose a plan of {payer.name}, or no plan.",
-                code=AuthorizationsErrorCode.PLAN_OF_ANOTHER_PAYER,
-                field="plan",
-            )
-    if not (values.get("member_id") or "").strip():
-        refuse(
-            "Enter the member id from the insurance card.",
-            code=AuthorizationsErrorCode.MEMBER_ID_REQUIRED,
-            field="member_id",
-        )
-    start, end = values.get("effective_from"), values.get("effective_to")
-    if start is None:
-        refuse(
-            "Enter the date the coverage starts.",
-            code=AuthorizationsErrorCode.COVERAGE_START_REQUIRED,
-            field="effective_from",
-        )
-    if end is not None and end < start:
-        refuse(
-            "The coverage cannot end before it starts.",
-            code=AuthorizationsErrorCode.COVERAGE_END_BEFORE_START,
-            field="effective_to",
-        )
-    born = values.get("subscriber_date_of_birth")
-    if born is not None and born > client.organization.local_today():
-        refuse(
-            "The subscriber's date of birth cannot be in the future.",
-            code=AuthorizationsErrorCode.SUBSCRIBER_BORN_IN_FUTURE,
-            field="subscriber_date_of_birth",
-        )
-    if values.get("subscriber_relationship") not in SubscriberRelationship.values:
-        refuse(
-            "Choose the client's relationship to the subscriber.",
-            code=AuthorizationsErrorCode.RELATIONSHIP_REQUIRED,
-            field="subscriber_relationship",
-        )
-    priority = values.get("priority")
-    if priority not in CoveragePriority.values:
-        refuse("Choose primary or secondary.", code=AuthorizationsErrorCode.PRIORITY_REQUIRED, field="priority")
-    clashes = Coverage.objects.filter(client_id=client.pk, priority=priority).exclude(pk=exclude_pk)
-    if end is not None:
-        clashes = clashes.filter(effective_from__lte=end)
-    clash = clashes.exclude(effective_to__lt=start).select_related("payer").first()
-    if clash is not None:
-        label = CoveragePriority(priority).label.lower()
-        until = f" to {clash.effective_to:%d %b %Y}" if clash.effective_to else ""
-        refuse(
-            f"The client already has a {label} coverage for these dates ({clash.payer.name} from "
-            f"{clash.effective_from:%d %b %Y}{until}): give that one an end date first, or change the priority.",
-            code=AuthorizationsErrorCode.COVERAGE_OVERLAP,
-            extra={"priority": [f"Another {label} coverage covers these dates."]},
-        )
-
-
-def _lock_client(client: Client) -> None:
-    # One coverage change per client at a time, so two overlapping primaries cannot both pass.
-    list(Client.objects.filter(pk=client.pk).select_for_update(no_key=True).values_list("pk", flat=True))
-
-
-def _clean_text(values: dict) -> dict:
-    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-
-
-@transaction.atomic
-def coverage_create(
-    *,
-    client: Client,
-    payer: Payer,
-    member_id: str,
-    effective_from: dt.date,
-    plan: PayerPlan | None = None,
-    group_number: str = "",
-    subscriber_name: str = "",
-    subscriber_relationship: str = SubscriberRelationship.SELF,
-    subscriber_date_of_birth: dt.date | None = None,
-    priority: str = CoveragePriority.PRIMARY,
-    effective_to: dt.date | None = None,
-    actor=None,
-) -> Coverage:
-    """A coverage of the client. Refused: a payer or plan of another organization, a plan of
-    another payer, an inactive payer, an end before the start, and a second coverage of the same
-    priority (primary, secondary) for overlapping dates."""
-    values = _clean_text(
-        {
-            "payer": payer,
-            "plan": plan,
-            "member_id": member_id,
-            "group_number": group_number,
-            "subscriber_name": subscriber_name,
-            "subscriber_relationship": subscriber_relationship,
-            "subscriber_date_of_birth": subscriber_date_of_birth,
-            "priority": priority,
-            "effective_from": effective_from,
-            "effective_to": effective_to,
-        }
-    )
-    _lock_client(client)
-    _check_coverage(client=client, values=values)
-    coverage = Coverage(organization_id=client.organization_id, client=client, **values)
-    return validated_save(coverage, invalid="Check the coverage.", code=AuthorizationsErrorCode.COVERAGE_FIELDS)
-
-
-@transaction.atomic
-def coverage_update(*, coverage: Coverage, data: dict[str, Any], actor=None) -> Coverage:
-    """Change the listed fields present in `data` (the client of a coverage never changes), with
-    the same checks as `coverage_create`; a payer that has since been deactivated may stay."""
-    client = coverage.client
-    _lock_client(client)
-    data = _clean_text({k: v for k, v in data.items() if k in COVERAGE_EDITABLE_FIELDS})
-    values = {name: data.get(name, getattr(coverage, name)) for name in COVERAGE_EDITABLE_FIELDS}
-    _check_coverage(client=client, values=values, exclude_pk=coverage.pk, current_payer_id=coverage.payer_id)
-    coverage, _ = model_update(instance=coverage, fields=COVERAGE_EDITABLE_FIELDS, data=data)
-    return coverage
-
-
-# --- Verification by hand --------------------------------------------------------------------------
-
-
-def _check_amounts(values: dict[str, Any]) -> None:
-    for name, label in (
-        ("deductible", "The deductible"),
-        ("deductible_met", "The deductible met"),
-        ("out_of_pocket_max", "The out-of-pocket maximum"),
-        ("out_of_pocket_met", "The out-of-pocket met"),
-        ("copay", "The copay"),
-        ("coinsurance_percent", "The coinsurance"),
-    ):
-        value = values.get(name)
-        if value is not None and value < 0:
-            refuse(f"{label} cannot be negative.", code=AuthorizationsErrorCode.AMOUNT_NEGATIVE, field=name)
-    for total, met, label in (
-        ("deductible", "deductible_met", "deductible"),
-        ("out_of_pocket_max", "out_of_pocket_met", "out-of-pocket maximum"),
-    ):
-        if values.get(total) is not None and values.get(met) is not None and values[met] > values[total]:
-            refuse(
-                f"The amount met cannot be more than the {label}.",
-                code=AuthorizationsErrorCode.AMOUNT_MET_OVER_TOTAL,
-                field=met,
-            )
-    coinsurance = values.get("coinsurance_percent")
-    if coinsurance is not None and coinsurance > 100:
-        refuse(
-            "The coinsurance is a percentage from 0 to 100.",
-            code=AuthorizationsErrorCode.COINSURANCE_OUT_OF_RANGE,
-            field="coinsurance_percent",
-        )
-    for name in ("visit_limit", "day_limit"):
-        if values.get(name) is not None and values[name] < 0:
-            refuse("A limit cannot be negative.", code=AuthorizationsErrorCode.AMOUNT_NEGATIVE, field=name)
-    for name, choices in (
-        ("network_status", NetworkStatus.values),
-        ("mental_health_iop", Answer.values),
-        ("substance_use_iop", Answer.values),
-        ("authorization_required", Answer.values),
-        ("method", VerificationMethod.values),
-    ):
-        if name in values and values[name] not in choices:
-            refuse("Choose one of the options.", code=AuthorizationsErrorCode.UNKNOWN_CHOICE, field=name)
-
-
-def _verification_save(values: dict[str, Any]) -> BenefitVerification:
-    verification = BenefitVerification(**values)
-    try:
-        # The coverage is the caller's (already found in the tenant); a job may record without a user.
-        verification.full_clean(exclude=["coverage", "verified_by"])
-    except ValidationError as exc:
-        extra = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        refuse("Check the verification.", code=AuthorizationsErrorCode.VERIFICATION_FIELDS, extra=extra)
-    verification.save()
-    return verification
-
-
-@transaction.atomic
-def verification_record(
-    *,
-    coverage: Coverage,
-    actor,
-    method: str,
-    verified_at: dt.datetime | None = None,
-    reference_number: str = "",
-    network_status: str = NetworkStatus.UNKNOWN,
-    mental_health_iop: str = Answer.UNKNOWN,
-    substance_use_iop: str = Answer.UNKNOWN,
-    deductible: Decimal | None = None,
-    deductible_met: Decimal | None = None,
-    out_of_pocket_max: Decimal | None = None,
-    out_of_pocket_met: Decimal | None = None,
-    copay: Decimal | None = None,
-    coinsurance_percent: Decimal | None = None,
-    authorization_required: str = Answer.UNKNOWN,
-    visit_limit: int | None = None,
-    day_limit: int | None = None,
-    plan_year_start: dt.date | None = None,
-    notes: str = "",
-    now: dt.datetime | None = None,
-) -> BenefitVerification:
-    """A verification done on the payer's portal or by phone (who, when, how, the reference
-    number and what the payer said). Refused: a time in the future, negative amounts, an amount
-    met above its total, a coinsurance above 100 %."""
-    now = now or timezone.now()
-    verified_at = verified_at or now
-    if verified_at > now + dt.timedelta(minutes=5):
-        refuse(
-            "The verification cannot be in the future.",
-            code=AuthorizationsErrorCode.VERIFIED_IN_FUTURE,
-            field="verified_at",
-        )
-    values = {
-        "organization_id": coverage.organization_id,
-        "coverage": coverage,
-        "verified_by": actor if getattr(actor, "pk", None) else None,
-        "verified_at": verified_at,
-        "method": method,
-        "reference_number": (reference_number or "").strip(),
-        "network_status": network_status,
-        "mental_health_iop": mental_health_iop,
-        "substance_use_iop": substance_use_iop,
-        "deductible": deductible,
-        "deductible_met": deductible_met,
-        "out_of_pocket_max": out_of_pocket_max,
-        "out_of_pocket_met": out_of_pocket_met,
-        "copay": copay,
-        "coinsurance_percent": coinsurance_percent,
-        "authorization_required": authorization_required,
-        "visit_limit": visit_limit,
-        "day_limit": day_limit,
-        "plan_year_start": plan_year_start,
-        "notes": (notes or "").strip(),
-    }
-    _check_amounts(values)
-    return _verification_save(values)
-
-
-# --- Verification from an X12 271 -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -835,44 +560,8 @@ def verification_import_271(
         "notes": _import_notes(response, summary),
         "raw_271": raw,
     }
-    verification = _verification_save(values)
+    verification = verification_save(values)
     for line in lines:
         line.verification = verification
     BenefitLine.objects.bulk_create(lines)
     return verification
-
-
-# --- When a verification is due again ---------------------------------------------------------------
-
-
-def _anniversary(year: int, month: int, day: int) -> dt.date:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:  # 29 February in a common year
-        return dt.date(year, month, 28)
-
-
-def next_plan_year_start(*, plan_year_start: dt.date | None, after: dt.date) -> dt.date:
-    """The first plan-year start after `after` (1 January when the plan year is not known: most
-    plans reset benefits with the calendar year)."""
-    month, day = (plan_year_start.month, plan_year_start.day) if plan_year_start else (1, 1)
-    start = _anniversary(after.year, month, day)
-    return start if start > after else _anniversary(after.year + 1, month, day)
-
-
-def verification_stale_reason(verification: BenefitVerification, today: dt.date, tzinfo=None) -> str:
-    """Why the verification is due again ("" when it is not): older than 30 days, or a plan year
-    started since it was done. `tzinfo` is the organization's (the day it was verified there)."""
-    verified_at = verification.verified_at
-    verified_on = verified_at.astimezone(tzinfo).date() if tzinfo is not None else verified_at.date()
-    age = (today - verified_on).days
-    if age > STALE_AFTER_DAYS:
-        return f"Verified {age} days ago (more than {STALE_AFTER_DAYS})."
-    reset = next_plan_year_start(plan_year_start=verification.plan_year_start, after=verified_on)
-    if reset <= today:
-        return f"A new plan year began on {reset:%d %b %Y}, after this verification."
-    return ""
-
-
-def verification_is_stale(verification: BenefitVerification, today: dt.date, tzinfo=None) -> bool:
-    return bool(verification_stale_reason(verification, today, tzinfo))
