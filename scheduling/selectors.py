@@ -115,7 +115,9 @@ def session_get(*, organization: Organization, session_id) -> Session | None:
 
 
 def uncovered_sessions(*, organization: Organization, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
-    return session_list(organization=organization, start=start, end=end, include_cancelled=False).filter(has_lead=False)
+    sessions = session_list(organization=organization, start=start, end=end, include_cancelled=False)
+    # `has_lead` is session_list's annotation, which the QuerySet[Session] return type does not carry.
+    return sessions.filter(has_lead=False)  # type: ignore[misc]
 
 
 def facilitator_list(*, organization: Organization) -> QuerySet[StaffProfile]:
@@ -254,7 +256,7 @@ def _conflicts(episode: Episode, day: dt.date) -> list[PlacementConflict]:
         return []
     return [
         PlacementConflict(placement=placement, slot=slot)
-        for placement in episode.active_placements
+        for placement in episode.active_placements  # type: ignore[attr-defined]  # a to_attr prefetch
         for slot in placement.group.slots.all()
         if slot.is_effective_on(day) and not slot_fits(slot, windows)
     ]

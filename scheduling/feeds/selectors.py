@@ -14,6 +14,7 @@ import hashlib
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event
+from icalendar.enums import STATUS
 
 from iop.tenancy.models import Organization, StaffProfile
 
@@ -84,7 +85,7 @@ def calendar_feed_ics(*, feed: CalendarFeed, now: dt.datetime | None = None) -> 
                 end=session.ends_at.astimezone(dt.UTC),
                 summary=f"{session.group.name} (cancelled)" if cancelled else session.group.name,
                 location=session.group.location or None,
-                status="CANCELLED" if cancelled else "CONFIRMED",
+                status=STATUS.CANCELLED if cancelled else STATUS.CONFIRMED,
             )
         )
     return calendar.to_ical()

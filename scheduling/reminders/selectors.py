@@ -32,7 +32,8 @@ from ..selectors import scheduling_settings
 # Only clients in care are reminded; a step-down or discharge also empties their later rosters
 # (`services.placements.episode_rosters_clear`), and this filter holds even if an entry was left behind.
 REMINDABLE_STATUSES = (EpisodeStatus.INTAKE, EpisodeStatus.ACTIVE)
-ADDRESS_FIELD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
+# Keyed by plain str: a client's reminder_channel comes back from the database as a str.
+ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
 
 NEW, CANCELLED, MOVED, FACILITATOR_CHANGED = "new", "cancelled", "moved", "facilitator_changed"
 FLAG_LABELS = {NEW: "new", CANCELLED: "cancelled", MOVED: "moved", FACILITATOR_CHANGED: "facilitator changed"}
@@ -40,7 +41,7 @@ FLAG_LABELS = {NEW: "new", CANCELLED: "cancelled", MOVED: "moved", FACILITATOR_C
 # Reasons shown to staff. Short and free of PHI: they are stored on the dispatch and listed.
 NO_CHANNEL = "The client chose no reminders."
 NO_CONSENT = "No consent to reminders on file."
-NO_ADDRESS = {
+NO_ADDRESS: dict[str, str] = {
     ReminderChannel.EMAIL: "No email address on file.",
     ReminderChannel.SMS: "No mobile number on file.",
 }
@@ -212,7 +213,9 @@ def _item(entry: RosterEntry, flags: tuple[str, ...], organization: Organization
     session, group = entry.session, entry.session.group
     tz = organization.tzinfo
     starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
-    lead = session.lead_bookings[0].staff_profile.membership.user if session.lead_bookings else None
+    # `lead_bookings` is a to_attr prefetch, unknown to the stubs.
+    bookings = session.lead_bookings  # type: ignore[attr-defined]
+    lead = bookings[0].staff_profile.membership.user if bookings else None
     return LineupItem(
         session_id=str(session.pk),
         group=group.name,
