@@ -20,6 +20,8 @@ def _hours_panel(*, organization, client, episode, can, form_state) -> dict | No
     from .timeline import episode_timeline
 
     loaded = episode_for_attendance(organization=organization, episode_id=episode.pk)
+    if loaded is None:
+        return None
     return {
         "weeks": episode_weeks(organization=organization, episode=loaded),
         "timeline": episode_timeline(episode=episode),

@@ -44,7 +44,10 @@ class FacilitatorSerializer(serializers.ModelSerializer):
 
 
 class GroupTypeSerializer(serializers.ModelSerializer):
-    qualified_facilitators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # many=True makes it a ManyRelatedField at runtime; the stubs type the call as the field itself.
+    qualified_facilitators: serializers.PrimaryKeyRelatedField[StaffProfile] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = GroupType

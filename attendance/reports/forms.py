@@ -18,7 +18,7 @@ class ReportRangeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if "start" in cleaned and "end" in cleaned:
+        if cleaned is not None and "start" in cleaned and "end" in cleaned:
             try:
                 report_range_validate(start=cleaned["start"], end=cleaned["end"])
             except ApplicationError as exc:

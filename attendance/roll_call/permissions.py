@@ -17,7 +17,7 @@ def can_record_session(membership: Membership | None, session: Session) -> bool:
     selector's prefetch)."""
     if perms.membership_can(membership, perms.ATTENDANCE_RECORD_ANY):
         return True
-    if not perms.membership_can(membership, perms.ATTENDANCE_RECORD):
+    if membership is None or not perms.membership_can(membership, perms.ATTENDANCE_RECORD):
         return False
     bookings = getattr(session, "facilitator_bookings", None)
     if bookings is not None:
