@@ -98,7 +98,9 @@ class ChaseTaskSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.UUID)
     def get_client(self, task: ChaseTask) -> str:
         """The client the authorization (or request) is for."""
-        return str((task.authorization or task.request).episode.client_id)
+        about = task.authorization or task.request
+        assert about is not None  # a chase task is about an authorization or a request
+        return str(about.episode.client_id)
 
     def get_is_open(self, task: ChaseTask) -> bool:
         return task.done_at is None

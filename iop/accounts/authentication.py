@@ -29,11 +29,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         digest = token_digest(parts[1])
         tokens = ApiToken.all_objects.select_related("user").filter(digest=digest, revoked_at__isnull=True)
-        if current_tenant_id() is None:
+        tenant_id = current_tenant_id()
+        if tenant_id is None:
             with token_digest_context(digest):
                 token = tokens.first()
         else:
-            token = tokens.filter(organization_id=current_tenant_id()).first()
+            token = tokens.filter(organization_id=tenant_id).first()
         if token is None or not token.is_usable or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         # Throttle the write: one UPDATE a minute per token is plenty for "last used". Writes are

@@ -33,7 +33,7 @@ class InvitationAcceptForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.has_account:
+        if cleaned is not None and not self.has_account:
             first, second = cleaned.get("password1"), cleaned.get("password2")
             if first and second and first != second:
                 self.add_error("password2", "The two passwords do not match.")

@@ -81,7 +81,7 @@ def error_summary(*parts: forms.BaseForm | BaseFormSet) -> list[ErrorLink]:
         if not part.is_bound:
             continue
         if isinstance(part, BaseFormSet):
-            legend = getattr(part, "legend", part.prefix.replace("_", " ").capitalize())
+            legend = getattr(part, "legend", (part.prefix or "").replace("_", " ").capitalize())
             links.extend(ErrorLink(text=str(m), href=f"#{part.prefix}") for m in part.non_form_errors())
             for number, form in enumerate(part.forms, start=1):
                 links.extend(_form_error_links(form, label_prefix=f"{legend} {number}, "))

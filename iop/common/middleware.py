@@ -38,6 +38,7 @@ def database_unavailable_response(request) -> HttpResponse:
 
     if request.path == reverse("healthz"):
         return healthz(request)
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(
             {

@@ -81,7 +81,7 @@ class OutboxSmsProvider(SmsProvider):
         return Delivery(provider=self.name, recorded_only=True)
 
 
-PROVIDER_SETTINGS = {
+PROVIDER_SETTINGS: dict[str, tuple[str, str]] = {
     Channel.EMAIL: ("IOP_EMAIL_PROVIDER", "iop.notifications.providers.EmailProvider"),
     Channel.SMS: ("IOP_SMS_PROVIDER", "iop.notifications.providers.OutboxSmsProvider"),
 }
