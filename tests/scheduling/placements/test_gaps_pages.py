@@ -7,9 +7,9 @@ from html import escape
 import pytest
 
 from scheduling.services import placements as placement_services
+from tests.common.test_layout import nav_of
 from tests.conftest import login
 from tests.pages import access_events
-from tests.ui.test_layout import nav_of
 
 from ..conftest import schedule_url
 
