@@ -22,20 +22,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("iop", "scheduling", "attendance", "authorizations", "discharge", "demo")
+from tests.source import ROOT, project_modules
+
 PLATFORM_RECEIVERS = {Path("iop/audit/receivers.py"), Path("iop/tenancy/apps.py")}
 DOMAIN_APPS = ("scheduling", "attendance", "authorizations", "discharge")
-
-
-def _modules() -> list[Path]:
-    paths = []
-    for package in PACKAGES:
-        if (ROOT / package).is_dir():
-            paths += [
-                p.relative_to(ROOT) for p in sorted((ROOT / package).rglob("*.py")) if "migrations" not in p.parts
-            ]
-    return paths
 
 
 def _tree(path: Path) -> ast.Module:
@@ -68,7 +58,7 @@ def _findings(path: Path) -> dict[str, list[int]]:
     return found
 
 
-MODULES = _modules()
+MODULES = project_modules()
 
 
 def test_the_tree_is_scanned():

@@ -15,22 +15,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("iop", "scheduling", "attendance", "authorizations", "discharge", "demo")
+from tests.source import ROOT, project_modules
+
 CONTRACT = Path("iop/common/exceptions.py")
 
 
-def _modules() -> list[Path]:
-    paths = []
-    for package in PACKAGES:
-        if (ROOT / package).is_dir():
-            paths += [
-                p.relative_to(ROOT) for p in sorted((ROOT / package).rglob("*.py")) if "migrations" not in p.parts
-            ]
-    return paths
-
-
-MODULES = _modules()
+MODULES = project_modules()
 
 
 def _tree(path: Path) -> ast.Module:

@@ -52,8 +52,6 @@ from authorizations.requests.serializers import (
 from authorizations.requests.services import determinations as determinations_services
 from authorizations.requests.services import drafting, packets, workflow
 from authorizations.requests.services import lines as lines_services
-from iop.audit.models import AccessAction
-from iop.audit.services import access_record
 from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
 from iop.common.pagination import DefaultCursorPagination
 from iop.tenancy import permissions as perms
@@ -131,18 +129,8 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         data = self.get_serializer(obj, context={**self.get_serializer_context(), "views": views}).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        access_record(
-            request=request,
-            action=AccessAction.LIST,
-            object_type=self.audit_object_type,
-            object_ids=[client_id for row in page for client_id in self.audit_client_ids(row)],
-            channel="api",
-        )
-        views = {view.request.pk: view for view in selectors.request_views(list(page))}
-        context = {**self.get_serializer_context(), "views": views}
-        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
+    def page_serializer_context(self, page) -> dict:
+        return {"views": {view.request.pk: view for view in selectors.request_views(list(page))}}
 
     def retrieve(self, request, *args, **kwargs):
         return self._answer(request, self.get_object())
@@ -308,21 +296,11 @@ class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantSc
     def audit_client_ids(self, obj) -> tuple:
         return (obj.couple.partner_a_id, obj.couple.partner_b_id)
 
-    def list(self, request, *args, **kwargs):
+    def page_serializer_context(self, page) -> dict:
         """Packets with each request's checks (its `missing` items), as retrieve shows them: the
         checks of every request of the page at once, a constant number of queries."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        access_record(
-            request=request,
-            action=AccessAction.LIST,
-            object_type=self.audit_object_type,
-            object_ids=[client_id for row in page for client_id in self.audit_client_ids(row)],
-            channel="api",
-        )
         requests = [r for packet in page for r in packet.requests.all()]
-        views = {view.request.pk: view for view in selectors.request_views(requests)}
-        context = {**self.get_serializer_context(), "views": views}
-        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
+        return {"views": {view.request.pk: view for view in selectors.request_views(requests)}}
 
     def _answer(self, request, packet, *, created: bool = False) -> Response:
         packet = selectors.packet_get(organization=self.organization, packet_id=packet.pk)

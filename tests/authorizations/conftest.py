@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -58,3 +59,11 @@ def local_days_ago(organization, days: int) -> dt.datetime:
     a DST change that instant can fall on another local day (45 days before 23:30 EST is 00:30 EDT)."""
     local = timezone.localtime(timezone.now(), organization.tzinfo)
     return organization.local_datetime(local.date() - dt.timedelta(days=days), local.time())
+
+
+def x12_recount(raw: str) -> str:
+    """Set SE01 to the transaction's segment count after segments were added or removed."""
+    segments = [s.strip() for s in raw.split("~") if s.strip()]
+    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    return re.sub(r"SE\*\d+\*", f"SE*{se - st + 1}*", raw)

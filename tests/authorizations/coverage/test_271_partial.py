@@ -5,26 +5,17 @@ mental-health / substance-use service types over the plan's generic 30."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from authorizations.coverage import x12
 from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import Answer, BenefitVerification, NetworkStatus
 from iop.common.exceptions import ApplicationError
+from tests.authorizations.conftest import x12_recount
 
 from .conftest import read_271
 
 pytestmark = pytest.mark.django_db
-
-
-def _recount(raw: str) -> str:
-    """Set SE01 to the transaction's segment count after segments were added or removed."""
-    segments = [s.strip() for s in raw.split("~") if s.strip()]
-    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
-    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
-    return re.sub(r"SE\*\d+\*", f"SE*{se - st + 1}*", raw)
 
 
 def _refused(**kwargs) -> ApplicationError:
@@ -60,7 +51,7 @@ def test_an_aaa_under_another_member_or_on_one_service_type_is_noted_not_refused
 
 
 def test_a_payer_level_aaa_refuses_the_file(in_harbor, harbor_coverage, harbor_intake, benefits_271):
-    raw = _recount(benefits_271.replace("PER*IC*PROVIDER SERVICES*", "AAA*Y**42*R~\nPER*IC*PROVIDER SERVICES*"))
+    raw = x12_recount(benefits_271.replace("PER*IC*PROVIDER SERVICES*", "AAA*Y**42*R~\nPER*IC*PROVIDER SERVICES*"))
     refused = _refused(coverage=harbor_coverage, raw=raw, actor=harbor_intake)
     assert refused.code == "x12_rejected" and "42 Unable to respond at current time" in refused.message
     assert not BenefitVerification.objects.exists()
@@ -74,7 +65,7 @@ def test_the_members_own_aaa_without_usable_benefits_refuses_the_file(
     assert refused.code == "x12_rejected" and "75 Subscriber/insured not found" in refused.message
 
     # Its only mental-health row carries an AAA: nothing usable, so the AAA blocks.
-    benefit_level = _recount(member_level.replace("AAA*N**75*C~", "EB*1*IND*MH*PR~\nAAA*Y**53*C~"))
+    benefit_level = x12_recount(member_level.replace("AAA*N**75*C~", "EB*1*IND*MH*PR~\nAAA*Y**53*C~"))
     refused = _refused(coverage=harbor_coverage, raw=benefit_level, actor=harbor_intake)
     assert refused.code == "x12_rejected" and "53 Inquired benefit inconsistent" in refused.message
     assert not BenefitVerification.objects.exists()

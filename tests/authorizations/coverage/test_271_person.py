@@ -7,7 +7,6 @@ out-of-network cost sharing, coverage level, service types, authorization requir
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import Answer, BenefitLine, BenefitVerification, Coverage, NetworkStatus
 from iop.common.exceptions import ApplicationError
+from tests.authorizations.conftest import x12_recount
 from tests.factories import ClientFactory
 
 from .conftest import CHILD, read_271
@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 
 SAM = "SAM RIVERA (dependent, born 1 Jan 2010)"
 JORDAN = "JORDAN RIVERA (subscriber, born 12 Apr 1985)"
-
-
-def _recount(raw: str) -> str:
-    """Set SE01 to the transaction's segment count after segments were added or removed."""
-    segments = [s.strip() for s in raw.split("~") if s.strip()]
-    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
-    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
-    return re.sub(r"SE\*\d+\*", f"SE*{se - st + 1}*", raw)
 
 
 def _refused(**kwargs) -> ApplicationError:
@@ -128,7 +120,7 @@ def test_benefits_are_read_from_the_matched_persons_loop_only(
     in_harbor, harbor_coverage, child_coverage, harbor_intake, dependent_271
 ):
     # The subscriber loop carries benefits of its own too: other accumulators, another copay.
-    both = _recount(
+    both = x12_recount(
         dependent_271.replace(
             "DTP*346*D8*20260101~HL*4*3*23*0",
             "DTP*346*D8*20260101~EB*1*IND*30^MH*PR*GOLD PPO FAMILY~EB*C*IND*30*PR**23*1500*****Y~"
@@ -162,7 +154,7 @@ def test_a_dependent_with_a_member_id_of_their_own_is_answered_in_the_subscriber
     # and a child may share a name).
     BenefitVerification.objects.all().delete()
     refused = _refused(
-        coverage=child_coverage, raw=_recount(own.replace("DMG*D8*19850412*F~\n", "")), actor=harbor_intake
+        coverage=child_coverage, raw=x12_recount(own.replace("DMG*D8*19850412*F~\n", "")), actor=harbor_intake
     )
     assert refused.code == "person_mismatch"
 
