@@ -76,7 +76,8 @@ class PayerPlanInline(TenantInline):
 
 class PayerRuleForm(forms.ModelForm):
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (the stubs allow None)
         plan = cleaned.get("plan")
         if plan is not None and self.instance.payer_id and plan.payer_id != self.instance.payer_id:
             self.add_error("plan", "Choose a plan of this payer (or none, for all its plans).")
@@ -148,7 +149,8 @@ class PayerAdmin(PayerConfigAdmin):
 
 class ServiceCodeForm(forms.ModelForm):
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (the stubs allow None)
         system, code = cleaned.get("code_system"), (cleaned.get("code") or "").strip().upper()
         if code:
             cleaned["code"] = code

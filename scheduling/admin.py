@@ -136,7 +136,8 @@ class WeeklySlotInline(ScopedInline):
 
 class GroupAdminForm(NameUniqueInOrganizationForm):
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (the stubs allow None)
         group_type = cleaned.get("group_type")
         lead, co = cleaned.get("lead_facilitator"), cleaned.get("co_facilitator")
         if group_type is not None:
@@ -207,8 +208,26 @@ class GroupAdmin(SchedulingConfigAdmin):
 
 class SessionFacilitatorInline(ReadOnlyInline):
     model = SessionFacilitator
-    fields = ["role", "staff_profile"]
-    readonly_fields = fields
+    fields = readonly_fields = ("role", "staff_profile")
+
+
+_SESSION_FIELDS = (
+    "group",
+    "slot",
+    "occurrence_date",
+    "local_date",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "status",
+    "topic",
+    "is_modified",
+    "cancelled_reason",
+    "cancelled_at",
+    "moved_at",
+    "facilitator_changed_at",
+    "created_at",
+)
 
 
 @admin.register(Session)
@@ -233,24 +252,8 @@ class SessionAdmin(SchedulingConfigAdmin):
     list_select_related = ["group", "organization"]
     date_hierarchy = "local_date"
     search_fields = ["group__name", "topic"]
-    fields = [
-        "group",
-        "slot",
-        "occurrence_date",
-        "local_date",
-        "starts_at",
-        "ends_at",
-        "capacity",
-        "status",
-        "topic",
-        "is_modified",
-        "cancelled_reason",
-        "cancelled_at",
-        "moved_at",
-        "facilitator_changed_at",
-        "created_at",
-    ]
-    readonly_fields = [f for f in fields if f != "topic"]
+    fields = _SESSION_FIELDS
+    readonly_fields = [f for f in _SESSION_FIELDS if f != "topic"]
     inlines = [SessionFacilitatorInline]
 
     def has_add_permission(self, request):
@@ -311,8 +314,7 @@ class CalendarFeedAdmin(SchedulingConfigAdmin):
     list_display = ["__str__", "staff_profile", "created_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["staff_profile__membership__user"]
-    fields = ["staff_profile", "created_at", "revoked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("staff_profile", "created_at", "revoked_at")
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -17,8 +17,7 @@ class UserAdmin(admin.ModelAdmin):
 
     list_display = ["email", "full_name", "is_active", "last_login", "date_joined"]
     search_fields = ["email", "full_name"]
-    fields = ["email", "full_name", "is_active", "last_login", "date_joined"]
-    readonly_fields = fields
+    fields = readonly_fields = ("email", "full_name", "is_active", "last_login", "date_joined")
 
     def get_queryset(self, request):
         org = getattr(request, "organization", None)

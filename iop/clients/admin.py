@@ -29,8 +29,7 @@ class ClientAdmin(TenantModelAdmin):
 
 class EpisodeStatusChangeInline(TenantInline):
     model = EpisodeStatusChange
-    fields = ["from_status", "to_status", "effective_date", "changed_by", "changed_at", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("from_status", "to_status", "effective_date", "changed_by", "changed_at", "note")
 
     def has_add_permission(self, request, obj=None):
         return False

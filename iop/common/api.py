@@ -9,6 +9,8 @@ comes from the URL (TenantMiddleware), never from a user preference. Objects of 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, permissions, status
@@ -21,6 +23,9 @@ from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.permissions import membership_can
 from iop.tenancy.selectors import membership_for_user
+
+if TYPE_CHECKING:
+    from iop.tenancy.models import Membership, Organization
 
 
 class IsOrgMemberWithRole(permissions.BasePermission):
@@ -72,7 +77,8 @@ class TenantScopedViewSet(GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             # Schema generation has no request tenant; it only needs the model.
-            return self.get_serializer_class().Meta.model.all_objects.none()
+            # Every serializer here is a ModelSerializer; the stubs' BaseSerializer has no Meta.
+            return self.get_serializer_class().Meta.model.all_objects.none()  # type: ignore[attr-defined]
         return self.scoped_queryset()
 
     def get_object(self):
@@ -81,16 +87,26 @@ class TenantScopedViewSet(GenericViewSet):
         except DjangoValidationError as exc:  # malformed UUID
             raise Http404 from exc
 
+    # TenantMiddleware sets `organization` and IsOrgMemberWithRole sets `membership` on the request;
+    # neither attribute is known to the stubs' Request/HttpRequest.
     @property
-    def organization(self):
-        return self.request.organization
+    def organization(self) -> Organization:
+        return self.request.organization  # type: ignore[attr-defined]
 
     @property
-    def membership(self):
-        return self.request._request.membership
+    def membership(self) -> Membership:
+        return self.request._request.membership  # type: ignore[attr-defined]
 
 
-class AuditedViewSetMixin:
+# The audited mixins are only ever combined with TenantScopedViewSet; type-checkers see it as their
+# base so the generic-view methods they call are known, while at runtime they stay plain mixins.
+if TYPE_CHECKING:
+    _AuditedBase = TenantScopedViewSet
+else:
+    _AuditedBase = object
+
+
+class AuditedViewSetMixin(_AuditedBase):
     """For viewsets whose rows carry a client's PHI: every page of a list writes one access event
     with the clients' ids, and every retrieve (or `audit_view` after a write) writes a view event;
     channel "api". Subclasses say which clients a row reveals in `audit_client_ids`."""
@@ -102,6 +118,8 @@ class AuditedViewSetMixin:
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Audited lists always paginate (DEFAULT_PAGINATION_CLASS), so there is always a page.
+        assert page is not None
         access_record(
             request=request,
             action=AccessAction.LIST,

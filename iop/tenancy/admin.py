@@ -101,9 +101,14 @@ class TenantInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return self._can(request)
 
-    has_add_permission = has_change_permission = has_delete_permission = lambda self, request, obj=None: self._can(
-        request
-    )
+    def has_add_permission(self, request, obj=None):
+        return self._can(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._can(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._can(request)
 
 
 @admin.register(Organization)

@@ -44,7 +44,8 @@ class IopAdminSite(admin.AdminSite):
                 return redirect("admin:select_organization")
             return inner(request, *args, **kwargs)
 
-        wrapper.admin_site = self
+        # As Django's own admin_view does; mypy does not know attributes set on a function.
+        wrapper.admin_site = self  # type: ignore[attr-defined]
         return wrapper
 
     def get_urls(self):

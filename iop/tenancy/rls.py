@@ -37,6 +37,13 @@ def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def _column(field: object) -> str:
+    """The column of a concrete field. Only lookup fields and primary keys get here; the stubs also
+    allow a reverse relation (no column) or a missing primary key."""
+    assert isinstance(field, models.Field) and field.column is not None
+    return field.column
+
+
 def _short_name(*parts: str) -> str:
     raw = "_".join(parts)
     if len(raw) <= 63:
@@ -138,7 +145,7 @@ def _protect_digest_readable(cursor) -> None:
             f"CREATE POLICY {{policy}} ON {{table}} FOR SELECT USING ({{column}} = {DIGEST_EXPR})",
             policy=DIGEST_POLICY,
             table=table,
-            column=model._meta.get_field(field).column,
+            column=_column(model._meta.get_field(field)),
         )
 
 
@@ -164,7 +171,7 @@ def _add_composite_foreign_keys(cursor) -> None:
                     "ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE (organization_id, {pk})",
                     table=target_table,
                     name=unique_name,
-                    pk=target._meta.pk.column,
+                    pk=_column(target._meta.pk),
                 )
             table = model._meta.db_table
             fk_name = _short_name(table, field.column, "tenant_fk")
@@ -177,7 +184,7 @@ def _add_composite_foreign_keys(cursor) -> None:
                     name=fk_name,
                     column=field.column,
                     target=target_table,
-                    pk=target._meta.pk.column,
+                    pk=_column(target._meta.pk),
                 )
 
 

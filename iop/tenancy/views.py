@@ -26,7 +26,8 @@ def org_action_required(action: str):
                 raise PermissionDenied("Your role does not allow this.")
             return view(request, *args, **kwargs)
 
-        wrapped.required_action = action
+        # Records which action the page requires; mypy does not know attributes set on a function.
+        wrapped.required_action = action  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
