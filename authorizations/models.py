@@ -52,6 +52,14 @@ class Payer(TenantModel):
     phone = models.CharField(max_length=32, blank=True)
     fax = models.CharField(max_length=32, blank=True)
     portal_url = models.URLField(blank=True)
+    regime = models.ForeignKey(
+        "ReviewRegime",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payers",
+        help_text="Whose decision and appeal clocks apply to this payer's plans (a plan may name its own).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -66,6 +74,14 @@ class PayerPlan(TenantModel):
     payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="plans")
     name = models.CharField(max_length=120)
     plan_type = models.CharField(max_length=20, choices=PlanType.choices)
+    regime = models.ForeignKey(
+        "ReviewRegime",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text="Overrides the payer's regime (e.g. its Medicare Advantage plan).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -96,7 +112,19 @@ class PayerRule(TenantModel):
     initial_authorization_days = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
     standard_decision_hours = models.PositiveSmallIntegerField(default=168, validators=[MinValueValidator(1)])
     expedited_decision_hours = models.PositiveSmallIntegerField(default=72, validators=[MinValueValidator(1)])
-    appeal_window_days = models.PositiveSmallIntegerField(default=180, validators=[MinValueValidator(1)])
+    appeal_window_days = models.PositiveSmallIntegerField(
+        default=180, validators=[MinValueValidator(1)], help_text="Days from a denial to file the first appeal."
+    )
+    review_submission_lead_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(720)],
+        help_text="A continued-stay review is submitted at least this many hours before the authorization ends.",
+    )
+    p2p_window_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text="Hours from the denial letter within which a peer-to-peer must be requested.",
+    )
 
     class Meta:
         ordering = ["payer", "-effective_from"]
@@ -419,6 +447,14 @@ class AuthorizationRequest(TenantModel):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="authorization_requests")
     coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="requests")
     packet = models.ForeignKey(RequestPacket, null=True, blank=True, on_delete=models.PROTECT, related_name="requests")
+    prior_authorization = models.ForeignKey(
+        "Authorization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_requests",
+        help_text="The authorization a renewal, extension or revision continues (278 REF prior authorization).",
+    )
     status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
     certification_type = models.CharField(
         max_length=1, choices=CertificationType.choices, default=CertificationType.INITIAL
@@ -561,6 +597,18 @@ class Determination(TenantModel):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    reason_code = models.CharField(
+        max_length=3, blank=True, validators=[X12_CODE], help_text="The payer's review decision reason (HCR03)."
+    )
+    administrative_reference = models.CharField(
+        max_length=60, blank=True, help_text="The payer's reference for a decision that approves nothing (REF)."
+    )
+    recommended_level_of_care = models.CharField(
+        max_length=8,
+        choices=LevelOfCare.choices,
+        blank=True,
+        help_text="A step-down (or step-up) the payer recommends with this decision.",
+    )
     next_review_date = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -587,6 +635,14 @@ class Authorization(TenantModel):
     coverage = models.ForeignKey(Coverage, on_delete=models.PROTECT, related_name="authorizations")
     determination = models.OneToOneField(Determination, on_delete=models.PROTECT, related_name="authorization")
     number = models.CharField(max_length=60)
+    prior = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="continuations",
+        help_text="The authorization this one continues (a continued stay approved under a new number).",
+    )
     code = models.CharField(max_length=10)
     unit_type = models.CharField(max_length=16, choices=UnitType.choices)
     units_authorized = models.PositiveIntegerField(validators=[MinValueValidator(1)])
@@ -687,3 +743,412 @@ class UnauthorizedDay(TenantModel):
 
     def __str__(self) -> str:
         return f"Unauthorized day {self.local_date}"
+
+
+class AuthorizationLineStatus(models.TextChoices):
+    """X12 278 HCR01 per service line."""
+
+    CERTIFIED = "A1", "Certified in total"
+    PARTIAL = "A2", "Certified — partial"
+    MODIFIED = "A6", "Modified"
+
+
+@pghistory.track(*_history())
+class AuthorizationLine(TenantModel):
+    """One approved code of an authorization, as a 278 response's service loop (2000F) carries it:
+    its own units, delivery pattern and window. `units_requested`/`requested_end_date` keep what
+    the request asked for, so a partial approval shows its difference."""
+
+    authorization = models.ForeignKey(Authorization, on_delete=models.CASCADE, related_name="lines")
+    determination = models.ForeignKey(
+        Determination, on_delete=models.PROTECT, related_name="approved_lines", help_text="The decision that set it."
+    )
+    service_line = models.ForeignKey(
+        ServiceLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="approvals"
+    )
+    status = models.CharField(
+        max_length=2, choices=AuthorizationLineStatus.choices, default=AuthorizationLineStatus.CERTIFIED
+    )
+    code_system = models.CharField(max_length=5, choices=CodeSystem.choices, default=CodeSystem.HCPCS)
+    code = models.CharField(max_length=10)
+    unit_type = models.CharField(max_length=16, choices=UnitType.choices)
+    units_authorized = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    frequency_per_week = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0.1)]
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    units_requested = models.PositiveIntegerField(null=True, blank=True)
+    requested_end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start_date", "code"]
+        indexes = [models.Index(fields=["organization", "authorization"], name="authline_org_auth_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="authline_dates"),
+            models.CheckConstraint(condition=models.Q(units_authorized__gte=1), name="authline_units_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} × {self.units_authorized}"
+
+    @property
+    def is_partial(self) -> bool:
+        fewer = self.units_requested is not None and self.units_authorized < self.units_requested
+        shorter = self.requested_end_date is not None and self.end_date < self.requested_end_date
+        return fewer or shorter
+
+
+# --- Regimes: whose clocks -------------------------------------------------------------------------
+
+
+class DayCount(models.TextChoices):
+    CALENDAR = "calendar", "Calendar days"
+    BUSINESS = "business", "Business days (Monday to Friday)"
+
+
+class ReviewRegime(TenantModel):
+    """The decision and appeal clocks a plan is under: ERISA/ACA commercial, Medicare Advantage or
+    Medicaid under CMS-0057-F, or a state's stricter rule. Data an admin edits, never constants:
+    a plan names its regime (else its payer's; else the organization's default). Hour clocks run
+    around the clock; day clocks end at the end of the organization's local day."""
+
+    name = models.CharField(max_length=120)
+    is_default = models.BooleanField(default=False, help_text="Applies where neither plan nor payer names one.")
+    day_count = models.CharField(max_length=8, choices=DayCount.choices, default=DayCount.CALENDAR)
+    internal_appeal_levels = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )
+    internal_appeal_standard_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
+    internal_appeal_expedited_hours = models.PositiveSmallIntegerField(default=72, validators=[MinValueValidator(1)])
+    external_review_filing_days = models.PositiveSmallIntegerField(
+        default=120, validators=[MinValueValidator(1)], help_text="Days from the final internal denial to ask."
+    )
+    external_review_standard_days = models.PositiveSmallIntegerField(default=45, validators=[MinValueValidator(1)])
+    external_review_expedited_hours = models.PositiveSmallIntegerField(default=72, validators=[MinValueValidator(1)])
+    notes = models.TextField(blank=True, help_text="Where the numbers come from.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="regime_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(is_default=True), name="regime_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Concurrent review -----------------------------------------------------------------------------
+
+
+class ReviewStatus(models.TextChoices):
+    UPCOMING = "upcoming", "Upcoming"
+    SUBMITTED = "submitted", "Submitted"
+    PENDED = "pended", "Pended (information requested)"
+    DECIDED = "decided", "Decided"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_REVIEW_STATUSES = (ReviewStatus.UPCOMING, ReviewStatus.SUBMITTED, ReviewStatus.PENDED)
+
+
+@pghistory.track(*_history())
+class ConcurrentReview(TenantModel):
+    """A continued-stay review of an authorization on its review date. Its renewal request
+    (certification type R, linked to the authorization it continues) carries the units asked for,
+    the submission and the payer's outcome; the review adds what the clinician tells the reviewer
+    this time."""
+
+    authorization = models.ForeignKey(Authorization, on_delete=models.PROTECT, related_name="reviews")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="reviews")
+    request = models.OneToOneField(
+        AuthorizationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="review"
+    )
+    review_date = models.DateField()
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.UPCOMING)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submission_due_at = models.DateTimeField(null=True, blank=True)
+    progress_since_last_review = models.TextField(blank=True)
+    risk_note = models.TextField(blank=True, help_text="Current risk: suicidal or homicidal ideation, self-harm.")
+    medications_note = models.TextField(blank=True)
+    standardized_scores = models.JSONField(
+        default=list, blank=True, help_text='[{"instrument": "PHQ-9", "score": 14, "date": "2026-12-01"}]'
+    )
+    discharge_plan = models.TextField(blank=True, help_text="Step-down or discharge plan: target date, aftercare.")
+    criteria_cited = models.CharField(max_length=120, blank=True, help_text="ASAM, LOCUS, InterQual, MCG…")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["review_date"]
+        indexes = [
+            models.Index(fields=["organization", "status", "review_date"], name="review_org_status_date_idx"),
+            models.Index(fields=["organization", "episode"], name="review_org_episode_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "authorization"],
+                condition=models.Q(status__in=["upcoming", "submitted", "pended"]),
+                name="review_one_open_per_authorization",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.review_date}"
+
+
+class CallStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+@pghistory.track(*_history())
+class ReviewCall(TenantModel):
+    """The call with the payer's reviewer. Rescheduling and cancelling change this row; its
+    history (pghistory) keeps every earlier time."""
+
+    review = models.ForeignKey(ConcurrentReview, on_delete=models.CASCADE, related_name="calls")
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    dial_in = models.CharField(max_length=300, help_text="The phone number (and code) or the meeting link.")
+    reviewer_name = models.CharField(max_length=120, blank=True)
+    reviewer_reference = models.CharField(max_length=60, blank=True, help_text="The payer's case or call reference.")
+    participants = models.CharField(max_length=300, blank=True, help_text="Who else joins.")
+    status = models.CharField(max_length=10, choices=CallStatus.choices, default=CallStatus.SCHEDULED)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["organization", "status", "starts_at"], name="reviewcall_org_start_idx")]
+
+    def __str__(self) -> str:
+        return f"Review call {str(self.pk)[:8]}"
+
+
+class PacketElement(models.TextChoices):
+    ATTENDANCE = "attendance", "Attendance report for the review window"
+    HOURS = "hours", "Hours against the payer's minimum"
+    DIAGNOSES = "diagnoses", "Diagnoses (ICD-10)"
+    GOALS = "goals", "Treatment-plan goals"
+    PROGRESS = "progress", "Progress since the last review"
+    RISK = "risk", "Current risk"
+    MEDICATIONS = "medications", "Medications"
+    SCORES = "scores", "Standardized scores"
+    DISCHARGE_PLAN = "discharge_plan", "Discharge or step-down plan"
+    UNITS_REQUESTED = "units_requested", "Units asked for"
+    CRITERIA = "criteria", "Criteria set cited"
+
+
+class PacketChecklistItem(TenantModel):
+    """What a payer's reviewers expect in a review packet (payer empty: every payer's). Until an
+    organization saves any, `authorizations.reviews.checklist.DEFAULT_ELEMENTS` apply."""
+
+    payer = models.ForeignKey(Payer, null=True, blank=True, on_delete=models.CASCADE, related_name="packet_items")
+    element = models.CharField(max_length=20, choices=PacketElement.choices)
+    is_required = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "element"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "payer", "element"], name="packetitem_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_element_display()
+
+
+class ReviewPacket(TenantModel):
+    """The review's packet, prepared the evening before (or on demand): one PDF, and what is
+    missing by the payer's checklist. The PDF lives in this RLS-protected row, served only by an
+    audited view."""
+
+    review = models.OneToOneField(ConcurrentReview, on_delete=models.CASCADE, related_name="packet")
+    prepared_at = models.DateTimeField()
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    missing = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    page_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-prepared_at"]
+
+    def __str__(self) -> str:
+        return f"Review packet {str(self.pk)[:8]}"
+
+    @property
+    def is_ready(self) -> bool:
+        return not self.missing and self.pdf is not None
+
+
+# --- Denials, peer-to-peer and appeals ---------------------------------------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    OVERTURNED = "overturned", "Overturned"
+    PARTIALLY_OVERTURNED = "partial", "Partially overturned"
+    UPHELD = "upheld", "Upheld (final)"
+    NOT_PURSUED = "not_pursued", "Not pursued"
+
+
+@pghistory.track(*_history())
+class DenialCase(TenantModel):
+    """A denial and everything done about it — peer-to-peer, internal appeals, external review —
+    as one case with its clocks."""
+
+    determination = models.OneToOneField(Determination, on_delete=models.PROTECT, related_name="denial_case")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="denial_cases")
+    authorization = models.ForeignKey(
+        Authorization, null=True, blank=True, on_delete=models.PROTECT, related_name="denial_cases"
+    )
+    regime = models.ForeignKey(ReviewRegime, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    letter_received_at = models.DateTimeField(help_text="When the denial letter (or call) reached the program.")
+    denied_from = models.DateField(null=True, blank=True)
+    denied_to = models.DateField(null=True, blank=True)
+    denied_units = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.TextField()
+    criteria_cited = models.CharField(max_length=200, blank=True)
+    expedited = models.BooleanField(default=False, help_text="Delay could seriously jeopardize health or function.")
+    p2p_due_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-letter_received_at"]
+        indexes = [models.Index(fields=["organization", "status"], name="denialcase_org_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(denied_to__isnull=True)
+                | models.Q(denied_from__isnull=True)
+                | models.Q(denied_to__gte=models.F("denied_from")),
+                name="denialcase_dates",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Denial case {str(self.pk)[:8]}"
+
+
+class PeerToPeerStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PeerToPeerOutcome(models.TextChoices):
+    OVERTURNED = "overturned", "Denial overturned"
+    PARTIAL = "partial", "Partly overturned"
+    UPHELD = "upheld", "Denial upheld"
+
+
+@pghistory.track(*_history())
+class PeerToPeer(TenantModel):
+    """A peer-to-peer call between the treating clinician and the payer's physician."""
+
+    case = models.ForeignKey(DenialCase, on_delete=models.CASCADE, related_name="peer_to_peers")
+    scheduled_at = models.DateTimeField()
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    payer_physician = models.CharField(max_length=120, blank=True)
+    dial_in = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=PeerToPeerStatus.choices, default=PeerToPeerStatus.SCHEDULED)
+    outcome = models.CharField(max_length=10, choices=PeerToPeerOutcome.choices, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheduled_at"]
+
+    def __str__(self) -> str:
+        return f"Peer-to-peer {str(self.pk)[:8]}"
+
+
+class AppealLevel(models.TextChoices):
+    INTERNAL_1 = "internal_1", "Internal appeal, level 1"
+    INTERNAL_2 = "internal_2", "Internal appeal, level 2"
+    EXTERNAL = "external", "External review (IRO)"
+
+
+class AppealOutcome(models.TextChoices):
+    PENDING = "pending", "Awaiting decision"
+    OVERTURNED = "overturned", "Overturned"
+    PARTIAL = "partial", "Partly overturned"
+    UPHELD = "upheld", "Upheld"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+@pghistory.track(*_history())
+class Appeal(TenantModel):
+    """One level of the appeals ladder: filed by its deadline, decided by the regime's clock."""
+
+    case = models.ForeignKey(DenialCase, on_delete=models.CASCADE, related_name="appeals")
+    level = models.CharField(max_length=12, choices=AppealLevel.choices)
+    expedited = models.BooleanField(default=False)
+    filing_due_at = models.DateTimeField()
+    filed_at = models.DateTimeField(null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=SubmissionChannel.choices, blank=True)
+    reference = models.CharField(max_length=60, blank=True)
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    letter = models.TextField(blank=True, help_text="The appeal letter's argument, in the clinician's words.")
+    outcome = models.CharField(max_length=10, choices=AppealOutcome.choices, default=AppealOutcome.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["filing_due_at"]
+        indexes = [models.Index(fields=["organization", "outcome", "decision_due_at"], name="appeal_org_due_idx")]
+        constraints = [models.UniqueConstraint(fields=["organization", "case", "level"], name="appeal_one_per_level")]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {str(self.pk)[:8]}"
+
+
+class ClockKind(models.TextChoices):
+    REVIEW_SUBMISSION = "review_submission", "Review submission due"
+    P2P_WINDOW = "p2p_window", "Peer-to-peer window closes"
+    APPEAL_FILING = "appeal_filing", "Appeal filing deadline"
+    APPEAL_DECISION = "appeal_decision", "Appeal decision due"
+
+
+class ClockEscalation(TenantModel):
+    """One row per clock, deadline and threshold ("24 h before", "4 h before", "past due"): the
+    hourly escalation inserts it before it tells anyone, so a repeated job escalates once. A moved
+    deadline is a new clock."""
+
+    kind = models.CharField(max_length=20, choices=ClockKind.choices)
+    subject_id = models.UUIDField(help_text="The review, case or appeal the clock belongs to.")
+    due_at = models.DateTimeField()
+    threshold_hours = models.SmallIntegerField(help_text="Hours before the deadline; 0 when it has passed.")
+    escalated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-escalated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "subject_id", "due_at", "threshold_hours"], name="escalation_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.threshold_hours} h)"

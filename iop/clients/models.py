@@ -99,6 +99,9 @@ class Episode(TenantModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="episodes")
     status = models.CharField(max_length=12, choices=EpisodeStatus.choices, default=EpisodeStatus.REFERRED)
     level_of_care = models.CharField(max_length=8, choices=LevelOfCare.choices, default=LevelOfCare.IOP)
+    # What the payer last authorized, kept apart from the clinical level above: a payer may approve
+    # a step-down the clinicians do not (yet) agree with. Set by the authorizations app's outcomes.
+    authorized_level_of_care = models.CharField(max_length=8, choices=LevelOfCare.choices, blank=True)
     referral_date = models.DateField()
     admission_date = models.DateField(null=True, blank=True)
     step_down_date = models.DateField(null=True, blank=True)
