@@ -56,3 +56,23 @@ def approval_message_send(organization_id: int, determination_id: str, client_id
     from authorizations.requests.services.notices import approval_message_deliver
 
     return approval_message_deliver(determination_id=determination_id, client_id=client_id)
+
+
+# --- Deadline clocks -----------------------------------------------------------------------------
+# Hourly: review submissions, peer-to-peer windows, appeal filing and decision deadlines
+# (`authorizations.escalations`). A repeat run escalates nothing twice (unique escalation rows).
+
+
+@shared_task(name="authorizations.clocks_scan")
+def clocks_scan() -> None:
+    organizations_fan_out(clocks_org)
+
+
+@shared_task(base=TenantTask, name="authorizations.clocks_org", reject_on_worker_lost=True, **DB_RETRY)
+def clocks_org(organization_id: int) -> int:
+    from authorizations.escalations import clocks_escalate
+
+    organization = active_organization(organization_id)
+    if organization is None:
+        return 0
+    return len(clocks_escalate(organization=organization))

@@ -359,6 +359,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "authorizations.chase_scan",
         "schedule": 15 * 60,
     },
+    # Deadline clocks (review submissions, peer-to-peer windows, appeals) escalate a day and four
+    # hours before, and when passed; a threshold is escalated once (unique escalation rows).
+    "authorizations-clocks": {
+        "task": "authorizations.clocks_scan",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Logging: no PHI, ever. Request bodies and query strings are never logged. ----------------
