@@ -16,6 +16,7 @@ attendance never imports them.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ attendance_saved = Signal()
 
 
 # `episodes -> {episode_id: [PayerRequirement]}`, in one or two queries for all of them.
-PayerRequirementsLoader = Callable[[list["Episode"]], dict[int, list["PayerRequirement"]]]
+PayerRequirementsLoader = Callable[[list["Episode"]], dict[uuid.UUID, list["PayerRequirement"]]]
 _payer_requirements_loader: PayerRequirementsLoader | None = None
 
 
@@ -43,7 +44,7 @@ def payer_requirements_register(loader: PayerRequirementsLoader) -> None:
     _payer_requirements_loader = loader
 
 
-def payer_requirements_load(episodes: list[Episode]) -> dict[int, list[PayerRequirement]]:
+def payer_requirements_load(episodes: list[Episode]) -> dict[uuid.UUID, list[PayerRequirement]]:
     """The episodes' payer requirements by episode id; empty without a registered loader."""
     if _payer_requirements_loader is None or not episodes:
         return {}

@@ -247,6 +247,15 @@ def _sessions_to_record(organization: Organization, first_week: dt.date, now: dt
     )
 
 
+# The two to_attr prefetches of _sessions_to_record, unknown to the stubs.
+def _seated(session: Session) -> list[RosterEntry]:
+    return session.seated  # type: ignore[attr-defined]
+
+
+def _leads(session: Session) -> list[SessionFacilitator]:
+    return session.leads  # type: ignore[attr-defined]
+
+
 def seed_attendance(
     *,
     organization: Organization,
@@ -261,7 +270,7 @@ def seed_attendance(
     session without a lead facilitator and does the follow-up."""
     this_week = week_start_for(organization, organization.local_today(now))
     first_week = this_week - dt.timedelta(weeks=spec.weeks)
-    sessions = [s for s in _sessions_to_record(organization, first_week, now) if s.seated]
+    sessions = [s for s in _sessions_to_record(organization, first_week, now) if _seated(s)]
     clients = {c.episode.pk: c for group in placed for c in group}
 
     # Every seat held gets an ordinary line; then the cast's parts replace some. The flu and the
@@ -273,7 +282,7 @@ def seed_attendance(
     plan: dict = {}
     held: dict = defaultdict(list)  # episode id -> [(session, entry)], in session order
     for session in sessions:
-        for entry in session.seated:
+        for entry in _seated(session):
             client = clients.get(entry.episode_id)
             plan[entry.pk] = _ordinary(client, habits[client.episode.pk], session) if client else PRESENT
             held[entry.episode_id].append((session, entry))
@@ -475,10 +484,10 @@ def _record(organization: Organization, sessions: list[Session], plan: dict, sta
     """Each session's roll call a few minutes after it ended, and the sweep at 6:00 on the Monday
     after each week recorded, in the order they happened, each after staff followed up what was
     due by then. Returns the records created."""
-    events = []
-    for session in sessions:
-        rng = random.Random(f"{SEED}:{session.group.name}:{session.starts_at.isoformat()}")  # noqa: S311
-        events.append((min(session.ends_at + dt.timedelta(minutes=rng.randint(5, 40)), now), session))
+    events: list[tuple[dt.datetime, Session | None]] = []  # (when, the session recorded, or None: the sweep)
+    for held in sessions:
+        rng = random.Random(f"{SEED}:{held.group.name}:{held.starts_at.isoformat()}")  # noqa: S311
+        events.append((min(held.ends_at + dt.timedelta(minutes=rng.randint(5, 40)), now), held))
     for week in {week_start_for(organization, s.local_date) for s in sessions}:
         sweep_at = organization.local_datetime(week + dt.timedelta(days=7), dt.time(6, 0))
         if sweep_at <= now:
@@ -489,8 +498,9 @@ def _record(organization: Organization, sessions: list[Session], plan: dict, sta
         if session is None:
             attendance_sweep(organization=organization, now=at)
             continue
-        lines = [plan[entry.pk].roll_call_line(entry, session) for entry in session.seated]
-        actor = session.leads[0].staff_profile.membership.user if session.leads else staff
+        lines = [plan[entry.pk].roll_call_line(entry, session) for entry in _seated(session)]
+        leads = _leads(session)
+        actor = leads[0].staff_profile.membership.user if leads else staff
         created += len(roll_call_save(session=session, lines=lines, actor=actor, now=at).created)
     return created
 

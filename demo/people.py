@@ -187,7 +187,7 @@ def client_specs(
     rng: random.Random, used: set[tuple[str, str]], plan: list[tuple[str, str, int | None]]
 ) -> tuple[ClientSpec, ...]:
     """One ClientSpec per (program key, status, couple number) in `plan`, with unique names."""
-    specs = []
+    specs: list[ClientSpec] = []
     for index, (program, status, couple) in enumerate(plan):
         # The second partner of a couple shares the household's last name.
         second_partner = couple is not None and index > 0 and plan[index - 1][2] == couple
@@ -221,7 +221,7 @@ def client_specs(
                     EpisodeStatus.ACTIVE: 40 + (rng.randrange(12, 60) - 12) // 2,
                     EpisodeStatus.STEP_DOWN: rng.randrange(60, 90),
                     EpisodeStatus.DISCHARGED: rng.randrange(75, 120),
-                }[status],
+                }[EpisodeStatus(status)],
                 couple=couple,
             )
         )
@@ -238,10 +238,10 @@ def recently_admitted(
     """Newer admissions: the `program`'s active clients at these positions (in the order of the
     specs, which is the order they are placed in) were referred this many days ago."""
     active = [i for i, s in enumerate(specs) if s.program == program and s.status == EpisodeStatus.ACTIVE]
-    specs = list(specs)
+    changed = list(specs)
     for position, days in days_since_referral.items():
-        specs[active[position]] = replace(specs[active[position]], days_since_referral=days)
-    return tuple(specs)
+        changed[active[position]] = replace(changed[active[position]], days_since_referral=days)
+    return tuple(changed)
 
 
 RAMAN, BELL, PARK, OSEI = "clinician@harbor.test", "bell@harbor.test", "park@harbor.test", "osei@harbor.test"
@@ -257,7 +257,8 @@ def demo_password() -> str:
 # The steps an episode takes from referral to its demo status, with days after referral.
 _ADMITTED_AFTER_REFERRAL = 4  # days: the ACTIVE step of `_PATH`
 
-_PATH = {
+# Keyed by plain str: a ClientSpec's status is one.
+_PATH: dict[str, tuple[tuple[EpisodeStatus, int], ...]] = {
     EpisodeStatus.REFERRED: (),
     EpisodeStatus.INTAKE: ((EpisodeStatus.INTAKE, 1),),
     EpisodeStatus.ACTIVE: ((EpisodeStatus.INTAKE, 1), (EpisodeStatus.ACTIVE, _ADMITTED_AFTER_REFERRAL)),

@@ -4,6 +4,7 @@ qualifications, absences, date ranges) are the services' and come back as `Appli
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 
@@ -13,7 +14,7 @@ from iop.tenancy.models import Organization
 from iop.tenancy.selectors import program_list
 
 from . import selectors
-from .models import FacilitatorRole, Session
+from .models import FacilitatorRole, Group, Session
 from .services.common import PLACEABLE_STATUSES
 
 
@@ -43,7 +44,7 @@ def _facilitator_field(label: str, *, required: bool = True, empty_label: str | 
         empty_label=empty_label,
         error_messages={"invalid_choice": "Choose one of your organization's facilitators."},
     )
-    field.label_from_instance = lambda profile: profile.membership.user.get_full_name()
+    field.label_from_instance = lambda profile: profile.membership.user.get_full_name()  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
     return field
 
 
@@ -68,8 +69,10 @@ class WeekFilterForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = program_list(organization=organization, active_only=False)
-        self.fields["facilitator"].queryset = _facilitators(organization)
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = program_list(
+            organization=organization, active_only=False
+        )
+        cast(forms.ModelChoiceField, self.fields["facilitator"]).queryset = _facilitators(organization)
         self.fields["week"].initial = organization.local_today()
 
     def value(self, name: str):
@@ -88,7 +91,7 @@ def offer_placeable_episodes(field: forms.ModelChoiceField, *, session: Session,
         .exclude(pk__in=list(on_roster))
         .order_by("client__last_name", "client__first_name", "pk")
     )
-    field.label_from_instance = lambda e: (
+    field.label_from_instance = lambda e: (  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
         f"{e.client.sort_name} — {e.program.name}{' (intake)' if e.status == 'intake' else ''}"
     )
 
@@ -110,7 +113,9 @@ class RosterAddForm(forms.Form):
     def __init__(self, *args, session: Session, on_roster=(), **kwargs):
         kwargs.setdefault("prefix", "roster")
         super().__init__(*args, **kwargs)
-        offer_placeable_episodes(self.fields["episode"], session=session, on_roster=on_roster)
+        offer_placeable_episodes(
+            cast(forms.ModelChoiceField, self.fields["episode"]), session=session, on_roster=on_roster
+        )
 
 
 class SessionTopicForm(forms.Form):
@@ -170,7 +175,7 @@ class FacilitatorAssignForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         kwargs.setdefault("prefix", "cover")
         super().__init__(*args, **kwargs)
-        self.fields["staff_profile"].queryset = _facilitators(organization)
+        cast(forms.ModelChoiceField, self.fields["staff_profile"]).queryset = _facilitators(organization)
 
 
 class AbsenceForm(forms.Form):
@@ -186,7 +191,7 @@ class AbsenceForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff_profile"].queryset = _facilitators(organization)
+        cast(forms.ModelChoiceField, self.fields["staff_profile"]).queryset = _facilitators(organization)
         today = organization.local_today()
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = today
@@ -207,7 +212,7 @@ class PlacementAcceptForm(forms.Form):
     """The groups the VA accepts (the proposal ticked in advance), the date range and what to do
     when a session is full."""
 
-    groups = forms.ModelMultipleChoiceField(
+    groups: forms.ModelMultipleChoiceField[Group] = forms.ModelMultipleChoiceField(
         label="Groups",
         queryset=None,
         required=False,
@@ -226,8 +231,9 @@ class PlacementAcceptForm(forms.Form):
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["groups"].queryset = groups
-        self.fields["groups"].label_from_instance = lambda group: group.name
+        choices = cast(forms.ModelMultipleChoiceField, self.fields["groups"])
+        choices.queryset = groups
+        choices.label_from_instance = lambda group: group.name  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

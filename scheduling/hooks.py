@@ -10,7 +10,7 @@ scheduling never imports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from iop.clients.models import Episode
 
@@ -28,7 +28,7 @@ def placement_warnings_register(provider: PlacementWarning) -> None:
         _providers.append(provider)
 
 
-def placement_warnings(episode: Episode, sessions: Sequence[Session]) -> list[str]:
+def placement_warnings(episode: Episode, sessions: Iterable[Session]) -> list[str]:
     """Every registered provider's warnings about booking `episode` into `sessions`."""
     sessions = list(sessions)
     if not sessions:

@@ -12,15 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
+from typing import cast
 
 from django.contrib import messages
+from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.clients.models import TherapyTrack
+from iop.clients.models import Episode, TherapyTrack
 from iop.clients.selectors import episode_get
 from iop.common.exceptions import ApplicationError
 from iop.common.form_state import form_state_take, redirect_refused
@@ -45,7 +49,7 @@ from .forms import (
     SessionTopicForm,
     WeekFilterForm,
 )
-from .models import FacilitatorRole, RosterSource, RosterStatus, Session, SessionStatus, WeeklySlot
+from .models import FacilitatorRole, RosterEntry, RosterSource, RosterStatus, Session, SessionStatus, WeeklySlot
 from .services import absences as absence_services
 from .services import common as common_services
 from .services import placements as placement_services
@@ -150,6 +154,9 @@ def week(request, org_slug: str):
     )
     days = _shown_days(week_start, sessions, today, organization)
     scheduled = [s for s in sessions if s.status == SessionStatus.SCHEDULED]
+    # `has_lead` and `booked_count` are week_sessions' annotations, unknown to the stubs.
+    uncovered_count = len([s for s in scheduled if not s.has_lead])  # type: ignore[attr-defined]
+    full_count = len([s for s in scheduled if s.booked_count >= s.capacity])  # type: ignore[attr-defined]
     context = {
         "form": form,
         "errors": error_summary(form),
@@ -161,8 +168,8 @@ def week(request, org_slug: str):
         "days": days,
         "rows": _week_grid(sessions, days, organization),
         "session_count": len(scheduled),
-        "uncovered_count": sum(1 for s in scheduled if not s.has_lead),
-        "full_count": sum(1 for s in scheduled if s.booked_count >= s.capacity),
+        "uncovered_count": uncovered_count,
+        "full_count": full_count,
         "cancelled_count": len(sessions) - len(scheduled),
         "filtered": bool(program or facilitator),
     }
@@ -172,15 +179,26 @@ def week(request, org_slug: str):
 # --- Session page ---------------------------------------------------------------------------------
 
 
+def _offered_episodes(add_form: RosterAddForm) -> QuerySet[Episode]:
+    queryset = cast(ModelChoiceField, add_form.fields["episode"]).queryset
+    assert queryset is not None  # offer_placeable_episodes set it
+    return queryset
+
+
+def _live_roster(session: Session) -> list[RosterEntry]:
+    # A to_attr prefetch of the session selectors, unknown to the stubs.
+    return session.live_roster  # type: ignore[attr-defined]
+
+
 def _roster_context(request, session: Session, *, add_form: RosterAddForm | None = None) -> dict:
     """What the roster region shows; records that its client names were read."""
-    roster = session.live_roster
+    roster = _live_roster(session)
     can_place = membership_can(request.membership, permissions.PLACEMENT_MANAGE) and _is_open(session)
     if add_form is None and can_place:
         add_form = RosterAddForm(session=session, on_roster=[e.episode_id for e in roster])
     booked = [e for e in roster if e.status == RosterStatus.BOOKED]
     # The roster and the "add a client" picker both name clients: both are reads of their records.
-    offered = list(add_form.fields["episode"].queryset.values_list("client_id", flat=True)) if add_form else []
+    offered = list(_offered_episodes(add_form).values_list("client_id", flat=True)) if add_form else []
     access_record(
         request=request,
         action=AccessAction.LIST,
@@ -204,7 +222,7 @@ def _session_page(request, session: Session):
     can_manage = membership_can(request.membership, permissions.SCHEDULE_MANAGE) and is_open
     refused_add = None
     if state.key == "roster":
-        on_roster = [e.episode_id for e in session.live_roster]
+        on_roster = [e.episode_id for e in _live_roster(session)]
         refused_add = state.form("roster", lambda data: RosterAddForm(data, session=session, on_roster=on_roster))
     context = _roster_context(request, session, add_form=refused_add)
     forms = {}
@@ -214,7 +232,7 @@ def _session_page(request, session: Session):
             "move_form": state.form("move", lambda data: SessionMoveForm(data, session=session)),
             "cancel_form": state.form("cancel", lambda data: SessionCancelForm(data, session=session)),
         }
-    bookings = session.facilitator_bookings
+    bookings = session.facilitator_bookings  # type: ignore[attr-defined]  # a to_attr prefetch
     context.update(
         forms,
         is_open=is_open,
@@ -247,7 +265,7 @@ def roster_add(request, org_slug: str, session_id):
     session = _session_or_404(request, session_id)
     if request.method != "POST":
         return _to_session(org_slug, session.pk)
-    form = RosterAddForm(request.POST, session=session, on_roster=[e.episode_id for e in session.live_roster])
+    form = RosterAddForm(request.POST, session=session, on_roster=[e.episode_id for e in _live_roster(session)])
     if form.is_valid():
         try:
             entry = roster_services.roster_book(
@@ -288,7 +306,7 @@ def roster_add(request, org_slug: str, session_id):
 def roster_remove(request, org_slug: str, session_id, entry_id):
     """Take a client off the session or its waitlist; a freed seat goes to the waitlist at once."""
     session = _session_or_404(request, session_id)
-    entry = found_or_404(next((e for e in session.live_roster if e.pk == entry_id), None))
+    entry = found_or_404(next((e for e in _live_roster(session) if e.pk == entry_id), None))
     if request.method != "POST":
         return _to_session(org_slug, session.pk)
     was_waitlisted = entry.status == RosterStatus.WAITLISTED
@@ -470,7 +488,8 @@ class GroupChoice:
 
 
 def _verdicts(proposal) -> dict:
-    verdicts = {}
+    # group id → (proposed, why, the dates its sessions are full)
+    verdicts: dict[object, tuple[bool, str, list[dt.date]]] = {}
     if proposal is None:
         return verdicts
     for option in proposal.options:
@@ -541,14 +560,13 @@ def _assistant_page(request, episode, *, accept_form=None, status: int = 200):
     start_date = getattr(accept_form, "cleaned_data", {}).get("start_date") or start_form.start_date(default=today)
     placements, groups = _placements_and_groups(organization, episode)
     proposal = assistant.placement_proposal(episode=episode, start_date=start_date) if placeable else None
-    if accept_form is None and placeable:
+    if accept_form is None and proposal is not None:  # there is a proposal when the episode is placeable
         accept_form = PlacementAcceptForm(
             groups=groups,
             initial={"groups": [o.group.pk for o in proposal.options], "start_date": start_date},
         )
     end_forms = [
-        state.form(f"end-{p.pk}", lambda data, p=p: PlacementEndForm(data, placement=p, organization=organization))
-        for p in placements
+        state.form(f"end-{p.pk}", partial(PlacementEndForm, placement=p, organization=organization)) for p in placements
     ]
     plan = getattr(episode, "treatment_plan", None)
     access_record(request=request, action=AccessAction.VIEW, obj=episode, client_id=episode.client_id)
@@ -626,7 +644,7 @@ def placement_end(request, org_slug: str, placement_id):
         )
         return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=placement.episode_id)
     page = reverse("scheduling:placement_assistant", kwargs={"org_slug": org_slug, "episode_id": placement.episode_id})
-    return redirect_refused(request, page, key=form.prefix, form=form)
+    return redirect_refused(request, page, key=form.prefix or "", form=form)
 
 
 # --- Scheduling gaps and groups --------------------------------------------------------------------------

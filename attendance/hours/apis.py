@@ -37,8 +37,10 @@ class WeeklyHoursViewSet(TenantScopedViewSet):
     @extend_schema(parameters=[WeeklyHoursQuerySerializer])
     def retrieve(self, request, *args, **kwargs):
         episode = selectors.episode_for_attendance(organization=self.organization, episode_id=self.get_object().pk)
+        assert episode is not None  # get_object found it in this organization
         query = validated_input(WeeklyHoursQuerySerializer, request.query_params)
-        episode.weeks = selectors.episode_weeks(
+        # Read by WeeklyHoursSerializer; not a model field, so unknown to the stubs.
+        episode.weeks = selectors.episode_weeks(  # type: ignore[attr-defined]
             organization=self.organization, episode=episode, weeks_back=query["weeks"] - 1
         )
         access_record(

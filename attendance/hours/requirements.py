@@ -61,7 +61,8 @@ def payer_requirements_attach(episodes: list[Episode]) -> None:
     (the authorizations app registers the loader: attendance.hooks)."""
     loaded = hooks.payer_requirements_load(episodes)
     for episode in episodes:
-        episode.payer_requirements = loaded.get(episode.pk, [])
+        # Read back by requirement_for; not a model field, so unknown to the stubs.
+        episode.payer_requirements = loaded.get(episode.pk, [])  # type: ignore[attr-defined]
 
 
 def _minutes(hours_value: Decimal) -> int:

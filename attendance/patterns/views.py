@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -46,7 +47,7 @@ def _alerts_page(request, rows):
         object_ids=[alert.episode.client_id for alert in rows],
     )
     forms = {
-        alert.pk: state.form(str(alert.pk), lambda data, alert=alert: AlertAcknowledgeForm(data, prefix=str(alert.pk)))
+        alert.pk: state.form(str(alert.pk), partial(AlertAcknowledgeForm, prefix=str(alert.pk)))
         for alert in rows
         if alert.is_open
     }

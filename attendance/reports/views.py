@@ -85,12 +85,12 @@ def _episode_report(request, org_slug: str, episode_id, *, kind: str) -> HttpRes
         organization=organization, episode=episode, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
     )
     if kind == "pdf":
-        content = attendance_report_pdf(data=data, generated_by=request.user.get_full_name() or request.user.email)
-        response = _attachment(content, content_type="application/pdf", filename=f"{data.filename_stem}.pdf")
+        pdf = attendance_report_pdf(data=data, generated_by=request.user.get_full_name() or request.user.email)
+        response = _attachment(pdf, content_type="application/pdf", filename=f"{data.filename_stem}.pdf")
     else:
         # With a byte-order mark, spreadsheet programs read the file as UTF-8 (accented names).
-        content = "\ufeff" + attendance_report_csv(data=data)
-        response = _attachment(content, content_type="text/csv; charset=utf-8", filename=f"{data.filename_stem}.csv")
+        csv_text = "\ufeff" + attendance_report_csv(data=data)
+        response = _attachment(csv_text, content_type="text/csv; charset=utf-8", filename=f"{data.filename_stem}.csv")
     # Only once the file exists, and before it leaves: no export goes unrecorded.
     access_record(request=request, action=AccessAction.EXPORT, obj=episode, client_id=episode.client_id)
     return response

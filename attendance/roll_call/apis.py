@@ -93,9 +93,10 @@ class SessionAttendanceViewSet(TenantScopedViewSet):
     def scoped_queryset(self):
         return Session.objects.filter(organization=self.organization)
 
-    def _roll_call(self, session: Session) -> Session:
-        session = selectors.roll_call_session(organization=self.organization, session_id=session.pk)
-        for entry in session.roll_call_entries:
+    def _roll_call(self, found: Session) -> Session:
+        session = selectors.roll_call_session(organization=self.organization, session_id=found.pk)
+        assert session is not None  # `found` is this organization's session
+        for entry in session.roll_call_entries:  # type: ignore[attr-defined]  # a to_attr prefetch
             record = getattr(entry, "attendance", None)
             if record is not None:  # already loaded: no query per record
                 record.session, record.episode = session, entry.episode
@@ -108,7 +109,8 @@ class SessionAttendanceViewSet(TenantScopedViewSet):
         """Every client seated in the session (and anyone taken off it after being recorded), each
         with their attendance record or null."""
         session = self._roll_call(self.get_object())
-        self._audit(request, session, [entry.episode.client_id for entry in session.roll_call_entries])
+        entries = session.roll_call_entries  # type: ignore[attr-defined]  # a to_attr prefetch
+        self._audit(request, session, [entry.episode.client_id for entry in entries])
         return Response(self.get_serializer(session).data)
 
     @extend_schema(request=RollCallSaveSerializer, responses=RollCallSavedSerializer)

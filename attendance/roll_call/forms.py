@@ -4,6 +4,7 @@ decides (times against the session, whole roll call refused when one row is)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 
@@ -96,4 +97,6 @@ class WalkInForm(forms.Form):
     def __init__(self, *args, session: Session, on_roster=(), **kwargs):
         kwargs.setdefault("prefix", "walk_in")
         super().__init__(*args, **kwargs)
-        offer_placeable_episodes(self.fields["episode"], session=session, on_roster=on_roster)
+        offer_placeable_episodes(
+            cast(forms.ModelChoiceField, self.fields["episode"]), session=session, on_roster=on_roster
+        )

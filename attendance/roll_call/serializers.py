@@ -125,7 +125,8 @@ class RollCallSerializer(serializers.ModelSerializer):
 class RollCallSaveSerializer(serializers.Serializer):
     """The bulk upsert: one line per client to record or correct. Clients left out are untouched."""
 
-    records = AttendanceRecordSerializer(many=True, allow_empty=False, max_length=MAX_ROLL_CALL_LINES)
+    # With many=True, max_length is the ListSerializer's; the stubs check it against the child serializer.
+    records = AttendanceRecordSerializer(many=True, allow_empty=False, max_length=MAX_ROLL_CALL_LINES)  # type: ignore[call-arg]
 
 
 class RollCallSavedSerializer(serializers.Serializer):

@@ -8,8 +8,12 @@ nothing changes (the roll call is saved whole or not at all).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,6 +21,7 @@ from django.utils import timezone
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
+from iop.clients.models import Episode
 from iop.common.exceptions import ApplicationError
 from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
@@ -61,6 +66,12 @@ def _row_forms(session, entries, data=None) -> dict:
     }
 
 
+def _offered_episodes(walk_in_form: WalkInForm) -> QuerySet[Episode]:
+    queryset = cast(ModelChoiceField, walk_in_form.fields["episode"]).queryset
+    assert queryset is not None  # offer_placeable_episodes set it
+    return queryset
+
+
 def _roll_call_page(request, session, *, forms=None, errors=None, status: int = 200):
     state = form_state_take(request)  # a refused walk-in, posted to its own endpoint
     rows = selectors.roll_call_rows(organization=request.organization, session=session)
@@ -70,7 +81,7 @@ def _roll_call_page(request, session, *, forms=None, errors=None, status: int = 
     walk_in_form = None
     if can_record:
         walk_in_form = state.form("walk_in", lambda data: WalkInForm(data, session=session, on_roster=on_roster))
-    offered = list(walk_in_form.fields["episode"].queryset.values_list("client_id", flat=True)) if walk_in_form else []
+    offered = list(_offered_episodes(walk_in_form).values_list("client_id", flat=True)) if walk_in_form else []
     access_record(
         request=request,
         action=AccessAction.LIST,
@@ -114,8 +125,8 @@ def roll_call(request, org_slug: str, session_id):
     default = AttendanceStatus.PRESENT if request.POST.get("action") == "everyone_present" else ""
     lines = [line for pk, form in forms.items() if (line := form.line(pk, default_status=default))]
     if not lines:
-        errors = [ErrorLink(text="Choose an attendance status for at least one client.")]
-        return _roll_call_page(request, session, forms=forms, errors=errors, status=INVALID_FORM_STATUS)
+        nothing_chosen = [ErrorLink(text="Choose an attendance status for at least one client.")]
+        return _roll_call_page(request, session, forms=forms, errors=nothing_chosen, status=INVALID_FORM_STATUS)
     try:
         result = services.roll_call_save(session=session, lines=lines, actor=request.user)
     except ApplicationError as exc:

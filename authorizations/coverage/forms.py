@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import PurePath
+from typing import cast
 
 from django import forms
 
@@ -97,10 +98,11 @@ class CoverageForm(forms.Form):
         super().__init__(*args, **kwargs)
         keep_payer = coverage.payer_id if coverage else None
         keep_plan = coverage.plan_id if coverage else None
-        self.fields["payer"].queryset = selectors.payer_choices(organization=organization, keep_id=keep_payer)
-        plans = self.fields["plan"]
+        payers = cast(forms.ModelChoiceField, self.fields["payer"])
+        payers.queryset = selectors.payer_choices(organization=organization, keep_id=keep_payer)
+        plans = cast(forms.ModelChoiceField, self.fields["plan"])
         plans.queryset = selectors.plan_choices(organization=organization, keep_id=keep_plan)
-        plans.label_from_instance = lambda plan: f"{plan.payer.name} — {plan.name} ({plan.get_plan_type_display()})"
+        plans.label_from_instance = lambda plan: f"{plan.payer.name} — {plan.name} ({plan.get_plan_type_display()})"  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in COVERAGE_EDITABLE_FIELDS}

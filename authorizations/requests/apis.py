@@ -14,6 +14,8 @@ for roles that do not read it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -90,9 +92,17 @@ class DeterminationFilter(django_filters.FilterSet):
         fields = ["request", "action"]
 
 
-class _ClinicalContextMixin:
+# The mixin is only ever combined with TenantScopedViewSet; type-checkers see it as its base so
+# `super()` and `membership` are known, while at runtime it stays a plain mixin.
+if TYPE_CHECKING:
+    _ViewSetBase = TenantScopedViewSet
+else:
+    _ViewSetBase = object
+
+
+class _ClinicalContextMixin(_ViewSetBase):
     def get_serializer_context(self):
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if not getattr(self, "swagger_fake_view", False):
             context["clinical_access"] = membership_can(self.membership, perms.CLINICAL_VIEW)
         return context

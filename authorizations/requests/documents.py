@@ -48,7 +48,9 @@ class PacketDocument:
 def _document(*, organization, requests: list[AuthorizationRequest], packet, generated_by: str) -> PacketDocument:
     views = request_views(requests)
     for view in views:
-        view.request.component_labels = [OTHER_COMPONENTS.get(c, c) for c in view.request.other_components]
+        # Read by the packet template; not a model field, so unknown to the stubs.
+        labels = [OTHER_COMPONENTS.get(c, c) for c in view.request.other_components]
+        view.request.component_labels = labels  # type: ignore[attr-defined]
     title = "Couple's combined pre-authorization packet" if packet else "Pre-authorization request"
     return PacketDocument(
         organization=organization,

@@ -5,6 +5,7 @@ ICD-10 format, whose coverage — and their refusals are shown next to these fie
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -59,7 +60,9 @@ class RequestStartForm(forms.Form):
     def __init__(self, *args, client, today: dt.date, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("start_date", today)
         super().__init__(*args, **kwargs)
-        self.fields["coverage"].queryset = client_coverages(organization=client.organization, client_id=client.pk)
+        cast(forms.ModelChoiceField, self.fields["coverage"]).queryset = client_coverages(
+            organization=client.organization, client_id=client.pk
+        )
 
 
 class PacketStartForm(forms.Form):
@@ -166,7 +169,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = _code_choices(organization)
+        cast(forms.ChoiceField, self.fields["code"]).choices = _code_choices(organization)
 
     @staticmethod
     def initial_for(line) -> dict:
@@ -206,6 +209,8 @@ def _submitted_at_field() -> forms.DateTimeField:
 
 
 class _SubmittedAtMixin:
+    cleaned_data: dict[str, Any]  # mixed into a Form, which sets it
+
     def submitted_at_in(self, organization) -> dt.datetime | None:
         """The date and time typed, read in the organization's zone (None: now). The service
         refuses one in the future or before the request was created."""

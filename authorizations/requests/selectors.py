@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -163,7 +164,7 @@ def open_episode_of(client: Client) -> Episode | None:
 # psychotherapy with the patient present for couples, group counselling for SUD, an established-patient
 # visit for medication management, the diagnostic evaluation for assessment), taken from the
 # organization's code list when it has it, else the first active code it lists for the track.
-DEFAULT_CODE_BY_TRACK = {
+DEFAULT_CODE_BY_TRACK: dict[str, str] = {  # keyed by plain str: a track comes from the database as one
     ServiceTrack.GROUP: "90853",
     ServiceTrack.INDIVIDUAL: "90834",
     ServiceTrack.COUPLES: "90847",
@@ -280,8 +281,8 @@ def request_check(
     *,
     request: AuthorizationRequest,
     rules: list[PayerRule] | None = None,
-    verification: BenefitVerification | None | bool = False,
-    couple: Couple | None | bool = False,
+    verification: BenefitVerification | None | Literal[False] = False,
+    couple: Couple | None | Literal[False] = False,
 ) -> RequestCheck:
     """Every missing item of the request per the payer's rule, in one list, each a sentence.
     `rules`, `verification` and `couple` may be passed preloaded (a page of several requests);
@@ -344,7 +345,7 @@ def request_check(
                 f"Couples therapy ({code}) is coded on the identified patient only: this client is not the "
                 "couple's identified patient, so remove the line from this request."
             )
-    if request.packet_id is not None and not request.packet.joint_goals.strip():
+    if request.packet is not None and not request.packet.joint_goals.strip():  # no query when there is no packet
         problems.append("Add the couple's joint treatment goals to the packet.")
     if verification is None:
         warnings.append(f"No benefit verification is on file for the {payer} coverage.")
@@ -374,7 +375,7 @@ def _group_hours_problems(request, lines, rule: PayerRule, payer: str) -> list[s
     if plan is None or not plan.required_days_per_week:
         return ["The episode has no treatment plan with days a week: group hours cannot be counted."]
     per_session = Decimal(plan.required_hours_per_week) / plan.required_days_per_week
-    sessions = sum(Decimal(line.frequency_per_week) for line in group)
+    sessions = sum((Decimal(line.frequency_per_week) for line in group), Decimal(0))
     weekly = (sessions * per_session).quantize(Decimal("0.1"))
     problems = []
     if weekly < rule.min_hours_per_week:

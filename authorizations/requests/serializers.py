@@ -9,6 +9,9 @@ answers for roles that do not read clinical content (`clinical_access` in the co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -41,7 +44,7 @@ CLINICAL_FIELDS = (
 )
 
 
-def _without_clinical(data: dict, context: dict) -> dict:
+def _without_clinical(data: dict, context: Mapping[str, Any]) -> dict:
     if context.get("clinical_access", False):
         return data
     return {k: v for k, v in data.items() if k not in CLINICAL_FIELDS}

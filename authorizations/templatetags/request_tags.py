@@ -14,7 +14,8 @@ register = template.Library()
 
 NO_FEE = "no fee on file"
 
-_STATUS_TAGS = {
+# Keyed by plain str: templates pass the status as the database gives it.
+_STATUS_TAGS: dict[str, str] = {
     RequestStatus.DRAFT: "tag--muted",
     RequestStatus.READY: "",
     RequestStatus.SUBMITTED: "",

@@ -65,7 +65,7 @@ _PROGRAM_TRACKS = frozenset({ServiceTrack.PROGRAM, ServiceTrack.ASSESSMENT})
 # "Expiring": an active authorization ending within this many days (the chase's first threshold).
 EXPIRING_WITHIN_DAYS = 14
 
-UNIT_NOUNS = {
+UNIT_NOUNS: dict[str, tuple[str, str]] = {  # keyed by plain str: a unit type comes from the database as one
     UnitType.PER_DIEM: ("day", "days"),
     UnitType.PER_SESSION: ("session", "sessions"),
     UnitType.PER_15_MIN: ("15-minute unit", "15-minute units"),
@@ -193,7 +193,7 @@ def unit_figures(
             counted=False,
         )
 
-    def in_window(items):
+    def in_window(items: Iterable[Occurrence]) -> list[Occurrence]:
         return [o for o in items if start_date <= o.local_date <= end_date]
 
     attended, booked = in_window(attended), in_window(booked)
@@ -397,7 +397,8 @@ def figures_attach(authorizations: Sequence[Authorization], *, organization: Org
     authorizations = list(authorizations)
     loaded = unit_figures_load(authorizations, organization=organization, now=now)
     for authorization in authorizations:
-        authorization.figures = loaded.get(authorization.pk)
+        # Read by templates and serializers; not a model field, so unknown to the stubs.
+        authorization.figures = loaded.get(authorization.pk)  # type: ignore[attr-defined]
     return authorizations
 
 
@@ -438,6 +439,12 @@ def unauthorized_day_list(*, organization: Organization, open_only: bool = False
     return qs.filter(resolved_at__isnull=True) if open_only else qs
 
 
+def _task_subject(task: ChaseTask) -> Authorization | AuthorizationRequest:
+    about = task.authorization or task.request
+    assert about is not None  # a chase task is about an authorization or a request
+    return about
+
+
 @dataclass
 class Worklist:
     drafts: list[AuthorizationRequest]
@@ -453,7 +460,7 @@ class Worklist:
     def client_ids(self) -> list:
         ids = [r.episode.client_id for r in (*self.drafts, *self.awaiting, *self.pended)]
         ids += [a.episode.client_id for a in self.active]
-        ids += [(t.authorization or t.request).episode.client_id for t in self.tasks]
+        ids += [_task_subject(t).episode.client_id for t in self.tasks]
         ids += [d.episode.client_id for d in self.unauthorized_days]
         return list(dict.fromkeys(ids))
 
@@ -496,13 +503,15 @@ def authorizations_worklist(*, organization: Organization, now: dt.datetime | No
         key=lambda r: (r.decision_due_at is None, r.decision_due_at or now),
     )
     for request in awaiting:
-        request.is_overdue = request.decision_due_at is not None and request.decision_due_at < now
+        # Read by the template; not a model field, so unknown to the stubs.
+        request.is_overdue = request.decision_due_at is not None and request.decision_due_at < now  # type: ignore[attr-defined]
     pended = sorted(
         (r for r in requests if r.status == RequestStatus.PENDED),
         key=lambda r: (r.information_due is None, r.information_due or today),
     )
     for request in pended:
-        request.information_overdue = request.information_due is not None and request.information_due < today
+        # Read by the template; not a model field, so unknown to the stubs.
+        request.information_overdue = request.information_due is not None and request.information_due < today  # type: ignore[attr-defined]
     active = list(
         authorization_list(organization=organization)
         .filter(status=AuthorizationStatus.ACTIVE, end_date__gte=today)

@@ -6,11 +6,14 @@ PHI writes an AccessEvent (channel "api"); a list writes one event per page.
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from iop.accounts.models import User
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet
@@ -62,6 +65,7 @@ class ClientViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         query.is_valid(raise_exception=True)
         qs = selectors.client_list(organization=self.organization, search=query.validated_data["q"])
         page = self.paginate_queryset(qs)
+        assert page is not None  # this viewset paginates (DEFAULT_PAGINATION_CLASS)
         access_record(
             request=request,
             action=AccessAction.SEARCH,
@@ -75,8 +79,9 @@ class ClientViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     def create(self, request, *args, **kwargs):
         data = ClientInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        client = services.client_create(organization=self.organization, created_by=request.user, **data.validated_data)
-        client = selectors.client_get(organization=self.organization, client_id=client.pk)
+        created = services.client_create(organization=self.organization, created_by=request.user, **data.validated_data)
+        client = selectors.client_get(organization=self.organization, client_id=created.pk)
+        assert client is not None  # just created in this organization
         self.audit_view(request, client)
         return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
 
@@ -140,9 +145,10 @@ class TreatmentPlanViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         return selectors.treatment_plan_list(organization=self.organization)
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["clinical_access"] = membership_can(self.membership, perms.CLINICAL_VIEW)
-        return context
+        return {
+            **super().get_serializer_context(),
+            "clinical_access": membership_can(self.membership, perms.CLINICAL_VIEW),
+        }
 
     def audit_client_ids(self, obj) -> tuple:
         return (obj.episode.client_id,)
@@ -151,9 +157,9 @@ class TreatmentPlanViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         from .services import Availability
 
         availability = [Availability(**w) for w in validated.pop("availability", [])]
-        plan = services.treatment_plan_save(
-            episode=episode, availability=availability, actor=self.request.user, **validated
-        )
+        # IsAuthenticated has let only a signed-in User through; the stubs also allow AnonymousUser.
+        actor = cast(User, self.request.user)
+        plan = services.treatment_plan_save(episode=episode, availability=availability, actor=actor, **validated)
         return self.scoped_queryset().get(pk=plan.pk)
 
     @extend_schema(request=TreatmentPlanCreateSerializer, responses={201: TreatmentPlanSerializer})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.forms import formset_factory
@@ -34,7 +35,7 @@ CLIENT_LABELS = {
     "emergency_contact_phone": "Phone number (optional)",
     "emergency_contact_relationship": "Relationship to the client (optional)",
 }
-CLIENT_WIDGETS = {
+CLIENT_WIDGETS: dict[str, type[forms.Widget] | forms.Widget] = {
     "first_name": forms.TextInput(attrs={"autocomplete": "off"}),
     "last_name": forms.TextInput(attrs={"autocomplete": "off"}),
     "date_of_birth": DateInput(),
@@ -105,7 +106,7 @@ class IntakeEpisodeForm(PlanRequirementsForm):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = program_list(organization=organization)
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = program_list(organization=organization)
         self.fields["referral_date"].initial = organization.local_today()
         for name in ("required_hours_per_week", "required_days_per_week"):
             self.fields[name].required = False
@@ -117,7 +118,7 @@ class AvailabilityForm(forms.Form):
 
     weekday = forms.TypedChoiceField(
         label="Day",
-        choices=[("", "Choose a day")] + Weekday.choices,
+        choices=[("", "Choose a day"), *Weekday.choices],
         coerce=int,
         empty_value=None,
         required=False,
@@ -126,7 +127,8 @@ class AvailabilityForm(forms.Form):
     end_time = forms.TimeField(label="Until", widget=TimeInput(), required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns (the stubs allow None)
         weekday, start, end = cleaned.get("weekday"), cleaned.get("start_time"), cleaned.get("end_time")
         if weekday is None and start is None and end is None:
             return cleaned
@@ -257,7 +259,7 @@ class EpisodeCreateForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = program_list(organization=organization)
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = program_list(organization=organization)
         self.fields["referral_date"].initial = organization.local_today()
 
 
@@ -297,8 +299,9 @@ class CoupleCreateForm(forms.Form):
     def __init__(self, *args, client: Client, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
-        self.fields["partner"].queryset = client_choice_list(organization=organization).exclude(pk=client.pk)
-        self.fields["partner"].label_from_instance = lambda c: f"{c.sort_name} (born {c.date_of_birth:%d %b %Y})"
+        partner = cast(forms.ModelChoiceField, self.fields["partner"])
+        partner.queryset = client_choice_list(organization=organization).exclude(pk=client.pk)
+        partner.label_from_instance = lambda c: f"{c.sort_name} (born {c.date_of_birth:%d %b %Y})"  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
         self.fields["started_on"].initial = organization.local_today()
 
     def service_kwargs(self) -> dict:
@@ -338,7 +341,9 @@ class ClientFilterForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = program_list(organization=organization, active_only=False)
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = program_list(
+            organization=organization, active_only=False
+        )
 
     def filters(self) -> dict:
         if not self.is_bound:
@@ -353,6 +358,8 @@ class ClientFilterForm(forms.Form):
     def page_number(self) -> int:
         # Sent by the pagination buttons (inside this form, so the search travels with them).
         page = self.data.get("page") if self.is_bound else None
+        if page is None:
+            return 1
         try:
             return max(int(page), 1)
         except (TypeError, ValueError):

@@ -123,7 +123,7 @@ def _client_detail_page(request, client: Client):
     was typed (they post to endpoints of their own: iop.common.form_state)."""
     organization, membership = request.organization, request.membership
     state = form_state_take(request)
-    episodes = client.episodes_newest_first
+    episodes = client.episodes_newest_first  # type: ignore[attr-defined]  # a to_attr prefetch
     current = episodes[0] if episodes else None
     couples = selectors.client_couples(client=client)
     open_couple = next((c for c in couples if c.ended_on is None), None)
@@ -290,8 +290,7 @@ def couple_create(request, org_slug: str, client_id):
 def couple_end(request, org_slug: str, client_id, couple_id):
     """The end form lives on the client page; this only takes its POST (a GET goes back there)."""
     client = _client_or_404(request, client_id)
-    couple = next((c for c in selectors.client_couples(client=client) if c.pk == couple_id), None)
-    found_or_404(couple)
+    couple = found_or_404(next((c for c in selectors.client_couples(client=client) if c.pk == couple_id), None))
     if request.method != "POST":
         return _to_detail(org_slug, client.pk)
     form = CoupleEndForm(request.POST, organization=request.organization)

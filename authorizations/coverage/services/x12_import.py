@@ -152,7 +152,8 @@ def _total_and_met(rows: list[x12.Benefit], code: str, network: str) -> tuple[De
     used_row = _best([b for b in mine if b.eb06 in PERIOD_USED], network, like=total_row)
     total = total_row.eb07 if total_row else None
     met = None
-    if total is not None and remaining_row is not None:
+    # Every row of `mine` has an amount (EB07); the checks of it below only tell mypy so.
+    if total is not None and remaining_row is not None and remaining_row.eb07 is not None:
         met = total - remaining_row.eb07
     elif used_row is not None:
         met = used_row.eb07
@@ -164,7 +165,7 @@ def _total_and_met(rows: list[x12.Benefit], code: str, network: str) -> tuple[De
 def _limit(rows: list[x12.Benefit], qualifier: str, network: str) -> int | None:
     mine = [b for b in rows if b.eb01 == EB_LIMITATIONS and b.eb09 == qualifier and b.eb10 is not None]
     best = _best([b for b in mine if b.eb06 not in PERIOD_REMAINING], network) or _best(mine, network)
-    return int(best.eb10) if best is not None else None
+    return int(best.eb10) if best is not None and best.eb10 is not None else None
 
 
 def _percent(fraction: Decimal) -> Decimal:
@@ -180,7 +181,8 @@ def _plan(relevant: Sequence[x12.Benefit]) -> tuple[str, str]:
     ordered = sorted(active, key=lambda b: GENERIC_SERVICE_TYPE not in _types(b))
     name = next((b.eb05 for b in ordered if b.eb05), "") or next((b.eb05 for b in relevant if b.eb05), "")
     level = next((b.eb02.upper() for b in ordered if b.eb02), "")
-    return name[:50], level if X12_CODE.regex.match(level) else ""
+    # RegexValidator compiles its pattern; the stubs also allow the str it was given.
+    return name[:50], level if X12_CODE.regex.match(level) else ""  # type: ignore[union-attr]
 
 
 def benefits_summarize(
@@ -227,7 +229,9 @@ def benefits_summarize(
         out_of_pocket_max=out_of_pocket,
         out_of_pocket_met=out_of_pocket_met,
         copay=_money(copay_row.eb07) if copay_row else None,
-        coinsurance_percent=_percent(coinsurance_row.eb08) if coinsurance_row else None,
+        coinsurance_percent=_percent(coinsurance_row.eb08)
+        if coinsurance_row and coinsurance_row.eb08 is not None
+        else None,
         visit_limit=_limit(relevant, QUANTITY_VISITS, network),
         day_limit=_limit(relevant, QUANTITY_DAYS, network),
         plan_year_start=plan_year_start,

@@ -4,6 +4,7 @@ never a name."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 
@@ -28,14 +29,16 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["client"].queryset = client_choice_list(organization=organization)
-        self.fields["client"].label_from_instance = lambda c: c.sort_name
-        self.fields["user"].choices = [("", "All staff")] + [
+        client = cast(forms.ModelChoiceField, self.fields["client"])
+        client.queryset = client_choice_list(organization=organization)
+        client.label_from_instance = lambda c: c.sort_name  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
+        cast(forms.ChoiceField, self.fields["user"]).choices = [("", "All staff")] + [
             (m.user_id, m.user.get_full_name()) for m in member_list(organization=organization)
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns (the stubs allow None)
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date must be on or after the start date.")
