@@ -4,7 +4,7 @@ refused with the field at fault (see `coverage_create`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -13,6 +13,9 @@ from authorizations.models import Coverage, CoveragePriority, Payer, PayerPlan, 
 from iop.clients.models import Client
 from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 COVERAGE_EDITABLE_FIELDS = [
     "payer",
@@ -117,7 +120,7 @@ def coverage_create(
     subscriber_date_of_birth: dt.date | None = None,
     priority: str = CoveragePriority.PRIMARY,
     effective_to: dt.date | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> Coverage:
     """A coverage of the client. Refused: a payer or plan of another organization, a plan of
     another payer, an inactive payer, an end before the start, and a second coverage of the same
@@ -143,7 +146,7 @@ def coverage_create(
 
 
 @transaction.atomic
-def coverage_update(*, coverage: Coverage, data: dict[str, Any], actor=None) -> Coverage:
+def coverage_update(*, coverage: Coverage, data: dict[str, Any], actor: User | None = None) -> Coverage:
     """Change the listed fields present in `data` (the client of a coverage never changes), with
     the same checks as `coverage_create`; a payer that has since been deactivated may stay."""
     client = coverage.client

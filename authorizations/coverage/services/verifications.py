@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,9 @@ from django.utils import timezone
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import Answer, BenefitVerification, Coverage, NetworkStatus, VerificationMethod
 from iop.common.exceptions import refuse
+
+if TYPE_CHECKING:
+    from iop.accounts.models import User
 
 
 def _check_amounts(values: dict[str, Any]) -> None:
@@ -78,7 +81,7 @@ def verification_save(values: dict[str, Any]) -> BenefitVerification:
 def verification_record(
     *,
     coverage: Coverage,
-    actor,
+    actor: User | None,
     method: str,
     verified_at: dt.datetime | None = None,
     reference_number: str = "",
