@@ -93,3 +93,23 @@ class AuthorizationsErrorCode(StrEnum):
     X12_NO_BENEFITS = "x12_no_benefits"
     X12_REJECTED = "x12_rejected"
     X12_TOO_LARGE = "x12_too_large"
+    # review calls: the call's time has passed (or is now)
+    CALL_IN_PAST = "call_in_past"
+    # review calls: shorter than 5 or longer than 240 minutes
+    CALL_DURATION = "call_duration"
+    # review calls: no phone number or meeting link
+    CALL_DIAL_IN_REQUIRED = "call_dial_in_required"
+    # review calls: neither a phone number nor an https meeting link
+    CALL_DIAL_IN_INVALID = "call_dial_in_invalid"
+    # review calls: the review already has a scheduled call (reschedule it instead)
+    CALL_ALREADY_SCHEDULED = "call_already_scheduled"
+    # review calls: the call was cancelled or held: it can no longer be moved or cancelled
+    CALL_NOT_SCHEDULED = "call_not_scheduled"
+    # review calls: the review is decided or cancelled
+    CALL_REVIEW_CLOSED = "call_review_closed"
+    # review calls: a cancellation without a reason
+    CALL_CANCEL_REASON_REQUIRED = "call_cancel_reason_required"
+    # review calls: a reschedule that changes nothing
+    CALL_UNCHANGED = "call_unchanged"
+    # review calls: a local time that does not exist (the hour skipped when clocks go forward)
+    CALL_TIME_NONEXISTENT = "call_time_nonexistent"

@@ -76,3 +76,44 @@ def clocks_org(organization_id: int) -> int:
     if organization is None:
         return 0
     return len(clocks_escalate(organization=organization))
+
+
+# --- Review calls --------------------------------------------------------------------------------
+# Every 5 minutes: the clinician's reminders of review calls, the evening before and an hour
+# before. A repeat run tells nobody twice (one notice per recipient and call-time-kind key).
+
+
+@shared_task(name="authorizations.review_call_reminders_scan")
+def review_call_reminders_scan() -> None:
+    organizations_fan_out(review_call_reminders_org)
+
+
+@shared_task(
+    base=TenantTask, name="authorizations.review_call_reminders_org", reject_on_worker_lost=True, **DB_RETRY
+)
+def review_call_reminders_org(organization_id: int) -> int:
+    from authorizations.reviews.calls.services import review_call_reminders_send
+
+    organization = active_organization(organization_id)
+    if organization is None:
+        return 0
+    return len(review_call_reminders_send(organization=organization))
+
+
+# Routed to the `notifications` queue. The invite of one version (SEQUENCE) of a call is recorded
+# under its key before the mail server sees it: a redelivery sends nothing twice.
+@shared_task(
+    base=TenantTask,
+    name="authorizations.review_call_invite_send",
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError, ConnectionError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def review_call_invite_send(organization_id: int, call_id: str, sequence: int) -> bool:
+    """Email the clinician the review call's invite (or its cancellation)."""
+    from authorizations.reviews.calls.services import review_call_invite_deliver
+
+    return review_call_invite_deliver(call_id=call_id, sequence=sequence) is not None

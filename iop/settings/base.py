@@ -317,6 +317,7 @@ CELERY_TASK_ROUTES = {
     "accounts.invitation_send": {"queue": "notifications"},
     "scheduling.reminder_deliver": {"queue": "notifications"},
     "authorizations.approval_message_send": {"queue": "notifications"},
+    "authorizations.review_call_invite_send": {"queue": "notifications"},
     # WeasyPrint renders take CPU seconds: their own queue, so reminders never wait behind them.
     "attendance.report_generate": {"queue": "pdf"},
 }
@@ -364,6 +365,12 @@ CELERY_BEAT_SCHEDULE = {
     "authorizations-clocks": {
         "task": "authorizations.clocks_scan",
         "schedule": 60 * 60,
+    },
+    # Review calls: the clinician is reminded the evening before (the organization's reminder time)
+    # and an hour before; each reminder once per call time (notice dedupe keys).
+    "authorizations-review-call-reminders": {
+        "task": "authorizations.review_call_reminders_scan",
+        "schedule": 5 * 60,
     },
 }
 

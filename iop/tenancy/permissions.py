@@ -41,6 +41,7 @@ COVERAGE_VIEW = "coverage.view"  # coverages, benefit verifications, authorizati
 COVERAGE_MANAGE = "coverage.manage"  # record coverages and benefit verifications (incl. 271 import)
 AUTH_REQUEST_MANAGE = "auth_request.manage"  # build, submit and track authorization requests and packets
 DETERMINATION_RECORD = "determination.record"  # record the payer's answers; work the authorization chase
+REVIEW_CALL_MANAGE = "review_call.manage"  # schedule, move and cancel concurrent review calls
 
 _EVERY_STAFF = {
     CLIENT_VIEW,
@@ -57,6 +58,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CALL_MANAGE,
             CLIENT_CREATE,
             CLIENT_EDIT,
             CLINICAL_VIEW,
@@ -73,6 +75,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VA: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CALL_MANAGE,
             CLIENT_EDIT,
             EPISODE_TRANSITION,
             SCHEDULE_MANAGE,
@@ -90,6 +93,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLINICIAN: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CALL_MANAGE,
             CLINICAL_VIEW,
             TREATMENT_PLAN_EDIT,
             EPISODE_TRANSITION,
@@ -103,6 +107,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CALL_MANAGE,
             CLIENT_CREATE,
             CLIENT_EDIT,
             CLINICAL_VIEW,
