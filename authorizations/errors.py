@@ -113,3 +113,9 @@ class AuthorizationsErrorCode(StrEnum):
     CALL_UNCHANGED = "call_unchanged"
     # review calls: a local time that does not exist (the hour skipped when clocks go forward)
     CALL_TIME_NONEXISTENT = "call_time_nonexistent"
+    # determination: two approved lines of one code for overlapping dates (or an extension overlapping the code's line)
+    DUPLICATE_LINE = "duplicate_line"
+    # determination: an approved line names a request line of another request
+    UNKNOWN_REQUEST_LINE = "unknown_request_line"
+    # determination: an approved line's unit type is not one of the unit types
+    UNKNOWN_UNIT_TYPE = "unknown_unit_type"

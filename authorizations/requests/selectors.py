@@ -17,6 +17,7 @@ from authorizations.codes import service_codes
 from authorizations.coverage.selectors import latest_verifications_by_coverage
 from authorizations.models import (
     Answer,
+    Authorization,
     AuthorizationRequest,
     BenefitVerification,
     Coverage,
@@ -394,3 +395,15 @@ def _group_hours_problems(request, lines, rule: PayerRule, payer: str) -> list[s
 def request_validate(*, request: AuthorizationRequest) -> list[str]:
     """Every missing item that blocks submission, each a clear sentence (empty: ready to go)."""
     return request_check(request=request).problems
+
+
+def determination_authorization(determination: Determination) -> Authorization | None:
+    """The authorization a determination approved: the one it created, or the one whose lines it
+    added (a renewal that extended the prior authorization under its number). None for a pend,
+    denial or cancellation. One query."""
+    return (
+        Authorization.objects.filter(organization_id=determination.organization_id)
+        .filter(Q(determination_id=determination.pk) | Q(lines__determination_id=determination.pk))
+        .distinct()
+        .first()
+    )

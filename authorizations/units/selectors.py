@@ -256,6 +256,33 @@ def code_tracks(*, organization: Organization) -> dict[str, str]:
     return tracks
 
 
+# Which line of an authorization stands for it where one figure is shown (its summary columns,
+# the worklist's figure): the program or group line before individual, medication or assessment
+# lines; a code counted from attendance before one that is not; then the earliest.
+_TRACK_RANK: dict[str, int] = {
+    ServiceTrack.PROGRAM: 0,
+    ServiceTrack.GROUP: 1,
+    ServiceTrack.SUD_COUNSELING: 2,
+    ServiceTrack.ASSESSMENT: 4,
+}
+
+
+def primary_index(lines: Sequence, tracks: dict[str, str]) -> int:
+    """The index of the primary line among `lines` (anything with code, unit_type, start_date)."""
+
+    def rank(n: int) -> tuple:
+        line = lines[n]
+        return (
+            line.unit_type not in COUNTED_UNIT_TYPES,
+            _TRACK_RANK.get(tracks.get(line.code, ""), 3),
+            line.start_date,
+            line.code,
+            n,
+        )
+
+    return min(range(len(lines)), key=rank)
+
+
 def _of_track(occurrences: list[Occurrence], track: str | None) -> list[Occurrence]:
     if track is None or track in _PROGRAM_TRACKS:
         return occurrences

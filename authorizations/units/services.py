@@ -24,6 +24,7 @@ from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     APPROVING_ACTIONS,
     Authorization,
+    AuthorizationLine,
     AuthorizationRequest,
     AuthorizationStatus,
     ChaseKind,
@@ -32,7 +33,7 @@ from authorizations.models import (
     RequestStatus,
     UnauthorizedDay,
 )
-from authorizations.units.selectors import COVERING_STATUSES, unit_figures_load
+from authorizations.units.selectors import COVERING_STATUSES, code_tracks, primary_index, unit_figures_load
 from iop.clients.models import EpisodeStatus
 from iop.common.exceptions import refuse
 from iop.notifications.services import Notice, notices_send
@@ -91,6 +92,27 @@ def unauthorized_days_resolve(*, authorization: Authorization, now: dt.datetime 
     ).update(resolved_at=now or timezone.now())
     open_days.filter(kind=CoverageGapKind.NO_AUTHORIZATION).update(kind=CoverageGapKind.OUTSIDE_WINDOW)
     return resolved
+
+
+# --- Lines ----------------------------------------------------------------------------------------
+
+
+def authorization_summary_sync(*, authorization: Authorization) -> Authorization:
+    """Keep the authorization's summary columns equal to its lines (call it whenever they change):
+    its window is the union of its lines'; its code, unit type and units are its primary line's
+    code (`primary_index`) with the units of every line of that code (an extension adds a line of
+    the same code for the next window). Saves and returns the authorization."""
+    lines = list(AuthorizationLine.objects.filter(authorization_id=authorization.pk))
+    if not lines:
+        return authorization
+    primary = lines[primary_index(lines, code_tracks(organization=authorization.organization))]
+    authorization.code = primary.code
+    authorization.unit_type = primary.unit_type
+    authorization.units_authorized = sum(line.units_authorized for line in lines if line.code == primary.code)
+    authorization.start_date = min(line.start_date for line in lines)
+    authorization.end_date = max(line.end_date for line in lines)
+    authorization.save()
+    return authorization
 
 
 # --- The chase -----------------------------------------------------------------------------------
