@@ -12,6 +12,7 @@ from django.db import OperationalError
 
 from iop.common.tasks import DB_RETRY, TenantTask, active_organization, organizations_fan_out
 from iop.notifications.providers import ProviderError
+from iop.notifications.services import PENDING_STUCK_AFTER, MessageInFlight
 
 # --- The morning chase ---------------------------------------------------------------------------
 # Beat runs the scan every 15 minutes; each organization acts from 07:00 in its own zone
@@ -44,6 +45,7 @@ def chase_org(organization_id: int) -> int:
 @shared_task(
     base=TenantTask,
     name="authorizations.approval_message_send",
+    bind=True,
     reject_on_worker_lost=True,
     autoretry_for=(ProviderError, ConnectionError, OperationalError),
     retry_backoff=True,
@@ -51,11 +53,16 @@ def chase_org(organization_id: int) -> int:
     retry_jitter=True,
     max_retries=5,
 )
-def approval_message_send(organization_id: int, determination_id: str, client_id: str) -> str:
+def approval_message_send(self, organization_id: int, determination_id: str, client_id: str) -> str:
     """Tell a client (or the other partner of a couple's packet) that an authorization was approved."""
     from authorizations.requests.services.notices import approval_message_deliver
 
-    return approval_message_deliver(determination_id=determination_id, client_id=client_id)
+    try:
+        return approval_message_deliver(determination_id=determination_id, client_id=client_id)
+    except MessageInFlight as exc:
+        # A redelivery right after a worker died with the message in flight: look again once that
+        # worker is known dead (the outbox then says whether to resend or to ask a person).
+        raise self.retry(exc=exc, countdown=int(PENDING_STUCK_AFTER.total_seconds()) + 60) from exc
 
 
 # --- Deadline clocks -----------------------------------------------------------------------------

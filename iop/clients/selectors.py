@@ -7,7 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from iop.tenancy.models import Organization
 
-from .models import Client, Couple, Episode, TreatmentPlan
+from .models import Client, Couple, Episode, ReminderChannel, TreatmentPlan
+
+# The client field that holds the address of each messaging channel.
+ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
 
 
 def _episodes_newest_first() -> Prefetch:
@@ -112,3 +115,13 @@ def client_names_by_id(*, organization: Organization, client_ids) -> dict:
         return {}
     clients = client_choice_list(organization=organization).filter(pk__in=ids)
     return {c.pk: c.display_name for c in clients}
+
+
+def client_message_address(client: Client) -> tuple[str, str] | None:
+    """`(channel, address)` the client agreed to be messaged on, or None: no channel chosen, no
+    consent, or no address on file for the channel."""
+    name = ADDRESS_FIELD.get(client.reminder_channel)
+    if name is None or not client.reminder_consent:
+        return None
+    address = (getattr(client, name) or "").strip()
+    return (client.reminder_channel, address) if address else None

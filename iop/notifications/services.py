@@ -4,6 +4,7 @@ that must know what became of its message)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -162,6 +163,88 @@ def message_send(
         outbound_mark(organization=organization, keys=[message.idempotency_key], status=OutboundStatus.FAILED)
         raise
     return outbound_mark_sent(message=message, delivery=delivery)
+
+
+# A pending message older than this lost its sender (a delivery task is killed long before).
+PENDING_STUCK_AFTER = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class SentOnce:
+    """What `message_send_once` did: `sent` when this call handed the message to the provider;
+    `message` is the outbox row under the key."""
+
+    message: OutboundMessage
+    sent: bool
+
+
+class MessageInFlight(Exception):
+    """Another worker recorded the message moments ago and may be sending it: ask again after
+    `PENDING_STUCK_AFTER`, when a sender that died will be known to have died."""
+
+
+def message_send_once(
+    *,
+    organization: Organization,
+    channel: str,
+    to: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    client=None,
+    now: dt.datetime | None = None,
+) -> SentOnce:
+    """Send one message at most once under a stable key (≤ 80 characters: a task that may be
+    retried or redelivered names its event, e.g. `approval:<determination>:<client>`, with hex ids).
+
+    The message is recorded under the key and committed before the provider sees it, then marked
+    sent. A later call under the same key finds the row: sent (or its outcome unknown) → nothing is
+    sent; failed (the provider said it did not go out) → sent again under the key; pending and
+    recent → another worker has it in flight: nothing is sent, MessageInFlight is raised; pending for over 30
+    minutes → its sender died mid-send: sent again under the same key when the provider drops
+    repeats of a key, otherwise marked `unknown` (nobody can tell whether it left) and not sent.
+    Raises ProviderError when the provider fails now (transient: the caller may retry)."""
+    from iop.common.crash import crash_point
+
+    if len(idempotency_key) > 80:
+        raise ValueError("An idempotency key is at most 80 characters.")
+    now = now or timezone.now()
+    provider = provider_for(channel)
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update()
+            .filter(organization=organization, idempotency_key=idempotency_key)
+            .first()
+        )
+        if message is None:
+            message = outbound_record(
+                organization=organization,
+                channel=channel,
+                to=to,
+                subject=subject,
+                body=body,
+                client=client,
+                idempotency_key=idempotency_key,
+            )
+        elif message.status in (OutboundStatus.SENT, OutboundStatus.RECORDED, OutboundStatus.UNKNOWN):
+            return SentOnce(message=message, sent=False)
+        elif message.status == OutboundStatus.PENDING:
+            if message.created_at > now - PENDING_STUCK_AFTER:
+                raise MessageInFlight(idempotency_key)
+            if not provider.deduplicates:
+                message.status = OutboundStatus.UNKNOWN
+                message.save(update_fields=["status"])
+                return SentOnce(message=message, sent=False)
+        else:  # failed: it did not go out; try again under the same key
+            message.status = OutboundStatus.PENDING
+            message.save(update_fields=["status"])
+    crash_point("after_record")
+    try:
+        delivery = outbound_deliver(message=message)
+    except ProviderError:
+        outbound_mark(organization=organization, keys=[idempotency_key], status=OutboundStatus.FAILED)
+        raise
+    return SentOnce(message=outbound_mark_sent(message=message, delivery=delivery), sent=True)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Prefetch, Q, QuerySet
 
 from iop.clients.models import Client, EpisodeStatus, ReminderChannel
+from iop.clients.selectors import ADDRESS_FIELD
 from iop.tenancy.models import Organization
 
 from ..models import (
@@ -33,7 +34,6 @@ from ..selectors import scheduling_settings
 # (`services.placements.episode_rosters_clear`), and this filter holds even if an entry was left behind.
 REMINDABLE_STATUSES = (EpisodeStatus.INTAKE, EpisodeStatus.ACTIVE)
 # Keyed by plain str: a client's reminder_channel comes back from the database as a str.
-ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
 
 NEW, CANCELLED, MOVED, FACILITATOR_CHANGED = "new", "cancelled", "moved", "facilitator_changed"
 FLAG_LABELS = {NEW: "new", CANCELLED: "cancelled", MOVED: "moved", FACILITATOR_CHANGED: "facilitator changed"}

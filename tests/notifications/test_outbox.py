@@ -70,3 +70,66 @@ def test_which_providers_deduplicate():
     assert isinstance(provider_for("sms"), OutboxSmsProvider)
     with pytest.raises(ProviderError):
         provider_for("fax")
+
+
+# --- message_send_once: one message per stable key, resumed after a crash --------------------------
+
+
+def _send_once(organization, key: str, channel: str = "email", now=None):
+    from iop.notifications.services import message_send_once
+
+    return message_send_once(
+        organization=organization,
+        channel=channel,
+        to="a@example.test" if channel == "email" else "+15550100",
+        subject="S",
+        body="B",
+        idempotency_key=key,
+        now=now,
+    )
+
+
+def test_a_stable_key_sends_once_however_often_it_is_asked(in_harbor, journal):
+    first, again = _send_once(in_harbor, "approval:1:2"), _send_once(in_harbor, "approval:1:2")
+    assert (first.sent, again.sent) == (True, False)
+    assert again.message.pk == first.message.pk and again.message.status == OutboundStatus.SENT
+    assert [e["key"] for e in journal_read()] == ["approval:1:2"]
+
+
+def test_a_message_in_flight_elsewhere_is_not_sent_by_a_second_worker(in_harbor, journal):
+    from iop.notifications.services import MessageInFlight
+
+    _record(in_harbor, "k-2", channel="email")  # a worker recorded it and is (maybe) sending it
+    with pytest.raises(MessageInFlight):
+        _send_once(in_harbor, "k-2")
+    assert journal_read() == []
+
+
+@pytest.mark.parametrize(("channel", "resent", "status"), [("email", 0, "unknown"), ("sms", 1, "sent")])
+def test_a_message_whose_sender_died_is_resent_only_where_the_provider_drops_repeats(
+    in_harbor, journal, channel, resent, status
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _record(in_harbor, "k-3", channel=channel)  # its worker died after recording it
+    later = timezone.now() + dt.timedelta(minutes=31)
+    result = _send_once(in_harbor, "k-3", channel=channel, now=later)
+    assert (result.sent, result.message.status, len(journal_read())) == (bool(resent), status, resent)
+    assert _send_once(in_harbor, "k-3", channel=channel, now=later).sent is False  # and never again
+
+
+def test_a_message_the_provider_refused_is_tried_again_under_its_key(in_harbor, journal, settings):
+    message = _record(in_harbor, "k-4", channel="email")
+    OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundStatus.FAILED)
+    result = _send_once(in_harbor, "k-4")
+    assert (result.sent, result.message.status) == (True, OutboundStatus.SENT)
+    assert [e["key"] for e in journal_read()] == ["k-4"]
+    assert OutboundMessage.objects.count() == 1
+
+
+def test_a_key_longer_than_the_outbox_keeps_is_refused(in_harbor, journal):
+    with pytest.raises(ValueError, match="at most 80"):
+        _send_once(in_harbor, "x" * 81)
+    assert not OutboundMessage.objects.exists()

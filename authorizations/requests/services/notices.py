@@ -14,13 +14,11 @@ from authorizations.models import (
 )
 from authorizations.requests.selectors import date_text
 from authorizations.tasks import approval_message_send
-from iop.clients.models import Client, ReminderChannel
+from iop.clients.models import Client
+from iop.clients.selectors import client_message_address
 from iop.notifications.models import OutboundMessage, OutboundStatus
-from iop.notifications.services import Notice, message_send, notices_send
+from iop.notifications.services import Notice, message_send_once, notices_send
 from iop.tenancy.models import Membership, Organization, Role
-
-CLIENT_ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
-
 
 # --- Notifications ----------------------------------------------------------------------------------
 
@@ -37,19 +35,12 @@ def client_approval_message(
     return subject, body
 
 
-def _client_channel(client: Client) -> tuple[str, str] | None:
-    name = CLIENT_ADDRESS_FIELD.get(client.reminder_channel)
-    if name is None or not client.reminder_consent:
-        return None
-    address = (getattr(client, name) or "").strip()
-    return (client.reminder_channel, address) if address else None
-
-
 def approval_message_deliver(*, determination_id, client_id) -> str:
     """Send one approval message (the Celery task's body): to the request's client about their own
     authorization, or to the other partner of a couple's packet about their joint treatment. The
-    channel and consent are read now (they may have changed since the approval); a message already
-    sent (a retried or redelivered task) is not sent again. Raises ProviderError for a retry."""
+    channel and consent are read now (they may have changed since the approval). One message per
+    determination and client, under a stable key (`message_send_once`): a retried or redelivered
+    task, or a worker that died mid-send, never sends it twice. Raises ProviderError for a retry."""
     determination = (
         Determination.objects.select_related("request__episode__client", "request__packet__couple", "authorization")
         .filter(pk=determination_id)
@@ -69,18 +60,54 @@ def approval_message_deliver(*, determination_id, client_id) -> str:
         subject, body = partner_approval_message(partner=client, organization=organization, authorization=authorization)
     else:
         return "not a recipient"
-    address = _client_channel(client)
+    address = client_message_address(client)
     if address is None:
         return "no consented channel"
-    already = OutboundMessage.objects.filter(
-        client=client, subject=subject, body=body, status__in=[OutboundStatus.SENT, OutboundStatus.RECORDED]
+    result = message_send_once(
+        organization=organization,
+        channel=address[0],
+        to=address[1],
+        subject=subject,
+        body=body,
+        client=client,
+        idempotency_key=f"approval:{determination.pk.hex}:{client.pk.hex}",
     )
-    if already.exists():
-        return "already sent"
-    message_send(
-        organization=organization, channel=address[0], to=address[1], subject=subject, body=body, client=client
+    if result.sent:
+        return "sent"
+    if result.message.status == OutboundStatus.UNKNOWN:
+        _undelivered_notify(request=request, message=result.message)
+    return f"already {result.message.status}"
+
+
+def _undelivered_notify(*, request: AuthorizationRequest, message: OutboundMessage) -> None:
+    """A worker died while handing the approval message to a provider that cannot say whether it
+    went out: the intake team hears, once, to check with the client."""
+    organization = request.organization
+    notices_send(
+        organization=organization,
+        notices=[
+            Notice(
+                recipient=member,
+                kind="message_unknown",
+                title=f"Approval message may not have reached the client: request {str(request.pk)[:8]}",
+                body="Sending was interrupted and the provider cannot confirm it. Check with the client.",
+                link=reverse(
+                    "authorizations:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
+                ),
+                dedupe_key=f"message-unknown:{message.pk}",
+            )
+            for member in _approval_staff(request)
+        ],
     )
-    return "sent"
+
+
+def _approval_staff(request: AuthorizationRequest) -> list[Membership]:
+    """The intake specialists and VAs, and whoever drafted the request (an org admin, say)."""
+    return list(
+        Membership.objects.filter(organization=request.organization, is_active=True).filter(
+            Q(role__in=[Role.INTAKE, Role.VA]) | Q(user_id=request.created_by_id)
+        )
+    )
 
 
 def partner_approval_message(
@@ -109,15 +136,10 @@ def approval_notify(
     if request.packet is not None:
         recipients.append(request.packet.couple.partner_of(client))
     for recipient in recipients:
-        if _client_channel(recipient) is not None:
+        if client_message_address(recipient) is not None:
             approval_message_send.delay_on_commit(organization.pk, str(determination.pk), str(recipient.pk))
-    destination = _client_channel(client)
-    # The intake specialists and VAs, and whoever drafted the request (an org admin, say).
-    staff = list(
-        Membership.objects.filter(organization=organization, is_active=True).filter(
-            Q(role__in=[Role.INTAKE, Role.VA]) | Q(user_id=request.created_by_id)
-        )
-    )
+    destination = client_message_address(client)
+    staff = _approval_staff(request)
     action = DeterminationAction(determination.action).label.lower()
     told = "client told" if destination else "client not messaged (no consented channel)"
     notices_send(
