@@ -58,7 +58,7 @@ class ReviewCallSerializer(serializers.ModelSerializer):
     def get_changes(self, obj: ReviewCall) -> list[dict]:
         """The earlier times (moves) and the cancellation, oldest first."""
         changes: list[CallChange] = self.context.get("changes", {}).get(obj.pk, [])
-        return CallChangeSerializer(changes, many=True).data
+        return list(CallChangeSerializer(changes, many=True).data)
 
 
 class ReviewCallCreateSerializer(serializers.Serializer):

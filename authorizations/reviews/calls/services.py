@@ -177,14 +177,12 @@ def review_call_reschedule(
     now = now or timezone.now()
     _open_review(call.review)
     call = _scheduled(call)
-    changes = {
-        "starts_at": starts_at,
-        "duration_minutes": call.duration_minutes if duration_minutes is None else duration_minutes,
-        "dial_in": call.dial_in if dial_in is None else dial_in.strip(),
-    }
+    minutes = call.duration_minutes if duration_minutes is None else duration_minutes
+    line = call.dial_in if dial_in is None else dial_in.strip()
+    _check(starts_at=starts_at, duration_minutes=minutes, dial_in=line, now=now)
+    changes: dict[str, object] = {"starts_at": starts_at, "duration_minutes": minutes, "dial_in": line}
     given = {"reviewer_name": reviewer_name, "reviewer_reference": reviewer_reference, "participants": participants}
     changes |= {name: value.strip() for name, value in given.items() if value is not None}
-    _check(starts_at=starts_at, duration_minutes=changes["duration_minutes"], dial_in=changes["dial_in"], now=now)
     if all(getattr(call, name) == value for name, value in changes.items()):
         refuse("Nothing changed: give the call's new time or details.", code=Code.CALL_UNCHANGED)
     for name, value in changes.items():
@@ -357,7 +355,7 @@ def review_calls_seed(
             dial_in = f"https://meet.example.com/review-{index + 1}"
         call = review_call_schedule(
             review=review,
-            starts_at=starts_at - dt.timedelta(hours=1) if index == 0 else starts_at,
+            starts_at=starts_at + dt.timedelta(hours=1) if index == 0 else starts_at,
             dial_in=dial_in,
             duration_minutes=30,
             reviewer_name=("Dana Whitfield, RN", "Marcus Oyelaran, LCSW", "Priya Raman, MD")[index % 3],

@@ -158,3 +158,12 @@ def test_cancel_needs_a_reason_and_ends_the_call(review, harbor_va):
 def test_dial_in_links(dial_in, href):
     assert selectors.dial_in_problem(dial_in) == ""
     assert selectors.dial_in_href(dial_in) == href
+
+
+def test_the_demo_seed_gives_open_reviews_a_call_once(review, harbor_va):
+    from authorizations.reviews.calls.services import review_calls_seed
+
+    made = review_calls_seed(reviews=[review], actor=harbor_va)
+    assert len(made) == 1 and made[0].reviewer_name
+    assert [c.moved_from is not None for c in selectors.call_changes(made[0])] == [True]
+    assert review_calls_seed(reviews=[review], actor=harbor_va) == []
