@@ -27,7 +27,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from authorizations.errors import AuthorizationsErrorCode as Code
+from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import CallStatus, ConcurrentReview, ReviewCall
 from iop.common.exceptions import refuse
 from iop.notifications.models import Channel, OutboundMessage, OutboundStatus
@@ -57,7 +57,7 @@ def call_local_start(*, organization: Organization, day: dt.date, time: dt.time)
     if (back.date(), back.time().replace(tzinfo=None)) != (day, time.replace(tzinfo=None)):
         refuse(
             f"{time:%H:%M} does not exist on {day:%a %-d %b} here: the clocks go forward then.",
-            code=Code.CALL_TIME_NONEXISTENT,
+            code=AuthorizationsErrorCode.CALL_TIME_NONEXISTENT,
             field="time",
         )
     return instant
@@ -65,21 +65,25 @@ def call_local_start(*, organization: Organization, day: dt.date, time: dt.time)
 
 def _check(*, starts_at: dt.datetime, duration_minutes: int, dial_in: str, now: dt.datetime) -> None:
     if starts_at <= now:
-        refuse("The call's time has passed: choose a time ahead.", code=Code.CALL_IN_PAST, field="starts_at")
+        refuse(
+            "The call's time has passed: choose a time ahead.",
+            code=AuthorizationsErrorCode.CALL_IN_PAST,
+            field="starts_at",
+        )
     if not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
         refuse(
             f"A review call lasts between {MIN_MINUTES} and {MAX_MINUTES} minutes.",
-            code=Code.CALL_DURATION,
+            code=AuthorizationsErrorCode.CALL_DURATION,
             field="duration_minutes",
         )
     if not dial_in.strip():
         refuse(
             "Give the phone number (and access code) or the meeting link for the call.",
-            code=Code.CALL_DIAL_IN_REQUIRED,
+            code=AuthorizationsErrorCode.CALL_DIAL_IN_REQUIRED,
             field="dial_in",
         )
     if problem := selectors.dial_in_problem(dial_in):
-        refuse(problem, code=Code.CALL_DIAL_IN_INVALID, field="dial_in")
+        refuse(problem, code=AuthorizationsErrorCode.CALL_DIAL_IN_INVALID, field="dial_in")
 
 
 def _open_review(review: ConcurrentReview) -> ConcurrentReview:
@@ -90,7 +94,7 @@ def _open_review(review: ConcurrentReview) -> ConcurrentReview:
     if not selectors.review_is_open(review):
         refuse(
             f"This review is {review.get_status_display().lower()}: its calls can no longer change.",
-            code=Code.CALL_REVIEW_CLOSED,
+            code=AuthorizationsErrorCode.CALL_REVIEW_CLOSED,
         )
     return review
 
@@ -100,7 +104,7 @@ def _scheduled(call: ReviewCall) -> ReviewCall:
     if call.status != CallStatus.SCHEDULED:
         refuse(
             f"This call was {call.get_status_display().lower()}: schedule a new one instead.",
-            code=Code.CALL_NOT_SCHEDULED,
+            code=AuthorizationsErrorCode.CALL_NOT_SCHEDULED,
         )
     return call
 
@@ -139,7 +143,7 @@ def review_call_schedule(
             refuse(
                 f"This review already has a call on {selectors.local_label(review.organization, existing.starts_at)}: "
                 "reschedule that one instead.",
-                code=Code.CALL_ALREADY_SCHEDULED,
+                code=AuthorizationsErrorCode.CALL_ALREADY_SCHEDULED,
             )
         # Its time has passed: it was held.
         existing.status = CallStatus.HELD
@@ -184,7 +188,7 @@ def review_call_reschedule(
     given = {"reviewer_name": reviewer_name, "reviewer_reference": reviewer_reference, "participants": participants}
     changes |= {name: value.strip() for name, value in given.items() if value is not None}
     if all(getattr(call, name) == value for name, value in changes.items()):
-        refuse("Nothing changed: give the call's new time or details.", code=Code.CALL_UNCHANGED)
+        refuse("Nothing changed: give the call's new time or details.", code=AuthorizationsErrorCode.CALL_UNCHANGED)
     for name, value in changes.items():
         setattr(call, name, value)
     call.save(update_fields=[*changes, "updated_at"])
@@ -197,7 +201,9 @@ def review_call_cancel(*, call: ReviewCall, reason: str, actor: User | None) -> 
     """Cancel the call, with the reason; the clinician's calendar gets the cancellation and no
     reminder goes out any more."""
     if not reason.strip():
-        refuse("Say why the call is cancelled.", code=Code.CALL_CANCEL_REASON_REQUIRED, field="reason")
+        refuse(
+            "Say why the call is cancelled.", code=AuthorizationsErrorCode.CALL_CANCEL_REASON_REQUIRED, field="reason"
+        )
     call = _scheduled(call)
     call.status = CallStatus.CANCELLED
     call.cancel_reason = reason.strip()[:300]
