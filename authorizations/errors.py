@@ -119,3 +119,7 @@ class AuthorizationsErrorCode(StrEnum):
     UNKNOWN_REQUEST_LINE = "unknown_request_line"
     # determination: an approved line's unit type is not one of the unit types
     UNKNOWN_UNIT_TYPE = "unknown_unit_type"
+    # review packets: the review was already submitted to the payer
+    REVIEW_ALREADY_SUBMITTED = "review_already_submitted"
+    # review packets: the review's packet cannot be prepared (the review is submitted, decided or cancelled)
+    PACKET_NOT_PREPARABLE = "packet_not_preparable"

@@ -124,3 +124,25 @@ def review_call_invite_send(organization_id: int, call_id: str, sequence: int) -
     from authorizations.reviews.calls.services import review_call_invite_deliver
 
     return review_call_invite_deliver(call_id=call_id, sequence=sequence) is not None
+
+
+# --- Review packets ------------------------------------------------------------------------------
+# Beat runs the scan every 15 minutes; each organization prepares tomorrow's packets from 18:00 in
+# its own zone (packets.services.PACKET_TIME), and today's or earlier reviews still without one at
+# any time. A re-run prepares nothing (one packet per review, prepared only where none exists).
+# The per-organization task renders PDFs: routed to the `pdf` queue (CELERY_TASK_ROUTES).
+
+
+@shared_task(name="authorizations.review_packets_scan")
+def review_packets_scan() -> None:
+    organizations_fan_out(review_packets_org)
+
+
+@shared_task(base=TenantTask, name="authorizations.review_packets_org", reject_on_worker_lost=True, **DB_RETRY)
+def review_packets_org(organization_id: int) -> int:
+    from authorizations.reviews.packets.services import review_packets_prepare
+
+    organization = active_organization(organization_id)
+    if organization is None:
+        return 0
+    return len(review_packets_prepare(organization=organization))

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("authorizations.units.urls")),
     path("", include("authorizations.coverage.urls")),
     path("", include("authorizations.requests.urls")),
+    path("", include("authorizations.reviews.packets.urls")),
 ]

@@ -54,6 +54,11 @@ _PANELS = (
 
 
 def connect() -> None:
+    from authorizations.escalations import clock_source_register
+    from authorizations.reviews.packets.selectors import review_submission_clocks
+
+    # Open reviews not submitted to the payer by their submission deadline.
+    clock_source_register(review_submission_clocks)
     from authorizations.selectors import payer_requirements_load
     from authorizations.units import services as services_units
     from authorizations.units.selectors import placement_unit_warnings, report_payer_load

@@ -320,6 +320,7 @@ CELERY_TASK_ROUTES = {
     "authorizations.review_call_invite_send": {"queue": "notifications"},
     # WeasyPrint renders take CPU seconds: their own queue, so reminders never wait behind them.
     "attendance.report_generate": {"queue": "pdf"},
+    "authorizations.review_packets_org": {"queue": "pdf"},
 }
 # Every job is a scan that fans out per organization and converts to the organization's zone;
 # re-runs are no-ops (unique rows), so intervals need no wall-clock alignment.
@@ -365,6 +366,12 @@ CELERY_BEAT_SCHEDULE = {
     "authorizations-clocks": {
         "task": "authorizations.clocks_scan",
         "schedule": 60 * 60,
+    },
+    # Review packets, prepared the evening before (from 18:00 in each organization's zone); a re-run
+    # prepares nothing (one packet per review).
+    "authorizations-review-packets": {
+        "task": "authorizations.review_packets_scan",
+        "schedule": 15 * 60,
     },
     # Review calls: the clinician is reminded the evening before (the organization's reminder time)
     # and an hour before; each reminder once per call time (notice dedupe keys).

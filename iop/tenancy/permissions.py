@@ -42,6 +42,12 @@ COVERAGE_MANAGE = "coverage.manage"  # record coverages and benefit verification
 AUTH_REQUEST_MANAGE = "auth_request.manage"  # build, submit and track authorization requests and packets
 DETERMINATION_RECORD = "determination.record"  # record the payer's answers; work the authorization chase
 REVIEW_CALL_MANAGE = "review_call.manage"  # schedule, move and cancel concurrent review calls
+REVIEW_PACKET_VIEW = "review_packet.view"  # a review's packet: readiness, the PDF; prepare it (again)
+# Submitting a review's packet to the payer. VAs hold it although they read no clinical content
+# elsewhere: sending the payer the packet it asks for is a payment disclosure the VA makes as their
+# duty, and the packet is the minimum necessary for it (164.502(b)) — they see its readiness and
+# its PDF for that purpose, not the clinical record (CLINICAL_VIEW stays off).
+REVIEW_PACKET_MANAGE = "review_packet.manage"
 
 _EVERY_STAFF = {
     CLIENT_VIEW,
@@ -58,6 +64,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_PACKET_VIEW,
+            REVIEW_PACKET_MANAGE,
             REVIEW_CALL_MANAGE,
             CLIENT_CREATE,
             CLIENT_EDIT,
