@@ -212,6 +212,23 @@ def review_call_cancel(*, call: ReviewCall, reason: str, actor: User | None) -> 
     return call
 
 
+@transaction.atomic
+def review_calls_cancel_open(*, review: ConcurrentReview, reason: str, actor: User | None) -> list[ReviewCall]:
+    """Cancel the review's calls still ahead (when the review is decided or cancelled before its
+    call), so the clinician's calendar drops them; the calls whose time has passed were held."""
+    now = timezone.now()
+    cancelled = []
+    for call in ReviewCall.objects.filter(
+        organization_id=review.organization_id, review=review, status=CallStatus.SCHEDULED
+    ):
+        if call.starts_at > now:
+            cancelled.append(review_call_cancel(call=call, reason=reason, actor=actor))
+        else:
+            call.status = CallStatus.HELD
+            call.save(update_fields=["status", "updated_at"])
+    return cancelled
+
+
 # --- Reminders ---------------------------------------------------------------------------------------
 
 

@@ -167,3 +167,12 @@ def test_the_demo_seed_gives_open_reviews_a_call_once(review, harbor_va):
     assert len(made) == 1 and made[0].reviewer_name
     assert [c.moved_from is not None for c in selectors.call_changes(made[0])] == [True]
     assert review_calls_seed(reviews=[review], actor=harbor_va) == []
+
+
+def test_closing_a_review_cancels_its_call_ahead(review, harbor_va):
+    from authorizations.reviews.calls.services import review_calls_cancel_open
+
+    call = _schedule(review, harbor_va)
+    (cancelled,) = review_calls_cancel_open(review=review, reason="The review was decided.", actor=harbor_va)
+    assert (cancelled.pk, cancelled.status) == (call.pk, CallStatus.CANCELLED)
+    assert review_calls_cancel_open(review=review, reason="again", actor=harbor_va) == []
