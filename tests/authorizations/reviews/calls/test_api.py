@@ -112,3 +112,13 @@ def test_another_tenants_review_or_call_is_not_found(va_api, review, summit, sum
     assert va_api.get(f"{_calls(review)}{foreign_call.pk}/").status_code == 404
     cancel = va_api.post(f"{_calls(review)}{foreign_call.pk}/cancel/", {"reason": "x"}, format="json")
     assert cancel.status_code == 404
+
+
+def test_the_schema_lists_the_calls_under_the_review(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    prefix = "/api/v1/o/{org_slug}/reviews/{review_id}/calls/"
+    expected = {"": {"get", "post"}, "{id}/": {"get"}, "{id}/reschedule/": {"post"}, "{id}/cancel/": {"post"}}
+    for path, methods in expected.items():
+        assert set(paths[prefix + path]) == methods, path
