@@ -123,3 +123,41 @@ class AuthorizationsErrorCode(StrEnum):
     REVIEW_ALREADY_SUBMITTED = "review_already_submitted"
     # review packets: the review's packet cannot be prepared (the review is submitted, decided or cancelled)
     PACKET_NOT_PREPARABLE = "packet_not_preparable"
+    # appeals: the determination is not a denial (A3)
+    DENIAL_NOT_A_DENIAL = "denial_not_a_denial"
+    # appeals: the denial case is closed
+    CASE_CLOSED = "case_closed"
+    # appeals: the denial letter is dated in the future
+    LETTER_IN_FUTURE = "letter_in_future"
+    # appeals: the denied dates end before they start
+    DENIED_DATES_REVERSED = "denied_dates_reversed"
+    # appeals: a peer-to-peer is already scheduled (reschedule it instead)
+    P2P_ALREADY_SCHEDULED = "p2p_already_scheduled"
+    # appeals: a peer-to-peer was already held for this denial
+    P2P_ALREADY_HELD = "p2p_already_held"
+    # appeals: the peer-to-peer is no longer scheduled (held, missed or cancelled)
+    P2P_NOT_SCHEDULED = "p2p_not_scheduled"
+    # appeals: the peer-to-peer's clinician is not an active clinician of the organization
+    P2P_CLINICIAN_INVALID = "p2p_clinician_invalid"
+    # appeals: a peer-to-peer before the denial letter arrived
+    P2P_BEFORE_LETTER = "p2p_before_letter"
+    # appeals: a held peer-to-peer without its outcome, or an outcome for one not held
+    P2P_OUTCOME_INVALID = "p2p_outcome_invalid"
+    # appeals: an appeal is awaiting its decision
+    APPEAL_PENDING = "appeal_pending"
+    # appeals: not the next level the case's regime allows (e.g. a second internal level under a one-level regime)
+    APPEAL_LEVEL_NOT_ALLOWED = "appeal_level_not_allowed"
+    # appeals: nothing is left to appeal (after external review, or the last appeal was withdrawn)
+    APPEAL_LADDER_END = "appeal_ladder_end"
+    # appeals: an appeal filed in the future or before the denial letter
+    APPEAL_FILED_AT_INVALID = "appeal_filed_at_invalid"
+    # appeals: the appeal is not awaiting a decision (not filed yet, or decided)
+    APPEAL_NOT_PENDING = "appeal_not_pending"
+    # appeals: a decision before the filing or in the future
+    APPEAL_DECIDED_AT_INVALID = "appeal_decided_at_invalid"
+    # appeals: an outcome that is not one of the choices
+    APPEAL_OUTCOME_INVALID = "appeal_outcome_invalid"
+    # appeals: an appeal without its letter
+    APPEAL_LETTER_REQUIRED = "appeal_letter_required"
+    # appeals: a closing the case's state does not allow (upheld before the last level, an appeal pending)
+    CASE_CLOSE_INVALID = "case_close_invalid"

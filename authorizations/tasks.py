@@ -146,3 +146,24 @@ def review_packets_org(organization_id: int) -> int:
     if organization is None:
         return 0
     return len(review_packets_prepare(organization=organization))
+
+
+# --- Denial messages -------------------------------------------------------------------------------------
+# A client hears of a denial once (key `denial:<case>:<client>`); a redelivery resumes that message.
+
+
+@shared_task(
+    base=TenantTask,
+    name="authorizations.denial_message_send",
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError, ConnectionError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def denial_message_send(organization_id: int, case_id: str, client_id: str) -> str:
+    """Tell a client (or a couple's other partner) that the program is appealing a denial, and their rights."""
+    from authorizations.appeals.messages import denial_message_deliver
+
+    return denial_message_deliver(case_id=case_id, client_id=client_id)

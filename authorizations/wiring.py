@@ -54,6 +54,12 @@ _PANELS = (
 
 
 def connect() -> None:
+    from authorizations.appeals.selectors import CLOCK_SOURCES as appeals_clock_sources
+    from authorizations.escalations import clock_source_register
+
+    # Denial cases' clocks (peer-to-peer window, appeal filing and decision) for the hourly escalation.
+    for source in appeals_clock_sources:
+        clock_source_register(source)
     from authorizations.escalations import clock_source_register
     from authorizations.reviews.packets.selectors import review_submission_clocks
 

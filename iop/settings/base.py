@@ -317,6 +317,7 @@ CELERY_TASK_ROUTES = {
     "accounts.invitation_send": {"queue": "notifications"},
     "scheduling.reminder_deliver": {"queue": "notifications"},
     "authorizations.approval_message_send": {"queue": "notifications"},
+    "authorizations.denial_message_send": {"queue": "notifications"},
     "authorizations.review_call_invite_send": {"queue": "notifications"},
     # WeasyPrint renders take CPU seconds: their own queue, so reminders never wait behind them.
     "attendance.report_generate": {"queue": "pdf"},

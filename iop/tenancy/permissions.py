@@ -41,6 +41,7 @@ COVERAGE_VIEW = "coverage.view"  # coverages, benefit verifications, authorizati
 COVERAGE_MANAGE = "coverage.manage"  # record coverages and benefit verifications (incl. 271 import)
 AUTH_REQUEST_MANAGE = "auth_request.manage"  # build, submit and track authorization requests and packets
 DETERMINATION_RECORD = "determination.record"  # record the payer's answers; work the authorization chase
+APPEAL_MANAGE = "appeal.manage"  # denial cases: peer-to-peer (clinicians too), appeals, the appeal packet
 REVIEW_CALL_MANAGE = "review_call.manage"  # schedule, move and cancel concurrent review calls
 REVIEW_PACKET_VIEW = "review_packet.view"  # a review's packet: readiness, the PDF; prepare it (again)
 # Submitting a review's packet to the payer. VAs hold it although they read no clinical content
@@ -64,6 +65,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
         | {
+            APPEAL_MANAGE,
             REVIEW_PACKET_VIEW,
             REVIEW_PACKET_MANAGE,
             REVIEW_CALL_MANAGE,
@@ -83,6 +85,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VA: frozenset(
         _EVERY_STAFF
         | {
+            APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
             CLIENT_EDIT,
             EPISODE_TRANSITION,
@@ -101,6 +104,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLINICIAN: frozenset(
         _EVERY_STAFF
         | {
+            APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
             CLINICAL_VIEW,
             TREATMENT_PLAN_EDIT,
@@ -115,6 +119,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         _EVERY_STAFF
         | {
+            APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
             CLIENT_CREATE,
             CLIENT_EDIT,
