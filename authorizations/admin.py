@@ -24,6 +24,7 @@ from authorizations.models import (
     AuthorizationRequest,
     BenefitVerification,
     ChaseTask,
+    ConcurrentReview,
     Coverage,
     Determination,
     FeeScheduleEntry,
@@ -97,7 +98,7 @@ class PayerRuleInline(TenantInline):
         ("plan", "level_of_care"),
         ("effective_from", "effective_to"),
         ("min_hours_per_week", "min_days_per_week", "min_minutes_per_day"),
-        ("review_cadence_days", "initial_authorization_days"),
+        ("review_cadence_days", "review_submission_lead_hours", "initial_authorization_days"),
         ("standard_decision_hours", "expedited_decision_hours", "appeal_window_days"),
     ]
 
@@ -305,3 +306,24 @@ class UnauthorizedDayAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "local_date", "kind", "flagged_at", "resolved_at"]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["episode"]
+
+
+# --- Concurrent reviews (reviews) ---------------------------------------------------------------------
+
+
+@admin.register(ConcurrentReview)
+class ConcurrentReviewAdmin(ReadOnlyAdmin):
+    """Reviews are scheduled, moved and decided in the app (the review page), through the calendar
+    and outcome services; shown here for support. Opening one is audited."""
+
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "review_date", "status", "submission_due_at", "clinician", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["episode", "clinician"]
+    exclude = [
+        "progress_since_last_review",
+        "risk_note",
+        "medications_note",
+        "standardized_scores",
+        "discharge_plan",
+    ]

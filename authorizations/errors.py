@@ -161,3 +161,18 @@ class AuthorizationsErrorCode(StrEnum):
     APPEAL_LETTER_REQUIRED = "appeal_letter_required"
     # appeals: a closing the case's state does not allow (upheld before the last level, an appeal pending)
     CASE_CLOSE_INVALID = "case_close_invalid"
+    # reviews: the authorization is not active (ended, cancelled, or continued by another)
+    AUTHORIZATION_NOT_ACTIVE = "authorization_not_active"
+    # reviews: the review is decided or cancelled
+    REVIEW_NOT_OPEN = "review_not_open"
+    # reviews: a review date before today, before the authorization starts, or after it ends
+    REVIEW_DATE_IN_PAST = "review_date_in_past"
+    REVIEW_DATE_OUTSIDE_AUTHORIZATION = "review_date_outside_authorization"
+    # reviews: an outcome that is not one of the choices, or without what it needs
+    INVALID_OUTCOME = "invalid_outcome"
+    OUTCOME_LINES_REQUIRED = "outcome_lines_required"
+    STEP_DOWN_LEVEL_REQUIRED = "step_down_level_required"
+    # reviews: a standardized score that is not an instrument, a number and a date
+    INVALID_SCORES = "invalid_scores"
+    # reviews: a text longer than its field holds
+    TEXT_TOO_LONG = "text_too_long"

@@ -167,3 +167,41 @@ def denial_message_send(organization_id: int, case_id: str, client_id: str) -> s
     from authorizations.appeals.messages import denial_message_deliver
 
     return denial_message_deliver(case_id=case_id, client_id=client_id)
+
+
+# --- Concurrent reviews --------------------------------------------------------------------------
+# Hourly, the safety net behind the call made at every approval: every active authorization
+# without an open review gets one. A re-run creates nothing (one open review per authorization).
+
+
+@shared_task(name="authorizations.reviews_sync_scan")
+def reviews_sync_scan() -> None:
+    organizations_fan_out(reviews_sync_org)
+
+
+@shared_task(base=TenantTask, name="authorizations.reviews_sync_org", reject_on_worker_lost=True, **DB_RETRY)
+def reviews_sync_org(organization_id: int) -> int:
+    from authorizations.reviews.services.calendar import reviews_sync
+
+    organization = active_organization(organization_id)
+    if organization is None:
+        return 0
+    return len(reviews_sync(organization=organization))
+
+
+# Routed to the `notifications` queue; the stable key (determination, client) sends nothing twice.
+@shared_task(
+    base=TenantTask,
+    name="authorizations.review_outcome_message_send",
+    reject_on_worker_lost=True,
+    autoretry_for=(ProviderError, ConnectionError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def review_outcome_message_send(organization_id: int, determination_id: str, client_id: str) -> str:
+    """Tell a client (or the other partner of a couple's packet) about a review's pend or step-down."""
+    from authorizations.reviews.services.outcomes import review_outcome_message_deliver
+
+    return review_outcome_message_deliver(determination_id=determination_id, client_id=client_id)

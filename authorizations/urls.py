@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("authorizations.units.urls")),
     path("", include("authorizations.coverage.urls")),
     path("", include("authorizations.requests.urls")),
+    path("", include("authorizations.reviews.urls")),
     path("", include("authorizations.appeals.urls")),
     path("", include("authorizations.reviews.packets.urls")),
 ]

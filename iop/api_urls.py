@@ -10,6 +10,7 @@ from attendance.patterns.apis import AbsenceAlertViewSet
 from attendance.roll_call.apis import AttendanceRecordViewSet, SessionAttendanceViewSet
 from authorizations.coverage import apis as authorizations_coverage
 from authorizations.requests import apis as authorizations_requests
+from authorizations.reviews import apis as authorizations_reviews
 from authorizations.reviews.packets import apis as authorizations_review_packets
 from authorizations.units import apis as authorizations_units
 from iop.accounts.apis import MemberViewSet, ProgramViewSet
@@ -47,7 +48,13 @@ router.register("weekly-hours", WeeklyHoursViewSet, basename="weekly-hours")
 router.register("threshold-flags", ThresholdFlagViewSet, basename="threshold-flag")
 router.register("absence-alerts", AbsenceAlertViewSet, basename="absence-alert")
 
-for module in (authorizations_coverage, authorizations_requests, authorizations_units, authorizations_review_packets):
+for module in (
+    authorizations_coverage,
+    authorizations_requests,
+    authorizations_units,
+    authorizations_reviews,
+    authorizations_review_packets,
+):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
-from iop.tenancy.models import Organization, Program
+from iop.tenancy.models import LevelOfCare, Organization, Program
 
 from .errors import ClientsErrorCode
 from .hooks import episode_status_changed
@@ -441,3 +441,13 @@ def couple_end(*, couple: Couple, ended_on: dt.date) -> Couple:
     couple.ended_on = ended_on
     couple.save(update_fields=["ended_on"])
     return couple
+
+
+@transaction.atomic
+def episode_authorized_level_set(*, episode: Episode, level_of_care: str, actor: User | None = None) -> Episode:
+    """What the payer last authorized (a review's outcome), kept apart from the clinical level of
+    care: the payer may approve a step-down the clinicians do not (yet) agree with."""
+    level_of_care = LevelOfCare(level_of_care).value if level_of_care else ""
+    Episode.objects.filter(pk=episode.pk).update(authorized_level_of_care=level_of_care, updated_at=timezone.now())
+    episode.authorized_level_of_care = level_of_care
+    return episode

@@ -317,6 +317,7 @@ CELERY_TASK_ROUTES = {
     "accounts.invitation_send": {"queue": "notifications"},
     "scheduling.reminder_deliver": {"queue": "notifications"},
     "authorizations.approval_message_send": {"queue": "notifications"},
+    "authorizations.review_outcome_message_send": {"queue": "notifications"},
     "authorizations.denial_message_send": {"queue": "notifications"},
     "authorizations.review_call_invite_send": {"queue": "notifications"},
     # WeasyPrint renders take CPU seconds: their own queue, so reminders never wait behind them.
@@ -366,6 +367,12 @@ CELERY_BEAT_SCHEDULE = {
     # hours before, and when passed; a threshold is escalated once (unique escalation rows).
     "authorizations-clocks": {
         "task": "authorizations.clocks_scan",
+        "schedule": 60 * 60,
+    },
+    # Every active authorization has an open review (the safety net behind the call at each
+    # approval); a re-run creates none.
+    "authorizations-reviews-sync": {
+        "task": "authorizations.reviews_sync_scan",
         "schedule": 60 * 60,
     },
     # Review packets, prepared the evening before (from 18:00 in each organization's zone); a re-run

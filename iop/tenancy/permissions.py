@@ -41,6 +41,9 @@ COVERAGE_VIEW = "coverage.view"  # coverages, benefit verifications, authorizati
 COVERAGE_MANAGE = "coverage.manage"  # record coverages and benefit verifications (incl. 271 import)
 AUTH_REQUEST_MANAGE = "auth_request.manage"  # build, submit and track authorization requests and packets
 DETERMINATION_RECORD = "determination.record"  # record the payer's answers; work the authorization chase
+REVIEW_VIEW = "review.view"  # the review calendar and a review's authorization, units, calls and packet status
+REVIEW_CLINICAL_EDIT = "review.clinical_edit"  # a review's clinical fields (progress, risk, medications, scores)
+REVIEW_OUTCOME_RECORD = "review.outcome_record"  # the payer's outcome of a review; move a review's date
 APPEAL_MANAGE = "appeal.manage"  # denial cases: peer-to-peer (clinicians too), appeals, the appeal packet
 REVIEW_CALL_MANAGE = "review_call.manage"  # schedule, move and cancel concurrent review calls
 REVIEW_PACKET_VIEW = "review_packet.view"  # a review's packet: readiness, the PDF; prepare it (again)
@@ -59,12 +62,15 @@ _EVERY_STAFF = {
     CALENDAR_FEED,
     ATTENDANCE_VIEW,
     COVERAGE_VIEW,
+    REVIEW_VIEW,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CLINICAL_EDIT,
+            REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_PACKET_VIEW,
             REVIEW_PACKET_MANAGE,
@@ -85,6 +91,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VA: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
             CLIENT_EDIT,
@@ -104,6 +111,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLINICIAN: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CLINICAL_EDIT,
+            REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
             CLINICAL_VIEW,
@@ -119,6 +128,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         _EVERY_STAFF
         | {
+            REVIEW_CLINICAL_EDIT,
+            REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
             CLIENT_CREATE,

@@ -36,6 +36,7 @@ from authorizations.requests.selectors import codes_by_value, determination_auth
 from authorizations.requests.services.editing import DECIDABLE_STATUSES, request_locked, window_check
 from authorizations.requests.services.notices import approval_notify
 from authorizations.requests.services.workflow import pend_record
+from authorizations.reviews.services.calendar import review_schedule
 from authorizations.units.selectors import code_tracks, primary_index
 from authorizations.units.services import authorization_summary_sync, chase_tasks_close, unauthorized_days_resolve
 from iop.common.exceptions import refuse
@@ -205,6 +206,8 @@ def determination_record(
         # Days attended while waiting for this approval are covered now: their flags close.
         unauthorized_days_resolve(authorization=authorization)
         approval_notify(request=request, determination=determination, authorization=authorization)
+        # Every approved authorization has its next review (the payer's date, else the cadence).
+        review_schedule(authorization=authorization, actor=actor)
     return determination
 
 
