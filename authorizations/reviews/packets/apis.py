@@ -84,7 +84,7 @@ class ReviewPacketViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
         """The packet's PDF (404 until one is prepared); written to the access log as an export."""
         review = self.get_object()
         packet = review_packet_file(organization=self.organization, review_id=review.pk)
-        if packet is None:
+        if packet is None or packet.pdf is None:
             raise NotFound("The packet has not been prepared yet.")
         response = HttpResponse(bytes(packet.pdf), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{review_packet_filename(review.pk)}"'

@@ -122,7 +122,8 @@ def _problem(element: str, facts: PacketFacts) -> str | None:
         return None if facts.diagnoses else "Diagnoses: no ICD-10 diagnosis on the renewal request or the last request."
     if element == PacketElement.GOALS:
         return None if facts.goals.strip() else "Treatment-plan goals: the treatment plan has no goals written."
-    texts = {
+    # Keyed by plain str: stored elements come back from the database as str.
+    texts: dict[str, tuple[str, str]] = {
         PacketElement.PROGRESS: (facts.progress, "Progress since the last review: not written on the review yet."),
         PacketElement.RISK: (
             facts.risk,

@@ -63,8 +63,16 @@ def make_review(in_harbor, covered_episode, mwf, past_week, this_week, rule, har
                 record(session, entry, "absent_excused", absence_reason="illness", note="Flu")
             else:
                 record(session, entry, "present")
+        # Group psychotherapy: the renewal's group line carries the weekly hours the payer requires.
         authorization = make_authorization(
-            episode, coverage, start=past_week, end=this_week + dt.timedelta(days=13), units=20, number=number
+            episode,
+            coverage,
+            start=past_week,
+            end=this_week + dt.timedelta(days=13),
+            units=20,
+            code="90853",
+            unit_type="per_session",
+            number=number,
         )
         complete_request(authorization)
         review = review_schedule(authorization=authorization, review_date=review_date)

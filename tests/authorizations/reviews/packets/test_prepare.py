@@ -96,7 +96,7 @@ def test_the_packet_pdf_holds_the_attendance_figures_diagnoses_and_units_asked(i
     renewal = world.review.__class__.objects.get(pk=world.review.pk).request
     assert "Concurrent review packet" in text
     assert "Member ID BHP-778812" in text
-    assert "Authorization HX-2291 (S9480)" in text
+    assert "Authorization HX-2291 (90853)" in text
     # Attendance in the window: eight of nine sessions, 24 h of 27 h, the absence and its reason.
     assert "8 of 9 scheduled sessions attended; 24.0 h attended of 27.0 h scheduled" in text
     assert "Process MWF Absent (excused) Illness Flu" in text
