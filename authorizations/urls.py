@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("authorizations.coverage.urls")),
     path("", include("authorizations.requests.urls")),
     path("", include("authorizations.reviews.urls")),
+    path("", include("authorizations.reviews.calls.urls")),
     path("", include("authorizations.appeals.urls")),
     path("", include("authorizations.reviews.packets.urls")),
 ]

@@ -11,6 +11,7 @@ from attendance.roll_call.apis import AttendanceRecordViewSet, SessionAttendance
 from authorizations.coverage import apis as authorizations_coverage
 from authorizations.requests import apis as authorizations_requests
 from authorizations.reviews import apis as authorizations_reviews
+from authorizations.reviews.calls import apis as authorizations_review_calls
 from authorizations.reviews.packets import apis as authorizations_review_packets
 from authorizations.units import apis as authorizations_units
 from iop.accounts.apis import MemberViewSet, ProgramViewSet
@@ -53,6 +54,7 @@ for module in (
     authorizations_requests,
     authorizations_units,
     authorizations_reviews,
+    authorizations_review_calls,
     authorizations_review_packets,
 ):
     for prefix, viewset, basename in module.ROUTES:
