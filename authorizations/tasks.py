@@ -95,9 +95,7 @@ def review_call_reminders_scan() -> None:
     organizations_fan_out(review_call_reminders_org)
 
 
-@shared_task(
-    base=TenantTask, name="authorizations.review_call_reminders_org", reject_on_worker_lost=True, **DB_RETRY
-)
+@shared_task(base=TenantTask, name="authorizations.review_call_reminders_org", reject_on_worker_lost=True, **DB_RETRY)
 def review_call_reminders_org(organization_id: int) -> int:
     from authorizations.reviews.calls.services import review_call_reminders_send
 
