@@ -23,6 +23,8 @@ from authorizations.coverage.services.x12_import import verification_import_271
 from authorizations.models import (
     Answer,
     Authorization,
+    AuthorizationLine,
+    AuthorizationLineStatus,
     AuthorizationRequest,
     AuthorizationStatus,
     BenefitVerification,
@@ -48,8 +50,8 @@ from authorizations.models import (
 from authorizations.requests.services.drafting import diagnosis_add, request_create, request_update
 from authorizations.requests.services.packets import packet_create
 from authorizations.requests.services.workflow import request_mark_ready, request_pend, request_submit
-from authorizations.units.selectors import unit_figures_load
-from authorizations.units.services import CHASE_TIME, authorizations_chase
+from authorizations.units.selectors import units_load
+from authorizations.units.services import CHASE_TIME, authorization_summary_sync, authorizations_chase
 from iop.accounts.models import User
 from iop.clients.models import Client, Couple, Episode
 from iop.common.exceptions import ApplicationError
@@ -289,6 +291,10 @@ def seed_authorization_history(
         end = today + dt.timedelta(days=_days_to_end(index))
         code = _program_code(episode.program.name)
         units = _weekdays(start, end)
+        # The second client's payer approved a week less than asked (a partial approval, A2).
+        partial = index == 1
+        asked_end = end + dt.timedelta(days=7) if partial else end
+        asked_units = _weekdays(start, asked_end)
         submitted = organization.local_datetime(start - dt.timedelta(days=3), dt.time(10))
         request = AuthorizationRequest.objects.create(
             organization=organization,
@@ -296,7 +302,7 @@ def seed_authorization_history(
             coverage=coverages[episode.client_id],
             status=RequestStatus.DETERMINED,
             start_date=start,
-            end_date=end,
+            end_date=asked_end,
             why_not_lower_level="Weekly outpatient therapy did not contain the symptoms; functioning kept declining.",
             why_not_higher_level="No imminent risk; safe at home with support; no medical monitoring needed.",
             clinical_summary="Admitted to IOP after intake assessment.",
@@ -309,35 +315,62 @@ def seed_authorization_history(
         )
         diagnosis_code, diagnosis_text = _diagnosis(episode.program.name)
         Diagnosis.objects.create(request=request, code=diagnosis_code, description=diagnosis_text, sequence=1)
-        ServiceLine.objects.create(
-            request=request,
-            track=ServiceTrack.PROGRAM,
-            code_system="hcpcs",
-            code=code,
-            description="Intensive outpatient program, per diem",
-            unit_type=UnitType.PER_DIEM,
-            units=1,
-            frequency_per_week=Decimal("5"),
-            start_date=start,
-            end_date=end,
-            estimated_sessions=units,
-            unit_rate=FEES[code],
-            projected_cost=FEES[code] * units,
-        )
+        asked = [
+            ServiceLine.objects.create(
+                request=request,
+                track=ServiceTrack.PROGRAM,
+                code_system="hcpcs",
+                code=code,
+                description="Intensive outpatient program, per diem",
+                unit_type=UnitType.PER_DIEM,
+                units=1,
+                frequency_per_week=Decimal("5"),
+                start_date=start,
+                end_date=asked_end,
+                estimated_sessions=asked_units,
+                unit_rate=FEES[code],
+                projected_cost=FEES[code] * asked_units,
+            )
+        ]
+        if index == 0:
+            # The first client's request itemized group and individual therapy too: approved line by line.
+            weeks = -(-((end - start).days + 1) // 7)
+            for track, line_code, description, per_week in (
+                (ServiceTrack.GROUP, "90853", "Group psychotherapy", 3),
+                (ServiceTrack.INDIVIDUAL, "90834", "Psychotherapy, 45 minutes", 1),
+            ):
+                asked.append(
+                    ServiceLine.objects.create(
+                        request=request,
+                        track=track,
+                        code_system="cpt",
+                        code=line_code,
+                        description=description,
+                        unit_type=UnitType.PER_SESSION,
+                        units=1,
+                        frequency_per_week=Decimal(per_week),
+                        start_date=start,
+                        end_date=end,
+                        estimated_sessions=per_week * weeks,
+                        unit_rate=FEES[line_code],
+                        projected_cost=FEES[line_code] * per_week * weeks,
+                    )
+                )
         determination = Determination.objects.create(
             request=request,
-            action=DeterminationAction.CERTIFIED,
+            action=DeterminationAction.PARTIAL if partial else DeterminationAction.CERTIFIED,
             authorization_number=f"A{start:%y%m%d}{index:03d}",
             approved_code=code,
             approved_units=units,
             unit_type=UnitType.PER_DIEM,
             start_date=start,
             end_date=end,
+            reason="Approved through the next review; extend with the updated PHQ-9." if partial else "",
             next_review_date=min(end, today + dt.timedelta(days=2 + index % 5)),
             decided_at=organization.local_datetime(start - dt.timedelta(days=1), midday),
             recorded_by=actor,
         )
-        Authorization.objects.create(
+        authorization = Authorization.objects.create(
             episode=episode,
             coverage=coverages[episode.client_id],
             determination=determination,
@@ -349,7 +382,29 @@ def seed_authorization_history(
             end_date=end,
             next_review_date=determination.next_review_date,
         )
+        for line in asked:
+            approved_units = units if line.code == code else line.estimated_sessions
+            AuthorizationLine.objects.create(
+                authorization=authorization,
+                determination=determination,
+                service_line=line,
+                status=AuthorizationLineStatus.PARTIAL if partial else AuthorizationLineStatus.CERTIFIED,
+                code_system=line.code_system,
+                code=line.code,
+                unit_type=line.unit_type,
+                units_authorized=approved_units,
+                frequency_per_week=line.frequency_per_week,
+                start_date=start,
+                end_date=end,
+                units_requested=line.units * line.estimated_sessions,
+                requested_end_date=line.end_date,
+            )
+        authorization_summary_sync(authorization=authorization)
         report.add("authorization")
+        if partial:
+            report.add("partial approval")
+        if len(asked) > 1:
+            report.add("authorization with several lines")
     submitted = organization.local_datetime(waiting.admission_date - dt.timedelta(days=2), dt.time(11))
     pending = AuthorizationRequest.objects.create(
         organization=organization,
@@ -386,11 +441,13 @@ def seed_authorization_cases(*, organization: Organization, actor: User | None, 
     )
     if not active:
         return
-    figures = unit_figures_load(active, organization=organization, now=now)
+    loaded = units_load(active, organization=organization, now=now)
     expiring, longest = active[0], active[-1]
-    # Nearly exhausted: one day left on the authorization with the longest window.
-    longest.units_authorized = figures[longest.pk].used + 1
-    longest.save(update_fields=["units_authorized"])
+    # Nearly exhausted: one day left on the program line of the authorization with the longest window.
+    program = next(line for line in longest.lines.all() if line.code == longest.code)
+    program.units_authorized = loaded.by_line[program.pk].used + 1
+    program.save(update_fields=["units_authorized"])
+    authorization_summary_sync(authorization=longest)
     report.add("authorization nearly used up")
 
     # The renewal of the authorization ending soonest: submitted, and the payer wants more.

@@ -5,6 +5,7 @@ ICD-10 format, whose coverage — and their refusals are shown next to these fie
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -16,11 +17,13 @@ from authorizations.models import (
     CertificationType,
     DeterminationAction,
     RequestPacket,
+    ServiceLine,
     ServiceTrack,
     SubmissionChannel,
     UnitType,
     Urgency,
 )
+from authorizations.requests.services.determinations import ApprovedLine
 from authorizations.requests.services.drafting import OTHER_COMPONENTS
 from iop.common.forms import DateInput, OrganizationChoiceField
 
@@ -259,6 +262,9 @@ class PendForm(forms.Form):
     information_due = forms.DateField(label="Due by", widget=DateInput)
 
 
+_LINE_FIELD_NAMES = ("approve", "code", "units", "start_date", "end_date", "service_line_id")
+
+
 class DeterminationForm(forms.Form):
     action = forms.ChoiceField(label="Decision", choices=[("", "Choose…"), *DeterminationAction.choices])
     decided_on = forms.DateField(label="Decision date", widget=DateInput)
@@ -278,6 +284,82 @@ class DeterminationForm(forms.Form):
     information_due = forms.DateField(
         label="Information due", widget=DateInput, required=False, help_text="When pended (A4): required."
     )
+
+    # The single-code fields, for a request without lines (or an answer given as one code).
+    SINGLE_CODE_FIELDS = ("approved_code", "approved_units", "unit_type", "start_date", "end_date")
+
+    def __init__(self, *args, request_lines: Iterable[ServiceLine] = (), **kwargs):
+        """One row per request line (`lines-<n>-…`, the names the service's refusals use),
+        prefilled with what the line asked: its code, its units over the window, its window. The
+        ticked rows are the lines approved (`approved_lines`)."""
+        super().__init__(*args, **kwargs)
+        self.request_lines = list(request_lines)
+        for n, line in enumerate(self.request_lines):
+            p = f"lines-{n}-"
+            asked = line.units * line.estimated_sessions or line.units
+            self.fields[p + "approve"] = forms.BooleanField(label=f"Approve {line.code}", required=False, initial=True)
+            self.fields[p + "code"] = forms.CharField(label="Code", max_length=10, required=False, initial=line.code)
+            self.fields[p + "units"] = forms.IntegerField(label="Units approved", required=False, initial=asked)
+            self.fields[p + "start_date"] = forms.DateField(
+                label="From", widget=DateInput, required=False, initial=line.start_date
+            )
+            self.fields[p + "end_date"] = forms.DateField(
+                label="To", widget=DateInput, required=False, initial=line.end_date
+            )
+            self.fields[p + "service_line_id"] = forms.UUIDField(
+                widget=forms.HiddenInput, required=False, initial=line.pk
+            )
+
+    @property
+    def main_fields(self) -> list[forms.BoundField]:
+        """The visible fields other than the line rows (and, when the request has lines, other
+        than the single-code fields: the rows say it per code)."""
+        hidden = self.SINGLE_CODE_FIELDS if self.request_lines else ()
+        return [f for f in self.visible_fields() if not f.name.startswith("lines-") and f.name not in hidden]
+
+    @property
+    def line_rows(self) -> list[dict[str, Any]]:
+        """Per request line: the line and its bound fields, for the template's table."""
+        return [
+            {"line": line, **{name: self[f"lines-{n}-{name}"] for name in _LINE_FIELD_NAMES}}
+            for n, line in enumerate(self.request_lines)
+        ]
+
+    def approved_lines(self) -> list[ApprovedLine]:
+        """The ticked rows as the service takes them (blanks left for it to refuse by name)."""
+        data = self.cleaned_data
+        approved = []
+        for n, line in enumerate(self.request_lines):
+            p = f"lines-{n}-"
+            if not data.get(p + "approve"):
+                continue
+            approved.append(
+                ApprovedLine(
+                    code=data.get(p + "code") or line.code,
+                    units=data.get(p + "units") or 0,
+                    start_date=data.get(p + "start_date"),  # type: ignore[arg-type]  # None: refused by name
+                    end_date=data.get(p + "end_date"),  # type: ignore[arg-type]
+                    unit_type=line.unit_type if (data.get(p + "code") or line.code).upper() == line.code else "",
+                    frequency_per_week=line.frequency_per_week,
+                    service_line_id=data.get(p + "service_line_id") or line.pk,
+                )
+            )
+        return approved
+
+    def service_values(self) -> dict[str, Any]:
+        """What the service takes besides the decision time: the filled single-code fields, or the
+        approved lines when any row is ticked."""
+        values = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k != "decided_on" and not k.startswith("lines-") and v is not None
+        }
+        lines = self.approved_lines()
+        if lines:
+            for name in self.SINGLE_CODE_FIELDS:
+                values.pop(name, None)
+            values["lines"] = lines
+        return values
 
     def decided_at(self, organization, now: dt.datetime) -> dt.datetime:
         """The decision date at noon where the organization is; today's is now (a later date stays

@@ -54,6 +54,7 @@ def _requests() -> QuerySet[AuthorizationRequest]:
             "determinations",
             queryset=Determination.objects.select_related("recorded_by", "authorization").order_by("-decided_at"),
         ),
+        "determinations__approved_lines",
     )
 
 
@@ -91,8 +92,10 @@ def packet_get(*, organization: Organization, packet_id) -> RequestPacket | None
 
 
 def determination_list(*, organization: Organization) -> QuerySet[Determination]:
-    return Determination.objects.filter(organization=organization).select_related(
-        "request__episode", "recorded_by", "authorization"
+    return (
+        Determination.objects.filter(organization=organization)
+        .select_related("request__episode", "recorded_by", "authorization")
+        .prefetch_related("approved_lines")
     )
 
 

@@ -30,7 +30,9 @@ from authorizations.models import (
     UnitType,
     Urgency,
 )
+from authorizations.requests.services.determinations import ApprovedLine
 from authorizations.requests.services.drafting import OTHER_COMPONENTS
+from authorizations.units.serializers import AuthorizationLineSerializer
 from iop.clients.models import Couple, Episode
 from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
 
@@ -102,6 +104,9 @@ class DeterminationSerializer(serializers.ModelSerializer):
     request = serializers.UUIDField(source="request_id", read_only=True)
     client = serializers.UUIDField(source="request.episode.client_id", read_only=True)
     authorization = serializers.SerializerMethodField()
+    lines = AuthorizationLineSerializer(
+        source="approved_lines", many=True, read_only=True, help_text="The lines this decision approved."
+    )
 
     class Meta:
         model = Determination
@@ -117,17 +122,25 @@ class DeterminationSerializer(serializers.ModelSerializer):
             "start_date",
             "end_date",
             "reason",
+            "reason_code",
+            "administrative_reference",
+            "recommended_level_of_care",
             "next_review_date",
             "decided_at",
             "recorded_at",
             "authorization",
+            "lines",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_authorization(self, obj) -> str | None:
+        """The authorization it created, or the one it extended (a renewal under the same number)."""
         authorization = getattr(obj, "authorization", None)
-        return str(authorization.pk) if authorization is not None else None
+        if authorization is not None:
+            return str(authorization.pk)
+        line = next(iter(obj.approved_lines.all()), None)
+        return str(line.authorization_id) if line is not None else None
 
 
 class AuthorizationRequestSerializer(serializers.ModelSerializer):
@@ -306,6 +319,25 @@ class PendSerializer(serializers.Serializer):
     information_due = serializers.DateField()
 
 
+class ApprovedLineInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=10)
+    units = serializers.IntegerField(help_text="Units approved over the line's window (at least 1).")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    unit_type = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, default="", help_text="Default: the request line's."
+    )
+    frequency_per_week = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True, default=None
+    )
+    service_line_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="The request line it answers (default: by code)."
+    )
+
+    def to_internal_value(self, data):
+        return ApprovedLine(**super().to_internal_value(data))
+
+
 class DeterminationInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=DeterminationAction.choices, help_text="X12 278 HCR01.")
     authorization_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
@@ -314,7 +346,17 @@ class DeterminationInputSerializer(serializers.Serializer):
     unit_type = serializers.ChoiceField(choices=UnitType.choices, required=False, allow_blank=True, default="")
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    lines = ApprovedLineInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="One per approved code (a 278 response's service lines). Without it an approval is one line "
+        "from approved_code, approved_units, unit_type and the dates.",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason_code = serializers.CharField(max_length=3, required=False, allow_blank=True, default="", help_text="HCR03.")
+    administrative_reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    recommended_level_of_care = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
     next_review_date = serializers.DateField(required=False, allow_null=True, default=None)
     information_due = serializers.DateField(
         required=False,

@@ -202,7 +202,10 @@ def _request_page(request, req):
         "determination_form": state.form(
             "determination_form",
             lambda data: DeterminationForm(
-                data, initial=DeterminationForm.initial_for(req, today), prefix="determination"
+                data,
+                initial=DeterminationForm.initial_for(req, today),
+                request_lines=req.lines.all(),
+                prefix="determination",
             ),
         ),
     }
@@ -532,12 +535,14 @@ def request_pend(request, org_slug: str, request_id):
 @request_form
 def determination_record(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
-    form = DeterminationForm(request.POST, prefix="determination")
+    form = DeterminationForm(request.POST, request_lines=req.lines.all(), prefix="determination")
 
     def record(data):
-        values = {k: v for k, v in data.items() if k != "decided_on" and v is not None}
         determinations.determination_record(
-            request=req, decided_at=form.decided_at(request.organization, timezone.now()), actor=request.user, **values
+            request=req,
+            decided_at=form.decided_at(request.organization, timezone.now()),
+            actor=request.user,
+            **form.service_values(),
         )
 
     return _apply(

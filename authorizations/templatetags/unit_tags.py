@@ -22,6 +22,13 @@ def unit_noun(count, unit_type) -> str:
     return units.unit_noun(unit_type, abs(count))
 
 
+@register.filter
+def line_difference(line) -> str:
+    """`{{ line|line_difference }}` → "12 of 15 days approved; through 18 Dec instead of 24 Dec"
+    for a partial approval, "" for a line approved as asked."""
+    return units.line_difference(line)
+
+
 def _span(delta: dt.timedelta) -> str:
     seconds = abs(delta.total_seconds())
     if seconds >= 86400:

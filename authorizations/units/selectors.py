@@ -37,6 +37,7 @@ from attendance.reports.selectors import ReportAuthorization, ReportCoverage, Re
 from authorizations.codes import DEFAULT_SERVICE_CODES, service_codes
 from authorizations.models import (
     Authorization,
+    AuthorizationLine,
     AuthorizationRequest,
     AuthorizationStatus,
     ChaseTask,
@@ -77,6 +78,18 @@ UNIT_NOUNS: dict[str, tuple[str, str]] = {  # keyed by plain str: a unit type co
 def unit_noun(unit_type: str, count: int) -> str:
     singular, plural = UNIT_NOUNS.get(unit_type, ("unit", "units"))
     return singular if count == 1 else plural
+
+
+def line_difference(line: AuthorizationLine) -> str:
+    """What a partial approval gave less than asked, or "" when it gave all: "12 of 15 days
+    approved; through 18 Dec instead of 24 Dec"."""
+    parts = []
+    asked = line.units_requested
+    if asked is not None and line.units_authorized < asked:
+        parts.append(f"{line.units_authorized} of {asked} {unit_noun(line.unit_type, asked)} approved")
+    if line.requested_end_date is not None and line.end_date < line.requested_end_date:
+        parts.append(f"through {line.end_date:%-d %b} instead of {line.requested_end_date:%-d %b}")
+    return "; ".join(parts)
 
 
 # --- Pure counting ---------------------------------------------------------------------------------
@@ -361,7 +374,74 @@ def episode_sessions_load(
     return loaded
 
 
-def unit_figures_load(
+def authorization_lines(authorization: Authorization) -> list[AuthorizationLine]:
+    """The authorization's lines (prefetched by the loaders: no query then). One made before lines
+    existed and never migrated (a row written straight to the table) stands as one line from its
+    own columns, unsaved."""
+    lines = list(authorization.lines.all())
+    if lines:
+        return lines
+    return [
+        AuthorizationLine(
+            organization_id=authorization.organization_id,
+            authorization=authorization,
+            determination_id=authorization.determination_id,
+            code=authorization.code,
+            unit_type=authorization.unit_type,
+            units_authorized=authorization.units_authorized,
+            start_date=authorization.start_date,
+            end_date=authorization.end_date,
+        )
+    ]
+
+
+def primary_lines(lines: Sequence[AuthorizationLine], tracks: dict[str, str]) -> list[AuthorizationLine]:
+    """The lines of the authorization's primary code (`primary_index`): every window of it."""
+    code = lines[primary_index(lines, tracks)].code
+    return [line for line in lines if line.code == code]
+
+
+@dataclass
+class LoadedUnits:
+    """`by_authorization`: one figure per authorization, its primary code's lines together (the
+    pages that show one figure); `by_line`: each line's own figure, keyed by the line's id."""
+
+    by_authorization: dict = field(default_factory=dict)
+    by_line: dict = field(default_factory=dict)
+
+
+def _windowed_figures(
+    *,
+    unit_type: str,
+    authorized: int,
+    windows: list[tuple[dt.date, dt.date]],
+    track: str | None,
+    attended: list[Occurrence],
+    booked: list[Occurrence],
+    next_review_date: dt.date | None,
+    today: dt.date,
+    daily_minimum: Callable[[dt.date], int],
+) -> UnitFigures:
+    """`unit_figures` of one code over its windows (one line's, or every line of one code: an
+    extended authorization's), counting only its track's sessions on days the windows hold."""
+
+    def within(items: list[Occurrence]) -> list[Occurrence]:
+        return [o for o in _of_track(items, track) if any(s <= o.local_date <= e for s, e in windows)]
+
+    return unit_figures(
+        unit_type=unit_type,
+        authorized=authorized,
+        start_date=min(s for s, _ in windows),
+        end_date=max(e for _, e in windows),
+        next_review_date=next_review_date,
+        attended=within(attended),
+        booked=within(booked),
+        today=today,
+        daily_minimum=daily_minimum if unit_type == UnitType.PER_DIEM else _DEFAULT_MINIMUM,
+    )
+
+
+def units_load(
     authorizations: Sequence[Authorization],
     *,
     organization: Organization,
@@ -369,63 +449,97 @@ def unit_figures_load(
     extra_booked: dict | None = None,
     exclude_session_ids: Iterable = (),
     used_through: dt.date | None = None,
-) -> dict:
-    """`{authorization id: UnitFigures}` for any number of authorizations in at most six queries
-    (their coverages and episodes when not already loaded, attended and booked sessions, payer
-    rules, the code list). `extra_booked` (`{episode_id: [Occurrence]}`) adds bookings not made
-    yet (a placement being considered); `exclude_session_ids` leaves existing ones out.
-    `used_through` counts attendance up to that date only (a report's units as of its end)."""
+) -> LoadedUnits:
+    """The unit figures of any number of authorizations and of each of their lines, in at most seven
+    queries (their coverages, episodes and lines when not already loaded, attended and booked
+    sessions, payer rules, the code list). Each line counts with its own unit type, its code's
+    track and its own window and units. `extra_booked` (`{episode_id: [Occurrence]}`) adds
+    bookings not made yet (a placement being considered); `exclude_session_ids` leaves existing
+    ones out. `used_through` counts attendance up to that date only (a report's units as of its end)."""
     authorizations = list(authorizations)
+    loaded = LoadedUnits()
     if not authorizations:
-        return {}
+        return loaded
     today = organization.local_today(now or timezone.now())
-    prefetch_related_objects(authorizations, "coverage", "episode")
+    prefetch_related_objects(authorizations, "coverage", "episode", "lines")
+    lines_of = {a.pk: authorization_lines(a) for a in authorizations}
+    every_line = [line for lines in lines_of.values() for line in lines]
     sessions = episode_sessions_load(
         organization=organization,
         episode_ids=[a.episode_id for a in authorizations],
-        start=min(a.start_date for a in authorizations),
-        end=max(a.end_date for a in authorizations),
+        start=min(line.start_date for line in every_line),
+        end=max(line.end_date for line in every_line),
         today=today,
         exclude_session_ids=exclude_session_ids,
     )
-    per_diem_payers = {a.coverage.payer_id for a in authorizations if a.unit_type == UnitType.PER_DIEM}
+    per_diem_payers = {
+        a.coverage.payer_id for a in authorizations if any(li.unit_type == UnitType.PER_DIEM for li in lines_of[a.pk])
+    }
     rules = []
     if per_diem_payers:
         rules = list(PayerRule.objects.filter(organization=organization, payer_id__in=per_diem_payers))
     tracks = code_tracks(organization=organization)
-    figures = {}
     for authorization in authorizations:
         mine = sessions.get(authorization.episode_id) or EpisodeSessions()
         attended = mine.attended
         if used_through is not None:
             attended = [o for o in attended if o.local_date <= used_through]
-        track = tracks.get(authorization.code)
         booked = mine.booked + list((extra_booked or {}).get(authorization.episode_id, []))
         minimum = _DEFAULT_MINIMUM
-        if authorization.unit_type == UnitType.PER_DIEM:
+        lines = lines_of[authorization.pk]
+        if any(line.unit_type == UnitType.PER_DIEM for line in lines):
             coverage_rules = rules_for_coverage(authorization.coverage, rules, authorization.episode.level_of_care)
             minimum = daily_minimum_from(coverage_rules)
-        figures[authorization.pk] = unit_figures(
-            unit_type=authorization.unit_type,
-            authorized=authorization.units_authorized,
-            start_date=authorization.start_date,
-            end_date=authorization.end_date,
-            next_review_date=authorization.next_review_date,
-            attended=_of_track(attended, track),
-            booked=_of_track(booked, track),
-            today=today,
-            daily_minimum=minimum,
+
+        def figure(unit_type: str, authorized: int, windows: list, code: str, **context) -> UnitFigures:
+            return _windowed_figures(
+                unit_type=unit_type, authorized=authorized, windows=windows, track=tracks.get(code), **context
+            )
+
+        context = {
+            "attended": attended,
+            "booked": booked,
+            "next_review_date": authorization.next_review_date,
+            "today": today,
+            "daily_minimum": minimum,
+        }
+        for line in lines:
+            loaded.by_line[line.pk] = figure(
+                line.unit_type, line.units_authorized, [(line.start_date, line.end_date)], line.code, **context
+            )
+        primary = primary_lines(lines, tracks)
+        loaded.by_authorization[authorization.pk] = (
+            loaded.by_line[primary[0].pk]
+            if len(primary) == 1
+            else figure(
+                primary[0].unit_type,
+                sum(line.units_authorized for line in primary),
+                [(line.start_date, line.end_date) for line in primary],
+                primary[0].code,
+                **context,
+            )
         )
-    return figures
+    return loaded
+
+
+def unit_figures_load(authorizations: Sequence[Authorization], *, organization: Organization, **options) -> dict:
+    """`{authorization id: UnitFigures}`: one figure per authorization (its primary code's lines
+    together), as `units_load` (same options, same queries)."""
+    return units_load(authorizations, organization=organization, **options).by_authorization
 
 
 def figures_attach(authorizations: Sequence[Authorization], *, organization: Organization, now=None) -> list:
-    """The authorizations with `.figures` set (for templates and serializers)."""
+    """The authorizations with `.figures` (the one figure) and `.line_list` (their lines, each with
+    its own `.figures`) set, for templates and serializers."""
     authorizations = list(authorizations)
-    loaded = unit_figures_load(authorizations, organization=organization, now=now)
+    loaded = units_load(authorizations, organization=organization, now=now)
     for authorization in authorizations:
-        # Read by templates and serializers; not a model field, so unknown to the stubs.
-        authorization.figures = loaded.get(authorization.pk)  # type: ignore[attr-defined]
+        lines = authorization_lines(authorization)
+        for line in lines:
+            # Read by templates and serializers; not model fields, so unknown to the stubs.
+            line.figures = loaded.by_line.get(line.pk)  # type: ignore[attr-defined]
+        authorization.line_list = lines  # type: ignore[attr-defined]
+        authorization.figures = loaded.by_authorization.get(authorization.pk)  # type: ignore[attr-defined]
     return authorizations
 
 
@@ -440,7 +554,7 @@ def authorization_list(*, organization: Organization):
 
 
 def authorization_get(*, organization: Organization, authorization_id) -> Authorization | None:
-    return authorization_list(organization=organization).filter(pk=authorization_id).first()
+    return authorization_list(organization=organization).select_related("prior").filter(pk=authorization_id).first()
 
 
 def episode_authorizations(*, organization: Organization, episode_ids: Iterable) -> list[Authorization]:
@@ -569,7 +683,7 @@ def report_payer_load(
     to `end` — the client's primary coverage in effect on the end date (else the latest one in
     effect during the period), and every authorization (active or ended) whose window overlaps the
     period with its units used and remaining as of the end date (or the window's end, when that
-    is earlier). A constant number of queries (at most seven)."""
+    is earlier), one row per line. A constant number of queries (at most eight)."""
     coverages = list(
         Coverage.objects.filter(
             organization=organization,
@@ -588,26 +702,30 @@ def report_payer_load(
         .filter(episode_id=episode.pk, status__in=COVERING_STATUSES, start_date__lte=end, end_date__gte=start)
         .order_by("start_date", "number")
     )
-    figures = unit_figures_load(authorizations, organization=organization, now=now, used_through=end)
+    loaded = units_load(authorizations, organization=organization, now=now, used_through=end)
     if coverage is None and authorizations:
         coverage = authorizations[-1].coverage
     rows = []
+    # One row per line overlapping the period: each code with its own units and window.
     for authorization in authorizations:
-        figure = figures[authorization.pk]
-        rows.append(
-            ReportAuthorization(
-                number=authorization.number,
-                code=authorization.code,
-                status=authorization.get_status_display().lower(),
-                start=authorization.start_date,
-                end=authorization.end_date,
-                unit_label=unit_noun(authorization.unit_type, authorization.units_authorized),
-                authorized=authorization.units_authorized,
-                used=figure.used if figure.counted else None,
-                remaining=figure.remaining if figure.counted else None,
-                as_of=min(end, authorization.end_date),
+        for line in authorization_lines(authorization):
+            if line.start_date > end or line.end_date < start:
+                continue
+            figure = loaded.by_line[line.pk]
+            rows.append(
+                ReportAuthorization(
+                    number=authorization.number,
+                    code=line.code,
+                    status=authorization.get_status_display().lower(),
+                    start=line.start_date,
+                    end=line.end_date,
+                    unit_label=unit_noun(line.unit_type, line.units_authorized),
+                    authorized=line.units_authorized,
+                    used=figure.used if figure.counted else None,
+                    remaining=figure.remaining if figure.counted else None,
+                    as_of=min(end, line.end_date),
+                )
             )
-        )
     return ReportPayer(
         coverage=ReportCoverage(
             payer=coverage.payer.name,
@@ -651,7 +769,7 @@ def placement_unit_warnings(episode, sessions) -> list[str]:
             organization=organization, episode_id=episode.pk, status=AuthorizationStatus.ACTIVE
         ).select_related("coverage", "episode")
     )
-    figures = unit_figures_load(
+    loaded = units_load(
         authorizations,
         organization=organization,
         now=now,
@@ -659,22 +777,26 @@ def placement_unit_warnings(episode, sessions) -> list[str]:
         exclude_session_ids=[o.session_id for o in placed],
     )
     warnings = []
-    for authorization in sorted(authorizations, key=lambda a: a.start_date):
-        figure = figures[authorization.pk]
-        if not figure.counted or not any(authorization.start_date <= d <= authorization.end_date for d in days):
-            continue
-        if figure.booked_beyond:
-            left = max(figure.remaining, 0)
-            last = max(day for day, _, booked in figure.days if booked)
-            text = (
-                f"Authorization {authorization.number} ({authorization.code}) covers {left} more"
-                f" {unit_noun(authorization.unit_type, left)}; with this placement the client is booked for"
-                f" {figure.scheduled} {unit_noun(authorization.unit_type, figure.scheduled)} through {last:%-d %b}"
-            )
-            if figure.projected_exhaustion_date and left:
-                text += f": the units run out on {figure.projected_exhaustion_date:%-d %b}"
-            warnings.append(text + ".")
-    uncovered = [d for d in days if not any(a.start_date <= d <= a.end_date for a in authorizations)]
+    windows = []
+    for authorization in sorted(authorizations, key=lambda a: (a.start_date, a.number)):
+        for line in authorization_lines(authorization):
+            windows.append((line.start_date, line.end_date))
+            figure = loaded.by_line[line.pk]
+            if not figure.counted or not any(line.start_date <= d <= line.end_date for d in days):
+                continue
+            if figure.booked_beyond:
+                left = max(figure.remaining, 0)
+                last = max(day for day, _, booked in figure.days if booked)
+                text = (
+                    f"Authorization {authorization.number} ({line.code}) covers {left} more"
+                    f" {unit_noun(line.unit_type, left)}; with this placement the client is booked for"
+                    f" {figure.scheduled} {unit_noun(line.unit_type, figure.scheduled)} through {last:%-d %b}"
+                )
+                if figure.projected_exhaustion_date and left:
+                    text += f": the units run out on {figure.projected_exhaustion_date:%-d %b}"
+                warnings.append(text + ".")
+    # A day is covered when a line of an active authorization holds it (lines may leave gaps).
+    uncovered = [d for d in days if not any(s <= d <= e for s, e in windows)]
     if uncovered:
         some = "any" if len(uncovered) == len(days) else f"{len(uncovered)}"
         noun = "day" if len(days) == 1 else "days"

@@ -1,4 +1,4 @@
-"""Serializers of the units API: authorizations with their burn-down, chase tasks and
+"""Serializers of the units API: authorizations with their lines and burn-down, chase tasks and
 unauthorized days. Read-only views of rows (the unit figures computed by `authorizations.units.selectors`);
 the one input is the note closing a chase task."""
 
@@ -8,7 +8,73 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from authorizations.models import Authorization, ChaseTask, UnauthorizedDay
+from authorizations.models import Authorization, AuthorizationLine, ChaseTask, UnauthorizedDay
+from authorizations.units.selectors import line_difference
+
+
+class AuthorizationLineSerializer(serializers.ModelSerializer):
+    """One approved code of an authorization (a 278 service line): its units and window, what its
+    request line asked (`units_requested`, `requested_end_date`: a partial approval, status A2,
+    gave less; `difference` says how), and, where the authorization's units are loaded, its own
+    burn-down (`used`, `scheduled`, `remaining`; null otherwise)."""
+
+    determination = serializers.UUIDField(source="determination_id", read_only=True)
+    service_line = serializers.UUIDField(source="service_line_id", read_only=True, allow_null=True)
+    is_partial = serializers.BooleanField(read_only=True)
+    difference = serializers.SerializerMethodField()
+    used = serializers.SerializerMethodField()
+    scheduled = serializers.SerializerMethodField()
+    remaining = serializers.SerializerMethodField()
+    counted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuthorizationLine
+        fields = [
+            "id",
+            "determination",
+            "service_line",
+            "status",
+            "code_system",
+            "code",
+            "unit_type",
+            "units_authorized",
+            "frequency_per_week",
+            "start_date",
+            "end_date",
+            "units_requested",
+            "requested_end_date",
+            "is_partial",
+            "difference",
+            "used",
+            "scheduled",
+            "remaining",
+            "counted",
+        ]
+        read_only_fields = fields
+
+    def get_difference(self, line: AuthorizationLine) -> str:
+        """ "12 of 15 days approved; through 18 Dec instead of 24 Dec"; "" when approved as asked."""
+        return line_difference(line)
+
+    def _figure(self, line: AuthorizationLine, name: str):
+        figures = getattr(line, "figures", None)
+        return getattr(figures, name) if figures is not None else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_used(self, line: AuthorizationLine) -> int | None:
+        return self._figure(line, "used")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_scheduled(self, line: AuthorizationLine) -> int | None:
+        return self._figure(line, "scheduled")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_remaining(self, line: AuthorizationLine) -> int | None:
+        return self._figure(line, "remaining")
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_counted(self, line: AuthorizationLine) -> bool | None:
+        return self._figure(line, "counted")
 
 
 class AuthorizationUnitsSerializer(serializers.ModelSerializer):
@@ -40,6 +106,15 @@ class AuthorizationUnitsSerializer(serializers.ModelSerializer):
     review_date = serializers.DateField(source="figures.review_date", read_only=True)
     days_left = serializers.IntegerField(source="figures.days_left", read_only=True)
     counted = serializers.BooleanField(source="figures.counted", read_only=True)
+    prior = serializers.UUIDField(source="prior_id", read_only=True, allow_null=True)
+    lines = AuthorizationLineSerializer(
+        source="line_list",
+        many=True,
+        read_only=True,
+        help_text="One per approved code, each with its own units, window and burn-down. `code`, `unit_type` and "
+        "`units_authorized` above are the primary line's (its code's units over every window), kept for "
+        "integrations that read one code.",
+    )
 
     class Meta:
         model = Authorization
@@ -66,6 +141,8 @@ class AuthorizationUnitsSerializer(serializers.ModelSerializer):
             "review_date",
             "days_left",
             "counted",
+            "prior",
+            "lines",
             "created_at",
         ]
         read_only_fields = fields

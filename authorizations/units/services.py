@@ -55,11 +55,12 @@ def unauthorized_days_flag(
     episode_ids = set(episode_ids)
     if not episode_ids:
         return 0
+    # Lines' windows (an authorization's lines may leave gaps); its own window without lines.
     windows = defaultdict(list)
-    for episode_id, start, end in Authorization.objects.filter(
+    for episode_id, start, end, line_start, line_end in Authorization.objects.filter(
         organization=organization, episode_id__in=episode_ids, status__in=COVERING_STATUSES
-    ).values_list("episode_id", "start_date", "end_date"):
-        windows[episode_id].append((start, end))
+    ).values_list("episode_id", "start_date", "end_date", "lines__start_date", "lines__end_date"):
+        windows[episode_id].append((line_start, line_end) if line_start is not None else (start, end))
     now = now or timezone.now()
     flags = [
         UnauthorizedDay(
@@ -79,17 +80,22 @@ def unauthorized_days_flag(
 
 
 def unauthorized_days_resolve(*, authorization: Authorization, now: dt.datetime | None = None) -> int:
-    """An authorization (new, or its window changed) now covers some flagged days: resolve them;
-    the episode's other open "no authorization" days become "outside the window". Call it after
-    creating or changing an authorization. Returns how many days were resolved."""
+    """An authorization (new, or its lines changed) now covers some flagged days, those its lines'
+    windows hold: resolve them; the episode's other open "no authorization" days become "outside
+    the window". Call it after creating or changing an authorization (or its lines). Returns how
+    many days were resolved."""
     if authorization.status not in COVERING_STATUSES:
         return 0
     open_days = UnauthorizedDay.objects.filter(
         organization_id=authorization.organization_id, episode_id=authorization.episode_id, resolved_at__isnull=True
     )
-    resolved = open_days.filter(
-        local_date__gte=authorization.start_date, local_date__lte=authorization.end_date
-    ).update(resolved_at=now or timezone.now())
+    held = Q()
+    windows = list(authorization.lines.values_list("start_date", "end_date")) or [
+        (authorization.start_date, authorization.end_date)
+    ]
+    for start, end in windows:
+        held |= Q(local_date__gte=start, local_date__lte=end)
+    resolved = open_days.filter(held).update(resolved_at=now or timezone.now())
     open_days.filter(kind=CoverageGapKind.NO_AUTHORIZATION).update(kind=CoverageGapKind.OUTSIDE_WINDOW)
     return resolved
 

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from authorizations.models import (
     Authorization,
+    AuthorizationLine,
     AuthorizationRequest,
     Determination,
     DeterminationAction,
     RequestStatus,
 )
+from authorizations.units.services import authorization_summary_sync
 
 from ..conftest import make_coverage
 
@@ -34,8 +36,11 @@ def make_authorization(
     next_review: dt.date | None = None,
     status: str = "active",
     number: str | None = None,
+    lines: list[dict] | None = None,
 ) -> Authorization:
-    """An approved request's authorization (the determination first, as the request path does)."""
+    """An approved request's authorization (the determination first, as the request path does),
+    with one line of `code` (or `lines`: dicts of AuthorizationLine fields; the authorization's
+    summary columns then kept from them as the approval keeps them)."""
     number = number or f"A-{next(_numbers)}"
     request = AuthorizationRequest.objects.create(
         episode=episode, coverage=coverage, start_date=start, end_date=end, status=RequestStatus.DETERMINED
@@ -52,19 +57,24 @@ def make_authorization(
         next_review_date=next_review,
         decided_at=timezone.now(),
     )
-    return Authorization.objects.create(
+    lines = lines or [dict(code=code, unit_type=unit_type, units_authorized=units, start_date=start, end_date=end)]
+    first = lines[0]
+    authorization = Authorization.objects.create(
         episode=episode,
         coverage=coverage,
         determination=determination,
         number=number,
-        code=code,
-        unit_type=unit_type,
-        units_authorized=units,
-        start_date=start,
-        end_date=end,
+        code=first["code"],
+        unit_type=first["unit_type"],
+        units_authorized=first["units_authorized"],
+        start_date=min(line["start_date"] for line in lines),
+        end_date=max(line["end_date"] for line in lines),
         next_review_date=next_review,
         status=status,
     )
+    for line in lines:
+        AuthorizationLine.objects.create(authorization=authorization, determination=determination, **line)
+    return authorization_summary_sync(authorization=authorization)
 
 
 def make_request(episode, coverage, *, status: str, **fields) -> AuthorizationRequest:
