@@ -80,7 +80,9 @@ def dial_in_href(dial_in: str) -> str:
     if match is None:
         return ""
     number = ("+" if match.group().startswith("+") else "") + re.sub(r"\D", "", match.group())
-    codes = re.findall(r"[\d#*]+", value[match.end() :])
+    # The access codes after the number: digit groups between words or commas ("code 771 204").
+    chunks = re.split(r"[^\d#*\s().\-]+", value[match.end() :])
+    codes = [code for chunk in chunks if (code := re.sub(r"[^\d#*]", "", chunk))]
     return "tel:" + number + "".join(f",,{code}" for code in codes)
 
 

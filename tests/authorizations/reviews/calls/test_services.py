@@ -152,6 +152,8 @@ def test_cancel_needs_a_reason_and_ends_the_call(review, harbor_va):
     [
         ("+1 800 555 0100,,482913#", "tel:+18005550100,,482913#"),
         ("(800) 555-0100 code 482913", "tel:8005550100,,482913"),
+        ("+1 800 555 0142, code 771 204", "tel:+18005550142,,771204"),
+        ("800-555-0100 x12 pin 4567#", "tel:8005550100,,12,,4567#"),
         ("https://meet.example.com/abc?pwd=1", "https://meet.example.com/abc?pwd=1"),
     ],
 )
