@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from authorizations.codes import DEFAULT_SERVICE_CODES
 from authorizations.models import (
     Authorization,
+    AuthorizationLine,
     AuthorizationRequest,
     BenefitVerification,
     ChaseTask,
@@ -286,12 +287,40 @@ class DeterminationAdmin(ReadOnlyAdmin):
     list_select_related = ["request__episode"]
 
 
+class AuthorizationLineInline(TenantInline):
+    """The approved codes, each with its units and window (written by determinations only)."""
+
+    model = AuthorizationLine
+    readonly_fields = (
+        "code",
+        "status",
+        "unit_type",
+        "units_authorized",
+        "units_requested",
+        "start_date",
+        "end_date",
+        "requested_end_date",
+        "determination",
+    )
+    fields = readonly_fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Authorization)
 class AuthorizationAdmin(ReadOnlyAdmin):
+    """`code`, `unit_type` and `units_authorized` are the primary line's (kept equal to the lines)."""
+
     audit_client_field = "episode.client_id"
     list_display = ["__str__", "code", "unit_type", "units_authorized", "start_date", "end_date", "status"]
     list_filter = ["status", "unit_type"]
     list_select_related = ["episode"]
+    inlines = [AuthorizationLineInline]
 
 
 @admin.register(ChaseTask)
