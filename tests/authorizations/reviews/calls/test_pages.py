@@ -104,3 +104,19 @@ def test_another_organizations_review_is_not_found(as_va, review, summit_va, cli
         _fields("call", review.review_date, "10:00"),
     )
     assert response.status_code == 404
+
+
+def test_a_call_of_another_review_is_not_found(as_va, review, make_active_episode, payer):
+    from ...conftest import make_coverage
+    from .conftest import make_review
+
+    episode = make_active_episode()
+    make_coverage(episode.client, payer)
+    other = make_review(episode, review_date=review.review_date)
+    starts_at = timezone.now() + dt.timedelta(days=1)
+    call = ReviewCall.objects.create(review=other, starts_at=starts_at, dial_in="5550100999")
+    assert as_va.get(_url("review_call_invite", review, call_id=call.pk)).status_code == 404
+    cancel = as_va.post(_url("review_call_cancel", review, call_id=call.pk), {"cancel-reason": "x"})
+    assert cancel.status_code == 404
+    call.refresh_from_db()
+    assert call.status == CallStatus.SCHEDULED
