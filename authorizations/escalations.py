@@ -1,10 +1,10 @@
 """Deadline clocks and their escalation, shared by reviews (submission due), denial cases
 (peer-to-peer window) and appeals (filing and decision due).
 
-A feature declares where its clocks come from with `clock_source_register`: a function that
-returns the organization's open clocks (`Clock`: what is due, when, who answers for it). The hourly
-job (`clocks_escalate`) asks every source and tells the responsible people as each clock crosses a
-threshold — a day before, four hours before, and when it has passed — exactly once per clock,
+A feature declares where its clocks come from with `authorizations.hooks.clock_source_register`:
+a function that returns the organization's open clocks (`Clock`: what is due, when, who answers
+for it). The hourly job (`clocks_escalate`) asks every source and tells the responsible people as
+each clock crosses a threshold — a day before, four hours before, and when it has passed — exactly once per clock,
 deadline and threshold: a `ClockEscalation` row is inserted first (unique), and only the rows this
 run inserted are told. A moved deadline is a new clock and escalates again.
 
@@ -16,49 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
+from authorizations.hooks import Clock, ClockSource, clock_source_register, clock_sources
 from authorizations.models import ClockEscalation
 from iop.notifications.services import Notice, notices_send
-from iop.tenancy.models import Membership, Organization
+from iop.tenancy.models import Organization
+
+__all__ = ["Clock", "ClockSource", "clock_source_register", "clock_sources", "clocks_escalate", "threshold_crossed"]
 
 # Hours before a deadline at which its people are told; 0 is "the deadline has passed".
 ESCALATION_THRESHOLDS_HOURS: tuple[int, ...] = (24, 4, 0)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """One open deadline. `title` names what is due for a staff inbox (no clinical detail);
-    `link` is the page where it is worked (built with `reverse()`)."""
-
-    kind: str  # a `ClockKind` value
-    subject_id: uuid.UUID
-    due_at: dt.datetime
-    title: str
-    link: str
-    recipients: tuple[Membership, ...]
-
-
-ClockSource = Callable[..., Iterable[Clock]]
-
-_SOURCES: list[ClockSource] = []
-
-
-def clock_source_register(source: ClockSource) -> ClockSource:
-    """Declare a source of clocks: `source(*, organization, now) -> Iterable[Clock]` returning the
-    organization's open clocks (the job filters by threshold). Usable as a decorator; registering
-    twice is a no-op."""
-    if source not in _SOURCES:
-        _SOURCES.append(source)
-    return source
-
-
-def clock_sources() -> tuple[ClockSource, ...]:
-    return tuple(_SOURCES)
 
 
 def threshold_crossed(due_at: dt.datetime, now: dt.datetime) -> int | None:
@@ -83,7 +54,7 @@ def clocks_escalate(
     for. Returns the escalations this run made (none on a repeat)."""
     now = now or timezone.now()
     due: list[tuple[Clock, int]] = []
-    for source in sources if sources is not None else _SOURCES:
+    for source in sources if sources is not None else clock_sources():
         for clock in source(organization=organization, now=now):
             threshold = threshold_crossed(clock.due_at, now)
             if threshold is not None:

@@ -55,20 +55,16 @@ _PANELS = (
 
 def connect() -> None:
     from authorizations.appeals.selectors import CLOCK_SOURCES as appeals_clock_sources
-    from authorizations.escalations import clock_source_register
-
-    # Denial cases' clocks (peer-to-peer window, appeal filing and decision) for the hourly escalation.
-    for source in appeals_clock_sources:
-        clock_source_register(source)
-    from authorizations.escalations import clock_source_register
+    from authorizations.hooks import clock_source_register
     from authorizations.reviews.packets.selectors import review_submission_clocks
-
-    # Open reviews not submitted to the payer by their submission deadline.
-    clock_source_register(review_submission_clocks)
     from authorizations.selectors import payer_requirements_load
     from authorizations.units import services as services_units
     from authorizations.units.selectors import placement_unit_warnings, report_payer_load
 
+    # Deadlines for the hourly escalation: open reviews not yet submitted to the payer, and denial
+    # cases' peer-to-peer windows and appeal filing and decision dates.
+    for source in (review_submission_clocks, *appeals_clock_sources):
+        clock_source_register(source)
     attendance_saved.connect(_attendance_saved, dispatch_uid="authorizations_unauthorized_days")
     payer_requirements_register(payer_requirements_load)
     report_payer_register(report_payer_load)

@@ -1,0 +1,48 @@
+"""What the authorizations app offers the apps above it (and its own features): one registry.
+
+- `clock_source_register(source)`: a source of deadline clocks — `source(*, organization, now)`
+  returning the organization's open `Clock`s (what is due, when, whose inbox hears). The hourly
+  job in `authorizations.escalations` asks every registered source and escalates each clock a day
+  before, four hours before and when it has passed, exactly once per threshold. Sources only read:
+  they never write, send or raise for an organization with nothing due. Registered from a
+  `wiring.py` (review submissions, peer-to-peer windows and appeals from authorizations' own; a
+  discharge app may add its deadlines the same way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from iop.tenancy.models import Membership
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One open deadline. `title` names what is due for a staff inbox (no clinical detail);
+    `link` is the page where it is worked (built with `reverse()`)."""
+
+    kind: str  # a `ClockKind` value
+    subject_id: uuid.UUID
+    due_at: dt.datetime
+    title: str
+    link: str
+    recipients: tuple[Membership, ...]
+
+
+ClockSource = Callable[..., Iterable[Clock]]
+
+_CLOCK_SOURCES: list[ClockSource] = []
+
+
+def clock_source_register(source: ClockSource) -> ClockSource:
+    """Declare a source of clocks (usable as a decorator; registering twice is a no-op)."""
+    if source not in _CLOCK_SOURCES:
+        _CLOCK_SOURCES.append(source)
+    return source
+
+
+def clock_sources() -> tuple[ClockSource, ...]:
+    return tuple(_CLOCK_SOURCES)
