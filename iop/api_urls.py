@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from attendance.hours.apis import ThresholdFlagViewSet, WeeklyHoursViewSet
 from attendance.patterns.apis import AbsenceAlertViewSet
 from attendance.roll_call.apis import AttendanceRecordViewSet, SessionAttendanceViewSet
+from authorizations.appeals import apis as authorizations_appeals
 from authorizations.coverage import apis as authorizations_coverage
 from authorizations.requests import apis as authorizations_requests
 from authorizations.reviews import apis as authorizations_reviews
@@ -50,6 +51,7 @@ router.register("threshold-flags", ThresholdFlagViewSet, basename="threshold-fla
 router.register("absence-alerts", AbsenceAlertViewSet, basename="absence-alert")
 
 for module in (
+    authorizations_appeals,
     authorizations_coverage,
     authorizations_requests,
     authorizations_units,

@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
+from authorizations.appeals.services import denial_case_open
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     APPROVING_ACTIONS,
@@ -208,6 +209,9 @@ def determination_record(
         approval_notify(request=request, determination=determination, authorization=authorization)
         # Every approved authorization has its next review (the payer's date, else the cadence).
         review_schedule(authorization=authorization, actor=actor)
+    elif action == DeterminationAction.NOT_CERTIFIED:
+        # A denial is a case to work, not the end: its peer-to-peer and appeal clocks start now.
+        denial_case_open(determination=determination, actor=actor)
     return determination
 
 

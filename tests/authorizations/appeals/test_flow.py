@@ -23,7 +23,7 @@ from authorizations.models import (
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification
 
-from .conftest import fresh
+from .conftest import deny, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +58,14 @@ def test_a_denial_opens_one_case_with_its_clocks(case, denied, harbor_intake, in
     assert {n.recipient.role for n in told} == {"intake", "clinician"}  # intake, and the treating clinician
 
 
-def test_the_payer_rules_window_and_the_coverages_regime_are_used(denied, harbor_intake, in_harbor, rule):
+def test_the_payer_rules_window_and_the_coverages_regime_are_used(draft, harbor_intake, in_harbor, rule):
     rule.p2p_window_hours, rule.appeal_window_days = 24, 60
     rule.save()
     commercial, advantage, _ = clocks.regimes_ensure(in_harbor)
-    payer = denied.request.coverage.payer
-    payer.regime = advantage
-    payer.save()
-    case = services.denial_case_open(determination=denied, actor=harbor_intake)
+    draft.coverage.payer.regime = advantage
+    draft.coverage.payer.save()
+    denied = deny(draft, harbor_intake)  # the determination opens the case itself
+    case = DenialCase.objects.get(determination=denied)
     assert case.regime == advantage
     assert case.p2p_due_at - case.letter_received_at == dt.timedelta(hours=24)
     assert level_1(case).filing_due_at.astimezone(in_harbor.tzinfo).date() == (
