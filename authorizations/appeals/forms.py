@@ -75,7 +75,7 @@ class P2PScheduleForm(forms.Form):
     scheduled_at = _when("Call time")
     clinician = ClinicianChoiceField(
         label="Treating clinician",
-        queryset=Membership.objects.none(),
+        queryset=Membership.all_objects.none(),
         required=False,
         empty_label="The primary clinician",
     )
