@@ -29,9 +29,11 @@ from authorizations.models import (
     Coverage,
     Determination,
     FeeScheduleEntry,
+    PacketChecklistItem,
     Payer,
     PayerPlan,
     PayerRule,
+    ReviewPacket,
     ServiceCode,
     UnauthorizedDay,
 )
@@ -356,3 +358,48 @@ class ConcurrentReviewAdmin(ReadOnlyAdmin):
         "standardized_scores",
         "discharge_plan",
     ]
+
+
+# --- Review packets (packets) --------------------------------------------------------------------------
+
+
+class PacketChecklistItemForm(forms.ModelForm):
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (the stubs allow None)
+        # The organization is not a form field, so Django skips the unique (organization, payer,
+        # element) check.
+        duplicate = PacketChecklistItem.objects.filter(payer=cleaned.get("payer"), element=cleaned.get("element"))
+        if duplicate.exclude(pk=self.instance.pk).exists():
+            self.add_error("element", "This element is already on that payer's checklist.")
+        return cleaned
+
+
+@admin.register(PacketChecklistItem)
+class PacketChecklistItemAdmin(PayerConfigAdmin):
+    """What a review packet must hold, per payer. A payer's own items replace the general ones
+    (payer empty); until any are saved the defaults apply (units asked, attendance, hours,
+    diagnoses, goals, progress, risk, medications, discharge plan required; scores and criteria
+    optional)."""
+
+    form = PacketChecklistItemForm
+    list_display = ["element", "payer", "is_required", "position"]
+    list_filter = ["payer", "is_required"]
+    list_select_related = ["payer"]
+    fields = ["payer", "element", "is_required", "position"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "payer":
+            kwargs["queryset"] = Payer.objects.order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ReviewPacket)
+class ReviewPacketAdmin(ReadOnlyAdmin):
+    """Packets are prepared in the app (the review page, the evening job); the PDF is downloaded
+    there through the audited view, never here."""
+
+    audit_client_field = "review.episode.client_id"
+    list_display = ["__str__", "prepared_at", "prepared_by", "missing", "page_count"]
+    list_select_related = ["review__episode", "prepared_by"]
+    exclude = ["pdf"]
