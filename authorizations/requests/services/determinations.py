@@ -342,8 +342,10 @@ def _lines_check(
                 field=f"{prefix}service_line_id",
             )
         asked = _asked_for(requested, line, code)
-        unit_type = line.unit_type or (asked.unit_type if asked is not None else "")
-        code_system = asked.code_system if asked is not None else ""
+        # A code put in place of the one asked (A6) brings its own unit type and code system.
+        same_code = asked is not None and asked.code == code
+        unit_type = line.unit_type or (asked.unit_type if asked is not None and same_code else "")
+        code_system = asked.code_system if asked is not None and same_code else ""
         if not unit_type or not code_system:
             codes = codes if codes is not None else codes_by_value(request.organization)
             known = codes.get(code)
@@ -463,6 +465,6 @@ def _line_status(line: _PlannedLine, action: str) -> str:
     cannot compare partial); A6 for a code the payer put in place of what was asked; else A1."""
     if line.is_partial or (action == DeterminationAction.PARTIAL and line.asked is None):
         return AuthorizationLineStatus.PARTIAL
-    if action == DeterminationAction.MODIFIED and line.asked is None:
+    if action == DeterminationAction.MODIFIED and (line.asked is None or line.asked.code != line.code):
         return AuthorizationLineStatus.MODIFIED
     return AuthorizationLineStatus.CERTIFIED

@@ -276,3 +276,25 @@ def test_a_line_of_another_request_is_refused(four_lines, draft, harbor_intake, 
         )
     assert info.value.code == "unknown_request_line"
     assert not Authorization.objects.exists()
+
+
+def test_a_code_put_in_place_of_the_one_asked_is_modified_with_its_own_unit_type(four_lines, harbor_intake):
+    individual = _asked(four_lines)["90834"]
+    determination = determination_record(
+        request=four_lines,
+        action="A6",
+        authorization_number="AUTH-M",
+        lines=[
+            ApprovedLine(
+                code="90837",
+                units=2,
+                start_date=individual.start_date,
+                end_date=individual.end_date,
+                service_line_id=individual.pk,
+            )
+        ],
+        actor=harbor_intake,
+    )
+    (line,) = determination.approved_lines.all()
+    assert (line.code, line.status, line.unit_type, line.code_system) == ("90837", "A6", "per_session", "cpt")
+    assert line.service_line == individual and line.units_requested == individual.units * individual.estimated_sessions
