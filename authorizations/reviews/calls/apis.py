@@ -80,8 +80,9 @@ class ReviewCallViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     @extend_schema(request=ReviewCallCreateSerializer, responses={201: ReviewCallSerializer})
     def create(self, request, *args, **kwargs):
         """Schedule the review's call (refused when it has one ahead: reschedule that one)."""
+        review = self._review()  # another organization's review is a 404 whatever the body says
         data = validated_input(ReviewCallCreateSerializer, request.data)
-        call = services.review_call_schedule(review=self._review(), actor=request.user, **data)
+        call = services.review_call_schedule(review=review, actor=request.user, **data)
         return self._answer(request, call, created=True)
 
     @extend_schema(request=ReviewCallRescheduleSerializer, responses=ReviewCallSerializer)
