@@ -25,8 +25,8 @@ unset DJANGO_SETTINGS_MODULE DATABASE_URL
 if (($# == 0)); then
     # The whole suite also checks the code's lint and format (quick; skipped for narrowed runs).
     iop_step "Checking lint and format (ruff)"
-    "$IOP_VENV/bin/ruff" check iop scheduling attendance authorizations demo tests bench
-    "$IOP_VENV/bin/ruff" format --check --quiet iop scheduling attendance authorizations demo tests bench
+    "$IOP_VENV/bin/ruff" check iop scheduling attendance authorizations discharge demo tests bench
+    "$IOP_VENV/bin/ruff" format --check --quiet iop scheduling attendance authorizations discharge demo tests bench
     # Files and settings in pyproject.toml ([tool.mypy]); the cache in .venv keeps reruns quick.
     iop_step "Checking types (mypy)"
     "$IOP_VENV/bin/mypy"

@@ -52,6 +52,7 @@ DOMAIN_APPS = [
     "scheduling",
     "attendance",
     "authorizations",
+    "discharge",
 ]
 # Above every domain app: the demo data (`seed_demo`) may import them all.
 DEMO_APPS = ["demo"]
