@@ -194,6 +194,18 @@ def summit_world(summit, summit_va, summit_client):
         )
         request_packet = RequestPacket.objects.create(couple=couple, joint_goals="Summit only")
         request_determination = Determination.objects.create(request=auth_request, action="A4", decided_at=now)
+        # Concurrent review (the reviews, calls and packets routes): a review of summit's authorization
+        # with a scheduled call.
+        from authorizations.models import ConcurrentReview, ReviewCall
+
+        summit_review = ConcurrentReview.objects.filter(authorization=authorization).first() or (
+            ConcurrentReview.objects.create(
+                authorization=authorization, episode=episode, review_date=today + dt.timedelta(days=3)
+            )
+        )
+        review_call = ReviewCall.objects.create(
+            review=summit_review, starts_at=now + dt.timedelta(days=2), dial_in="+1 800 555 0100"
+        )
         # Reminders: a reminder of summit's whose status is unknown (one a VA may resend).
         dispatch = ReminderDispatch.objects.create(
             client=summit_client,
@@ -262,6 +274,10 @@ def summit_world(summit, summit_va, summit_client):
         "pk:request-packet": request_packet.pk,
         "pk:determination": request_determination.pk,
         "dispatch_id": dispatch.pk,
+        "review_id": summit_review.pk,
+        "pk:review": summit_review.pk,
+        "call_id": review_call.pk,
+        "pk:review-call": review_call.pk,
     }
 
 
@@ -359,3 +375,6 @@ def test_nothing_of_summit_changed(summit, summit_world, client, harbor_admin):
         assert summit_request.status == "draft"
         assert (summit_request.diagnoses.count(), summit_request.lines.count()) == (1, 2)
         assert RequestPacket.objects.get(pk=summit_world["packet_id"]).joint_goals == "Summit only"
+        from authorizations.models import ReviewCall
+
+        assert ReviewCall.objects.get(pk=summit_world["call_id"]).status == "scheduled"
