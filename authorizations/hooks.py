@@ -1,4 +1,9 @@
-"""What the authorizations app offers the apps above it (and its own features): one registry.
+"""What the authorizations app offers the apps above it (and its own features).
+
+- `step_down_recommended` (signal; sender: `Determination`, kwargs `episode`, `determination`,
+  `level_of_care`, `actor`): a payer recommended a step-down (or step-up) with a review outcome.
+  Sent on commit, once per determination. Listeners (the discharge app's transition plan) may
+  start or update their own records; they must not refuse or change the determination.
 
 - `clock_source_register(source)`: a source of deadline clocks — `source(*, organization, now)`
   returning the organization's open `Clock`s (what is due, when, whose inbox hears). The hourly
@@ -16,7 +21,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.dispatch import Signal
+
 from iop.tenancy.models import Membership
+
+step_down_recommended = Signal()
 
 
 @dataclass(frozen=True)
