@@ -40,6 +40,7 @@ from demo.people import (
     ensure_user,
     recently_admitted,
 )
+from demo.reviews import seed_reviews
 from demo.schedule import HARBOR_SCHEDULE, SUMMIT_SCHEDULE, ScheduleSpec, ensure_schedule
 from iop.clients.models import Episode, EpisodeStatus, TherapyTrack
 from iop.tenancy.context import tenant_context
@@ -224,5 +225,6 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                         seed_authorization_cases(
                             organization=organization, actor=actor, now=timezone.now(), report=report
                         )
+                        seed_reviews(organization=organization, now=timezone.now(), report=report)
         reports.append(report)
     return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)
