@@ -20,6 +20,7 @@ from django.utils.html import format_html
 
 from authorizations.codes import DEFAULT_SERVICE_CODES
 from authorizations.models import (
+    Appeal,
     Authorization,
     AuthorizationLine,
     AuthorizationRequest,
@@ -27,13 +28,16 @@ from authorizations.models import (
     ChaseTask,
     ConcurrentReview,
     Coverage,
+    DenialCase,
     Determination,
     FeeScheduleEntry,
     PacketChecklistItem,
     Payer,
     PayerPlan,
     PayerRule,
+    PeerToPeer,
     ReviewPacket,
+    ReviewRegime,
     ServiceCode,
     UnauthorizedDay,
 )
@@ -75,7 +79,7 @@ class PayerPlanForm(forms.ModelForm):
 class PayerPlanInline(TenantInline):
     model = PayerPlan
     form = PayerPlanForm
-    fields = ["name", "plan_type", "is_active"]
+    fields = ["name", "plan_type", "regime", "is_active"]
 
 
 class PayerRuleForm(forms.ModelForm):
@@ -103,6 +107,7 @@ class PayerRuleInline(TenantInline):
         ("min_hours_per_week", "min_days_per_week", "min_minutes_per_day"),
         ("review_cadence_days", "review_submission_lead_hours", "initial_authorization_days"),
         ("standard_decision_hours", "expedited_decision_hours", "appeal_window_days"),
+        ("p2p_window_hours",),
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -129,7 +134,8 @@ class FeeScheduleEntryInline(TenantInline):
 @admin.register(Payer)
 class PayerAdmin(PayerConfigAdmin):
     form = PayerForm
-    list_display = ["name", "payer_id", "phone", "plan_count", "is_active"]
+    list_display = ["name", "payer_id", "phone", "regime", "plan_count", "is_active"]
+    list_select_related = ["regime"]
     list_filter = ["is_active"]
     search_fields = ["name", "payer_id"]
     inlines = [PayerPlanInline, PayerRuleInline, FeeScheduleEntryInline]
@@ -403,3 +409,139 @@ class ReviewPacketAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "prepared_at", "prepared_by", "missing", "page_count"]
     list_select_related = ["review__episode", "prepared_by"]
     exclude = ["pdf"]
+
+
+# --- Denials and appeals ----------------------------------------------------------------------------
+
+
+class ReviewRegimeForm(forms.ModelForm):
+    def clean_name(self):
+        # The organization is not a form field, so Django skips the unique (organization, name) check.
+        name = self.cleaned_data["name"].strip()
+        if ReviewRegime.objects.filter(name=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"“{name}” is already a regime of this organization.")
+        return name
+
+    def clean_is_default(self):
+        is_default = self.cleaned_data["is_default"]
+        if is_default and ReviewRegime.objects.filter(is_default=True).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another regime is the default: untick it there first.")
+        return is_default
+
+
+@admin.register(ReviewRegime)
+class ReviewRegimeAdmin(PayerConfigAdmin):
+    """Whose appeal clocks apply: ERISA/ACA commercial, Medicare Advantage, Medicaid/CHIP managed
+    care (CMS-0057-F), or a state's stricter rule. A plan names its regime, else its payer, else the
+    default applies. "Add the federal regimes" creates the three with their sourced numbers."""
+
+    form = ReviewRegimeForm
+    list_display = [
+        "name",
+        "is_default",
+        "day_count",
+        "internal_appeal_levels",
+        "internal_appeal_standard_days",
+        "internal_appeal_expedited_hours",
+        "external_review_filing_days",
+        "external_review_standard_days",
+        "external_review_expedited_hours",
+    ]
+    fields = [
+        ("name", "is_default"),
+        "day_count",
+        ("internal_appeal_levels", "internal_appeal_standard_days", "internal_appeal_expedited_hours"),
+        ("external_review_filing_days", "external_review_standard_days", "external_review_expedited_hours"),
+        "notes",
+    ]
+
+    def get_urls(self):
+        return [
+            path(
+                "ensure-federal/",
+                self.admin_site.admin_view(self.ensure_federal_view),
+                name="authorizations_reviewregime_ensure_federal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and self.has_add_permission(request):
+            messages.info(
+                request,
+                format_html(
+                    "The federal regimes (ERISA/ACA commercial, Medicare Advantage, Medicaid/CHIP managed care) "
+                    "can be added with their sourced numbers; existing ones are left as they are. "
+                    '<form method="post" action="{}" style="display:inline">'
+                    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                    '<button type="submit" class="button">Add the federal regimes</button></form>',
+                    reverse("admin:authorizations_reviewregime_ensure_federal"),
+                    get_token(request),
+                ),
+            )
+        return super().changelist_view(request, extra_context)
+
+    def ensure_federal_view(self, request):
+        from authorizations.appeals.clocks import regimes_ensure
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        with transaction.atomic():
+            regimes_ensure(request.organization)
+        messages.success(request, "The federal regimes are in place.")
+        return HttpResponseRedirect(reverse("admin:authorizations_reviewregime_changelist"))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cases and plans refer to it
+
+
+class PeerToPeerInline(TenantInline):
+    model = PeerToPeer
+    fields = ["scheduled_at", "clinician", "payer_physician", "status", "outcome"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AppealInline(TenantInline):
+    model = Appeal
+    fields = ["level", "expedited", "filing_due_at", "filed_at", "decision_due_at", "outcome", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DenialCase)
+class DenialCaseAdmin(ReadOnlyAdmin):
+    """Denial cases are worked on the Denials & appeals pages; shown here with their peer-to-peers
+    and appeals. The reason and the letters are not shown (clinical: read them in the app)."""
+
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "status", "letter_received_at", "p2p_due_at", "expedited", "regime", "closed_at"]
+    list_filter = ["status", "expedited", "regime"]
+    list_select_related = ["regime", "episode"]
+    exclude = ["reason"]
+    inlines = [PeerToPeerInline, AppealInline]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    audit_client_field = "case.episode.client_id"
+    list_display = ["__str__", "level", "expedited", "filing_due_at", "filed_at", "decision_due_at", "outcome"]
+    list_filter = ["level", "outcome", "expedited"]
+    list_select_related = ["case__episode"]
+    exclude = ["letter"]
