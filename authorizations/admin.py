@@ -499,7 +499,7 @@ class ReviewRegimeAdmin(PayerConfigAdmin):
 
 class PeerToPeerInline(TenantInline):
     model = PeerToPeer
-    fields = ["scheduled_at", "clinician", "payer_physician", "status", "outcome"]
+    fields = ("scheduled_at", "clinician", "payer_physician", "status", "outcome")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -513,7 +513,7 @@ class PeerToPeerInline(TenantInline):
 
 class AppealInline(TenantInline):
     model = Appeal
-    fields = ["level", "expedited", "filing_due_at", "filed_at", "decision_due_at", "outcome", "decided_at"]
+    fields = ("level", "expedited", "filing_due_at", "filed_at", "decision_due_at", "outcome", "decided_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
