@@ -26,7 +26,7 @@ from authorizations.appeals.selectors import (
     pending_appeal,
     unfiled_appeal,
 )
-from authorizations.errors import AuthorizationsErrorCode as Code
+from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     Appeal,
     AppealLevel,
@@ -65,7 +65,7 @@ def _locked(case: DenialCase) -> DenialCase:
 
 def _require_open(case: DenialCase) -> None:
     if case.status != CaseStatus.OPEN:
-        refuse("The case is closed.", code=Code.CASE_CLOSED, field="__all__")
+        refuse("The case is closed.", code=AuthorizationsErrorCode.CASE_CLOSED, field="__all__")
 
 
 def _rule(case: DenialCase):
@@ -80,14 +80,24 @@ def _regime(case: DenialCase):
 
 def _check_denied(denied_from, denied_to, denied_units) -> None:
     if denied_from and denied_to and denied_to < denied_from:
-        refuse("The denied dates end before they start.", code=Code.DENIED_DATES_REVERSED, field="denied_to")
+        refuse(
+            "The denied dates end before they start.",
+            code=AuthorizationsErrorCode.DENIED_DATES_REVERSED,
+            field="denied_to",
+        )
     if denied_units is not None and int(denied_units) < 1:
-        refuse("Denied units must be at least 1.", code=Code.UNITS_NOT_POSITIVE, field="denied_units")
+        refuse(
+            "Denied units must be at least 1.", code=AuthorizationsErrorCode.UNITS_NOT_POSITIVE, field="denied_units"
+        )
 
 
 def _check_letter(letter_received_at: dt.datetime, now: dt.datetime) -> None:
     if letter_received_at > now + _SKEW:
-        refuse("The denial letter cannot arrive in the future.", code=Code.LETTER_IN_FUTURE, field="letter_received_at")
+        refuse(
+            "The denial letter cannot arrive in the future.",
+            code=AuthorizationsErrorCode.LETTER_IN_FUTURE,
+            field="letter_received_at",
+        )
 
 
 # --- Opening -------------------------------------------------------------------------------------------
@@ -113,7 +123,11 @@ def denial_case_open(
     if existing is not None:
         return existing
     if determination.action != DeterminationAction.NOT_CERTIFIED:
-        refuse("Only a denial (not certified) opens a denial case.", code=Code.DENIAL_NOT_A_DENIAL, field="__all__")
+        refuse(
+            "Only a denial (not certified) opens a denial case.",
+            code=AuthorizationsErrorCode.DENIAL_NOT_A_DENIAL,
+            field="__all__",
+        )
     now = timezone.now()
     letter_received_at = letter_received_at or determination.decided_at
     _check_letter(letter_received_at, now)
@@ -198,7 +212,7 @@ def denial_update(
     _check_denied(denied_from, denied_to, denied_units)
     reason = (reason or "").strip()
     if not reason:
-        refuse("Say why the payer denied.", code=Code.REQUIRED, field="reason")
+        refuse("Say why the payer denied.", code=AuthorizationsErrorCode.REQUIRED, field="reason")
     case.letter_received_at = letter_received_at
     case.reason = reason
     case.denied_from, case.denied_to, case.denied_units = denied_from, denied_to, denied_units
@@ -224,7 +238,7 @@ def _check_clinician(case: DenialCase, clinician: User) -> None:
     ).exists():
         refuse(
             "Choose one of the organization's clinicians (the treating clinician).",
-            code=Code.P2P_CLINICIAN_INVALID,
+            code=AuthorizationsErrorCode.P2P_CLINICIAN_INVALID,
             field="clinician",
         )
 
@@ -247,21 +261,31 @@ def p2p_schedule(
     current = active_p2p(case)
     if current is not None and current.status == PeerToPeerStatus.SCHEDULED:
         refuse(
-            "A peer-to-peer is already scheduled: move it instead.", code=Code.P2P_ALREADY_SCHEDULED, field="__all__"
+            "A peer-to-peer is already scheduled: move it instead.",
+            code=AuthorizationsErrorCode.P2P_ALREADY_SCHEDULED,
+            field="__all__",
         )
     if current is not None:
-        refuse("A peer-to-peer was already held for this denial.", code=Code.P2P_ALREADY_HELD, field="__all__")
+        refuse(
+            "A peer-to-peer was already held for this denial.",
+            code=AuthorizationsErrorCode.P2P_ALREADY_HELD,
+            field="__all__",
+        )
     if any(a.filed_at is not None for a in case.appeals.all()):
-        refuse("An appeal is already filed: the peer-to-peer stage is over.", code=Code.P2P_ALREADY_HELD)
+        refuse(
+            "An appeal is already filed: the peer-to-peer stage is over.", code=AuthorizationsErrorCode.P2P_ALREADY_HELD
+        )
     if clinician is None:
         primary = case.episode.primary_clinician
         clinician = primary.user if primary is not None else None
     if clinician is None:
-        refuse("Choose the treating clinician.", code=Code.P2P_CLINICIAN_INVALID, field="clinician")
+        refuse("Choose the treating clinician.", code=AuthorizationsErrorCode.P2P_CLINICIAN_INVALID, field="clinician")
     _check_clinician(case, clinician)
     if scheduled_at < case.letter_received_at:
         refuse(
-            "The peer-to-peer cannot be before the denial letter.", code=Code.P2P_BEFORE_LETTER, field="scheduled_at"
+            "The peer-to-peer cannot be before the denial letter.",
+            code=AuthorizationsErrorCode.P2P_BEFORE_LETTER,
+            field="scheduled_at",
         )
     return PeerToPeer.objects.create(
         organization_id=case.organization_id,
@@ -291,10 +315,16 @@ def p2p_reschedule(
     p2p, case = _p2p_locked(p2p)
     _require_open(case)
     if p2p.status != PeerToPeerStatus.SCHEDULED:
-        refuse("Only a scheduled peer-to-peer can be moved.", code=Code.P2P_NOT_SCHEDULED, field="__all__")
+        refuse(
+            "Only a scheduled peer-to-peer can be moved.",
+            code=AuthorizationsErrorCode.P2P_NOT_SCHEDULED,
+            field="__all__",
+        )
     if scheduled_at < case.letter_received_at:
         refuse(
-            "The peer-to-peer cannot be before the denial letter.", code=Code.P2P_BEFORE_LETTER, field="scheduled_at"
+            "The peer-to-peer cannot be before the denial letter.",
+            code=AuthorizationsErrorCode.P2P_BEFORE_LETTER,
+            field="scheduled_at",
         )
     p2p.scheduled_at = scheduled_at
     if payer_physician is not None:
@@ -314,15 +344,25 @@ def p2p_outcome_record(
     p2p, case = _p2p_locked(p2p)
     _require_open(case)
     if p2p.status != PeerToPeerStatus.SCHEDULED:
-        refuse("The peer-to-peer's outcome is already recorded.", code=Code.P2P_NOT_SCHEDULED, field="__all__")
+        refuse(
+            "The peer-to-peer's outcome is already recorded.",
+            code=AuthorizationsErrorCode.P2P_NOT_SCHEDULED,
+            field="__all__",
+        )
     if status not in (PeerToPeerStatus.HELD, PeerToPeerStatus.MISSED, PeerToPeerStatus.CANCELLED):
-        refuse("Say whether the call was held, missed or cancelled.", code=Code.P2P_OUTCOME_INVALID, field="status")
+        refuse(
+            "Say whether the call was held, missed or cancelled.",
+            code=AuthorizationsErrorCode.P2P_OUTCOME_INVALID,
+            field="status",
+        )
     if status == PeerToPeerStatus.HELD and outcome not in PeerToPeerOutcome.values:
-        refuse("Say what the payer's physician decided.", code=Code.P2P_OUTCOME_INVALID, field="outcome")
+        refuse(
+            "Say what the payer's physician decided.", code=AuthorizationsErrorCode.P2P_OUTCOME_INVALID, field="outcome"
+        )
     if status != PeerToPeerStatus.HELD and outcome:
-        refuse("Only a held call has an outcome.", code=Code.P2P_OUTCOME_INVALID, field="outcome")
+        refuse("Only a held call has an outcome.", code=AuthorizationsErrorCode.P2P_OUTCOME_INVALID, field="outcome")
     if status == PeerToPeerStatus.HELD and p2p.scheduled_at > timezone.now() + _SKEW:
-        refuse("The call has not happened yet.", code=Code.P2P_OUTCOME_INVALID, field="status")
+        refuse("The call has not happened yet.", code=AuthorizationsErrorCode.P2P_OUTCOME_INVALID, field="status")
     p2p.status, p2p.outcome, p2p.notes = status, outcome if status == PeerToPeerStatus.HELD else "", notes.strip()
     p2p.save(update_fields=["status", "outcome", "notes"])
     if outcome == PeerToPeerOutcome.OVERTURNED:
@@ -350,8 +390,14 @@ def appeal_prepare(*, case: DenialCase, letter: str, expedited: bool | None = No
 
 def refuse_no_level(case: DenialCase) -> NoReturn:
     if pending_appeal(case) is not None:
-        refuse("An appeal is awaiting its decision: record it first.", code=Code.APPEAL_PENDING, field="__all__")
-    refuse("Nothing is left to appeal: close the case.", code=Code.APPEAL_LADDER_END, field="__all__")
+        refuse(
+            "An appeal is awaiting its decision: record it first.",
+            code=AuthorizationsErrorCode.APPEAL_PENDING,
+            field="__all__",
+        )
+    refuse(
+        "Nothing is left to appeal: close the case.", code=AuthorizationsErrorCode.APPEAL_LADDER_END, field="__all__"
+    )
 
 
 @transaction.atomic
@@ -378,22 +424,26 @@ def appeal_file(
     if level and level != appeal.level:
         refuse(
             f"The next level of this case is the {appeal.get_level_display().lower()}.",
-            code=Code.APPEAL_LEVEL_NOT_ALLOWED,
+            code=AuthorizationsErrorCode.APPEAL_LEVEL_NOT_ALLOWED,
             field="level",
         )
     if channel not in SubmissionChannel.values:
-        refuse("Say how the appeal was sent.", code=Code.INVALID_CHANNEL, field="channel")
+        refuse("Say how the appeal was sent.", code=AuthorizationsErrorCode.INVALID_CHANNEL, field="channel")
     filed_at = filed_at or now
     if filed_at > now + _SKEW or filed_at < case.letter_received_at:
         refuse(
             "The appeal is filed after the denial letter and not in the future.",
-            code=Code.APPEAL_FILED_AT_INVALID,
+            code=AuthorizationsErrorCode.APPEAL_FILED_AT_INVALID,
             field="filed_at",
         )
     if letter is not None:
         appeal.letter = letter.strip()
     if not appeal.letter:
-        refuse("Write the appeal letter before filing.", code=Code.APPEAL_LETTER_REQUIRED, field="letter")
+        refuse(
+            "Write the appeal letter before filing.",
+            code=AuthorizationsErrorCode.APPEAL_LETTER_REQUIRED,
+            field="letter",
+        )
     if expedited is not None:
         appeal.expedited = bool(expedited)
     appeal.filed_at, appeal.filed_by = filed_at, actor
@@ -416,14 +466,16 @@ def appeal_outcome_record(
     appeal = next(a for a in case.appeals.all() if a.pk == appeal.pk)
     _require_open(case)
     if appeal.filed_at is None or appeal.outcome != AppealOutcome.PENDING:
-        refuse("This appeal is not awaiting a decision.", code=Code.APPEAL_NOT_PENDING, field="__all__")
+        refuse(
+            "This appeal is not awaiting a decision.", code=AuthorizationsErrorCode.APPEAL_NOT_PENDING, field="__all__"
+        )
     if outcome not in AppealOutcome.values or outcome == AppealOutcome.PENDING:
-        refuse("Choose the decision.", code=Code.APPEAL_OUTCOME_INVALID, field="outcome")
+        refuse("Choose the decision.", code=AuthorizationsErrorCode.APPEAL_OUTCOME_INVALID, field="outcome")
     decided_at = decided_at or now
     if decided_at > now + _SKEW or decided_at < appeal.filed_at:
         refuse(
             "The decision comes after the filing and not in the future.",
-            code=Code.APPEAL_DECIDED_AT_INVALID,
+            code=AuthorizationsErrorCode.APPEAL_DECIDED_AT_INVALID,
             field="decided_at",
         )
     appeal.outcome, appeal.decided_at, appeal.outcome_note = outcome, decided_at, (note or "").strip()
@@ -476,15 +528,19 @@ def case_close(*, case: DenialCase, status: str, note: str = "", actor: User | N
     case = _locked(case)
     _require_open(case)
     if status not in CLOSABLE:
-        refuse("Choose how the case ends.", code=Code.CASE_CLOSE_INVALID, field="status")
+        refuse("Choose how the case ends.", code=AuthorizationsErrorCode.CASE_CLOSE_INVALID, field="status")
     if pending_appeal(case) is not None:
-        refuse("An appeal is awaiting its decision: record it first.", code=Code.APPEAL_PENDING, field="status")
+        refuse(
+            "An appeal is awaiting its decision: record it first.",
+            code=AuthorizationsErrorCode.APPEAL_PENDING,
+            field="status",
+        )
     if status == CaseStatus.UPHELD:
         decided = decided_appeals(case)
         if not decided or clocks.next_level(_regime(case), decided[-1].level) is not None:
             refuse(
                 "A denial is upheld (final) only after the last level; close it as not pursued instead.",
-                code=Code.CASE_CLOSE_INVALID,
+                code=AuthorizationsErrorCode.CASE_CLOSE_INVALID,
                 field="status",
             )
     _close(case, status, note=(note or "").strip() or CaseStatus(status).label)
