@@ -1,10 +1,13 @@
 """Attendance's connections to the apps below it (their hooks), made once from
 `AttendanceConfig.ready()`: the client page's "Therapy hours" and "Attendance reports" panels
-(iop.clients.hooks.client_panel_register)."""
+(iop.clients.hooks.client_panel_register), and census changes (iop.clients.hooks.
+episode_status_changed): a discharge or step-down closes the episode's open hours flags and absence
+alerts."""
 
 from __future__ import annotations
 
-from iop.clients.hooks import ClientPanel, client_panel_register
+from iop.clients.hooks import ClientPanel, client_panel_register, episode_status_changed
+from iop.clients.models import EpisodeStatus
 from iop.common.form_state import FormState
 from iop.tenancy import permissions
 
@@ -52,7 +55,24 @@ def _reports_panel(*, organization, client, episode, can, form_state: FormState 
     }
 
 
+_LEFT_CARE = {EpisodeStatus.DISCHARGED: "Discharged", EpisodeStatus.STEP_DOWN: "Stepped down"}
+
+
+def _episode_left_care(sender, episode, from_status, to_status, effective_date, actor, **kwargs) -> None:
+    """Inside the transition's transaction: the episode's open flags and alerts close with why."""
+    why = _LEFT_CARE.get(to_status)
+    if why is None:
+        return
+    from .hours.services import episode_flags_close
+    from .patterns.services import episode_alerts_close
+
+    note = f"{why} on {effective_date:%Y-%m-%d}: closed with the episode."
+    episode_flags_close(episode=episode, actor=actor, resolution=note)
+    episode_alerts_close(episode=episode, actor=actor, note=note)
+
+
 def connect() -> None:
+    episode_status_changed.connect(_episode_left_care, dispatch_uid="attendance_episode_left_care")
     client_panel_register(
         ClientPanel(
             key="attendance_hours",

@@ -6,7 +6,8 @@
   requirements); attendance reports for review calls show the coverage and the units (report payer).
 - scheduling.hooks: placing a client beyond what is authorized warns at the moment of placement.
 - iop.clients.hooks: a discharge or step-down ends the episode's authorizations and closes their
-  chase tasks (`episode_status_changed`); the client page's insurance, requests and units panels.
+  chase tasks, and cancels its open reviews with their calls ahead (`episode_status_changed`); the
+  client page's insurance, requests and units panels.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ def _attendance_saved(sender, organization, session, records, **kwargs) -> None:
         day=session.local_date,
         episode_ids={r.episode_id for r in records if r.counted_minutes > 0},
     )
+
+
+def _episode_left_care_reviews(sender, episode, from_status, to_status, effective_date, actor, **kwargs) -> None:
+    """Inside the transition's transaction: a discharge or step-down cancels the episode's open
+    reviews (and their calls still ahead)."""
+    from authorizations.reviews.services.calendar import episode_reviews_cancel
+    from authorizations.units.services import ENDING_EPISODE_STATUSES
+
+    if to_status in ENDING_EPISODE_STATUSES:
+        episode_reviews_cancel(episode=episode, actor=actor)
 
 
 def _coverage_panel(*, organization, client, episode, can, form_state) -> dict:
@@ -70,6 +81,7 @@ def connect() -> None:
     report_payer_register(report_payer_load)
     placement_warnings_register(placement_unit_warnings)
     episode_status_changed.connect(services_units.episode_left_care, dispatch_uid="authorizations_episode_left_care")
+    episode_status_changed.connect(_episode_left_care_reviews, dispatch_uid="authorizations_episode_reviews_cancel")
     for order, (key, title, template, loader) in enumerate(_PANELS, start=300):
         client_panel_register(
             ClientPanel(

@@ -5,3 +5,8 @@ class DischargeConfig(AppConfig):
     name = "discharge"
     label = "discharge"
     verbose_name = "Discharge and step-down"
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/attendance/", include("attendance.urls")),
     path("o/<slug:org_slug>/attendance/", include("attendance.reports.urls")),
     path("o/<slug:org_slug>/authorizations/", include("authorizations.urls")),
+    path("o/<slug:org_slug>/discharge/", include("discharge.urls")),
     path("o/<slug:org_slug>/notifications/", include("iop.notifications.urls")),
     path("api/v1/", include("iop.api_urls")),
 ]

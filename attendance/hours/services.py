@@ -145,3 +145,13 @@ def flag_resolve(*, flag: ThresholdFlag, actor: User, resolution: str, now: dt.d
     flag.resolved_at, flag.resolved_by, flag.resolution = now or timezone.now(), actor, resolution[:300]
     flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     return flag
+
+
+def episode_flags_close(
+    *, episode: Episode, actor: User | None, resolution: str, now: dt.datetime | None = None
+) -> int:
+    """The episode's care here ended (discharge or step-down): its open hours flags are closed with
+    why — nothing is left to fix, and they leave the Hours at risk list. Returns how many."""
+    return ThresholdFlag.objects.filter(
+        organization_id=episode.organization_id, episode_id=episode.pk, resolved_at__isnull=True
+    ).update(resolved_at=now or timezone.now(), resolved_by=actor, resolution=resolution[:300])

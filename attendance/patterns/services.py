@@ -143,3 +143,16 @@ def alert_acknowledge(
     alert.action_taken, alert.action_note = action_taken, note.strip()[:500]
     alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken", "action_note"])
     return alert
+
+
+def episode_alerts_close(*, episode: Episode, actor: User | None, note: str, now: dt.datetime | None = None) -> int:
+    """The episode's care here ended (discharge or step-down): its open absence alerts are closed
+    with why (action "other", the note) and leave the Absence alerts list. Returns how many."""
+    return AbsenceAlert.objects.filter(
+        organization_id=episode.organization_id, episode_id=episode.pk, acknowledged_at__isnull=True
+    ).update(
+        acknowledged_at=now or timezone.now(),
+        acknowledged_by=actor,
+        action_taken=AlertAction.OTHER,
+        action_note=note[:500],
+    )

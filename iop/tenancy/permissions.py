@@ -52,6 +52,14 @@ REVIEW_PACKET_VIEW = "review_packet.view"  # a review's packet: readiness, the P
 # duty, and the packet is the minimum necessary for it (164.502(b)) — they see its readiness and
 # its PDF for that purpose, not the clinical record (CLINICAL_VIEW stays off).
 REVIEW_PACKET_MANAGE = "review_packet.manage"
+# Discharge and step-down (discharge/). A VA coordinates the discharge — plan dates, the
+# termination session, the checklist's practical items — without reading the clinical record: the
+# discharge summary's text is shown only with CLINICAL_VIEW, and only clinicians (and org admins)
+# sign it. Completing a discharge with required items open takes an org admin's reason.
+DISCHARGE_VIEW = "discharge.view"  # transition plans, checklists, the Discharges worklist
+DISCHARGE_MANAGE = "discharge.manage"  # start and update plans, tick items, book the termination session, complete
+DISCHARGE_OVERRIDE = "discharge.override"  # complete a discharge with required items open, with a reason
+DISCHARGE_SUMMARY_SIGN = "discharge.summary_sign"  # write and sign the discharge summary (clinical)
 
 _EVERY_STAFF = {
     CLIENT_VIEW,
@@ -69,6 +77,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
         | {
+            DISCHARGE_VIEW,
+            DISCHARGE_MANAGE,
             REVIEW_CLINICAL_EDIT,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
@@ -91,6 +101,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VA: frozenset(
         _EVERY_STAFF
         | {
+            DISCHARGE_VIEW,
+            DISCHARGE_MANAGE,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
@@ -111,6 +123,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLINICIAN: frozenset(
         _EVERY_STAFF
         | {
+            DISCHARGE_VIEW,
+            DISCHARGE_MANAGE,
+            DISCHARGE_SUMMARY_SIGN,
             REVIEW_CLINICAL_EDIT,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
@@ -128,6 +143,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         _EVERY_STAFF
         | {
+            DISCHARGE_VIEW,
+            DISCHARGE_MANAGE,
+            DISCHARGE_OVERRIDE,
+            DISCHARGE_SUMMARY_SIGN,
             REVIEW_CLINICAL_EDIT,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,

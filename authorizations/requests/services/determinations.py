@@ -66,6 +66,19 @@ class ApprovedLine:
 # --- Determinations -------------------------------------------------------------------------------
 
 
+def _step_down_announce(determination: Determination, *, episode, actor: User | None) -> None:
+    """The payer recommended another level of care: tell the apps above (the discharge app's
+    transition plan) once this determination is committed (authorizations/hooks.py)."""
+    from authorizations.hooks import step_down_recommended
+
+    level = determination.recommended_level_of_care
+    transaction.on_commit(
+        lambda: step_down_recommended.send(
+            sender=Determination, episode=episode, determination=determination, level_of_care=level, actor=actor
+        )
+    )
+
+
 @transaction.atomic
 def determination_record(
     *,
@@ -189,6 +202,8 @@ def determination_record(
         recorded_by=actor,
         **values,
     )
+    if determination.recommended_level_of_care:
+        _step_down_announce(determination, episode=request.episode, actor=actor)
     if action == DeterminationAction.PENDED:
         pend_record(
             request,

@@ -202,6 +202,25 @@ def review_date_move(
     return review
 
 
+@transaction.atomic
+def episode_reviews_cancel(*, episode, actor: User | None = None) -> list[ConcurrentReview]:
+    """The episode's care here ended (discharge or step-down; its authorizations end with it):
+    its open reviews are cancelled — nothing is left to review — and their calls still ahead are
+    cancelled with them, so the clinician's calendar and the submission clocks drop them."""
+    from authorizations.reviews.calls.services import review_calls_cancel_open
+
+    reviews = list(
+        ConcurrentReview.objects.select_for_update(of=("self",)).filter(
+            organization_id=episode.organization_id, episode_id=episode.pk, status__in=OPEN_REVIEW_STATUSES
+        )
+    )
+    for review in reviews:
+        review.status = ReviewStatus.CANCELLED
+        review.save(update_fields=["status", "updated_at"])
+        review_calls_cancel_open(review=review, reason="The client's episode of care ended.", actor=actor)
+    return reviews
+
+
 def reviews_sync(*, organization: Organization, now: dt.datetime | None = None) -> list[ConcurrentReview]:
     """Schedule a review for every active authorization (not yet ended, not continued by another)
     without an open one; the nightly safety net behind the call made at every approval. Returns

@@ -1,0 +1,71 @@
+"""Django admin for discharge: org admins configure the discharge settings (the state's summary
+deadline, the aftercare window) and the checklist template here. What happens per client (plans,
+checklists, termination sessions, appointments, consents, disclosures, billing) is done in the app
+through its services and only shown here; opening one is audited.
+
+Each area appends its admin classes under its own heading.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from discharge.models import ChecklistItem, ChecklistTemplateItem, DischargeSettings, TransitionPlan
+from iop.tenancy import permissions as perms
+from iop.tenancy.admin import TenantModelAdmin
+
+
+class DischargeConfigAdmin(TenantModelAdmin):
+    """Discharge configuration: org admins (program managers)."""
+
+    manage_action = perms.PROGRAM_MANAGE
+
+
+class ReadOnlyAdmin(TenantModelAdmin):
+    read_only = True
+
+
+# --- Plans ------------------------------------------------------------------------------------------
+
+
+@admin.register(DischargeSettings)
+class DischargeSettingsAdmin(DischargeConfigAdmin):
+    list_display = ["__str__", "summary_due_days", "aftercare_within_days"]
+
+
+@admin.register(ChecklistTemplateItem)
+class ChecklistTemplateItemAdmin(DischargeConfigAdmin):
+    """The organization's discharge checklist. Until it has any item the defaults (domain §5.2)
+    apply; a plan copies the template when it starts."""
+
+    list_display = ["__str__", "key", "is_required", "position", "is_active"]
+    list_editable = ["is_required", "position", "is_active"]
+    ordering = ["position", "key"]
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 0
+    fields = ["label", "is_required", "done_at", "done_by", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return perms.membership_can(getattr(request, "membership", None), perms.ADMIN_ACCESS)
+
+
+@admin.register(TransitionPlan)
+class TransitionPlanAdmin(ReadOnlyAdmin):
+    """Plans are worked on the discharge page; shown here for support. Opening one is audited."""
+
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "status", "transition_type", "target_date", "last_day", "summary_due_date"]
+    list_filter = ["status", "transition_type", "origin"]
+    exclude = ["summary"]  # clinical text: read on the discharge page, where the read is audited
+    inlines = [ChecklistItemInline]

@@ -1,0 +1,49 @@
+"""Why discharge says no: one code per rule, returned by the API as `code` so an integration can
+branch on it (values are stable once released).
+
+Every refusal in discharge raises `iop.common.exceptions.refuse(message, code=DischargeErrorCode.X)`.
+Each area appends its codes under its own heading (plans, aftercare, consent, billing).
+"""
+
+from enum import StrEnum
+
+
+class DischargeErrorCode(StrEnum):
+    # --- plans ------------------------------------------------------------------------------------
+    # the plan is completed or cancelled: it no longer changes
+    PLAN_CLOSED = "plan_closed"
+    # the episode is not open (referred, intake or active) and has no plan to start
+    EPISODE_NOT_OPEN = "episode_not_open"
+    # a target date before the admission (or referral) date
+    TARGET_DATE_BEFORE_ADMISSION = "target_date_before_admission"
+    # a transition type that is not one of the choices
+    INVALID_TRANSITION_TYPE = "invalid_transition_type"
+    # a level of care that is not one of the choices
+    INVALID_LEVEL_OF_CARE = "invalid_level_of_care"
+    # the receiving provider is not one of the organization's active providers
+    PROVIDER_UNKNOWN = "provider_unknown"
+    # a text longer than its field holds
+    TEXT_TOO_LONG = "text_too_long"
+    # checklist: an automatic item is decided from data and cannot be ticked by hand
+    ITEM_AUTOMATIC = "item_automatic"
+    # checklist: the item is already ticked (or already open, for an untick)
+    ITEM_UNCHANGED = "item_unchanged"
+    # termination session: the session is not one the client can be booked into (cancelled, past,
+    # after the target date, full, another organization's)
+    SESSION_NOT_BOOKABLE = "session_not_bookable"
+    # termination session: the plan has no target date yet
+    TARGET_DATE_REQUIRED = "target_date_required"
+    # completion: required checklist items are open (the message names them)
+    CHECKLIST_OPEN = "checklist_open"
+    # completion: an override without a reason, or by someone who may not override
+    OVERRIDE_REASON_REQUIRED = "override_reason_required"
+    OVERRIDE_NOT_ALLOWED = "override_not_allowed"
+    # completion: a last day in the future, or before the admission
+    LAST_DAY_INVALID = "last_day_invalid"
+    # completion: the plan has no transition type
+    TRANSITION_TYPE_REQUIRED = "transition_type_required"
+    # summary: signing an empty summary, or signing twice
+    SUMMARY_EMPTY = "summary_empty"
+    SUMMARY_ALREADY_SIGNED = "summary_already_signed"
+    # summary: only a clinician (clinical role) signs it
+    SUMMARY_SIGNER_NOT_CLINICAL = "summary_signer_not_clinical"

@@ -1,0 +1,23 @@
+"""Discharge's connections to the apps below it (their hooks), made once from
+`DischargeConfig.ready()`. Discharge is the top domain app: nothing below imports it.
+
+- iop.clients.hooks.episode_status_changed: an admitted episode gets its transition plan
+  (planning starts at admission, CARF 2.D.2).
+- authorizations.hooks.step_down_recommended: a payer's step-down (or step-up) recommendation
+  starts or updates the episode's plan (origin "payer") and tells the clinician.
+- authorizations.hooks.clock_source_register: an unsigned discharge summary is chased by the
+  hourly escalation as its state deadline nears and passes.
+"""
+
+from __future__ import annotations
+
+
+def connect() -> None:
+    from authorizations.hooks import clock_source_register, step_down_recommended
+    from discharge.plans import services as plan_services
+    from discharge.plans.selectors import summary_clocks
+    from iop.clients.hooks import episode_status_changed
+
+    episode_status_changed.connect(plan_services.episode_status_followed, dispatch_uid="discharge_plan_admission")
+    step_down_recommended.connect(plan_services.step_down_followed, dispatch_uid="discharge_plan_step_down")
+    clock_source_register(summary_clocks)
