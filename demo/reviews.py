@@ -22,7 +22,7 @@ from demo.people import RAMAN
 from iop.accounts.models import User
 from iop.tenancy.models import Organization
 
-READY_NOTES = {
+READY_NOTES: dict[str, object] = {
     "progress_since_last_review": (
         "Attended 11 of 12 program days. PHQ-9 down from 19 at admission to 12; sleeping 6–7 hours; "
         "back at work two mornings a week. Goal 1 (daily routine) met; goal 2 (return to work) in progress."
@@ -40,7 +40,7 @@ READY_NOTES = {
     "criteria_cited": "LOCUS level 3 (high-intensity community-based)",
 }
 # Today's review: progress written, the rest still to do (the packet names what is missing).
-PARTIAL_NOTES = {
+PARTIAL_NOTES: dict[str, object] = {
     "progress_since_last_review": "Attended 8 of 10 program days; two absences for a family emergency, outreach made.",
 }
 
@@ -74,8 +74,10 @@ def seed_reviews(*, organization: Organization, now: dt.datetime | None = None, 
             review.clinician = clinician
             data = dict(notes)
             if "standardized_scores" in data:
+                taken = (today - dt.timedelta(days=2)).isoformat()
                 data["standardized_scores"] = [
-                    {**row, "date": (today - dt.timedelta(days=2)).isoformat()} for row in data["standardized_scores"]
+                    {"instrument": "PHQ-9", "score": 12, "date": taken},
+                    {"instrument": "GAD-7", "score": 9, "date": taken},
                 ]
             review_clinical_update(review=review, data=data, actor=clinician)
             if days >= 0:

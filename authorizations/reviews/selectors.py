@@ -282,8 +282,8 @@ def outcome_defaults(review: ConcurrentReview) -> list[AskedLine]:
     from authorizations.requests.services.lines import ONCE_UNIT_TYPES
 
     authorization = review.authorization
-    if review.request_id is not None:
-        asked = [line for line in review.request.lines.all()]
+    if review.request is not None:
+        asked = list(review.request.lines.all())
         return _unique(
             AskedLine(
                 code=line.code,

@@ -70,7 +70,7 @@ class ReviewOutcome(models.TextChoices):
 
 # The 278 action each outcome is recorded as; a step-down is a modified approval (A6) when the
 # payer approved days to step down in, else not certified at this level (A3).
-_ACTION = {
+_ACTION: dict[str, str] = {
     ReviewOutcome.APPROVED: DeterminationAction.CERTIFIED,
     ReviewOutcome.PARTIAL: DeterminationAction.PARTIAL,
     ReviewOutcome.PENDED: DeterminationAction.PENDED,
@@ -84,7 +84,8 @@ def outcome_of(determination: Determination) -> str:
     """The review outcome a determination records (for messages and pages)."""
     if determination.recommended_level_of_care:
         return ReviewOutcome.STEP_DOWN
-    return {v: k for k, v in _ACTION.items()}.get(determination.action, ReviewOutcome.DENIED)
+    by_action: dict[str, str] = {v: k for k, v in _ACTION.items()}
+    return by_action.get(determination.action, ReviewOutcome.DENIED)
 
 
 def _submitted(request: AuthorizationRequest, *, channel: str, payer_reference: str, actor, now, decided_at):
@@ -220,7 +221,7 @@ def _step_down_task(review: ConcurrentReview, determination: Determination) -> N
 # --- Telling the client ----------------------------------------------------------------------------------
 
 
-_ADDRESS_FIELD = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
+_ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
 
 
 def client_message_address(client: Client) -> tuple[str, str] | None:
