@@ -47,3 +47,23 @@ class DischargeErrorCode(StrEnum):
     SUMMARY_ALREADY_SIGNED = "summary_already_signed"
     # summary: only a clinician (clinical role) signs it
     SUMMARY_SIGNER_NOT_CLINICAL = "summary_signer_not_clinical"
+    # --- consent ----------------------------------------------------------------------------------
+    # a consent without a 42 CFR 2.31 element (information, recipient, purpose, expiry, the right
+    # to revoke explained, the signature) or with a value that is not one of the choices
+    CONSENT_INCOMPLETE = "consent_incomplete"
+    # an electronic signature: the typed name is not the client's, or the box is not ticked
+    CONSENT_SIGNATURE_INVALID = "consent_signature_invalid"
+    # a signature date in the future, or an expiry date already passed
+    CONSENT_DATE_INVALID = "consent_date_invalid"
+    # the recipient is the client themself, another organization's, or an unknown provider
+    CONSENT_RECIPIENT_INVALID = "consent_recipient_invalid"
+    # revoking a consent already revoked; recording an expiry event twice or on a consent without one
+    CONSENT_ALREADY_REVOKED = "consent_already_revoked"
+    CONSENT_NO_EXPIRY_EVENT = "consent_no_expiry_event"
+    # a records transmission no valid, unexpired, unrevoked consent of the client covers (the
+    # message names the recipient, the purpose and the information not covered)
+    CONSENT_NOT_COVERING = "consent_not_covering"
+    # a transmission without information kinds, recipient, channel, or dated in the future
+    DISCLOSURE_INVALID = "disclosure_invalid"
+    # an accounting period that ends before it starts or reaches past today
+    ACCOUNTING_PERIOD_INVALID = "accounting_period_invalid"

@@ -52,6 +52,14 @@ REVIEW_PACKET_VIEW = "review_packet.view"  # a review's packet: readiness, the P
 # duty, and the packet is the minimum necessary for it (164.502(b)) — they see its readiness and
 # its PDF for that purpose, not the clinical record (CLINICAL_VIEW stays off).
 REVIEW_PACKET_MANAGE = "review_packet.manage"
+# Consents to disclose (42 CFR 2.31) and the disclosure log: record, revoke, read the client's
+# consents and what was disclosed under them (intake, VAs, clinicians, admins).
+CONSENT_MANAGE = "consent.manage"
+# Sending a client's records under their consent (the records packet, the accounting of
+# disclosures). VAs hold it: sending the receiving provider what the client consented to is a
+# disclosure they make as their duty, limited to the consented kinds (minimum necessary does not
+# apply to a disclosure under the client's authorization or for treatment, 164.502(b)(2)).
+DISCLOSURE_SEND = "disclosure.send"
 # Discharge and step-down (discharge/). A VA coordinates the discharge — plan dates, the
 # termination session, the checklist's practical items — without reading the clinical record: the
 # discharge summary's text is shown only with CLINICAL_VIEW, and only clinicians (and org admins)
@@ -85,6 +93,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             REVIEW_PACKET_VIEW,
             REVIEW_PACKET_MANAGE,
             REVIEW_CALL_MANAGE,
+            CONSENT_MANAGE,
+            DISCLOSURE_SEND,
             CLIENT_CREATE,
             CLIENT_EDIT,
             CLINICAL_VIEW,
@@ -106,6 +116,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
+            CONSENT_MANAGE,
+            DISCLOSURE_SEND,
             CLIENT_EDIT,
             EPISODE_TRANSITION,
             SCHEDULE_MANAGE,
@@ -130,6 +142,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
+            CONSENT_MANAGE,
+            DISCLOSURE_SEND,
             CLINICAL_VIEW,
             TREATMENT_PLAN_EDIT,
             EPISODE_TRANSITION,
@@ -151,6 +165,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
+            CONSENT_MANAGE,
+            DISCLOSURE_SEND,
             CLIENT_CREATE,
             CLIENT_EDIT,
             CLINICAL_VIEW,
