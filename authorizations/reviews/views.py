@@ -121,7 +121,7 @@ def _review_page(request, review):
         "review": review,
         "authorization": authorization,
         "figures": authorization.figures,
-        "lines": list(authorization.lines.all()),
+        "lines": getattr(authorization, "line_list", None) or list(authorization.lines.all()),
         "client": review.episode.client,
         "call": selectors.next_call(review),
         "packet_state": selectors.packet_state(review),
