@@ -406,7 +406,7 @@ class PacketPanel:
 
     @property
     def can_prepare(self) -> bool:
-        return self.review.status in PREPARABLE_STATUSES
+        return self.review.status in (*PREPARABLE_STATUSES, ReviewStatus.PENDED)
 
     @property
     def can_submit(self) -> bool:

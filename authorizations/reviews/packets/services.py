@@ -98,7 +98,10 @@ def review_packet_prepare(
     is returned. Refused for a review already submitted, decided or cancelled."""
     now = now or timezone.now()
     locked = review_locked(review)  # one preparer at a time per review
-    if locked.status not in PREPARABLE_STATUSES:
+    # By hand also while the payer has pended the review for information (sent again with it).
+    if locked.status not in (*PREPARABLE_STATUSES, ReviewStatus.PENDED) or (
+        only_if_missing and locked.status not in PREPARABLE_STATUSES
+    ):
         refuse(
             f"This review is {locked.get_status_display().lower()}: its packet can no longer be prepared.",
             code=AuthorizationsErrorCode.PACKET_NOT_PREPARABLE,
