@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from discharge.models import ChecklistItem, ChecklistTemplateItem, DischargeSettings, TransitionPlan
+from authorizations.models import Payer
+from discharge.models import (
+    AftercareAppointment,
+    AftercareProvider,
+    AftercareProviderPayer,
+    ChecklistItem,
+    ChecklistTemplateItem,
+    DischargeSettings,
+    FollowUpCheck,
+    TransitionPlan,
+)
 from iop.tenancy import permissions as perms
 from iop.tenancy.admin import TenantModelAdmin
 
@@ -69,3 +79,49 @@ class TransitionPlanAdmin(ReadOnlyAdmin):
     list_filter = ["status", "transition_type", "origin"]
     exclude = ["summary"]  # clinical text: read on the discharge page, where the read is audited
     inlines = [ChecklistItemInline]
+
+
+# --- Aftercare --------------------------------------------------------------------------------------
+
+
+class AftercareProviderPayerInline(admin.TabularInline):
+    """The payers a provider accepts (the organization's payers only)."""
+
+    model = AftercareProviderPayer
+    extra = 1
+    fields = ["payer"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "payer":
+            kwargs["queryset"] = Payer.objects.filter(organization=request.organization).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(AftercareProvider)
+class AftercareProviderAdmin(TenantModelAdmin):
+    """The aftercare directory (also kept on its own page by discharge staff). No PHI."""
+
+    manage_action = perms.DISCHARGE_MANAGE
+    list_display = ["name", "npi", "phone", "accepts_new_clients", "is_active"]
+    list_filter = ["accepts_new_clients", "is_active"]
+    search_fields = ["name", "npi"]
+    exclude = ["payers_accepted"]
+    inlines = [AftercareProviderPayerInline]
+
+
+@admin.register(AftercareAppointment)
+class AftercareAppointmentAdmin(ReadOnlyAdmin):
+    """Booked, moved and recorded on the discharge page; shown here for support. Opening one is audited."""
+
+    audit_client_field = "plan.episode.client_id"
+    list_display = ["__str__", "provider", "starts_at", "status", "confirmed"]
+    list_filter = ["status", "confirmed"]
+
+
+@admin.register(FollowUpCheck)
+class FollowUpCheckAdmin(ReadOnlyAdmin):
+    """Raised by the worker 7 and 30 days after the last day, answered on the discharge page."""
+
+    audit_client_field = "plan.episode.client_id"
+    list_display = ["__str__", "due_date", "outcome", "checked_at"]
+    list_filter = ["days", "outcome"]

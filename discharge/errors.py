@@ -67,3 +67,34 @@ class DischargeErrorCode(StrEnum):
     DISCLOSURE_INVALID = "disclosure_invalid"
     # an accounting period that ends before it starts or reaches past today
     ACCOUNTING_PERIOD_INVALID = "accounting_period_invalid"
+    # --- aftercare --------------------------------------------------------------------------------
+    # directory: a provider of that name exists already
+    PROVIDER_NAME_TAKEN = "provider_name_taken"
+    # directory: an NPI that is not ten digits
+    PROVIDER_NPI_INVALID = "provider_npi_invalid"
+    # directory: the provider's own field checks failed (a level of care, an email)
+    PROVIDER_FIELDS = "provider_fields"
+    # booking: the provider is inactive (not one the program refers to any more)
+    PROVIDER_INACTIVE = "provider_inactive"
+    # booking: the level of care is not one the provider offers
+    LEVEL_NOT_OFFERED = "level_not_offered"
+    # booking: the plan is cancelled, or has no target date (nothing to time the visit against)
+    APPOINTMENT_PLAN_NOT_OPEN = "appointment_plan_not_open"
+    APPOINTMENT_LAST_DAY_REQUIRED = "appointment_last_day_required"
+    # booking: the time has passed, or falls before the last day of care
+    APPOINTMENT_IN_PAST = "appointment_in_past"
+    APPOINTMENT_BEFORE_LAST_DAY = "appointment_before_last_day"
+    # booking: a local time that does not exist (clocks go forward)
+    APPOINTMENT_TIME_NONEXISTENT = "appointment_time_nonexistent"
+    # booking: the plan already has a booked appointment with this provider (reschedule it)
+    APPOINTMENT_ALREADY_BOOKED = "appointment_already_booked"
+    # reschedule/cancel: the appointment is no longer booked; reschedule: nothing changed
+    APPOINTMENT_NOT_BOOKED = "appointment_not_booked"
+    APPOINTMENT_UNCHANGED = "appointment_unchanged"
+    # cancel: no reason given
+    APPOINTMENT_CANCEL_REASON_REQUIRED = "appointment_cancel_reason_required"
+    # outcome: kept/missed recorded before the appointment's time, or not one of kept/missed
+    OUTCOME_TOO_EARLY = "outcome_too_early"
+    OUTCOME_INVALID = "outcome_invalid"
+    # follow-up check: not one of kept / no follow-up / could not confirm
+    FOLLOW_UP_OUTCOME_INVALID = "follow_up_outcome_invalid"

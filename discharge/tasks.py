@@ -31,3 +31,24 @@ def plans_sync_org(organization_id: int) -> int:
     if organization is None:
         return 0
     return len(plans_sync(organization=organization))
+
+
+# --- Aftercare --------------------------------------------------------------------------------------
+# Hourly, so each organization's day starts soon after its own midnight; the 7- and 30-day
+# follow-up checks due today (local) are raised once per plan and threshold whatever the job or the
+# broker repeats (unique rows, inserted with ON CONFLICT DO NOTHING).
+
+
+@shared_task(name="discharge.aftercare_follow_ups_scan")
+def aftercare_follow_ups_scan() -> None:
+    organizations_fan_out(aftercare_follow_ups_org)
+
+
+@shared_task(base=TenantTask, name="discharge.aftercare_follow_ups_org", reject_on_worker_lost=True, **DB_RETRY)
+def aftercare_follow_ups_org(organization_id: int) -> int:
+    from discharge.aftercare.services import follow_up_checks_raise
+
+    organization = active_organization(organization_id)
+    if organization is None:
+        return 0
+    return follow_up_checks_raise(organization=organization)

@@ -8,4 +8,5 @@ app_name = "discharge"
 
 urlpatterns = [
     path("", include("discharge.plans.urls")),
+    path("", include("discharge.aftercare.urls")),
 ]

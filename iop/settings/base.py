@@ -376,6 +376,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "authorizations.reviews_sync_scan",
         "schedule": 60 * 60,
     },
+    # Aftercare follow-up checks 7 and 30 days after each discharge's last day (local); hourly so
+    # each organization's day starts soon after its midnight; a check is raised once per plan and
+    # threshold (unique rows).
+    "discharge-aftercare-follow-ups": {
+        "task": "discharge.aftercare_follow_ups_scan",
+        "schedule": 60 * 60,
+    },
     # Review packets, prepared the evening before (from 18:00 in each organization's zone); a re-run
     # prepares nothing (one packet per review).
     "authorizations-review-packets": {
