@@ -9,4 +9,5 @@ app_name = "discharge"
 urlpatterns = [
     path("", include("discharge.plans.urls")),
     path("", include("discharge.aftercare.urls")),
+    path("", include("discharge.consent.urls")),
 ]

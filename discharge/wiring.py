@@ -7,6 +7,8 @@
   starts or updates the episode's plan (origin "payer") and tells the clinician.
 - authorizations.hooks.clock_source_register: an unsigned discharge summary is chased by the
   hourly escalation as its state deadline nears and passes.
+- iop.clients.hooks.client_panel_register: the client page's consents panel (consents with their
+  state, the latest disclosures).
 """
 
 from __future__ import annotations
@@ -21,3 +23,18 @@ def connect() -> None:
     episode_status_changed.connect(plan_services.episode_status_followed, dispatch_uid="discharge_plan_admission")
     step_down_recommended.connect(plan_services.step_down_followed, dispatch_uid="discharge_plan_step_down")
     clock_source_register(summary_clocks)
+    # The client page's consents panel: consents with their state and the latest disclosures.
+    from discharge.consent.selectors import client_consent_panel
+    from iop.clients.hooks import ClientPanel, client_panel_register
+    from iop.tenancy import permissions
+
+    client_panel_register(
+        ClientPanel(
+            key="discharge_consents",
+            title="Consents to disclose",
+            template="discharge/consent/client_panel.html",
+            context_loader=client_consent_panel,
+            order=400,
+            permission=permissions.CONSENT_MANAGE,
+        )
+    )

@@ -273,7 +273,7 @@ def packet_data(
 def packet_kinds(*, episode: Episode, consent: Consent) -> list[str]:
     """What a packet under `consent` holds when the sender does not choose: every section the
     consent covers (and the SUD records kind when it names it)."""
-    kinds = [k for k in PACKET_KINDS if k in consent.information]
+    kinds: list[str] = [k for k in PACKET_KINDS if k in consent.information]
     if InformationKind.SUD_RECORDS in consent.information:
         kinds.append(InformationKind.SUD_RECORDS)
     return kinds
@@ -349,6 +349,17 @@ def accounting_default_period(*, organization: Organization, now: dt.datetime | 
     return start + dt.timedelta(days=1), today
 
 
+def accounting_period_validate(*, organization: Organization, start: dt.date, end: dt.date, now=None) -> None:
+    """An accounting's period: in order, and not past today."""
+    from discharge.errors import DischargeErrorCode
+    from iop.common.exceptions import refuse
+
+    if end < start:
+        refuse("The end date is before the start date.", code=DischargeErrorCode.ACCOUNTING_PERIOD_INVALID, field="end")
+    if end > organization.local_today(now):
+        refuse("The period cannot end after today.", code=DischargeErrorCode.ACCOUNTING_PERIOD_INVALID, field="end")
+
+
 @dataclass(frozen=True)
 class DisclosureRow:
     disclosure: Disclosure
@@ -382,6 +393,7 @@ def accounting_data(
     """The client's disclosures from `start` to `end` (the organization's local dates, inclusive),
     oldest first as an accounting reads."""
     now = now or timezone.now()
+    accounting_period_validate(organization=organization, start=start, end=end, now=now)
     since = organization.local_datetime(start, dt.time.min)
     until = organization.local_datetime(end + dt.timedelta(days=1), dt.time.min)
     rows = client_disclosures(organization=organization, client_id=client.pk, since=since, until=until)
@@ -393,3 +405,70 @@ def accounting_data(
         generated_at=now.astimezone(organization.tzinfo),
         rows=[DisclosureRow(d) for d in sorted(rows, key=lambda d: (d.sent_at, str(d.pk)))],
     )
+
+
+# --- The discharge page's consent panel ---------------------------------------------------------------
+
+
+def plan_consent_panel(*, plan: TransitionPlan, now: dt.datetime | None = None) -> dict:
+    """For the receiving provider of the plan: the valid consent that covers it for continuity of
+    care (the latest), what it covers and whether it names the SUD records a Part 2 episode needs;
+    the client's other consents to that provider (expired, revoked); and what was sent to it for
+    this episode. Three queries (consents, the Part 2 check, disclosures)."""
+    organization = plan.organization
+    episode = plan.episode
+    provider = plan.receiving_provider
+    today = organization.local_today(now)
+    result: dict = {
+        "provider": provider,
+        "consent": None,
+        "consent_kinds": [],
+        "missing": [],
+        "lapsed": [],
+        "message": "",
+        "part2": False,
+        "sent": [],
+    }
+    if provider is None:
+        return result
+    part2 = part2_applies(episode=episode)
+    recipient = Recipient(name=provider.name, provider_id=provider.pk)
+    consents = [
+        c
+        for c in client_consents(organization=organization, client_id=episode.client_id)
+        if recipient.matches(c) and c.purpose == DisclosurePurpose.CONTINUITY
+    ]
+    needed = [InformationKind.SUD_RECORDS] if part2 else []
+    coverage = coverage_of(
+        consents,
+        client_id=episode.client_id,
+        recipient=recipient,
+        purpose=DisclosurePurpose.CONTINUITY,
+        kinds=needed,
+        today=today,
+        tz=organization.tzinfo,
+    )
+    result.update(
+        part2=part2,
+        consent=coverage.consent,
+        consent_kinds=[kind_label(k) for k in coverage.consent.information] if coverage.consent else [],
+        missing=[kind_label(k) for k in coverage.missing],
+        message=coverage.message,
+        lapsed=[row for row in consent_rows(consents, today=today) if row.state != ConsentState.VALID],
+        sent=list(
+            _disclosures()
+            .filter(organization=organization, episode=episode, recipient_provider=provider)
+            .order_by("-sent_at")
+        ),
+    )
+    return result
+
+
+def client_consent_panel(*, organization: Organization, client, episode, can, form_state) -> dict:
+    """The client page's consents panel: every consent with its state and the last disclosures
+    (two queries, however many the client has)."""
+    today = organization.local_today()
+    return {
+        "rows": consent_rows(client_consents(organization=organization, client_id=client.pk), today=today),
+        "disclosures": client_disclosures(organization=organization, client_id=client.pk, limit=5),
+    }
