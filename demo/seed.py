@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from demo.appeals import seed_appeals
 from demo.attendance import HARBOR_ATTENDANCE, AttendanceSpec, seed_attendance
 from demo.authorizations import seed_authorization_cases, seed_authorization_history, seed_coverage
 from demo.people import (
@@ -226,5 +227,6 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                             organization=organization, actor=actor, now=timezone.now(), report=report
                         )
                         seed_reviews(organization=organization, now=timezone.now(), report=report)
+                        seed_appeals(organization=organization, actor=actor, now=timezone.now(), report=report)
         reports.append(report)
     return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)
