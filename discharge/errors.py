@@ -98,3 +98,19 @@ class DischargeErrorCode(StrEnum):
     OUTCOME_INVALID = "outcome_invalid"
     # follow-up check: not one of kept / no follow-up / could not confirm
     FOLLOW_UP_OUTCOME_INVALID = "follow_up_outcome_invalid"
+    # --- billing ----------------------------------------------------------------------------------
+    # an upload that is empty, too large, not UTF-8 text, or not a CSV with the documented header
+    BILLING_FILE_INVALID = "billing_file_invalid"
+    # rows with values that cannot be read (the message names the rows): nothing is written
+    BILLING_ROWS_INVALID = "billing_rows_invalid"
+    # a billing line's own field checks failed (manual entry)
+    BILLING_LINE_INVALID = "billing_line_invalid"
+    # the episode's billing is already reconciled or written off: it no longer changes
+    RECONCILIATION_CLOSED = "reconciliation_closed"
+    # closing as reconciled while discrepancies remain (the message names them)
+    DISCREPANCIES_REMAIN = "discrepancies_remain"
+    # a write-off without a reason, or without an amount (zero or more)
+    WRITE_OFF_REASON_REQUIRED = "write_off_reason_required"
+    WRITE_OFF_AMOUNT_INVALID = "write_off_amount_invalid"
+    # closing or writing off without the billing role (org admin, intake, VA)
+    BILLING_NOT_ALLOWED = "billing_not_allowed"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("discharge.plans.urls")),
     path("", include("discharge.aftercare.urls")),
     path("", include("discharge.consent.urls")),
+    path("", include("discharge.billing.urls")),
 ]

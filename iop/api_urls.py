@@ -15,6 +15,7 @@ from authorizations.reviews import apis as authorizations_reviews
 from authorizations.reviews.calls import apis as authorizations_review_calls
 from authorizations.reviews.packets import apis as authorizations_review_packets
 from authorizations.units import apis as authorizations_units
+from discharge.billing import apis as discharge_billing
 from discharge.consent import apis as discharge_consent
 from iop.accounts.apis import MemberViewSet, ProgramViewSet
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
@@ -59,6 +60,7 @@ for module in (
     authorizations_reviews,
     authorizations_review_calls,
     authorizations_review_packets,
+    discharge_billing,
     discharge_consent,
 ):
     for prefix, viewset, basename in module.ROUTES:

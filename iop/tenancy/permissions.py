@@ -60,6 +60,10 @@ CONSENT_MANAGE = "consent.manage"
 # disclosure they make as their duty, limited to the consented kinds (minimum necessary does not
 # apply to a disclosure under the client's authorization or for treatment, 164.502(b)(2)).
 DISCLOSURE_SEND = "disclosure.send"
+# The episode's billing reconciliation: import or enter billing lines, read the reconciliation,
+# close it as reconciled or write it off with a reason and amount. Billing figures, codes and dates
+# of service, no clinical content: intake, VAs (who do the billing follow-up) and admins.
+BILLING_RECONCILE = "billing.reconcile"
 # Discharge and step-down (discharge/). A VA coordinates the discharge — plan dates, the
 # termination session, the checklist's practical items — without reading the clinical record: the
 # discharge summary's text is shown only with CLINICAL_VIEW, and only clinicians (and org admins)
@@ -85,6 +89,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE: frozenset(
         _EVERY_STAFF
         | {
+            BILLING_RECONCILE,
             DISCHARGE_VIEW,
             DISCHARGE_MANAGE,
             REVIEW_CLINICAL_EDIT,
@@ -111,6 +116,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VA: frozenset(
         _EVERY_STAFF
         | {
+            BILLING_RECONCILE,
             DISCHARGE_VIEW,
             DISCHARGE_MANAGE,
             REVIEW_OUTCOME_RECORD,
@@ -157,6 +163,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         _EVERY_STAFF
         | {
+            BILLING_RECONCILE,
             DISCHARGE_VIEW,
             DISCHARGE_MANAGE,
             DISCHARGE_OVERRIDE,
