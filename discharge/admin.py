@@ -17,7 +17,9 @@ from discharge.models import (
     AftercareProviderPayer,
     ChecklistItem,
     ChecklistTemplateItem,
+    Consent,
     DischargeSettings,
+    Disclosure,
     FollowUpCheck,
     TransitionPlan,
 )
@@ -125,3 +127,27 @@ class FollowUpCheckAdmin(ReadOnlyAdmin):
     audit_client_field = "plan.episode.client_id"
     list_display = ["__str__", "due_date", "outcome", "checked_at"]
     list_filter = ["days", "outcome"]
+
+
+# --- Consent ----------------------------------------------------------------------------------------
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    """Recorded, revoked and ended on the client's consents page; never edited once signed (a
+    change is a new consent). Shown here for support; opening one is audited."""
+
+    audit_client_field = "client_id"
+    list_display = ["__str__", "recipient_name", "purpose", "signed_at", "expires_on", "revoked_at"]
+    list_filter = ["purpose", "signature_method"]
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ReadOnlyAdmin):
+    """The disclosure log, written once by a records transmission; its document is downloaded from
+    the client's consents page (an audited export), not here."""
+
+    audit_client_field = "client_id"
+    list_display = ["__str__", "recipient_name", "purpose", "channel", "sent_at"]
+    list_filter = ["purpose", "channel"]
+    exclude = ["document"]

@@ -125,6 +125,7 @@ def test_the_client_page_renders_registered_panels_not_the_domain_apps_pieces():
         "authorizations_coverage",
         "authorizations_requests",
         "authorizations_units",
+        "discharge_consents",
     ]
     page = (ROOT / "templates/clients/client_detail.html").read_text()
     loads = {name for line in re.findall(r"{%\s*load\s+([^%]+)%}", page) for name in line.split()}
