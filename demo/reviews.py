@@ -94,7 +94,7 @@ def seed_reviews(*, organization: Organization, now: dt.datetime | None = None, 
                         actor=clinician,
                         now=now,
                     )
-            report.add("concurrent review (story)")
+            report.add("concurrent review")
     for _review in reviews_sync(organization=organization, now=now):
         report.add("concurrent review")
     seed_review_packets(organization=organization, now=now, report=report)

@@ -16,9 +16,11 @@ from authorizations.models import (
     CallStatus,
     ConcurrentReview,
     PacketElement,
+    PayerRule,
     ReviewCall,
     ReviewStatus,
 )
+from authorizations.requests.selectors import rule_in_effect, rules_of
 from iop.tenancy.models import Organization
 
 # Groups of the Reviews page, in the order a busy person works them.
@@ -70,6 +72,29 @@ def review_get(*, organization: Organization, review_id) -> ConcurrentReview | N
     return _reviews().filter(organization=organization, pk=review_id).first()
 
 
+# --- The payer's rule and the next window ---------------------------------------------------------------
+
+
+def review_rule(authorization, *, on: dt.date, rules: list[PayerRule] | None = None) -> PayerRule | None:
+    """The payer's rule for the authorization's coverage and the episode's level of care in effect on `on`."""
+    rules = rules if rules is not None else rules_of(authorization.coverage)
+    return rule_in_effect(
+        coverage=authorization.coverage, rules=rules, level_of_care=authorization.episode.level_of_care, on=on
+    )
+
+
+def renewal_window(authorization, rules: list[PayerRule] | None = None) -> tuple[dt.date, dt.date]:
+    """The next window a review asks for: from the day after the authorization ends, for the payer
+    rule's authorization length (as long as the current one without a rule)."""
+    start = authorization.end_date + dt.timedelta(days=1)
+    rule = review_rule(authorization, on=start, rules=rules)
+    if rule is not None:
+        length = rule.initial_authorization_days
+    else:
+        length = (authorization.end_date - authorization.start_date).days + 1
+    return start, start + dt.timedelta(days=length - 1)
+
+
 # --- What a row says ---------------------------------------------------------------------------------
 
 
@@ -117,6 +142,18 @@ def packet_state(review: ConcurrentReview) -> PacketState:
     return PacketState(PACKET_READY if has_pdf else PACKET_NOT_PREPARED)
 
 
+def due_text(due: dt.datetime | None, organization: Organization) -> str:
+    """A deadline as a person reads it: "end of Sun 6 Dec" for the midnight that starts the review
+    day (what "00:00 on Monday" means), else "Mon 7 Dec, 14:00"; in the organization's zone."""
+    if due is None:
+        return ""
+    local = due.astimezone(organization.tzinfo)
+    if local.hour == 0 and local.minute == 0:
+        day = local.date() - dt.timedelta(days=1)
+        return f"end of {day:%a} {day.day} {day:%b}"
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
 @dataclass
 class ReviewRow:
     review: ConcurrentReview
@@ -125,6 +162,7 @@ class ReviewRow:
     packet: PacketState
     mine: bool
     submission_overdue: bool
+    due_text: str = ""
 
 
 @dataclass
@@ -177,6 +215,7 @@ def reviews_calendar(
                     and review.submission_due_at is not None
                     and review.submission_due_at <= now
                 ),
+                due_text=due_text(review.submission_due_at, organization),
             )
         )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -294,9 +333,7 @@ def outcome_defaults(review: ConcurrentReview) -> list[AskedLine]:
             )
             for line in asked
         )
-    length = (authorization.end_date - authorization.start_date).days + 1
-    start = authorization.end_date + dt.timedelta(days=1)
-    end = start + dt.timedelta(days=length - 1)
+    start, end = renewal_window(authorization)
     lines = [line for line in authorization.lines.all() if line.unit_type not in ONCE_UNIT_TYPES]
     if not lines:
         return [AskedLine(authorization.code, authorization.code, authorization.units_authorized, start, end)]

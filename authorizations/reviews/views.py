@@ -125,6 +125,7 @@ def _review_page(request, review):
         "client": review.episode.client,
         "call": selectors.next_call(review),
         "packet_state": selectors.packet_state(review),
+        "submission_due": selectors.due_text(review.submission_due_at, organization),
         "today": today,
         "is_open": is_open,
         "show_clinical": permissions.CLINICAL_VIEW in can,

@@ -38,8 +38,9 @@ from authorizations.models import (
     ServiceTrack,
     Urgency,
 )
-from authorizations.requests.selectors import fees_of, rule_in_effect, rules_of
+from authorizations.requests.selectors import fees_of, rules_of
 from authorizations.requests.services.lines import ONCE_UNIT_TYPES, line_compute
+from authorizations.reviews.selectors import renewal_window, review_rule
 from authorizations.units.selectors import code_tracks
 from iop.common.exceptions import refuse
 from iop.tenancy.models import Organization
@@ -49,14 +50,6 @@ if TYPE_CHECKING:
 
 
 # --- When -------------------------------------------------------------------------------------------
-
-
-def review_rule(authorization: Authorization, *, on: dt.date, rules: list[PayerRule] | None = None) -> PayerRule | None:
-    """The payer's rule for the authorization's coverage and the episode's level of care in effect on `on`."""
-    rules = rules if rules is not None else rules_of(authorization.coverage)
-    return rule_in_effect(
-        coverage=authorization.coverage, rules=rules, level_of_care=authorization.episode.level_of_care, on=on
-    )
 
 
 def last_review_date(authorization: Authorization) -> dt.date | None:
@@ -246,13 +239,6 @@ def reviews_sync(*, organization: Organization, now: dt.datetime | None = None) 
 # --- The renewal request -------------------------------------------------------------------------------
 
 
-def _renewal_window(authorization: Authorization) -> tuple[dt.date, dt.date]:
-    """The next window: from the day after the authorization ends, as long as it was."""
-    length = (authorization.end_date - authorization.start_date).days + 1
-    start = authorization.end_date + dt.timedelta(days=1)
-    return start, start + dt.timedelta(days=length - 1)
-
-
 def _renewal_lines(request: AuthorizationRequest, authorization: Authorization) -> list[ServiceLine]:
     """One line per ongoing code of the authorization for the next window: the request line it was
     approved from when known (track, units per occurrence, frequency), else the code's track; an
@@ -299,7 +285,7 @@ def review_renewal_request(*, review: ConcurrentReview, actor: User | None) -> A
     review_open_check(review)
     authorization = review.authorization
     previous = authorization.determination.request
-    start, end = _renewal_window(authorization)
+    start, end = renewal_window(authorization)
     request = AuthorizationRequest.objects.create(
         organization_id=review.organization_id,
         episode=review.episode,
