@@ -17,6 +17,7 @@ from authorizations.reviews.packets import apis as authorizations_review_packets
 from authorizations.units import apis as authorizations_units
 from discharge.billing import apis as discharge_billing
 from discharge.consent import apis as discharge_consent
+from discharge.plans import apis as discharge_plans
 from iop.accounts.apis import MemberViewSet, ProgramViewSet
 from iop.clients.apis import ClientViewSet, CoupleViewSet, EpisodeViewSet, TreatmentPlanViewSet
 from scheduling.apis import (
@@ -62,6 +63,7 @@ for module in (
     authorizations_review_packets,
     discharge_billing,
     discharge_consent,
+    discharge_plans,
 ):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
