@@ -294,6 +294,7 @@ SPECTACULAR_SETTINGS = {
         "AbsenceRuleKindEnum": "attendance.models.AbsenceRuleKind",
         "AlertActionEnum": "attendance.models.AlertAction",
         "ServiceTrackEnum": "authorizations.models.ServiceTrack",
+        "ReviewStatusEnum": "authorizations.models.ReviewStatus",
     },
 }
 
