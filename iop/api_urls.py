@@ -15,6 +15,7 @@ from authorizations.reviews import apis as authorizations_reviews
 from authorizations.reviews.calls import apis as authorizations_review_calls
 from authorizations.reviews.packets import apis as authorizations_review_packets
 from authorizations.units import apis as authorizations_units
+from discharge.aftercare import apis as discharge_aftercare
 from discharge.billing import apis as discharge_billing
 from discharge.consent import apis as discharge_consent
 from discharge.plans import apis as discharge_plans
@@ -61,6 +62,7 @@ for module in (
     authorizations_reviews,
     authorizations_review_calls,
     authorizations_review_packets,
+    discharge_aftercare,
     discharge_billing,
     discharge_consent,
     discharge_plans,
