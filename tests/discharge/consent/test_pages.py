@@ -149,3 +149,50 @@ def test_another_tenants_ids_are_404(client, summit, summit_va, harbor_client, m
     with tenant_context(consent.organization_id):
         consent.refresh_from_db()
         assert consent.revoked_at is None
+
+
+def test_constant_queries_and_the_client_page_panel(
+    as_va, harbor, harbor_client, make_consent, episode, provider, harbor_va
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from discharge.consent.services import records_send
+
+    page = url(harbor, "consent_client", client_id=harbor_client.pk)
+    client_page = reverse("clients:client_detail", kwargs={"org_slug": harbor.slug, "client_id": harbor_client.pk})
+
+    def counts():
+        with CaptureQueriesContext(connection) as consents_page:
+            assert as_va.get(page).status_code == 200
+        with CaptureQueriesContext(connection) as detail:
+            response = as_va.get(client_page)
+        assert response.status_code == 200
+        return len(consents_page), len(detail), response.content.decode()
+
+    make_consent()
+    with tenant_context(harbor.id):
+        records_send(
+            organization=harbor,
+            episode=episode,
+            recipient_provider=provider,
+            purpose="continuity",
+            channel="fax",
+            actor=harbor_va,
+        )
+    few = counts()
+    for purpose in ("payment", "operations", "personal"):
+        make_consent(purpose=purpose)
+    with tenant_context(harbor.id):
+        for _ in range(3):
+            records_send(
+                organization=harbor,
+                episode=episode,
+                recipient_provider=provider,
+                purpose="continuity",
+                channel="mail",
+                actor=harbor_va,
+            )
+    many = counts()
+    assert few[:2] == many[:2]
+    assert "Consents to disclose" in many[2] and many[2].count('data-testid="consent-row"') == 4
