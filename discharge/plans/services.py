@@ -348,8 +348,14 @@ def episode_status_followed(sender, episode, from_status, to_status, effective_d
 def step_down_followed(sender, episode, determination, level_of_care, actor=None, **kwargs) -> None:
     """`step_down_recommended` (sent on commit): never refuses the determination — a plan that
     cannot follow is logged and left for staff."""
+    from iop.tenancy.context import tenant_context
+
     try:
-        plan_from_recommendation(episode=episode, determination=determination, level_of_care=level_of_care, actor=actor)
+        # Sent on commit: the sender's tenant context may be gone (a seed, a task); the episode's is the one.
+        with tenant_context(episode.organization_id):
+            plan_from_recommendation(
+                episode=episode, determination=determination, level_of_care=level_of_care, actor=actor
+            )
     except Exception:  # noqa: BLE001 - after the determination's commit: a failure here must not surface as its failure
         logger.exception(
             "discharge: step-down recommendation not applied", extra={"determination": str(determination.pk)}

@@ -396,6 +396,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "authorizations.review_call_reminders_scan",
         "schedule": 5 * 60,
     },
+    # Every admitted episode has its transition plan (episodes admitted before the discharge app,
+    # and a safety net behind the admission signal); a re-run creates none.
+    "discharge-plans-sync": {
+        "task": "discharge.plans_sync_scan",
+        "schedule": 6 * 60 * 60,
+    },
 }
 
 # --- Logging: no PHI, ever. Request bodies and query strings are never logged. ----------------
