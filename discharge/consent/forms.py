@@ -58,10 +58,10 @@ class ConsentForm(forms.Form):
         help_text="How much and what kind: for example, records from admission to discharge.",
     )
     recipient_provider = OrganizationChoiceField(
-        label="To a provider", queryset=AftercareProvider.objects.none(), required=False
+        label="To a provider", queryset=AftercareProvider.all_objects.none(), required=False
     )
     recipient_client = _PartnerChoiceField(
-        label="To the client's partner", queryset=Client.objects.none(), required=False
+        label="To the client's partner", queryset=Client.all_objects.none(), required=False
     )
     recipient_name = forms.CharField(
         label="To a person or class of persons, named",
@@ -102,10 +102,10 @@ class RevokeForm(forms.Form):
 
 class SendForm(forms.Form):
     recipient_provider = OrganizationChoiceField(
-        label="To a provider", queryset=AftercareProvider.objects.none(), required=False
+        label="To a provider", queryset=AftercareProvider.all_objects.none(), required=False
     )
     recipient_client = _PartnerChoiceField(
-        label="Or to the client's partner", queryset=Client.objects.none(), required=False
+        label="Or to the client's partner", queryset=Client.all_objects.none(), required=False
     )
     purpose = forms.ChoiceField(
         label="Purpose", choices=DisclosurePurpose.choices, initial=DisclosurePurpose.CONTINUITY

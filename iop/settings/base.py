@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "AlertActionEnum": "attendance.models.AlertAction",
         "ServiceTrackEnum": "authorizations.models.ServiceTrack",
         "ReviewStatusEnum": "authorizations.models.ReviewStatus",
+        "SubmissionChannelEnum": "authorizations.models.SubmissionChannel",
+        "TransmissionChannelEnum": "discharge.models.TransmissionChannel",
     },
 }
 
