@@ -235,7 +235,7 @@ class EpisodeReconciliationViewSet(TenantScopedViewSet):
         return self._answer(request, episode)
 
     @extend_schema(request=WriteOffSerializer, responses=dict)
-    @action(detail=True, methods=["post"], url_path="write-off")
+    @action(detail=True, methods=["post"], url_path="write-off", url_name="write_off")
     def write_off(self, request, *args, **kwargs):
         episode = self.get_object()
         data = validated_input(WriteOffSerializer, request.data)

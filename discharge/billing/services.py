@@ -342,15 +342,15 @@ def billing_csv_import(
     closed = _check_open(organization, episode_ids)
     lines_of = _covering_lines(organization, episode_ids)
     existing: dict = {}
-    for line in BillingLine.objects.filter(organization=organization, episode_id__in=list(episode_ids)):
-        existing[(line.episode_id, line.claim_number, line.service_date, line.code, line.units)] = line
+    for known in BillingLine.objects.filter(organization=organization, episode_id__in=list(episode_ids)):
+        existing[(known.episode_id, known.claim_number, known.service_date, known.code, known.units)] = known
     for episode, values in matched:
         if episode.pk in closed:
             what = f"{values['service_date']:%Y-%m-%d} {values['code']}"
             result.unmatched.append((0, what, "the episode's billing is already closed"))
             continue
         key = (episode.pk, values["claim_number"], values["service_date"], values["code"], values["units"])
-        line = existing.get(key)
+        line: BillingLine | None = existing.get(key)
         if line is None:
             line = BillingLine.objects.create(
                 organization=organization,

@@ -27,6 +27,7 @@ from authorizations.models import (
     RequestPacket,
     UnauthorizedDay,
 )
+from discharge.models import BillingLine, EpisodeReconciliation
 from iop.accounts.services import api_token_create, invitation_create
 from iop.clients.models import Client, Couple, Episode, TreatmentPlan
 from iop.clients.services import couple_create, treatment_plan_save
@@ -206,6 +207,10 @@ def summit_world(summit, summit_va, summit_client):
         review_call = ReviewCall.objects.create(
             review=summit_review, starts_at=now + dt.timedelta(days=2), dial_in="+1 800 555 0100"
         )
+        # Billing: a billing line of summit's episode (its reconciliation is the episode's).
+        billing_line = BillingLine.objects.create(
+            episode=episode, service_date=today - dt.timedelta(days=1), code="S9480", units=1, billed_amount=300
+        )
         # Reminders: a reminder of summit's whose status is unknown (one a VA may resend).
         dispatch = ReminderDispatch.objects.create(
             client=summit_client,
@@ -278,6 +283,8 @@ def summit_world(summit, summit_va, summit_client):
         "pk:review": summit_review.pk,
         "call_id": review_call.pk,
         "pk:review-call": review_call.pk,
+        "pk:billing-line": billing_line.pk,
+        "pk:billing-reconciliation": episode.pk,
     }
 
 
@@ -371,6 +378,8 @@ def test_nothing_of_summit_changed(summit, summit_world, client, harbor_admin):
         assert Coverage.objects.get(pk=summit_world["coverage_id"]).member_id == "S-COVERAGE"
         assert BenefitVerification.objects.filter(coverage_id=summit_world["coverage_id"]).count() == 1
         assert ChaseTask.objects.get(pk=summit_world["task_id"]).done_at is None
+        assert BillingLine.objects.count() == 1
+        assert not EpisodeReconciliation.objects.exists()
         summit_request = AuthorizationRequest.objects.get(pk=summit_world["request_id"])
         assert summit_request.status == "draft"
         assert (summit_request.diagnoses.count(), summit_request.lines.count()) == (1, 2)
