@@ -59,7 +59,7 @@ class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
     fields = ["label", "is_required", "done_at", "done_by", "note"]
-    readonly_fields = fields
+    readonly_fields = ["label", "is_required", "done_at", "done_by", "note"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:

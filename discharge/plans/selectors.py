@@ -123,7 +123,7 @@ def _termination_detail(plan: TransitionPlan) -> tuple[bool, str]:
 def _has_termination(plan: TransitionPlan) -> bool:
     try:
         plan.termination  # noqa: B018 - the reverse one-to-one raises when absent
-    except TransitionPlan.termination.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+    except TransitionPlan.termination.RelatedObjectDoesNotExist:
         return False
     return True
 
@@ -236,7 +236,7 @@ def summary_clocks(*, organization: Organization, now: dt.datetime | None = None
             Clock(
                 kind=SUMMARY_CLOCK_KIND,
                 subject_id=plan.pk,
-                due_at=summary_due_at(organization, plan.summary_due_date),
+                due_at=summary_due_at(organization, plan.summary_due_date),  # type: ignore[arg-type]
                 title=f"Discharge summary to sign (plan {str(plan.pk)[:8]})",
                 link=reverse("discharge:plan", kwargs={"org_slug": organization.slug, "episode_id": plan.episode_id})
                 + "#summary",
@@ -301,7 +301,8 @@ def worklist(*, organization: Organization, now: dt.datetime | None = None) -> W
         rows = checklist_rows(plan, today=today, within_days=within)
         missing = [row for row in rows if not row.done]
         if missing:
-            transitions.append(TransitionRow(plan=plan, open_items=missing, overdue=plan.target_date < today))
+            overdue = plan.target_date is not None and plan.target_date < today
+            transitions.append(TransitionRow(plan=plan, open_items=missing, overdue=overdue))
     summaries_overdue = list(
         TransitionPlan.objects.filter(
             organization=organization,

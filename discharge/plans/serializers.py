@@ -50,7 +50,9 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _rows(self, obj):
-        cache = self.context.setdefault("_rows", {})
+        cache = self.context["_rows"] if "_rows" in self.context else {}
+        if "_rows" not in self.context:
+            self.context["_rows"] = cache  # type: ignore[index]
         if obj.pk not in cache:
             cache[obj.pk] = checklist_rows(obj)
         return cache[obj.pk]

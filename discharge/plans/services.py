@@ -271,8 +271,12 @@ def plan_update(
 
 # --- A payer's step-down recommendation ------------------------------------------------------------------
 
-_LEVELS = {LevelOfCare.IOP: AftercareLevel.IOP, LevelOfCare.PHP: AftercareLevel.PHP, LevelOfCare.OP: AftercareLevel.OP}
-_RANK = {LevelOfCare.OP: 0, LevelOfCare.IOP: 1, LevelOfCare.PHP: 2}
+_LEVELS: dict[str, str] = {
+    LevelOfCare.IOP: AftercareLevel.IOP,
+    LevelOfCare.PHP: AftercareLevel.PHP,
+    LevelOfCare.OP: AftercareLevel.OP,
+}
+_RANK: dict[str, int] = {LevelOfCare.OP: 0, LevelOfCare.IOP: 1, LevelOfCare.PHP: 2}
 
 
 @transaction.atomic
