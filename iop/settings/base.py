@@ -297,6 +297,12 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "authorizations.models.ReviewStatus",
         "SubmissionChannelEnum": "authorizations.models.SubmissionChannel",
         "TransmissionChannelEnum": "discharge.models.TransmissionChannel",
+        "AftercareLevelEnum": "discharge.models.AftercareLevel",
+        "AppointmentStatusEnum": "discharge.models.AppointmentStatus",
+        "FollowUpOutcomeEnum": "discharge.models.FollowUpOutcome",
+        # Named once aftercare's level_of_care and outcome fields came alongside them.
+        "LevelOfCareEnum": "iop.tenancy.models.LevelOfCare",
+        "PeerToPeerOutcomeEnum": "authorizations.models.PeerToPeerOutcome",
     },
 }
 
