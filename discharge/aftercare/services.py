@@ -399,22 +399,16 @@ def _checks_answer_from(*, appointment: AftercareAppointment, actor: User | None
 # --- Follow-up checks ----------------------------------------------------------------------------------------
 
 
-def follow_up_checks_raise(*, organization: Organization, now: dt.datetime | None = None) -> int:
-    """Raise the 7- and 30-day follow-up checks now due for completed discharges (the due date is
-    the last day + 7 or + 30, local). Each is raised once per plan and threshold: a repeat run,
-    or two workers at once, insert nothing more. A kept appointment staff already recorded in the
-    window answers the check ("kept"). Returns how many were raised by this run."""
-    now = now or timezone.now()
-    today = organization.local_today(now)
+def _checks_for(
+    *, organization: Organization, plans: Iterable[TransitionPlan], today: dt.date, now: dt.datetime, earliest: dt.date
+) -> list[FollowUpCheck]:
     tz = organization.tzinfo
     rows = []
-    for plan in selectors.plans_for_follow_up(
-        organization=organization, today=today, lookback_days=FOLLOW_UP_LOOKBACK_DAYS
-    ):
+    for plan in plans:
         assert plan.last_day is not None
         for days in selectors.FOLLOW_UP_THRESHOLDS:
             due = plan.last_day + dt.timedelta(days=days)
-            if not today - dt.timedelta(days=FOLLOW_UP_LOOKBACK_DAYS) <= due <= today:
+            if not earliest <= due <= today:
                 continue
             kept = selectors.kept_within(appointments=plan.appointments.all(), last_day=plan.last_day, days=days, tz=tz)
             rows.append(
@@ -429,12 +423,30 @@ def follow_up_checks_raise(*, organization: Organization, now: dt.datetime | Non
                     note=_kept_note(organization, kept) if kept else "",
                 )
             )
+    return rows
+
+
+def _insert_once(organization: Organization, rows: list[FollowUpCheck]) -> int:
     if not rows:
         return 0
     with transaction.atomic():
         before = FollowUpCheck.objects.filter(organization=organization).count()
         FollowUpCheck.objects.bulk_create(rows, ignore_conflicts=True)
         return FollowUpCheck.objects.filter(organization=organization).count() - before
+
+
+def follow_up_checks_raise(*, organization: Organization, now: dt.datetime | None = None) -> int:
+    """Raise the 7- and 30-day follow-up checks now due for completed discharges (the due date is
+    the last day + 7 or + 30, local). Each is raised once per plan and threshold: a repeat run,
+    or two workers at once, insert nothing more. A kept appointment staff already recorded in the
+    window answers the check ("kept"). Returns how many were raised by this run."""
+    now = now or timezone.now()
+    today = organization.local_today(now)
+    plans = selectors.plans_for_follow_up(organization=organization, today=today, lookback_days=FOLLOW_UP_LOOKBACK_DAYS)
+    earliest = today - dt.timedelta(days=FOLLOW_UP_LOOKBACK_DAYS)
+    return _insert_once(
+        organization, _checks_for(organization=organization, plans=plans, today=today, now=now, earliest=earliest)
+    )
 
 
 @transaction.atomic
@@ -511,9 +523,9 @@ def aftercare_seed(
     now: dt.datetime | None = None,
 ) -> list[AftercareProvider]:
     """The demo directory (outpatient therapy, IOP, psychiatry, MAT), every payer of the
-    organization accepted; an appointment for each of `plans` still planning (10:00 two days after
-    its target date, confirmed); and for `kept_plan` (a completed discharge) an appointment kept
-    4 days after its last day, so its 7-day check is answered. Idempotent: a provider of the same
+    organization accepted; an appointment for each of `plans` still planning (10:00 on the next
+    working day after its target date, with its receiving provider, confirmed); and for `kept_plan` (a completed discharge) an appointment kept
+    4 days after its last day, so its 7- and 30-day checks are answered. Idempotent: a provider of the same
     name is reused, a plan with an appointment is left as it is."""
     now = now or timezone.now()
     payers = list(Payer.objects.filter(organization=organization))
@@ -526,15 +538,22 @@ def aftercare_seed(
     for index, plan in enumerate(plans):
         if plan.status != PlanStatus.PLANNING or plan.target_date is None or plan.appointments.exists():
             continue
-        starts_at = organization.local_datetime(plan.target_date + dt.timedelta(days=2), dt.time(10, 0))
+        day = plan.target_date + dt.timedelta(days=1)
+        while day.weekday() >= 5:  # the next working day after the last day
+            day += dt.timedelta(days=1)
+        starts_at = organization.local_datetime(day, dt.time(10, 0))
         if starts_at <= now:
             continue
-        provider = providers[index % 3]
+        receiving = plan.receiving_provider
+        provider = receiving if receiving is not None and receiving.is_active else providers[index % 3]
+        level = plan.receiving_level_of_care
+        if level not in provider.levels_of_care:
+            level = provider.levels_of_care[0] if provider.levels_of_care else ""
         aftercare_appointment_book(
             plan=plan,
             provider=provider,
             starts_at=starts_at,
-            level_of_care=provider.levels_of_care[0],
+            level_of_care=level,
             confirmed=True,
             confirmation_number=f"AC-{48210 + index}",
             actor=actor,
@@ -561,5 +580,16 @@ def aftercare_seed(
             aftercare_appointment_outcome_record(
                 appointment=appointment, outcome=AppointmentStatus.KEPT, actor=actor, now=now
             )
+    if kept_plan is not None and kept_plan.last_day is not None and kept_plan.status == PlanStatus.COMPLETED:
+        # Its checks whatever its age (the job only looks a month back), answered by the kept visit.
+        plan = TransitionPlan.objects.prefetch_related("appointments").get(organization=organization, pk=kept_plan.pk)
+        checks = _checks_for(
+            organization=organization,
+            plans=[plan],
+            today=organization.local_today(now),
+            now=now,
+            earliest=kept_plan.last_day,
+        )
+        _insert_once(organization, checks)
     follow_up_checks_raise(organization=organization, now=now)
     return providers
