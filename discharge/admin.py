@@ -15,11 +15,14 @@ from discharge.models import (
     AftercareAppointment,
     AftercareProvider,
     AftercareProviderPayer,
+    BillingImport,
+    BillingLine,
     ChecklistItem,
     ChecklistTemplateItem,
     Consent,
     DischargeSettings,
     Disclosure,
+    EpisodeReconciliation,
     FollowUpCheck,
     TransitionPlan,
 )
@@ -151,3 +154,31 @@ class DisclosureAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "recipient_name", "purpose", "channel", "sent_at"]
     list_filter = ["purpose", "channel"]
     exclude = ["document"]
+
+
+# --- Billing ----------------------------------------------------------------------------------------
+
+
+@admin.register(BillingImport)
+class BillingImportAdmin(ReadOnlyAdmin):
+    """Billing files as received (kept raw for support); imported on the reconciliation page or the API."""
+
+    list_display = ["__str__", "source", "file_name", "line_count", "imported_at"]
+    list_filter = ["source"]
+    exclude = ["raw"]  # member ids of many clients: read where the import is made
+
+
+@admin.register(BillingLine)
+class BillingLineAdmin(ReadOnlyAdmin):
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "units", "billed_amount", "paid_amount", "status", "authorization_number"]
+    list_filter = ["status"]
+
+
+@admin.register(EpisodeReconciliation)
+class EpisodeReconciliationAdmin(ReadOnlyAdmin):
+    """Closed on the reconciliation page (reconciled, or written off with a reason, audited)."""
+
+    audit_client_field = "episode.client_id"
+    list_display = ["__str__", "status", "closed_at", "write_off_amount"]
+    list_filter = ["status"]
