@@ -134,6 +134,9 @@ def review_schedule(
     if review_date is not None:
         _check_review_date(authorization, review_date, today=None)
     clinician = authorization.episode.primary_clinician
+    if authorization.next_review_date != day:
+        # The units burn-down and the chase warn against the review the calendar holds.
+        Authorization.objects.filter(pk=authorization.pk).update(next_review_date=day)
     return ConcurrentReview.objects.create(
         organization_id=authorization.organization_id,
         authorization=authorization,

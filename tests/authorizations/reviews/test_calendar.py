@@ -109,6 +109,8 @@ def test_scheduling_is_idempotent_and_names_the_primary_clinician(episode_covera
     assert again.pk == first.pk and ConcurrentReview.objects.count() == 1
     assert (first.review_date, first.clinician, first.status) == (D + dt.timedelta(days=7), harbor_clinician, "upcoming")
     assert first.submission_due_at == authorization.organization.local_datetime(D + dt.timedelta(days=7), dt.time(0))
+    authorization.refresh_from_db()
+    assert authorization.next_review_date == first.review_date  # the burn-down warns against it
 
 
 def test_an_ended_authorization_is_not_scheduled(episode_coverage):
