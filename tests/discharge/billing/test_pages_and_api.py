@@ -153,3 +153,21 @@ def test_another_organizations_episode_is_a_404(api, harbor_va, summit, summit_c
     assert response.status_code == 400
     with tenant_context(summit.id):
         assert not BillingLine.objects.exists()
+
+
+def test_the_page_costs_the_same_queries_for_few_and_many_lines(client, harbor_va, episode, attended, past_week):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(harbor_va)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page_url(episode)).status_code == 200
+        return len(queries)
+
+    bill(episode, attended[0])
+    few = count()
+    for n in range(1, 9):
+        bill(episode, past_week + dt.timedelta(days=n), claim_number=f"C-{n}", code="H0015" if n % 2 else "S9480")
+    assert count() == few
