@@ -217,7 +217,7 @@ def _request_page(request, req):
         "editable": editable,
         "can_manage": manage,
         "can_edit": manage and editable,
-        "can_determine": _can(request, permissions.DETERMINATION_RECORD) and req.status in editing.DECIDABLE_STATUSES,
+        "can_determine": _can(request, permissions.DETERMINATION_RECORD) and editing.accepts_determination(req),
         "show_clinical": _can(request, permissions.CLINICAL_VIEW),
         "statuses": RequestStatus,
         "errors": state.problems or error_summary(*forms.values()),

@@ -34,7 +34,12 @@ from authorizations.models import (
     UnitType,
 )
 from authorizations.requests.selectors import codes_by_value, determination_authorization
-from authorizations.requests.services.editing import DECIDABLE_STATUSES, request_locked, window_check
+from authorizations.requests.services.editing import (
+    accepts_determination,
+    awaits_approval_after_reversal,
+    request_locked,
+    window_check,
+)
 from authorizations.requests.services.notices import approval_notify
 from authorizations.requests.services.workflow import pend_record
 from authorizations.reviews.services.calendar import review_schedule
@@ -116,12 +121,13 @@ def determination_record(
     decided_at = decided_at or now
     if action not in DeterminationAction.values:
         refuse("Choose the payer's decision.", code=AuthorizationsErrorCode.INVALID_ACTION, field="action")
-    if request.status not in DECIDABLE_STATUSES:
-        message = (
-            "The request already has its determination."
-            if request.status == RequestStatus.DETERMINED
-            else "Submit the request before recording the payer's answer."
-        )
+    if not accepts_determination(request, action):
+        if awaits_approval_after_reversal(request):
+            message = "The denial was reversed: record the payer's approval."
+        elif request.status == RequestStatus.DETERMINED:
+            message = "The request already has its determination."
+        else:
+            message = "Submit the request before recording the payer's answer."
         refuse(message, code=AuthorizationsErrorCode.INVALID_STATUS, field="__all__")
     if decided_at > now + dt.timedelta(minutes=5):
         refuse(

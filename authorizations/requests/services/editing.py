@@ -7,13 +7,39 @@ import datetime as dt
 
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
+    APPROVING_ACTIONS,
     AuthorizationRequest,
+    CaseStatus,
+    DeterminationAction,
     RequestStatus,
 )
 from iop.common.exceptions import refuse
 
 EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.READY)
 DECIDABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PENDED)
+# A denial the payer reversed (at the peer-to-peer or on appeal): its request takes the approval.
+REVERSED_DENIALS = (CaseStatus.OVERTURNED, CaseStatus.PARTIALLY_OVERTURNED)
+
+
+def awaits_approval_after_reversal(request: AuthorizationRequest) -> bool:
+    """The request was denied, the denial was reversed, and the payer's approval is not recorded
+    yet (two queries at most)."""
+    if request.status != RequestStatus.DETERMINED:
+        return False
+    decisions = list(request.determinations.order_by("-decided_at").select_related("denial_case"))
+    if any(d.action in APPROVING_ACTIONS for d in decisions):
+        return False
+    denial = next((d for d in decisions if d.action == DeterminationAction.NOT_CERTIFIED), None)
+    case = getattr(denial, "denial_case", None) if denial is not None else None
+    return case is not None and case.status in REVERSED_DENIALS
+
+
+def accepts_determination(request: AuthorizationRequest, action: str = "") -> bool:
+    """Whether the payer's answer can be recorded on the request now: a submitted or pended
+    request takes any; a denied one whose denial was reversed takes its approval only."""
+    if request.status in DECIDABLE_STATUSES:
+        return True
+    return (not action or action in APPROVING_ACTIONS) and awaits_approval_after_reversal(request)
 
 
 def request_locked(request: AuthorizationRequest) -> AuthorizationRequest:
