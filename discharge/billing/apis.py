@@ -144,7 +144,7 @@ class BillingImportViewSet(TenantScopedViewSet):
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: dict})
     def create(self, request, *args, **kwargs):
         upload = validated_input(UploadSerializer, request.data)["file"]
-        result = services.billing_csv_import(
+        result = services.billing_file_import(
             organization=self.organization,
             content=upload.read(services.MAX_FILE_BYTES + 1),
             file_name=upload.name or "billing.csv",

@@ -9,7 +9,9 @@ from discharge.models import ClaimStatus
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="Billing file (CSV)", help_text="The columns are listed below the form.")
+    file = forms.FileField(
+        label="Billing file (CSV or X12 835)", help_text="A CSV's columns are listed below the form."
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -13,7 +13,8 @@ CSV import (the columns are documented in the README, "Billing reconciliation"):
   row already imported (same episode, claim number, date, code and units) updates that line's
   remittance (paid amount, status, CARC) instead of adding a second one.
 
-X12 835 remittance import is not implemented (see the README).
+X12 835 remittance (`billing_835_import`, read by `discharge.billing.x12_835`): each service
+line is a row as above, matched by the member id and its date of service.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _date(value: str) -> dt.date:
             return dt.datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a date, no time of day)
         except ValueError:
             continue
-    raise ValueError(f"“{value}” is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+    raise ValueError(f"“{value}” is not a date (YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD)")
 
 
 def _amount(value: str, name: str) -> Decimal:
@@ -253,13 +254,59 @@ def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def billing_file_import(
+    *, organization: Organization, content: bytes, file_name: str, actor: User | None
+) -> ImportResult:
+    """An uploaded billing file: an X12 835 when it begins with an ISA segment, else a CSV."""
+    if content.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"ISA"):
+        return billing_835_import(organization=organization, content=content, file_name=file_name, actor=actor)
+    return billing_csv_import(organization=organization, content=content, file_name=file_name, actor=actor)
+
+
 @transaction.atomic
 def billing_csv_import(
     *, organization: Organization, content: bytes, file_name: str, actor: User | None
 ) -> ImportResult:
     """Import a CSV of billing lines (the module's docstring says how rows are read and matched)."""
     text = _decode(content)
-    rows = _rows(text)
+    checked = _checked(_rows(text), where="line")
+    return _import_checked(
+        organization=organization,
+        text=text,
+        source=BillingSource.CSV,
+        file_name=file_name,
+        checked=checked,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def billing_835_import(
+    *, organization: Organization, content: bytes, file_name: str, actor: User | None
+) -> ImportResult:
+    """Import an X12 835 remittance: each service line as a CSV row would be (matched by the
+    member id and date of service, idempotent, unmatched lines reported, refused whole)."""
+    from authorizations.coverage.x12 import X12Error
+    from discharge.billing.x12_835 import remittance_rows
+
+    text = _decode(content)
+    try:
+        rows = remittance_rows(text)
+    except X12Error as error:
+        refuse(str(error), code=DischargeErrorCode.BILLING_FILE_INVALID, field="file")
+    checked = _checked(rows, where="segment")
+    return _import_checked(
+        organization=organization,
+        text=text,
+        source=BillingSource.X12_835,
+        file_name=file_name,
+        checked=checked,
+        actor=actor,
+    )
+
+
+def _checked(rows, *, where: str) -> list[tuple[int, dict[str, str], dict[str, Any]]]:
+    """Every row read and checked; any row that cannot be read refuses the whole file."""
     checked: list[tuple[int, dict[str, str], dict[str, Any]]] = []
     problems: list[str] = []
     for number, row in rows:
@@ -272,7 +319,7 @@ def billing_csv_import(
                 raise ValueError("the member id is longer than 40 characters")
             checked.append((number, row, values))
         except ValueError as error:
-            problems.append(f"line {number}: {error}")
+            problems.append(f"{where} {number}: {error}")
     if problems:
         shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
         refuse(
@@ -281,8 +328,20 @@ def billing_csv_import(
             field="file",
             extra={"rows": problems},
         )
+    return checked
+
+
+def _import_checked(
+    *,
+    organization: Organization,
+    text: str,
+    source: str,
+    file_name: str,
+    checked: list[tuple[int, dict[str, str], dict[str, Any]]],
+    actor: User | None,
+) -> ImportResult:
     # The same file again (same bytes): nothing more to write.
-    previous = BillingImport.objects.filter(organization=organization, source=BillingSource.CSV, raw=text).first()
+    previous = BillingImport.objects.filter(organization=organization, source=source, raw=text).first()
     if previous is not None:
         return ImportResult(billing_import=previous, already_imported=True, unchanged=len(checked))
 
@@ -305,7 +364,7 @@ def billing_csv_import(
         by_client.setdefault(e.client_id, []).append(e)
 
     billing_import = BillingImport.objects.create(
-        organization=organization, source=BillingSource.CSV, file_name=file_name[:200], raw=text, imported_by=actor
+        organization=organization, source=source, file_name=file_name[:200], raw=text, imported_by=actor
     )
     result = ImportResult(billing_import=billing_import)
     matched: list[tuple[Episode, dict[str, Any]]] = []

@@ -77,7 +77,7 @@ def upload(request, org_slug: str, episode_id):
     if form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
-            result = services.billing_csv_import(
+            result = services.billing_file_import(
                 organization=request.organization,
                 content=upload_file.read(services.MAX_FILE_BYTES + 1),
                 file_name=upload_file.name or "billing.csv",
