@@ -7,8 +7,9 @@
   starts or updates the episode's plan (origin "payer") and tells the clinician.
 - authorizations.hooks.clock_source_register: an unsigned discharge summary is chased by the
   hourly escalation as its state deadline nears and passes.
-- iop.clients.hooks.client_panel_register: the client page's consents panel (consents with their
-  state, the latest disclosures).
+- iop.clients.hooks.client_panel_register: the client page's discharge panel (the episode's
+  transition plan: type, date, open items, a link to the discharge page) and consents panel
+  (consents with their state, the latest disclosures).
 """
 
 from __future__ import annotations
@@ -23,6 +24,21 @@ def connect() -> None:
     episode_status_changed.connect(plan_services.episode_status_followed, dispatch_uid="discharge_plan_admission")
     step_down_recommended.connect(plan_services.step_down_followed, dispatch_uid="discharge_plan_step_down")
     clock_source_register(summary_clocks)
+    # The client page's discharge panel: the episode's plan at a glance (two queries).
+    from discharge.plans.selectors import client_plan_panel
+    from iop.clients.hooks import ClientPanel, client_panel_register
+    from iop.tenancy import permissions
+
+    client_panel_register(
+        ClientPanel(
+            key="discharge_plan",
+            title="Discharge and step-down",
+            template="discharge/plans/client_panel.html",
+            context_loader=client_plan_panel,
+            order=390,
+            permission=permissions.DISCHARGE_VIEW,
+        )
+    )
     # The client page's consents panel: consents with their state and the latest disclosures.
     from discharge.consent.selectors import client_consent_panel
     from iop.clients.hooks import ClientPanel, client_panel_register

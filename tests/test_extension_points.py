@@ -105,11 +105,19 @@ def test_every_receiver_of_a_declared_signal_has_a_dispatch_uid():
     """ready() may run more than once (tests, management commands): a receiver without a
     dispatch_uid would then run twice."""
     from attendance.hooks import attendance_saved
+    from authorizations.hooks import step_down_recommended
     from iop.clients.hooks import episode_status_changed
 
     expected = {
-        episode_status_changed: {"scheduling_census_change", "authorizations_episode_left_care"},
+        episode_status_changed: {
+            "scheduling_census_change",
+            "attendance_episode_left_care",
+            "authorizations_episode_left_care",
+            "authorizations_episode_reviews_cancel",
+            "discharge_plan_admission",
+        },
         attendance_saved: {"authorizations_unauthorized_days"},
+        step_down_recommended: {"discharge_plan_step_down"},
     }
     for signal, uids in expected.items():
         assert {lookup_key[0] for lookup_key, *_ in signal.receivers} == uids
@@ -125,6 +133,7 @@ def test_the_client_page_renders_registered_panels_not_the_domain_apps_pieces():
         "authorizations_coverage",
         "authorizations_requests",
         "authorizations_units",
+        "discharge_plan",
         "discharge_consents",
     ]
     page = (ROOT / "templates/clients/client_detail.html").read_text()

@@ -172,6 +172,16 @@ def open_required(rows: list[ChecklistRow]) -> list[ChecklistRow]:
     return [row for row in rows if row.item.is_required and not row.done]
 
 
+def client_plan_panel(*, organization: Organization, client, episode, can, form_state) -> dict | None:
+    """The client page's discharge panel: the episode's plan with its checklist decided (two
+    queries: the plan with its joins, its items and appointments), or None without an episode."""
+    if episode is None:
+        return None
+    plan = plan_for_episode(organization=organization, episode_id=episode.pk)
+    rows = checklist_rows(plan) if plan is not None else []
+    return {"discharge_plan": plan, "discharge_open": open_required(rows), "discharge_episode": episode}
+
+
 # --- Termination session choices ----------------------------------------------------------------------
 
 

@@ -107,3 +107,12 @@ def test_a_refused_completion_comes_back_naming_the_items_and_changes_nothing(
     assert response.status_code == 422
     assert "Aftercare appointment booked" in response.content.decode()
     assert TransitionPlan.objects.get(pk=plan.pk).status == PlanStatus.PLANNING
+
+
+def test_the_client_page_shows_the_plan_and_links_to_the_discharge_page(as_va, in_harbor, plan):
+    response = as_va.get(f"/o/harbor/clients/{plan.episode.client_id}/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="client-discharge-plan"' in body and "Completed treatment" in body
+    assert f"/o/harbor/discharge/episodes/{plan.episode_id}/" in body
