@@ -524,9 +524,10 @@ def aftercare_seed(
 ) -> list[AftercareProvider]:
     """The demo directory (outpatient therapy, IOP, psychiatry, MAT), every payer of the
     organization accepted; an appointment for each of `plans` still planning (10:00 on the next
-    working day after its target date, with its receiving provider, confirmed); and for `kept_plan` (a completed discharge) an appointment kept
-    4 days after its last day, so its 7- and 30-day checks are answered. Idempotent: a provider of the same
-    name is reused, a plan with an appointment is left as it is."""
+    working day after its target date, with its receiving provider, confirmed); and for
+    `kept_plan` (a completed discharge) an appointment kept 4 days after its last day, so its 7-
+    and 30-day checks are answered. Idempotent: a provider of the same name is reused, a plan with
+    an appointment is left as it is."""
     now = now or timezone.now()
     payers = list(Payer.objects.filter(organization=organization))
     providers = []
