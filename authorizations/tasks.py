@@ -7,6 +7,9 @@ request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from celery import shared_task
 from django.db import OperationalError
 
@@ -38,31 +41,36 @@ def chase_org(organization_id: int) -> int:
 
 
 # --- Client messages -----------------------------------------------------------------------------
+# Routed to the `notifications` queue. Retried on a provider or database hiccup; each message has a
+# stable key (`message_send_once`), so a retried or redelivered task sends nothing twice, and a
+# redelivery that finds its message in flight (its worker may have died mid-send) looks again once
+# that worker is known dead.
+
+CLIENT_MESSAGE_TASK: dict[str, Any] = {
+    "base": TenantTask,
+    "bind": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (ProviderError, ConnectionError, OperationalError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
 
-# Routed to the `notifications` queue. Retried on a provider or database hiccup; a redelivery finds
-# the message already sent (the service checks the outbox) and sends nothing twice.
-@shared_task(
-    base=TenantTask,
-    name="authorizations.approval_message_send",
-    bind=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(ProviderError, ConnectionError, OperationalError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+def _deliver_once(task, deliver: Callable[..., str], **ids: str) -> str:
+    try:
+        return deliver(**ids)
+    except MessageInFlight as exc:
+        raise task.retry(exc=exc, countdown=int(PENDING_STUCK_AFTER.total_seconds()) + 60) from exc
+
+
+@shared_task(name="authorizations.approval_message_send", **CLIENT_MESSAGE_TASK)
 def approval_message_send(self, organization_id: int, determination_id: str, client_id: str) -> str:
     """Tell a client (or the other partner of a couple's packet) that an authorization was approved."""
     from authorizations.requests.services.notices import approval_message_deliver
 
-    try:
-        return approval_message_deliver(determination_id=determination_id, client_id=client_id)
-    except MessageInFlight as exc:
-        # A redelivery right after a worker died with the message in flight: look again once that
-        # worker is known dead (the outbox then says whether to resend or to ask a person).
-        raise self.retry(exc=exc, countdown=int(PENDING_STUCK_AFTER.total_seconds()) + 60) from exc
+    return _deliver_once(self, approval_message_deliver, determination_id=determination_id, client_id=client_id)
 
 
 # --- Deadline clocks -----------------------------------------------------------------------------
@@ -83,6 +91,46 @@ def clocks_org(organization_id: int) -> int:
     if organization is None:
         return 0
     return len(clocks_escalate(organization=organization))
+
+
+# --- Concurrent reviews --------------------------------------------------------------------------
+# Hourly, the safety net behind the call made at every approval: every active authorization
+# without an open review gets one. A re-run creates nothing (one open review per authorization).
+
+
+@shared_task(name="authorizations.reviews_sync_scan")
+def reviews_sync_scan() -> None:
+    organizations_fan_out(reviews_sync_org)
+
+
+@shared_task(base=TenantTask, name="authorizations.reviews_sync_org", reject_on_worker_lost=True, **DB_RETRY)
+def reviews_sync_org(organization_id: int) -> int:
+    from authorizations.reviews.services.calendar import reviews_sync
+
+    organization = active_organization(organization_id)
+    if organization is None:
+        return 0
+    return len(reviews_sync(organization=organization))
+
+
+@shared_task(name="authorizations.review_outcome_message_send", **CLIENT_MESSAGE_TASK)
+def review_outcome_message_send(self, organization_id: int, determination_id: str, client_id: str) -> str:
+    """Tell a client (or the other partner of a couple's packet) about a review's pend or step-down."""
+    from authorizations.reviews.services.outcomes import review_outcome_message_deliver
+
+    return _deliver_once(self, review_outcome_message_deliver, determination_id=determination_id, client_id=client_id)
+
+
+# --- Denial messages -------------------------------------------------------------------------------------
+# A client hears of a denial once (key `denial:<case>:<client>`).
+
+
+@shared_task(name="authorizations.denial_message_send", **CLIENT_MESSAGE_TASK)
+def denial_message_send(self, organization_id: int, case_id: str, client_id: str) -> str:
+    """Tell a client (or a couple's other partner) that the program is appealing a denial, and their rights."""
+    from authorizations.appeals.messages import denial_message_deliver
+
+    return _deliver_once(self, denial_message_deliver, case_id=case_id, client_id=client_id)
 
 
 # --- Review calls --------------------------------------------------------------------------------
@@ -144,62 +192,3 @@ def review_packets_org(organization_id: int) -> int:
     if organization is None:
         return 0
     return len(review_packets_prepare(organization=organization))
-
-
-# --- Denial messages -------------------------------------------------------------------------------------
-# A client hears of a denial once (key `denial:<case>:<client>`); a redelivery resumes that message.
-
-
-@shared_task(
-    base=TenantTask,
-    name="authorizations.denial_message_send",
-    reject_on_worker_lost=True,
-    autoretry_for=(ProviderError, ConnectionError, OperationalError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
-def denial_message_send(organization_id: int, case_id: str, client_id: str) -> str:
-    """Tell a client (or a couple's other partner) that the program is appealing a denial, and their rights."""
-    from authorizations.appeals.messages import denial_message_deliver
-
-    return denial_message_deliver(case_id=case_id, client_id=client_id)
-
-
-# --- Concurrent reviews --------------------------------------------------------------------------
-# Hourly, the safety net behind the call made at every approval: every active authorization
-# without an open review gets one. A re-run creates nothing (one open review per authorization).
-
-
-@shared_task(name="authorizations.reviews_sync_scan")
-def reviews_sync_scan() -> None:
-    organizations_fan_out(reviews_sync_org)
-
-
-@shared_task(base=TenantTask, name="authorizations.reviews_sync_org", reject_on_worker_lost=True, **DB_RETRY)
-def reviews_sync_org(organization_id: int) -> int:
-    from authorizations.reviews.services.calendar import reviews_sync
-
-    organization = active_organization(organization_id)
-    if organization is None:
-        return 0
-    return len(reviews_sync(organization=organization))
-
-
-# Routed to the `notifications` queue; the stable key (determination, client) sends nothing twice.
-@shared_task(
-    base=TenantTask,
-    name="authorizations.review_outcome_message_send",
-    reject_on_worker_lost=True,
-    autoretry_for=(ProviderError, ConnectionError, OperationalError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
-def review_outcome_message_send(organization_id: int, determination_id: str, client_id: str) -> str:
-    """Tell a client (or the other partner of a couple's packet) about a review's pend or step-down."""
-    from authorizations.reviews.services.outcomes import review_outcome_message_deliver
-
-    return review_outcome_message_deliver(determination_id=determination_id, client_id=client_id)

@@ -7,31 +7,17 @@ a decision that affects their joint sessions."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from authorizations.models import DenialCase
 from authorizations.requests.selectors import date_text
 from iop.clients.models import Client, ReminderChannel
-from iop.notifications.models import OutboundStatus
-from iop.notifications.providers import ProviderError
-from iop.notifications.selectors import outbound_by_key
-from iop.notifications.services import outbound_deliver, outbound_mark, outbound_mark_sent, outbound_record
+from iop.clients.selectors import client_message_address
+from iop.notifications.services import message_send_once
 from iop.tenancy.models import Organization
-
-ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
 
 
 def denial_message_key(case: DenialCase, client: Client) -> str:
-    return f"denial:{case.pk}:{client.pk}"
-
-
-def client_channel(client: Client) -> tuple[str, str] | None:
-    """(channel, address) when the client consented to messages and has the address."""
-    name = ADDRESS_FIELD.get(client.reminder_channel)
-    if name is None or not client.reminder_consent:
-        return None
-    address = (getattr(client, name) or "").strip()
-    return (client.reminder_channel, address) if address else None
+    """The message's stable idempotency key (hex ids: within the outbox's 80 characters)."""
+    return f"denial:{case.pk.hex}:{client.pk.hex}"
 
 
 def _window(case: DenialCase) -> str:
@@ -88,15 +74,14 @@ def denial_notify(*, case: DenialCase) -> None:
     if request.packet is not None:
         recipients.append(request.packet.couple.partner_of(client))
     for recipient in recipients:
-        if client_channel(recipient) is not None:
+        if client_message_address(recipient) is not None:
             denial_message_send.delay_on_commit(case.organization_id, str(case.pk), str(recipient.pk))
 
 
 def denial_message_deliver(*, case_id, client_id) -> str:
     """Send one denial message (the task's body). Channel and consent are read now; the message is
-    recorded under its stable key before the provider sees it, so a redelivered or retried task
-    resumes that one message (the provider gets the same key) and never sends a second. Raises
-    ProviderError on a transient failure, for the task's retry."""
+    sent once under its stable key (`message_send_once`): a redelivered or retried task, or a worker
+    that died mid-send, never sends a second. Raises ProviderError for the task's retry."""
     case = (
         DenialCase.objects.select_related("organization", "episode__client", "determination__request__packet__couple")
         .filter(pk=case_id)
@@ -106,7 +91,7 @@ def denial_message_deliver(*, case_id, client_id) -> str:
     if case is None or client is None:
         return "gone"
     organization, request = case.organization, case.determination.request
-    address = client_channel(client)
+    address = client_message_address(client)
     if address is None:
         return "no consented channel"
     channel, to = address
@@ -119,27 +104,13 @@ def denial_message_deliver(*, case_id, client_id) -> str:
         subject, body = partner_denial_message(partner=client, organization=organization, channel=channel)
     else:
         return "not a recipient"
-    key = denial_message_key(case, client)
-    with transaction.atomic():
-        message = outbound_by_key(organization=organization, idempotency_key=key)
-        if message is not None and message.status != OutboundStatus.PENDING:
-            return "already sent"
-        if message is None:
-            message = outbound_record(
-                organization=organization,
-                channel=channel,
-                to=to,
-                subject=subject,
-                body=body,
-                client=client,
-                idempotency_key=key,
-            )
-    try:
-        delivery = outbound_deliver(message=message)
-    except ProviderError as exc:
-        if not exc.transient:
-            outbound_mark(organization=organization, keys=[key], status=OutboundStatus.FAILED)
-            return "failed"
-        raise
-    outbound_mark_sent(message=message, delivery=delivery)
-    return "sent"
+    result = message_send_once(
+        organization=organization,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        client=client,
+        idempotency_key=denial_message_key(case, client),
+    )
+    return "sent" if result.sent else f"already {result.message.status}"

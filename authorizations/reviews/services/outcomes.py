@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,18 +42,10 @@ from authorizations.reviews.services.calendar import (
     review_schedule,
 )
 from iop.clients.models import Client, ReminderChannel
+from iop.clients.selectors import client_message_address
 from iop.clients.services import episode_authorized_level_set
 from iop.common.exceptions import refuse
-from iop.notifications.models import OutboundMessage, OutboundStatus
-from iop.notifications.providers import ProviderError
-from iop.notifications.selectors import outbound_by_key
-from iop.notifications.services import (
-    notice_send,
-    outbound_deliver,
-    outbound_mark,
-    outbound_mark_sent,
-    outbound_record,
-)
+from iop.notifications.services import message_send_once, notice_send
 from iop.tenancy.models import LevelOfCare, Membership, Organization
 
 if TYPE_CHECKING:
@@ -221,18 +213,6 @@ def _step_down_task(review: ConcurrentReview, determination: Determination) -> N
 # --- Telling the client ----------------------------------------------------------------------------------
 
 
-_ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
-
-
-def client_message_address(client: Client) -> tuple[str, str] | None:
-    """`(channel, address)` the client agreed to be messaged on, or None."""
-    name = _ADDRESS_FIELD.get(client.reminder_channel)
-    if name is None or not client.reminder_consent:
-        return None
-    address = (getattr(client, name) or "").strip()
-    return (client.reminder_channel, address) if address else None
-
-
 def _recipients(review: ConcurrentReview) -> list[Client]:
     """The client, and when the authorization came from a couple's packet, the other partner."""
     client = review.episode.client
@@ -313,33 +293,13 @@ def review_outcome_message_deliver(*, determination_id, client_id) -> str:
         channel=address[0],
         partner=client.pk != review.episode.client_id,
     )
-    key = outcome_message_key(determination, client)
-    message = _message_claim(
-        organization, key=key, channel=address[0], to=address[1], subject=subject, body=body, client=client
+    result = message_send_once(
+        organization=organization,
+        channel=address[0],
+        to=address[1],
+        subject=subject,
+        body=body,
+        client=client,
+        idempotency_key=outcome_message_key(determination, client),
     )
-    if message is None:
-        return "already sent"
-    try:
-        delivery = outbound_deliver(message=message)
-    except ProviderError:
-        outbound_mark(organization=organization, keys=[key], status=OutboundStatus.FAILED)
-        raise
-    return outbound_mark_sent(message=message, delivery=delivery).status
-
-
-@transaction.atomic
-def _message_claim(organization: Organization, *, key: str, client: Client, **fields) -> OutboundMessage | None:
-    """The outbox row to hand to the provider under `key`, recorded (and committed) before the
-    provider sees it: a new one, or a failed one tried again. None when the key was already used
-    for a message sent, in flight or of unknown outcome: nothing is sent twice under one key."""
-    existing = outbound_by_key(organization=organization, idempotency_key=key)
-    if existing is None:
-        try:
-            return outbound_record(organization=organization, idempotency_key=key, client=client, **fields)
-        except IntegrityError:  # another worker recorded it a moment ago
-            return None
-    if existing.status != OutboundStatus.FAILED:
-        return None
-    OutboundMessage.objects.filter(pk=existing.pk, status=OutboundStatus.FAILED).update(status=OutboundStatus.PENDING)
-    existing.status = OutboundStatus.PENDING
-    return existing
+    return "sent" if result.sent else f"already {result.message.status}"

@@ -34,14 +34,14 @@ def test_a_denial_tells_the_consenting_client_once(
         denied = deny(draft, harbor_intake)
     case = DenialCase.objects.get(determination=denied)
     message = OutboundMessage.objects.get()
-    assert message.idempotency_key == f"denial:{case.pk}:{client.pk}"
+    assert message.idempotency_key == f"denial:{case.pk.hex}:{client.pk.hex}"
     assert (message.channel, message.to, message.client) == ("sms", "+15555550123", client)
     assert "We are appealing" in message.body and "external review" in message.body
     for secret in (*SECRETS, client.last_name):
         assert secret not in message.body
 
     again = tasks.denial_message_send.apply(args=(case.organization_id, str(case.pk), str(client.pk))).get()
-    assert again == "already sent"  # a redelivered task sends nothing twice
+    assert again == "already recorded"  # a redelivered task sends nothing twice (the SMS outbox records it)
     assert OutboundMessage.objects.count() == 1
 
 
