@@ -144,9 +144,13 @@ def review_outcome_record(
         request, channel=channel, payer_reference=payer_reference, actor=actor, now=now, decided_at=decided_at or now
     )
     if action != DeterminationAction.PENDED:
+        from authorizations.reviews.calls.services import review_calls_cancel_open
+
         # Decided first: the next review (scheduled when the approval is recorded) counts from this one.
         review.status = ReviewStatus.DECIDED
         review.save(update_fields=["status", "updated_at"])
+        # A call still ahead is no longer needed: the clinician's calendar gets its cancellation.
+        review_calls_cancel_open(review=review, reason="The payer decided the review.", actor=actor)
     determination = determination_record(
         request=AuthorizationRequest.objects.get(pk=request.pk),
         action=action,

@@ -153,8 +153,18 @@ def test_a_step_down_sets_the_authorized_level_and_gives_the_clinician_a_task(
 
 
 def test_a_denial_closes_the_review_without_a_next_one(world, harbor_clinician):
+    from django.utils import timezone
+
+    from authorizations.models import CallStatus
+    from authorizations.reviews.calls.services import review_call_schedule
+
     episode, authorization, review = world
+    call = review_call_schedule(
+        review=review, starts_at=timezone.now() + dt.timedelta(days=1), dial_in="+1 555 0100", actor=harbor_clinician
+    )
     review_outcome_record(review=review, outcome="denied", reason="Not medically necessary", actor=harbor_clinician)
+    call.refresh_from_db()
+    assert call.status == CallStatus.CANCELLED  # the decided review's call ahead is off the clinician's calendar
     review.refresh_from_db()
     episode.refresh_from_db()
     assert review.status == ReviewStatus.DECIDED and review.request.determinations.get().action == "A3"
