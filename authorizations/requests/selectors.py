@@ -368,8 +368,9 @@ def request_check(
 
 def _group_hours_problems(request, lines, rule: PayerRule, payer: str) -> list[str]:
     """Group lines' weekly hours and days against the payer's minimum. A group session lasts the
-    treatment plan's weekly hours divided by its days (the plan's program day)."""
-    group = [line for line in lines if line.track == ServiceTrack.GROUP]
+    treatment plan's weekly hours divided by its days (the plan's program day); a program per-diem
+    line (S9480, revenue 0905…) is that whole program day, so it counts the same way."""
+    group = [line for line in lines if line.track in (ServiceTrack.GROUP, ServiceTrack.PROGRAM)]
     plan = plan_of(request.episode)
     if not group:
         return [
@@ -378,18 +379,23 @@ def _group_hours_problems(request, lines, rule: PayerRule, payer: str) -> list[s
         ]
     if plan is None or not plan.required_days_per_week:
         return ["The episode has no treatment plan with days a week: group hours cannot be counted."]
+    tracks = {line.track for line in group}
+    which = {
+        frozenset({ServiceTrack.GROUP}): "Group lines",
+        frozenset({ServiceTrack.PROGRAM}): "Program-day lines",
+    }.get(frozenset(tracks), "Group and program-day lines")
     per_session = Decimal(plan.required_hours_per_week) / plan.required_days_per_week
     sessions = sum((Decimal(line.frequency_per_week) for line in group), Decimal(0))
     weekly = (sessions * per_session).quantize(Decimal("0.1"))
     problems = []
     if weekly < rule.min_hours_per_week:
         problems.append(
-            f"Group lines schedule {weekly} h a week ({sessions.normalize():f} sessions of "
+            f"{which} schedule {weekly} h a week ({sessions.normalize():f} sessions of "
             f"{per_session.quantize(Decimal('0.1'))} h); {payer} requires at least {rule.min_hours_per_week} h."
         )
     if sessions < rule.min_days_per_week:
         problems.append(
-            f"Group lines meet {sessions.normalize():f} days a week; {payer} requires at least "
+            f"{which} meet {sessions.normalize():f} days a week; {payer} requires at least "
             f"{rule.min_days_per_week} days."
         )
     return problems

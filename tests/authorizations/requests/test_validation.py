@@ -78,6 +78,18 @@ def test_no_group_line_and_missing_member_id_and_dates_outside_coverage(
     )
 
 
+def test_a_program_per_diem_line_counts_toward_the_payers_weekly_hours_like_group_lines(draft):
+    # A renewal of an S9480 (program per diem) authorization asks for program days, not group sessions.
+    request = complete(draft)
+    line_remove(line=request.lines.get(code="90853"))
+    line_add(request=request, code="S9480", units=1, frequency_per_week=Decimal(3))
+    assert request_validate(request=request) == []
+    line_update(line=request.lines.get(code="S9480"), data={"frequency_per_week": Decimal(2)})
+    assert "Program-day lines meet 2 days a week; Blue Harbor PPO requires at least 3 days." in request_validate(
+        request=request
+    )
+
+
 def test_a_couples_line_needs_a_couple_with_this_client_as_identified_patient(draft):
     request = complete(draft)
     line_add(request=request, code="90847", units=1, frequency_per_week=Decimal(1))
