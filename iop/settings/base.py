@@ -303,6 +303,10 @@ SPECTACULAR_SETTINGS = {
         # Named once aftercare's level_of_care and outcome fields came alongside them.
         "LevelOfCareEnum": "iop.tenancy.models.LevelOfCare",
         "PeerToPeerOutcomeEnum": "authorizations.models.PeerToPeerOutcome",
+        "ClaimStatusEnum": "discharge.models.ClaimStatus",
+        "BillingSourceEnum": "discharge.models.BillingSource",
+        # Named once billing's import source came alongside it.
+        "RosterSourceEnum": "scheduling.models.RosterSource",
     },
 }
 
