@@ -171,3 +171,18 @@ def test_the_page_costs_the_same_queries_for_few_and_many_lines(client, harbor_v
     for n in range(1, 9):
         bill(episode, past_week + dt.timedelta(days=n), claim_number=f"C-{n}", code="H0015" if n % 2 else "S9480")
     assert count() == few
+
+
+def test_another_organizations_episode_page_is_a_404(client, harbor_va, summit, summit_client):
+    from iop.clients.models import Episode
+
+    with tenant_context(summit.id):
+        theirs = Episode.objects.get(client=summit_client)
+    client.force_login(harbor_va)
+
+    assert client.get(page_url(theirs)).status_code == 404
+    for action in ("upload/", "lines/", "close/", "write-off/"):
+        assert client.post(page_url(theirs) + action, {"reason": "x", "amount": "1"}).status_code == 404
+    assert client.get(page_url(theirs, slug="summit")).status_code == 404
+    with tenant_context(summit.id):
+        assert not EpisodeReconciliation.objects.exists()
