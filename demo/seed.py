@@ -19,6 +19,7 @@ from django.utils import timezone
 from demo.appeals import seed_appeals
 from demo.attendance import HARBOR_ATTENDANCE, AttendanceSpec, seed_attendance
 from demo.authorizations import seed_authorization_cases, seed_authorization_history, seed_coverage
+from demo.discharge import seed_discharge
 from demo.people import (
     BELL,
     COUNSELOR,
@@ -228,5 +229,6 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                         )
                         seed_reviews(organization=organization, now=timezone.now(), report=report)
                         seed_appeals(organization=organization, actor=actor, now=timezone.now(), report=report)
+                seed_discharge(organization=organization, now=timezone.now(), report=report)
         reports.append(report)
     return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)
