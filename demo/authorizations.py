@@ -333,10 +333,11 @@ def seed_authorization_history(
             )
         ]
         if index == 0:
-            # The first client's request itemized group and individual therapy too: approved line by line.
+            # The first client's request itemized group and individual therapy too, approved line by line: group
+            # at the pace the schedule books it (about two sessions a program day), individual weekly.
             weeks = -(-((end - start).days + 1) // 7)
             for track, line_code, description, per_week in (
-                (ServiceTrack.GROUP, "90853", "Group psychotherapy", 3),
+                (ServiceTrack.GROUP, "90853", "Group psychotherapy", 10),
                 (ServiceTrack.INDIVIDUAL, "90834", "Psychotherapy, 45 minutes", 1),
             ):
                 asked.append(

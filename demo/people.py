@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import zlib
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -332,6 +333,19 @@ def _find_client(spec: ClientSpec) -> Client | None:
     ).first()
 
 
+def _caseload_clinician(organization: Organization, spec: ClientSpec) -> Membership | None:
+    """The clinician whose caseload a demo client joins: spread over the clinicians, the same one
+    for the same client on every seed (by name, not by order of creation)."""
+    clinicians = list(
+        Membership.objects.filter(organization=organization, role=Role.CLINICIAN, is_active=True).order_by(
+            "user__email"
+        )
+    )
+    if not clinicians:
+        return None
+    return clinicians[zlib.crc32(f"{spec.first_name} {spec.last_name}".encode()) % len(clinicians)]
+
+
 def ensure_client(
     organization: Organization,
     spec: ClientSpec,
@@ -375,6 +389,7 @@ def ensure_client(
         tracks=program_spec.tracks,
         goals=program_spec.goals,
         availability=WEEKDAY_MORNINGS,
+        primary_clinician=_caseload_clinician(organization, spec),
     )
     for to_status, days_after_referral in _PATH[spec.status]:
         effective = min(referral_date + dt.timedelta(days=days_after_referral), today)

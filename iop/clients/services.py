@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
-from iop.tenancy.models import LevelOfCare, Organization, Program
+from iop.tenancy.models import LevelOfCare, Membership, Organization, Program
 
 from .errors import ClientsErrorCode
 from .hooks import episode_status_changed
@@ -348,13 +348,19 @@ def client_intake(
     tracks: Iterable[str],
     goals: str = "",
     availability: Iterable[Availability] = (),
+    primary_clinician: Membership | None = None,
 ) -> Episode:
     """The intake form: a new client, their episode and treatment plan, together or not at all.
     Weekly requirements default to the program's."""
     _check_program(organization=organization, program=program)
     client = client_create(organization=organization, created_by=actor, **client_fields)
     episode = episode_create(
-        organization=organization, client=client, program=program, referral_date=referral_date, actor=actor
+        organization=organization,
+        client=client,
+        program=program,
+        referral_date=referral_date,
+        actor=actor,
+        primary_clinician=primary_clinician,
     )
     treatment_plan_save(
         episode=episode,
