@@ -4,7 +4,7 @@
 - **a discharge this week with open items**: a step-down to weekly therapy on Friday, the
   termination session booked and crisis resources given, but no aftercare booked and no records
   sent yet;
-- **one blocked by a missing consent**: a transfer next week, aftercare booked, but the client's
+- **one blocked by a missing consent**: a transfer on the coming Wednesday, aftercare booked, but the client's
   only consent names their primary care doctor, not the receiving provider, so the records packet
   cannot go;
 - **one completed with aftercare kept at 7 days**: a client the demo discharged weeks ago, whose
@@ -137,7 +137,8 @@ def seed_discharge(*, organization: Organization, now: dt.datetime | None = None
     if blocked is None:
         candidates = _candidates(organization, admitted_before=today - dt.timedelta(days=14))
         if candidates:
-            wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 + 7)
+            # The coming Wednesday (a week ahead when today is one): within the worklist's two weeks.
+            wednesday = today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
             blocked = _plan(
                 candidates[0],
                 reason=BLOCKED,
