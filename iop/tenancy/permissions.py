@@ -52,6 +52,14 @@ REVIEW_PACKET_VIEW = "review_packet.view"  # a review's packet: readiness, the P
 # duty, and the packet is the minimum necessary for it (164.502(b)) — they see its readiness and
 # its PDF for that purpose, not the clinical record (CLINICAL_VIEW stays off).
 REVIEW_PACKET_MANAGE = "review_packet.manage"
+# Discharge and step-down (discharge/). A VA coordinates the discharge — plan dates, the
+# termination session, the checklist's practical items — without reading the clinical record: the
+# discharge summary's text is shown only with CLINICAL_VIEW, and only clinicians (and org admins)
+# sign it. Completing a discharge with required items open takes an org admin's reason.
+DISCHARGE_VIEW = "discharge.view"  # transition plans, checklists, the Discharges worklist
+DISCHARGE_MANAGE = "discharge.manage"  # start and update plans, tick items, book the termination session, complete
+DISCHARGE_OVERRIDE = "discharge.override"  # complete a discharge with required items open, with a reason
+DISCHARGE_SUMMARY_SIGN = "discharge.summary_sign"  # write and sign the discharge summary (clinical)
 # Consents to disclose (42 CFR 2.31) and the disclosure log: record, revoke, read the client's
 # consents and what was disclosed under them (intake, VAs, clinicians, admins).
 CONSENT_MANAGE = "consent.manage"
@@ -64,14 +72,6 @@ DISCLOSURE_SEND = "disclosure.send"
 # close it as reconciled or write it off with a reason and amount. Billing figures, codes and dates
 # of service, no clinical content: intake, VAs (who do the billing follow-up) and admins.
 BILLING_RECONCILE = "billing.reconcile"
-# Discharge and step-down (discharge/). A VA coordinates the discharge — plan dates, the
-# termination session, the checklist's practical items — without reading the clinical record: the
-# discharge summary's text is shown only with CLINICAL_VIEW, and only clinicians (and org admins)
-# sign it. Completing a discharge with required items open takes an org admin's reason.
-DISCHARGE_VIEW = "discharge.view"  # transition plans, checklists, the Discharges worklist
-DISCHARGE_MANAGE = "discharge.manage"  # start and update plans, tick items, book the termination session, complete
-DISCHARGE_OVERRIDE = "discharge.override"  # complete a discharge with required items open, with a reason
-DISCHARGE_SUMMARY_SIGN = "discharge.summary_sign"  # write and sign the discharge summary (clinical)
 
 _EVERY_STAFF = {
     CLIENT_VIEW,
@@ -92,11 +92,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             BILLING_RECONCILE,
             DISCHARGE_VIEW,
             DISCHARGE_MANAGE,
+            REVIEW_PACKET_VIEW,
+            REVIEW_PACKET_MANAGE,
             REVIEW_CLINICAL_EDIT,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
-            REVIEW_PACKET_VIEW,
-            REVIEW_PACKET_MANAGE,
             REVIEW_CALL_MANAGE,
             CONSENT_MANAGE,
             DISCLOSURE_SEND,
@@ -119,6 +119,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             BILLING_RECONCILE,
             DISCHARGE_VIEW,
             DISCHARGE_MANAGE,
+            REVIEW_PACKET_VIEW,
+            REVIEW_PACKET_MANAGE,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
             REVIEW_CALL_MANAGE,
@@ -144,6 +146,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             DISCHARGE_VIEW,
             DISCHARGE_MANAGE,
             DISCHARGE_SUMMARY_SIGN,
+            REVIEW_PACKET_VIEW,
             REVIEW_CLINICAL_EDIT,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
@@ -168,6 +171,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             DISCHARGE_MANAGE,
             DISCHARGE_OVERRIDE,
             DISCHARGE_SUMMARY_SIGN,
+            REVIEW_PACKET_VIEW,
+            REVIEW_PACKET_MANAGE,
             REVIEW_CLINICAL_EDIT,
             REVIEW_OUTCOME_RECORD,
             APPEAL_MANAGE,
