@@ -211,6 +211,57 @@ def summit_world(summit, summit_va, summit_client):
         billing_line = BillingLine.objects.create(
             episode=episode, service_date=today - dt.timedelta(days=1), code="S9480", units=1, billed_amount=300
         )
+        # Review packet, and a denial case (with a peer-to-peer and an appeal) of summit's request.
+        from authorizations.models import Appeal, DenialCase, PeerToPeer, ReviewPacket
+
+        ReviewPacket.objects.create(review=summit_review, prepared_at=now)
+        denial = Determination.objects.create(request=auth_request, action="A3", decided_at=now)
+        denial_case = DenialCase.objects.create(
+            determination=denial, episode=episode, letter_received_at=now, reason="Summit only"
+        )
+        p2p = PeerToPeer.objects.create(case=denial_case, scheduled_at=now + dt.timedelta(days=1), clinician=summit_va)
+        appeal = Appeal.objects.create(case=denial_case, level="internal_1", filing_due_at=now + dt.timedelta(days=30))
+        # Discharge: the episode's plan, an aftercare provider and appointment, a follow-up check, a
+        # consent and a disclosure under it.
+        from discharge.models import (
+            AftercareAppointment,
+            AftercareProvider,
+            Consent,
+            Disclosure,
+            FollowUpCheck,
+            TransitionPlan,
+        )
+
+        transition_plan, _ = TransitionPlan.objects.get_or_create(episode=episode)
+        provider = AftercareProvider.objects.create(name="Summit Outpatient")
+        appointment = AftercareAppointment.objects.create(
+            plan=transition_plan, provider=provider, starts_at=now + dt.timedelta(days=3)
+        )
+        follow_up = FollowUpCheck.objects.create(plan=transition_plan, days=7, due_date=today, raised_at=now)
+        consent = Consent.objects.create(
+            client=summit_client,
+            disclosing_party="Summit",
+            information=["demographics"],
+            recipient_provider=provider,
+            recipient_name="Summit Outpatient",
+            purpose="continuity",
+            expires_on=today + dt.timedelta(days=30),
+            signed_name="Summit client",
+            signed_at=now,
+            signature_method="electronic",
+        )
+        disclosure = Disclosure.objects.create(
+            client=summit_client,
+            episode=episode,
+            consent=consent,
+            recipient_provider=provider,
+            recipient_name="Summit Outpatient",
+            purpose="continuity",
+            information=["demographics"],
+            channel="fax",
+            sent_at=now,
+            sent_by=summit_va,
+        )
         # Reminders: a reminder of summit's whose status is unknown (one a VA may resend).
         dispatch = ReminderDispatch.objects.create(
             client=summit_client,
@@ -285,6 +336,29 @@ def summit_world(summit, summit_va, summit_client):
         "pk:review-call": review_call.pk,
         "pk:billing-line": billing_line.pk,
         "pk:billing-reconciliation": episode.pk,
+        "pk:review-packet": summit_review.pk,  # a review's packet is addressed by its review
+        "case_id": denial_case.pk,
+        "pk:denial-case": denial_case.pk,
+        "p2p_id": p2p.pk,
+        "pk:peer-to-peer": p2p.pk,
+        "appeal_id": appeal.pk,
+        "pk:appeal": appeal.pk,
+        "pk:discharge-plan": transition_plan.pk,
+        "pk:discharge-plan-sign": transition_plan.pk,  # the sign-summary action
+        "provider_id": provider.pk,
+        "pk:aftercare-provider": provider.pk,
+        "appointment_id": appointment.pk,
+        "pk:aftercare-appointment": appointment.pk,
+        "check_id": follow_up.pk,
+        "pk:follow-up-check": follow_up.pk,
+        "consent_id": consent.pk,
+        "pk:consent": consent.pk,
+        "pk:consent-expiry": consent.pk,  # the expiry-event action
+        "disclosure_id": disclosure.pk,
+        "pk:disclosure": disclosure.pk,
+        # Not objects: a calendar month (the organization in the URL decides).
+        "year": today.year,
+        "month": today.month,
     }
 
 
@@ -329,8 +403,12 @@ def _probe(http, url: str, name: str, **kwargs) -> list[str]:
     return []
 
 
+# URL keywords that name no object (a calendar month): a route with only these is the organization's own.
+_NOT_OBJECTS = {"org_slug", "year", "month"}
+
+
 def _names_an_object(route: str) -> bool:
-    return any((m.group("name") or m.group("rname")) != "org_slug" for m in _KWARG.finditer(route))
+    return any((m.group("name") or m.group("rname")) not in _NOT_OBJECTS for m in _KWARG.finditer(route))
 
 
 def test_summit_objects_under_harbors_url_are_404(client, harbor, harbor_admin, harbor_client, summit_world):
@@ -387,3 +465,13 @@ def test_nothing_of_summit_changed(summit, summit_world, client, harbor_admin):
         from authorizations.models import ReviewCall
 
         assert ReviewCall.objects.get(pk=summit_world["call_id"]).status == "scheduled"
+        from authorizations.models import Appeal, DenialCase, PeerToPeer
+        from discharge.models import AftercareAppointment, Consent, FollowUpCheck, TransitionPlan
+
+        assert DenialCase.objects.get(pk=summit_world["case_id"]).status == "open"
+        assert PeerToPeer.objects.get(pk=summit_world["p2p_id"]).status == "scheduled"
+        assert Appeal.objects.get(pk=summit_world["appeal_id"]).filed_at is None
+        assert TransitionPlan.objects.get(pk=summit_world["pk:discharge-plan"]).status == "planning"
+        assert AftercareAppointment.objects.get(pk=summit_world["appointment_id"]).status == "booked"
+        assert FollowUpCheck.objects.get(pk=summit_world["check_id"]).outcome == "pending"
+        assert Consent.objects.get(pk=summit_world["consent_id"]).revoked_at is None
