@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -32,9 +31,8 @@ from authorizations.appeals.forms import (
 from authorizations.models import Appeal, PeerToPeer
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.common.exceptions import ApplicationError
-from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
-from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
+from iop.common.form_state import form_apply, form_endpoint, form_state_take
+from iop.common.forms import error_summary
 from iop.common.pages import found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
@@ -134,20 +132,16 @@ def case_detail(request, org_slug: str, case_id):
 
 
 def _apply(request, org_slug, case, *, form_key: str, form, call, success: str, anchor: str = ""):
-    """Validate `form`, run `call(cleaned_data)`; back to the case page either way (PRG)."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ApplicationError as exc:
-            forms_add_application_error(exc, form)
-            if not form.errors:
-                return redirect_refused(
-                    request, _case_url(org_slug, case), key=form_key, form=form, problems=[ErrorLink(text=exc.message)]
-                )
-        else:
-            messages.success(request, success)
-            return redirect_done(request, _case_url(org_slug, case, anchor), key=form_key)
-    return redirect_refused(request, _case_url(org_slug, case), key=form_key, form=form)
+    """`form_apply` on the case page: `call(cleaned_data)`, back to the page either way (PRG)."""
+    return form_apply(
+        request,
+        form=form,
+        call=lambda f: call(f.cleaned_data),
+        page=_case_url(org_slug, case),
+        done=_case_url(org_slug, case, anchor),
+        key=form_key,
+        success=success,
+    )
 
 
 @org_page(permissions.APPEAL_MANAGE)

@@ -42,7 +42,7 @@ from authorizations.selectors import client_of
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
-from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
+from iop.common.form_state import form_apply, form_endpoint, form_state_take, redirect_done, redirect_refused
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
 from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
@@ -233,17 +233,16 @@ def request_detail(request, org_slug: str, request_id):
 
 
 def _apply(request, org_slug, req, *, form_key: str, form, call, success: str, anchor: str = ""):
-    """Validate `form`, run `call(cleaned_data)`; on success back to the request page with
-    `success`, else back to it with the form as typed and its errors (iop.common.form_state)."""
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ApplicationError as exc:
-            forms_add_application_error(exc, form)
-        else:
-            messages.success(request, success)
-            return redirect_done(request, _request_url(org_slug, req, anchor), key=form_key)
-    return redirect_refused(request, _request_url(org_slug, req), key=form_key, form=form)
+    """`form_apply` on the request page: `call(cleaned_data)`, back to the page either way (PRG)."""
+    return form_apply(
+        request,
+        form=form,
+        call=lambda f: call(f.cleaned_data),
+        page=_request_url(org_slug, req),
+        done=_request_url(org_slug, req, anchor),
+        key=form_key,
+        success=success,
+    )
 
 
 def _crlf_to_lf(data) -> QueryDict:

@@ -10,7 +10,6 @@ with the organization, so another tenant's review is a 404 like an unknown one; 
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +22,8 @@ from authorizations.reviews.services import calendar, clinical, outcomes
 from authorizations.units.selectors import figures_attach
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
-from iop.common.exceptions import ApplicationError
-from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
-from iop.common.forms import error_summary, forms_add_application_error
+from iop.common.form_state import form_apply, form_endpoint, form_state_take
+from iop.common.forms import error_summary
 from iop.common.pages import found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
@@ -145,18 +143,16 @@ def review_detail(request, org_slug: str, review_id):
 
 
 def _apply(request, org_slug, review, *, form_key: str, form, call, success: str, anchor: str = ""):
-    """Validate `form` and run `call(form)`: back to the review page with `success`, or with the
-    form as typed and its errors (iop.common.form_state)."""
-    if form.is_valid():
-        try:
-            call(form)
-        except ApplicationError as exc:
-            forms_add_application_error(exc, form)
-        else:
-            if not form.errors:
-                messages.success(request, success)
-                return redirect_done(request, _review_url(org_slug, review, anchor), key=form_key)
-    return redirect_refused(request, _review_url(org_slug, review), key=form_key, form=form)
+    """`form_apply` on the review page: `call(form)`, back to the page (at `anchor`) either way."""
+    return form_apply(
+        request,
+        form=form,
+        call=call,
+        page=_review_url(org_slug, review),
+        done=_review_url(org_slug, review, anchor),
+        key=form_key,
+        success=success,
+    )
 
 
 @org_page(permissions.REVIEW_CLINICAL_EDIT)

@@ -20,8 +20,8 @@ from discharge.plans.forms import CompleteForm, PlanForm, SummaryForm, Terminati
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
-from iop.common.form_state import form_endpoint, form_state_take, redirect_done, redirect_refused
-from iop.common.forms import error_summary, forms_add_application_error
+from iop.common.form_state import form_apply, form_endpoint, form_state_take, redirect_done, redirect_refused
+from iop.common.forms import error_summary
 from iop.common.pages import found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_actions
@@ -106,18 +106,16 @@ def plan_detail(request, org_slug: str, episode_id):
 
 
 def _apply(request, org_slug, episode_id, *, form_key: str, form, call, success: str, anchor: str = ""):
-    """Validate `form` and run `call(form)`: back to the discharge page with `success`, or with
-    the form as typed and its errors (iop.common.form_state)."""
-    if form.is_valid():
-        try:
-            call(form)
-        except ApplicationError as exc:
-            forms_add_application_error(exc, form)
-        else:
-            if not form.errors:
-                messages.success(request, success)
-                return redirect_done(request, _plan_url(org_slug, episode_id, anchor), key=form_key)
-    return redirect_refused(request, _plan_url(org_slug, episode_id), key=form_key, form=form)
+    """`form_apply` on the discharge page: `call(form)`, back to the page (at `anchor`) either way."""
+    return form_apply(
+        request,
+        form=form,
+        call=call,
+        page=_plan_url(org_slug, episode_id),
+        done=_plan_url(org_slug, episode_id, anchor),
+        key=form_key,
+        success=success,
+    )
 
 
 @org_page(permissions.DISCHARGE_MANAGE)

@@ -101,6 +101,37 @@ def redirect_done(request, to: str, *, key: str = "") -> HttpResponseRedirect:
     return redirect(to)
 
 
+def form_apply(
+    request,
+    *,
+    form: FormT,
+    call: Callable[[FormT], object],
+    page: str,
+    done: str = "",
+    key: str,
+    success: str,
+) -> HttpResponseRedirect:
+    """The body of a page's form endpoint: validate `form` and run `call(form)` (the service, from
+    the form's cleaned data). Carried out → back to the page at `done` (default `page`; an anchor,
+    say) with `success`. Invalid, refused by the service (its message on the form's fields or on
+    top), or given errors by `call` itself → back to `page` with the form as typed and its errors."""
+    from django.contrib import messages
+
+    from .exceptions import ApplicationError
+    from .forms import forms_add_application_error
+
+    if form.is_valid():
+        try:
+            call(form)
+        except ApplicationError as exc:
+            forms_add_application_error(exc, form)
+        else:
+            if not form.errors:
+                messages.success(request, success)
+                return redirect_done(request, done or page, key=key)
+    return redirect_refused(request, page, key=key, form=form)
+
+
 @dataclass
 class FormState:
     """What the last submission from this page sent back to it; empty on an ordinary visit."""
