@@ -9,7 +9,6 @@ import pytest
 from discharge.models import AppointmentStatus, PlanOrigin, PlanStatus, TransitionPlan
 from discharge.plans import selectors
 from iop.clients.models import Episode, EpisodeStatus
-from tests.ops.test_seed_demo import _seeded_once, demo, seeded  # noqa: F401 - the seeded demo, shared
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from authorizations.models import OPEN_REVIEW_STATUSES, Authorization, ConcurrentReview
-from tests.ops.test_seed_demo import _seeded_once, demo, seeded  # noqa: F401 - the seeded demo, shared
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from authorizations.models import AppealOutcome, CaseStatus, DenialCase, ReviewRegime
-from tests.ops.test_seed_demo import _seeded_once, demo, seeded  # noqa: F401 - the seeded demo, shared
 
 pytestmark = pytest.mark.django_db
 

@@ -1,26 +1,14 @@
-"""`manage.py seed_demo`: the demo organizations, written through the services as the app role.
-
-What the demo shows this week depends on when it is seeded (harbor's attendance: who is at risk
-depends on what was held and what is still ahead), so the module's seed runs at three moments of
-one week, with the clock kept there: Tuesday afternoon (sessions held and ahead), Monday before
-the first session (nothing held yet) and Saturday (nothing ahead: nobody can be at risk).
-"""
+"""`manage.py seed_demo`: the demo organizations, written through the services as the app role,
+read at the three moments of `tests/demo/conftest.py`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zoneinfo
 from collections import Counter
-from dataclasses import dataclass
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
-from attendance.hours.selectors import active_episodes, this_week_start, week_summaries
 from attendance.models import (
     AbsenceAlert,
     AbsenceRuleKind,
@@ -58,16 +46,10 @@ from scheduling.models import (
     SessionFacilitator,
     WeeklySlot,
 )
+from tests.demo.conftest import WEEK, seed
 
 pytestmark = pytest.mark.django_db
 
-NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-MOMENTS = {
-    "tuesday": dt.datetime(2026, 11, 24, 13, 15, tzinfo=NEW_YORK),
-    "monday_early": dt.datetime(2026, 11, 23, 7, 30, tzinfo=NEW_YORK),
-    "saturday": dt.datetime(2026, 11, 28, 11, 0, tzinfo=NEW_YORK),
-}
-WEEK = dt.timedelta(days=7)
 
 DEMO_EMAILS = {
     "admin@harbor.test": ("harbor", "org_admin"),
@@ -105,12 +87,6 @@ TENANT_MODELS = (
 )
 
 
-def seed() -> str:
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
 def snapshot() -> dict:
     """Row counts per organization and model, plus the global tables the seed writes."""
     counts: dict = {"organizations": Organization.objects.count(), "users": User.objects.count()}
@@ -125,33 +101,6 @@ def snapshot() -> dict:
                 RosterEntry.objects.values_list("session_id", "episode_id", "status")
             )
     return counts
-
-
-@pytest.fixture(scope="module", params=list(MOMENTS))
-def _seeded_once(request, django_db_setup, django_db_blocker):
-    """The first seed takes seconds (a term of sessions and rosters, a month of roll calls), so it
-    runs once per moment, with the clock kept there (ticking) for the tests, in a transaction
-    rolled back at the end; each test runs in a savepoint inside it (as Django's setUpTestData
-    does), so what one test changes is gone for the next."""
-    with (
-        django_db_blocker.unblock(),
-        time_machine.travel(MOMENTS[request.param], tick=True),
-        pytest.MonkeyPatch.context() as patch,
-    ):
-        patch.delenv("DEMO_PASSWORD", raising=False)
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield request.param, seed()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def seeded(_seeded_once, db, monkeypatch):
-    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
-    return {org.slug: org for org in Organization.objects.all()}, _seeded_once[1]
 
 
 def test_second_run_adds_and_changes_nothing(seeded):
@@ -358,28 +307,6 @@ def test_summit_has_its_own_groups_with_its_clients_placed(seeded):
 
 
 # --- Harbor's attendance ------------------------------------------------------------------------------
-
-
-@dataclass
-class Demo:
-    moment: str
-    output: str
-    harbor: Organization
-    this_week: dt.date
-
-    def week(self, weeks_ago: int) -> dict:
-        """`{episode id: WeekSummary}` of the active clients whose week it is to judge."""
-        start = self.this_week - weeks_ago * WEEK
-        episodes = active_episodes(organization=self.harbor)
-        summaries = week_summaries(organization=self.harbor, episodes=episodes, first_week=start, last_week=start)
-        return {s.episode.pk: s for s in summaries.values() if s.evaluable}
-
-
-@pytest.fixture
-def demo(seeded, _seeded_once):
-    harbor = seeded[0]["harbor"]
-    with tenant_context(harbor.id):
-        yield Demo(_seeded_once[0], seeded[1], harbor, this_week_start(harbor))
 
 
 def test_every_session_held_in_four_weeks_and_this_week_has_its_roll_call(demo):
