@@ -6,44 +6,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0001_initial'),
+        ("clients", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='episode',
-            name='insert_insert',
+            model_name="episode",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='episode',
-            name='update_update',
+            model_name="episode",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='episode',
-            name='delete_delete',
+            model_name="episode",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='episode',
-            name='authorized_level_of_care',
-            field=models.CharField(blank=True, choices=[('iop', 'Intensive outpatient (IOP)'), ('php', 'Partial hospitalization (PHP)'), ('op', 'Outpatient (OP)')], max_length=8),
+            model_name="episode",
+            name="authorized_level_of_care",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("iop", "Intensive outpatient (IOP)"),
+                    ("php", "Partial hospitalization (PHP)"),
+                    ("op", "Outpatient (OP)"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='episodeevent',
-            name='authorized_level_of_care',
-            field=models.CharField(blank=True, choices=[('iop', 'Intensive outpatient (IOP)'), ('php', 'Partial hospitalization (PHP)'), ('op', 'Outpatient (OP)')], max_length=8),
+            model_name="episodeevent",
+            name="authorized_level_of_care",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("iop", "Intensive outpatient (IOP)"),
+                    ("php", "Partial hospitalization (PHP)"),
+                    ("op", "Outpatient (OP)"),
+                ],
+                max_length=8,
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='episode',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_episodeevent" ("admission_date", "authorized_level_of_care", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."authorized_level_of_care", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;', hash='c79c9763f1ecd38df966952d9965a5b51e3711c7', operation='INSERT', pgid='pgtrigger_insert_insert_7711d', table='clients_episode', when='AFTER')),
+            model_name="episode",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_episodeevent" ("admission_date", "authorized_level_of_care", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."authorized_level_of_care", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;',
+                    hash="c79c9763f1ecd38df966952d9965a5b51e3711c7",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_7711d",
+                    table="clients_episode",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='episode',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "clients_episodeevent" ("admission_date", "authorized_level_of_care", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."authorized_level_of_care", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;', hash='8072255bfc96076961f17e901db4ac591184199e', operation='UPDATE', pgid='pgtrigger_update_update_f4432', table='clients_episode', when='AFTER')),
+            model_name="episode",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "clients_episodeevent" ("admission_date", "authorized_level_of_care", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (NEW."admission_date", NEW."authorized_level_of_care", NEW."client_id", NEW."created_at", NEW."discharge_date", NEW."id", NEW."level_of_care", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."primary_clinician_id", NEW."program_id", NEW."referral_date", NEW."status", NEW."status_changed_at", NEW."status_changed_by_id", NEW."step_down_date", NEW."updated_at"); RETURN NULL;',
+                    hash="8072255bfc96076961f17e901db4ac591184199e",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_f4432",
+                    table="clients_episode",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='episode',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_episodeevent" ("admission_date", "authorized_level_of_care", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (OLD."admission_date", OLD."authorized_level_of_care", OLD."client_id", OLD."created_at", OLD."discharge_date", OLD."id", OLD."level_of_care", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."primary_clinician_id", OLD."program_id", OLD."referral_date", OLD."status", OLD."status_changed_at", OLD."status_changed_by_id", OLD."step_down_date", OLD."updated_at"); RETURN NULL;', hash='e3e158925d12d902e499ebf91b5ea6584260817e', operation='DELETE', pgid='pgtrigger_delete_delete_bd0f0', table='clients_episode', when='AFTER')),
+            model_name="episode",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_episodeevent" ("admission_date", "authorized_level_of_care", "client_id", "created_at", "discharge_date", "id", "level_of_care", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "primary_clinician_id", "program_id", "referral_date", "status", "status_changed_at", "status_changed_by_id", "step_down_date", "updated_at") VALUES (OLD."admission_date", OLD."authorized_level_of_care", OLD."client_id", OLD."created_at", OLD."discharge_date", OLD."id", OLD."level_of_care", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."primary_clinician_id", OLD."program_id", OLD."referral_date", OLD."status", OLD."status_changed_at", OLD."status_changed_by_id", OLD."step_down_date", OLD."updated_at"); RETURN NULL;',
+                    hash="e3e158925d12d902e499ebf91b5ea6584260817e",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_bd0f0",
+                    table="clients_episode",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -107,7 +107,11 @@ def test_scheduling_is_idempotent_and_names_the_primary_clinician(episode_covera
     first = review_schedule(authorization=authorization)
     again = review_schedule(authorization=authorization, review_date=D + dt.timedelta(days=3))
     assert again.pk == first.pk and ConcurrentReview.objects.count() == 1
-    assert (first.review_date, first.clinician, first.status) == (D + dt.timedelta(days=7), harbor_clinician, "upcoming")
+    assert (first.review_date, first.clinician, first.status) == (
+        D + dt.timedelta(days=7),
+        harbor_clinician,
+        "upcoming",
+    )
     assert first.submission_due_at == authorization.organization.local_datetime(D + dt.timedelta(days=7), dt.time(0))
     authorization.refresh_from_db()
     assert authorization.next_review_date == first.review_date  # the burn-down warns against it
@@ -176,7 +180,11 @@ def test_the_renewal_request_continues_the_authorization_for_the_next_window(
     request = review_renewal_request(review=review, actor=harbor_clinician)
 
     assert review_renewal_request(review=review, actor=harbor_clinician).pk == request.pk
-    assert (request.certification_type, request.prior_authorization_id, request.status) == ("R", authorization.pk, "draft")
+    assert (request.certification_type, request.prior_authorization_id, request.status) == (
+        "R",
+        authorization.pk,
+        "draft",
+    )
     assert (request.start_date, request.end_date) == (
         authorization.end_date + dt.timedelta(days=1),
         authorization.end_date + dt.timedelta(days=14),
