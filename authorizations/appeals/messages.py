@@ -8,7 +8,7 @@ a decision that affects their joint sessions."""
 from __future__ import annotations
 
 from authorizations.models import DenialCase
-from authorizations.requests.selectors import date_text
+from authorizations.requests.selectors import date_text, request_message_recipients
 from iop.clients.models import Client, ReminderChannel
 from iop.clients.selectors import client_message_address
 from iop.notifications.services import message_send_once
@@ -68,12 +68,7 @@ def denial_notify(*, case: DenialCase) -> None:
     """Queue the client's (and a couple's other partner's) message, after commit, ids only."""
     from authorizations.tasks import denial_message_send
 
-    request = case.determination.request
-    client = request.episode.client
-    recipients = [client]
-    if request.packet is not None:
-        recipients.append(request.packet.couple.partner_of(client))
-    for recipient in recipients:
+    for recipient in request_message_recipients(case.determination.request):
         if client_message_address(recipient) is not None:
             denial_message_send.delay_on_commit(case.organization_id, str(case.pk), str(recipient.pk))
 
@@ -97,10 +92,7 @@ def denial_message_deliver(*, case_id, client_id) -> str:
     channel, to = address
     if client.pk == case.episode.client_id:
         subject, body = client_denial_message(client=client, organization=organization, case=case, channel=channel)
-    elif request.packet is not None and client.pk in (
-        request.packet.couple.partner_a_id,
-        request.packet.couple.partner_b_id,
-    ):
+    elif client.pk in {c.pk for c in request_message_recipients(request)}:
         subject, body = partner_denial_message(partner=client, organization=organization, channel=channel)
     else:
         return "not a recipient"

@@ -416,3 +416,12 @@ def determination_authorization(determination: Determination) -> Authorization |
         .distinct()
         .first()
     )
+
+
+def request_message_recipients(request: AuthorizationRequest) -> list[Client]:
+    """Who hears about a request's decision: its client and, for a couple's packet, the other
+    partner (each on their own consented channel)."""
+    client = request.episode.client
+    if request.packet is None:
+        return [client]
+    return [client, request.packet.couple.partner_of(client)]

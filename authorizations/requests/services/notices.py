@@ -12,7 +12,7 @@ from authorizations.models import (
     Determination,
     DeterminationAction,
 )
-from authorizations.requests.selectors import date_text
+from authorizations.requests.selectors import date_text, request_message_recipients
 from authorizations.tasks import approval_message_send
 from iop.clients.models import Client
 from iop.clients.selectors import client_message_address
@@ -51,15 +51,12 @@ def approval_message_deliver(*, determination_id, client_id) -> str:
         return "gone"
     request, authorization = determination.request, determination.authorization
     organization = request.organization
+    if client.pk not in {c.pk for c in request_message_recipients(request)}:
+        return "not a recipient"
     if client.pk == request.episode.client_id:
         subject, body = client_approval_message(client=client, organization=organization, authorization=authorization)
-    elif request.packet is not None and client.pk in (
-        request.packet.couple.partner_a_id,
-        request.packet.couple.partner_b_id,
-    ):
-        subject, body = partner_approval_message(partner=client, organization=organization, authorization=authorization)
     else:
-        return "not a recipient"
+        subject, body = partner_approval_message(partner=client, organization=organization, authorization=authorization)
     address = client_message_address(client)
     if address is None:
         return "no consented channel"
@@ -132,10 +129,7 @@ def approval_notify(
     client = request.episode.client
     # The client, and for a couple's packet both partners, each on their own consented channel:
     # sent by a worker once the approval is committed, with retries, never inside the request.
-    recipients = [client]
-    if request.packet is not None:
-        recipients.append(request.packet.couple.partner_of(client))
-    for recipient in recipients:
+    for recipient in request_message_recipients(request):
         if client_message_address(recipient) is not None:
             approval_message_send.delay_on_commit(organization.pk, str(determination.pk), str(recipient.pk))
     destination = client_message_address(client)

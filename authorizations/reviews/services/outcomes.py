@@ -31,7 +31,7 @@ from authorizations.models import (
     ReviewStatus,
     SubmissionChannel,
 )
-from authorizations.requests.selectors import date_text, determination_authorization
+from authorizations.requests.selectors import date_text, determination_authorization, request_message_recipients
 from authorizations.requests.services.determinations import ApprovedLine, determination_record
 from authorizations.requests.services.editing import request_locked
 from authorizations.requests.services.workflow import channel_check, request_submit_one
@@ -219,11 +219,7 @@ def _step_down_task(review: ConcurrentReview, determination: Determination) -> N
 
 def _recipients(review: ConcurrentReview) -> list[Client]:
     """The client, and when the authorization came from a couple's packet, the other partner."""
-    client = review.episode.client
-    packet = review.authorization.determination.request.packet
-    if packet is None:
-        return [client]
-    return [client, packet.couple.partner_of(client)]
+    return request_message_recipients(review.authorization.determination.request)
 
 
 def _clients_tell(review: ConcurrentReview, determination: Determination) -> None:
