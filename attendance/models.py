@@ -22,6 +22,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from iop.clients.models import Episode
+from iop.common.text import record_ref
 from iop.tenancy.models import TenantModel
 
 
@@ -93,7 +94,7 @@ class AttendanceRecord(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Attendance {str(self.pk)[:8]} ({self.get_status_display()})"
+        return f"Attendance {record_ref(self.pk)} ({self.get_status_display().lower()})"
 
     @property
     def is_absent(self) -> bool:
@@ -225,7 +226,7 @@ class AbsenceAlert(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} alert {str(self.pk)[:8]}"
+        return f"{self.get_kind_display()} alert {record_ref(self.pk)}"
 
     @property
     def is_open(self) -> bool:
@@ -264,7 +265,7 @@ class AttendanceReport(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Attendance report {str(self.pk)[:8]}"
+        return f"Attendance report {record_ref(self.pk)}"
 
 
 class AttendanceSettings(TenantModel):

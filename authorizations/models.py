@@ -19,6 +19,7 @@ from django.db import models
 
 from authorizations.coverage import x12_codes
 from iop.clients.models import Client, Couple, Episode, TherapyTrack
+from iop.common.text import record_ref
 from iop.tenancy.models import LevelOfCare, TenantModel
 
 
@@ -198,7 +199,7 @@ class FeeScheduleEntry(TenantModel):
         constraints = [_effective_range("fee")]
 
     def __str__(self) -> str:
-        return f"{self.code} at {self.rate}"
+        return f"{self.code} at {self.rate} a unit"
 
 
 # --- Coverage and verification -----------------------------------------------------------------------
@@ -239,7 +240,7 @@ class Coverage(TenantModel):
         constraints = [_effective_range("coverage")]
 
     def __str__(self) -> str:
-        return f"Coverage {str(self.pk)[:8]}"
+        return f"{self.payer} coverage {record_ref(self.pk)}"
 
 
 # A code of an X12 code list (EB01, EB02, EB03…), stored as the payer sent it.
@@ -300,7 +301,7 @@ class BenefitVerification(TenantModel):
         indexes = [models.Index(fields=["organization", "coverage", "-verified_at"], name="verification_org_cov_idx")]
 
     def __str__(self) -> str:
-        return f"Benefit verification {str(self.pk)[:8]}"
+        return f"Benefit verification {record_ref(self.pk)}"
 
     @property
     def coverage_level_label(self) -> str:
@@ -439,7 +440,7 @@ class RequestPacket(TenantModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Request packet {str(self.pk)[:8]}"
+        return f"Request packet {record_ref(self.pk)}"
 
 
 @pghistory.track(*_history())
@@ -494,7 +495,7 @@ class AuthorizationRequest(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Authorization request {str(self.pk)[:8]}"
+        return f"Authorization request {record_ref(self.pk)}"
 
 
 class Diagnosis(TenantModel):
@@ -514,7 +515,7 @@ class Diagnosis(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return self.code
+        return f"Diagnosis {self.code}{' (primary)' if self.sequence == 1 else ''}"
 
 
 class ServiceLine(TenantModel):
@@ -545,7 +546,7 @@ class ServiceLine(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} × {self.units}"
+        return f"{self.get_track_display()}: {self.code} × {self.units}"
 
 
 def _attachment_path(instance, filename: str) -> str:
@@ -566,7 +567,7 @@ class RequestAttachment(TenantModel):
         ordering = ["uploaded_at"]
 
     def __str__(self) -> str:
-        return f"Attachment {str(self.pk)[:8]}"
+        return f"Attachment {record_ref(self.pk)}"
 
 
 # --- Determinations and authorizations ---------------------------------------------------------------
@@ -790,7 +791,7 @@ class AuthorizationLine(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} × {self.units_authorized}"
+        return f"{self.code} × {self.units_authorized} authorized"
 
     @property
     def is_partial(self) -> bool:
@@ -933,7 +934,7 @@ class ReviewCall(TenantModel):
         indexes = [models.Index(fields=["organization", "status", "starts_at"], name="reviewcall_org_start_idx")]
 
     def __str__(self) -> str:
-        return f"Review call {str(self.pk)[:8]}"
+        return f"Review call {record_ref(self.pk)}"
 
 
 class PacketElement(models.TextChoices):
@@ -987,7 +988,7 @@ class ReviewPacket(TenantModel):
         ordering = ["-prepared_at"]
 
     def __str__(self) -> str:
-        return f"Review packet {str(self.pk)[:8]}"
+        return f"Review packet {record_ref(self.pk)}"
 
     @property
     def is_ready(self) -> bool:
@@ -1043,7 +1044,7 @@ class DenialCase(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Denial case {str(self.pk)[:8]}"
+        return f"Denial case {record_ref(self.pk)}"
 
 
 class PeerToPeerStatus(models.TextChoices):
@@ -1059,7 +1060,7 @@ class PeerToPeerOutcome(models.TextChoices):
     UPHELD = "upheld", "Denial upheld"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*_history(), meta={"verbose_name": "peer-to-peer call event"})
 class PeerToPeer(TenantModel):
     """A peer-to-peer call between the treating clinician and the payer's physician."""
 
@@ -1075,9 +1076,10 @@ class PeerToPeer(TenantModel):
 
     class Meta:
         ordering = ["scheduled_at"]
+        verbose_name = "peer-to-peer call"
 
     def __str__(self) -> str:
-        return f"Peer-to-peer {str(self.pk)[:8]}"
+        return f"Peer-to-peer call {record_ref(self.pk)}"
 
 
 class AppealLevel(models.TextChoices):
@@ -1121,7 +1123,7 @@ class Appeal(TenantModel):
         constraints = [models.UniqueConstraint(fields=["organization", "case", "level"], name="appeal_one_per_level")]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} {str(self.pk)[:8]}"
+        return f"{self.get_level_display()} {record_ref(self.pk)}"
 
 
 class ClockKind(models.TextChoices):

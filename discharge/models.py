@@ -16,6 +16,7 @@ from django.db import models
 
 from authorizations.models import AuthorizationLine, Determination, Payer
 from iop.clients.models import Client, Episode
+from iop.common.text import record_ref
 from iop.tenancy.models import TenantModel
 from scheduling.models import Session
 
@@ -96,12 +97,13 @@ class AftercareProviderPayer(TenantModel):
     payer = models.ForeignKey(Payer, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = "accepted payer"
         constraints = [
             models.UniqueConstraint(fields=["organization", "provider", "payer"], name="aftercare_provider_payer")
         ]
 
     def __str__(self) -> str:
-        return "Payer accepted"
+        return f"{self.payer} accepted by {self.provider}"
 
 
 # --- Transition plan and checklist ------------------------------------------------------------------
@@ -173,7 +175,7 @@ class TransitionPlan(TenantModel):
         indexes = [models.Index(fields=["organization", "status", "target_date"], name="transition_org_status_idx")]
 
     def __str__(self) -> str:
-        return f"Transition plan {str(self.pk)[:8]}"
+        return f"Transition plan {record_ref(self.pk)}"
 
 
 class ChecklistKey(models.TextChoices):
@@ -246,7 +248,7 @@ class TerminationSession(TenantModel):
     booked_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"Termination session {str(self.pk)[:8]}"
+        return f"Termination session {record_ref(self.pk)}"
 
 
 # --- Aftercare appointments and follow-up -------------------------------------------------------------
@@ -281,7 +283,7 @@ class AftercareAppointment(TenantModel):
         indexes = [models.Index(fields=["organization", "status", "starts_at"], name="aftercare_appt_org_idx")]
 
     def __str__(self) -> str:
-        return f"Aftercare appointment {str(self.pk)[:8]}"
+        return f"Aftercare appointment {record_ref(self.pk)}"
 
 
 class FollowUpOutcome(models.TextChoices):
@@ -310,6 +312,7 @@ class FollowUpCheck(TenantModel):
         ordering = ["due_date"]
         indexes = [models.Index(fields=["organization", "outcome", "due_date"], name="followup_org_open_idx")]
         constraints = [models.UniqueConstraint(fields=["organization", "plan", "days"], name="followup_once")]
+        verbose_name = "follow-up check"
 
     def __str__(self) -> str:
         return f"{self.days}-day follow-up check"
@@ -396,7 +399,7 @@ class Consent(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Consent {str(self.pk)[:8]}"
+        return f"Consent {record_ref(self.pk)}"
 
 
 class TransmissionChannel(models.TextChoices):
@@ -433,7 +436,7 @@ class Disclosure(TenantModel):
         indexes = [models.Index(fields=["organization", "client", "-sent_at"], name="disclosure_org_client_idx")]
 
     def __str__(self) -> str:
-        return f"Disclosure {str(self.pk)[:8]}"
+        return f"Disclosure {record_ref(self.pk)}"
 
 
 # --- Billing reconciliation -----------------------------------------------------------------------
@@ -459,7 +462,7 @@ class BillingImport(TenantModel):
         ordering = ["-imported_at"]
 
     def __str__(self) -> str:
-        return f"Billing import {str(self.pk)[:8]}"
+        return f"{self.get_source_display()} {record_ref(self.pk)}"
 
 
 class ClaimStatus(models.TextChoices):
@@ -530,4 +533,4 @@ class EpisodeReconciliation(TenantModel):
         indexes = [models.Index(fields=["organization", "status"], name="reconciliation_org_status_idx")]
 
     def __str__(self) -> str:
-        return f"Reconciliation {str(self.pk)[:8]}"
+        return f"Billing reconciliation {record_ref(self.pk)}"

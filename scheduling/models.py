@@ -21,7 +21,8 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from iop.clients.models import Episode, TherapyTrack
+from iop.clients.models import Episode, ReminderChannel, TherapyTrack
+from iop.common.text import record_ref
 from iop.tenancy.models import Program, StaffProfile, TenantModel, Weekday
 
 
@@ -256,7 +257,7 @@ class Placement(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Placement {str(self.pk)[:8]}"
+        return f"Placement {record_ref(self.pk)} in {self.group}"
 
 
 class RosterStatus(models.TextChoices):
@@ -311,7 +312,7 @@ class RosterEntry(TenantModel):
         verbose_name_plural = "roster entries"
 
     def __str__(self) -> str:
-        return f"Roster entry {str(self.pk)[:8]}"
+        return f"Roster entry {record_ref(self.pk)} ({self.get_status_display().lower()})"
 
 
 class FacilitatorAbsence(TenantModel):
@@ -371,6 +372,7 @@ class ReminderDispatch(TenantModel):
 
     class Meta:
         ordering = ["-local_date", "client"]
+        verbose_name_plural = "reminder dispatches"
         indexes = [models.Index(fields=["organization", "local_date", "status"], name="reminder_org_date_idx")]
         constraints = [
             models.UniqueConstraint(
@@ -379,7 +381,8 @@ class ReminderDispatch(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Reminder {self.local_date} ({self.channel})"
+        channel = ReminderChannel(self.channel).label if self.channel in ReminderChannel.values else self.channel
+        return f"{channel} reminder for {self.local_date}"
 
     @property
     def idempotency_key(self) -> str:
@@ -397,4 +400,4 @@ class CalendarFeed(TenantModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"Calendar feed {str(self.pk)[:8]}"
+        return f"Calendar feed of {self.staff_profile.membership.user}"

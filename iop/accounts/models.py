@@ -125,9 +125,10 @@ class ApiToken(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "user"], name="apitoken_org_user_idx")]
+        verbose_name = "API token"
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
+        return f"API token {self.name} ({self.prefix}…)"
 
     @property
     def is_usable(self) -> bool:

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from iop.common.text import record_ref
 from iop.tenancy.models import LevelOfCare, Program, TenantModel, Weekday
 
 
@@ -58,7 +59,7 @@ class Client(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Client {str(self.pk)[:8]}"
+        return f"Client {record_ref(self.pk)}"
 
     @property
     def display_name(self) -> str:
@@ -143,7 +144,7 @@ class Episode(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Episode {str(self.pk)[:8]} ({self.get_status_display()})"
+        return f"Episode {record_ref(self.pk)} ({self.get_status_display().lower()})"
 
     @property
     def is_open(self) -> bool:
@@ -171,7 +172,7 @@ class EpisodeStatusChange(TenantModel):
         indexes = [models.Index(fields=["organization", "episode", "-changed_at"], name="status_change_ep_idx")]
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        return f"Status change: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class TherapyTrack(models.TextChoices):
@@ -205,7 +206,10 @@ class TreatmentPlan(TenantModel):
     )
 
     def __str__(self) -> str:
-        return f"Treatment plan {str(self.pk)[:8]}"
+        return (
+            f"Treatment plan {record_ref(self.pk)}: "
+            f"{self.required_hours_per_week} h over {self.required_days_per_week} days a week"
+        )
 
 
 class AvailabilityWindow(TenantModel):
@@ -256,7 +260,7 @@ class Couple(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Couple {str(self.pk)[:8]}"
+        return f"Couple {record_ref(self.pk)}"
 
     def partner_of(self, client: Client) -> Client:
         return self.partner_b if client.pk == self.partner_a_id else self.partner_a

@@ -40,6 +40,8 @@ THIRD_PARTY_APPS = [
     "pgtrigger",
     "pghistory",
 ]
+# History rows say what happened to which kind of record (iop/common/models.py).
+PGHISTORY_BASE_MODEL = "iop.common.models.Event"
 LOCAL_APPS = [
     "iop.tenancy",
     "iop.accounts",
