@@ -23,7 +23,7 @@ def test_admin_login_goes_through_allauth(client):
 
 def test_org_admin_picks_an_organization_then_sees_only_its_clients(client, harbor_admin, harbor_client, summit_client):
     client.force_login(harbor_admin)
-    assert client.get("/admin/")["Location"] == reverse("admin:select_organization")
+    assert client.get("/admin/")["Location"].startswith(reverse("admin:select_organization"))
     assert _act_as(client, harbor_client.organization).status_code == 302
     page = client.get(reverse("admin:clients_client_changelist"))
     assert page.status_code == 200
@@ -39,7 +39,7 @@ def test_cannot_act_for_an_organization_one_does_not_administer(client, harbor_a
     response = _act_as(client, summit)
     assert response.status_code == 200  # the form again, with an error
     assert "Choose one of your organizations" in response.content.decode()
-    assert client.get("/admin/")["Location"] == reverse("admin:select_organization")
+    assert client.get("/admin/")["Location"].startswith(reverse("admin:select_organization"))
 
 
 def test_choosing_the_acting_organization_is_a_security_event(client, harbor, harbor_admin):
