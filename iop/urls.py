@@ -5,6 +5,7 @@ from iop.common import views as common_views
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
+    path("favicon.ico", common_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("iop.accounts.urls")),

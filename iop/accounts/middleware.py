@@ -21,7 +21,7 @@ from iop.audit.models import SecurityEventKind
 
 LAST_SEEN_KEY = "iop_last_seen"
 SIGNED_IN_AT_KEY = "iop_signed_in_at"
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invitations/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/favicon.ico", "/invitations/")
 
 
 def _is_api(request) -> bool:

@@ -1,6 +1,7 @@
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 
@@ -26,3 +27,12 @@ def healthz(request):
         checks["redis"] = "error"
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@require_GET
+@cache_control(max_age=24 * 60 * 60, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico wherever a page names no icon (PDFs, the API, files): send them
+    to the static icon rather than log a 404. Not permanent: the static file's name changes with
+    its content."""
+    return HttpResponseRedirect(static("favicon.ico"))
