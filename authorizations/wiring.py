@@ -8,6 +8,8 @@
 - iop.clients.hooks: a discharge or step-down ends the episode's authorizations and closes their
   chase tasks, and cancels its open reviews with their calls ahead (`episode_status_changed`); the
   client page's insurance, requests and units panels.
+- iop.today.hooks: the Today page's panels of reviews, deadlines, expiring authorizations,
+  verifications, requests and denials (authorizations/today.py).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def connect() -> None:
     from authorizations.hooks import clock_source_register
     from authorizations.reviews.packets.selectors import review_submission_clocks
     from authorizations.selectors import payer_requirements_load
+    from authorizations.today import register_panels as register_today_panels
     from authorizations.units import services as services_units
     from authorizations.units.selectors import placement_unit_warnings, report_payer_load
 
@@ -82,6 +85,7 @@ def connect() -> None:
     placement_warnings_register(placement_unit_warnings)
     episode_status_changed.connect(services_units.episode_left_care, dispatch_uid="authorizations_episode_left_care")
     episode_status_changed.connect(_episode_left_care_reviews, dispatch_uid="authorizations_episode_reviews_cancel")
+    register_today_panels()
     for order, (key, title, template, loader) in enumerate(_PANELS, start=300):
         client_panel_register(
             ClientPanel(

@@ -3,12 +3,29 @@ with their latest verification cost two queries however many coverages there are
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, TruncDate
 
 from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan
+from iop.clients.models import OPEN_EPISODE_STATUSES, Episode
 from iop.tenancy.models import Organization
 
 
@@ -180,3 +197,54 @@ def verification_stale_reason(verification: BenefitVerification, today: dt.date,
 
 def verification_is_stale(verification: BenefitVerification, today: dt.date, tzinfo=None) -> bool:
     return bool(verification_stale_reason(verification, today, tzinfo))
+
+
+def _anniversary_sql(year: int) -> Func:
+    """The plan year's start in `year` (`_anniversary`: 29 February is the 28th in a common
+    year), from the row's `plan_month` and `plan_day`, as SQL."""
+    february_29 = 29 if calendar.isleap(year) else 28
+    day = Case(When(plan_month=2, plan_day=29, then=Value(february_29)), default=F("plan_day"))
+    return Func(Value(year), F("plan_month"), day, function="make_date", output_field=DateField())
+
+
+def coverages_due_verification(*, organization: Organization, today: dt.date) -> QuerySet[Coverage]:
+    """Current coverages of clients in care (an open episode) never verified or whose newest
+    verification is due again — `verification_stale_reason` in SQL, one query for any number —
+    with `latest_verified_at` (None when never) and `verified_days_ago`.
+
+    A plan year began since the verification when its start in this year or the last falls after
+    the day it was verified and by today: only those two can, since a verification older than
+    `STALE_AFTER_DAYS` is due anyway."""
+    newest = BenefitVerification.objects.filter(coverage=OuterRef("pk")).order_by("-verified_at", "-id")
+    verified_on = TruncDate("verified_at", tzinfo=organization.tzinfo)
+    plan_year_start = Subquery(newest.values("plan_year_start")[:1])
+    coverages = (
+        Coverage.objects.filter(organization=organization, effective_from__lte=today)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
+        .filter(Exists(Episode.objects.filter(client=OuterRef("client"), status__in=OPEN_EPISODE_STATUSES)))
+        .annotate(
+            latest_verified_at=Subquery(newest.values("verified_at")[:1]),
+            verified_on=Subquery(newest.annotate(on=verified_on).values("on")[:1]),
+            # Without a known plan year, benefits reset on 1 January (`next_plan_year_start`).
+            # EXTRACT is numeric in PostgreSQL; make_date takes integers.
+            plan_month=Coalesce(Cast(ExtractMonth(plan_year_start), IntegerField()), 1),
+            plan_day=Coalesce(Cast(ExtractDay(plan_year_start), IntegerField()), 1),
+        )
+        .annotate(
+            verified_days_ago=Func(
+                Value(today),
+                F("verified_on"),
+                template="(%(expressions)s)",
+                arg_joiner=" - ",
+                output_field=IntegerField(),
+            ),
+            plan_start_last_year=_anniversary_sql(today.year - 1),
+            plan_start_this_year=_anniversary_sql(today.year),
+        )
+    )
+    return coverages.filter(
+        Q(latest_verified_at__isnull=True)
+        | Q(verified_on__lt=today - dt.timedelta(days=STALE_AFTER_DAYS))
+        | Q(verified_on__lt=F("plan_start_last_year"), plan_start_last_year__lte=today)
+        | Q(verified_on__lt=F("plan_start_this_year"), plan_start_this_year__lte=today)
+    )

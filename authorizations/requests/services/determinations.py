@@ -115,7 +115,8 @@ def determination_record(
     number extends it (its lines added, its end moved, active again); under a new number it is a
     new authorization continuing the prior one. Then the client is told on their channel and the
     intake specialists and VAs in-app. A3 and C determine it without an authorization. Either way
-    the request's open chase tasks close."""
+    the request's open chase tasks close (and an approved renewal's, those of the authorization it
+    continues)."""
     request = request_locked(request)
     now = timezone.now()
     decided_at = decided_at or now
@@ -220,7 +221,17 @@ def determination_record(
             now=now,
         )
         return determination
-    chase_tasks_close(organization=request.organization, request=request, note="Decided", actor=actor, now=now)
+    # The request's own tasks close; an approved renewal or extension also settles the chase of
+    # the authorization it continues (its end and its units are taken care of).
+    renewed = [request.prior_authorization_id] if approving and request.prior_authorization_id else []
+    chase_tasks_close(
+        organization=request.organization,
+        request=request,
+        authorization_ids=renewed,
+        note="Decided",
+        actor=actor,
+        now=now,
+    )
     request.status = RequestStatus.DETERMINED
     request.save(update_fields=["status", "updated_at"])
     if approving:
