@@ -8,7 +8,10 @@ Each area appends its admin classes under its own heading.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin
+from django.forms.models import ModelChoiceIterator
 
 from authorizations.models import Payer
 from discharge.models import (
@@ -27,7 +30,7 @@ from discharge.models import (
     TransitionPlan,
 )
 from iop.tenancy import permissions as perms
-from iop.tenancy.admin import TenantModelAdmin
+from iop.tenancy.admin import TenantInline, TenantModelAdmin
 
 
 class DischargeConfigAdmin(TenantModelAdmin):
@@ -89,17 +92,29 @@ class TransitionPlanAdmin(ReadOnlyAdmin):
 # --- Aftercare --------------------------------------------------------------------------------------
 
 
-class AftercareProviderPayerInline(admin.TabularInline):
-    """The payers a provider accepts (the organization's payers only)."""
+class AftercareProviderPayerInline(TenantInline):
+    """The payers a provider accepts (the organization's payers only). A tenant inline: with
+    Django's own permissions (`is_staff`, which we do not use) no organization admin saw it."""
 
     model = AftercareProviderPayer
     extra = 1
     fields = ["payer"]
 
+    def get_queryset(self, request):
+        # Each row is labelled "<payer> accepted by <provider>": one query for all rows, not one a row.
+        return super().get_queryset(request).select_related("payer", "provider")
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "payer":
-            kwargs["queryset"] = Payer.objects.filter(organization=request.organization).order_by("name")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "payer":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["queryset"] = Payer.objects.filter(organization=request.organization).order_by("name")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None:
+            # Every row's select offers the same payers: read them once per request, not once a row.
+            if not hasattr(request, "_aftercare_payer_choices"):
+                request._aftercare_payer_choices = list(cast(ModelChoiceIterator, field.choices))
+            field.choices = request._aftercare_payer_choices
+        return field
 
 
 @admin.register(AftercareProvider)
