@@ -93,3 +93,7 @@ def connect() -> None:
             permission=permissions.ATTENDANCE_REPORT,
         )
     )
+    # Today's attendance panels (today's sessions and roll calls, missing attendance, hours at risk, alerts).
+    from .today import today_panels_register
+
+    today_panels_register()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("iop.accounts.urls")),
+    path("o/<slug:org_slug>/today/", include("iop.today.urls")),
     path("o/<slug:org_slug>/", include("iop.clients.urls")),
     path("o/<slug:org_slug>/schedule/", include("scheduling.urls")),
     path("o/<slug:org_slug>/schedule/", include("scheduling.reminders.urls")),

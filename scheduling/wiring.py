@@ -4,6 +4,7 @@
 - Census changes (iop.clients.hooks.episode_status_changed): a step-down or discharge takes the
   client off every later roster at once.
 - The client page's "Upcoming sessions" panel (iop.clients.hooks.client_panel_register).
+- Today's panels (iop.today.hooks.today_panel_register), in `scheduling/today.py`.
 """
 
 from __future__ import annotations
@@ -53,3 +54,7 @@ def connect() -> None:
             permission=permissions.SCHEDULE_VIEW,
         )
     )
+    # Today's scheduling panels (uncovered sessions, waitlists with a seat, gaps, reminders, absences).
+    from .today import today_panels_register
+
+    today_panels_register()

@@ -1,7 +1,8 @@
 """The layers: a module imports only from its own layer and the layers below it.
 
 Bottom to top: the platform (`iop.tenancy`: organizations, memberships, roles, Row-Level Security,
-the tenant context), the audit records, the shared web and API pieces (`iop.common`),
+the tenant context), the audit records, the shared web and API pieces (`iop.common`), the Today
+page's panel registry (`iop.today`),
 notifications, accounts, clients; then the domain apps scheduling → attendance → authorizations → discharge;
 then the demo data, which may import everything and which nothing imports. The project's wiring
 (`iop.urls`, `iop.api_urls`, `iop.settings`, `iop.celery`, `iop.wsgi`) sits above the apps.
@@ -21,6 +22,7 @@ LAYERS = (
     "iop.tenancy",
     "iop.audit",
     "iop.common",
+    "iop.today",
     "iop.notifications",
     "iop.accounts",
     "iop.clients",

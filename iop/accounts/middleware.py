@@ -34,6 +34,14 @@ def _signed_in_at(user, now: float) -> float:
     return user.last_login.timestamp() if user.last_login else now
 
 
+# Sent by a page's own periodic refresh (templates/today/partials/board.html).
+POLL_HEADER = "HTTP_X_IOP_POLL"
+
+
+def _is_poll(request) -> bool:
+    return request.META.get(POLL_HEADER) == "1"
+
+
 class SessionTimeoutMiddleware:
     """15 minutes idle, or the absolute cap since sign-in, whichever comes first, ends the session.
 
@@ -71,7 +79,10 @@ class SessionTimeoutMiddleware:
                     # An htmx swap would put the login page inside the current page; load it whole.
                     return HttpResponseClientRedirect(login_url)
                 return redirect(login_url)
-            session[LAST_SEEN_KEY] = now
+            if not _is_poll(request):
+                # A page refreshing itself (Today's board) is not the user being active: an open
+                # tab must not keep an unattended session alive past the idle logoff.
+                session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

@@ -29,7 +29,7 @@ from .selectors import api_token_list, invitation_list, invitation_pending_list,
 def home(request):
     memberships = memberships_of_user(user=request.user)
     if len(memberships) == 1:
-        return redirect("clients:client_list", org_slug=memberships[0].organization.slug)
+        return redirect("today:today", org_slug=memberships[0].organization.slug)
     return render(request, "accounts/home.html", {"memberships": memberships})
 
 

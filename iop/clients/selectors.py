@@ -3,7 +3,8 @@ page costs the same number of queries at 10 clients as at 10,000."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from iop.tenancy.models import Organization
 
@@ -125,3 +126,9 @@ def client_message_address(client: Client) -> tuple[str, str] | None:
         return None
     address = (getattr(client, name) or "").strip()
     return (client.reminder_channel, address) if address else None
+
+
+def client_name_expression(path: str = "client") -> Concat:
+    """A client's name as lists show it ("Rivera, Ana"), as SQL, for rows read with `values()`
+    (the Today board's lines); `path` is the lookup from the queried model to the client."""
+    return Concat(f"{path}__last_name", Value(", "), f"{path}__first_name")

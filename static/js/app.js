@@ -40,4 +40,23 @@
       window.location.assign(url);
     }
   });
+
+  // A region that refreshes itself (Today's board: data-poll-seconds) is asked to, by the htmx
+  // event it listens for, only while the tab is visible: a hidden tab costs the server nothing, and
+  // coming back to the tab refreshes at once when the content is older than its interval.
+  var lastPoll = {};
+  function pollDue(force) {
+    if (document.visibilityState !== "visible" || !window.htmx) return;
+    var now = Date.now();
+    document.querySelectorAll("[data-poll-seconds][id]").forEach(function (el) {
+      var every = parseInt(el.getAttribute("data-poll-seconds"), 10) * 1000;
+      if (!lastPoll[el.id]) lastPoll[el.id] = now;
+      if (now - lastPoll[el.id] >= every || (force && now - lastPoll[el.id] >= every / 2)) {
+        lastPoll[el.id] = now;
+        window.htmx.trigger(el, "iop:poll");
+      }
+    });
+  }
+  setInterval(function () { pollDue(false); }, 5000);
+  document.addEventListener("visibilitychange", function () { pollDue(true); });
 })();

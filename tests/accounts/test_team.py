@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from iop.accounts.models import Invitation
 from iop.tenancy.context import tenant_context
@@ -169,11 +170,11 @@ def test_org_switcher_lists_the_users_other_organizations(client, harbor, summit
     assert home.status_code == 200
     assert "Choose an organization" in home.content.decode()
     assert "Switch organization" in page
-    assert org_url("client_list", summit) in page
+    assert reverse("today:today", kwargs={"org_slug": summit.slug}) in page
 
 
 def test_home_goes_straight_to_the_only_organization(as_va, harbor):
     response = as_va.get("/")
 
     assert response.status_code == 302
-    assert response["Location"] == org_url("client_list", harbor)
+    assert response["Location"] == reverse("today:today", kwargs={"org_slug": harbor.slug})

@@ -1,0 +1,388 @@
+"""Scheduling's panels on Today (registered from `scheduling.wiring`): sessions without a
+facilitator this week, waitlists with a free seat, scheduling gaps, tonight's reminders and, for
+admins, facilitators' absences. Row panels read their rows in the board's one query; the SQL
+pieces other apps' panels share (a session's fill and lead) live here too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Extract
+from django.urls import reverse
+
+from iop.clients.models import Episode, EpisodeStatus
+from iop.clients.selectors import client_name_expression
+from iop.tenancy import permissions
+from iop.tenancy.models import Role
+from iop.today.hooks import TodayContext, TodayItems, TodayLine, TodayPanel, TodayRows, today_values
+from scheduling.models import (
+    FacilitatorAbsence,
+    FacilitatorRole,
+    Placement,
+    ReminderDispatch,
+    ReminderStatus,
+    RosterEntry,
+    RosterStatus,
+    Session,
+    SessionFacilitator,
+    SessionStatus,
+)
+from scheduling.reminders.selectors import REMINDABLE_STATUSES, reminder_time, reminders_date
+
+VA = frozenset({Role.VA})
+ADMIN = frozenset({Role.ORG_ADMIN})
+
+# Sessions this close without a facilitator are urgent (the VAs are notified at the same horizon).
+UNCOVERED_URGENT = dt.timedelta(hours=48)
+# How far ahead a waitlist with a free seat is worth a VA's look.
+WAITLIST_HORIZON = dt.timedelta(days=14)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value:%a} {value.day} {value:%b}"
+
+
+def _at(context: TodayContext, value: dt.datetime) -> str:
+    local = value.astimezone(context.organization.tzinfo)
+    return f"{_day(local.date())} {local:%H:%M}"
+
+
+def _local_midnight(context: TodayContext, day: dt.date) -> dt.datetime:
+    return context.organization.local_datetime(day, dt.time(0))
+
+
+def _session_url(context: TodayContext, session_id) -> str:
+    return reverse("scheduling:session_detail", kwargs={"org_slug": context.org_slug, "session_id": session_id})
+
+
+# --- Shared SQL: a session's fill and its lead facilitator -------------------------------------------
+
+
+def seats_count(status: str = RosterStatus.BOOKED) -> Coalesce:
+    """The session's seats in `status`, as a subquery (no GROUP BY in the row's own query)."""
+    seats = (
+        RosterEntry.objects.filter(session=OuterRef("pk"), status=status)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(seats, output_field=IntegerField()), 0)
+
+
+def lead_name() -> Subquery:
+    """The name of the session's lead facilitator (NULL when uncovered)."""
+    return Subquery(
+        SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD).values(
+            "staff_profile__membership__user__full_name"
+        )[:1]
+    )
+
+
+def has_lead() -> Exists:
+    return Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD))
+
+
+# --- Sessions without a facilitator this week -------------------------------------------------------------
+
+
+def _uncovered_rows(context: TodayContext) -> QuerySet:
+    sessions = Session.objects.filter(
+        organization=context.organization,
+        status=SessionStatus.SCHEDULED,
+        starts_at__gte=context.now,
+        starts_at__lt=_local_midnight(context, context.week_end + dt.timedelta(days=1)),
+    ).filter(~has_lead())
+    return today_values(sessions, ref="pk", label="group__name", at="starts_at", n1=seats_count(), n2="capacity")
+
+
+def _uncovered_line(row: dict, context: TodayContext) -> TodayLine:
+    urgent = row["t_at"] - context.now < UNCOVERED_URGENT
+    return TodayLine(
+        text=f"{_at(context, row['t_at'])} {row['t_label']}",
+        url=_session_url(context, row["t_ref"]) + "#facilitators",
+        status="No facilitator",
+        detail=f"{row['t_n1']}/{row['t_n2']} booked",
+        tone="alert" if urgent else "warn",
+    )
+
+
+# --- Waitlists with a free seat ------------------------------------------------------------------------
+
+
+def _waitlist_rows(context: TodayContext) -> QuerySet:
+    sessions = (
+        Session.objects.filter(
+            organization=context.organization,
+            status=SessionStatus.SCHEDULED,
+            starts_at__gte=context.now,
+            starts_at__lt=context.now + WAITLIST_HORIZON,
+        )
+        .annotate(booked=seats_count(), waiting=seats_count(RosterStatus.WAITLISTED))
+        .filter(waiting__gt=0, booked__lt=Cast("capacity", IntegerField()))
+    )
+    return today_values(
+        sessions, ref="pk", label="group__name", at="starts_at", n1="booked", n2="capacity", n3="waiting"
+    )
+
+
+def _waitlist_line(row: dict, context: TodayContext) -> TodayLine:
+    free = row["t_n2"] - row["t_n1"]
+    return TodayLine(
+        text=f"{_at(context, row['t_at'])} {row['t_label']}",
+        url=_session_url(context, row["t_ref"]) + "#waitlist",
+        status=f"{free} free seat{'s' if free != 1 else ''}, {row['t_n3']} waiting",
+        tone="warn",
+    )
+
+
+# --- Scheduling gaps -------------------------------------------------------------------------------------
+
+_NO_PLACEMENT = "no_placement"
+_THIS_WEEK = "this_week"
+_NEXT_WEEK = "next_week"
+
+
+def _booked_in_week(context: TodayContext, week_start: dt.date) -> tuple[Coalesce, Coalesce]:
+    """Minutes and distinct days booked for the episode in a week, counting only group types that
+    count toward therapy hours (as the Scheduling gaps page counts them), as subqueries."""
+    seats = RosterEntry.objects.filter(
+        episode=OuterRef("pk"),
+        status=RosterStatus.BOOKED,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gte=_local_midnight(context, week_start),
+        session__starts_at__lt=_local_midnight(context, week_start + dt.timedelta(days=7)),
+        session__group__group_type__counts_toward_hours=True,
+    ).order_by()
+    minutes = seats.values("episode").annotate(
+        m=Sum(Extract("session__ends_at", "epoch") - Extract("session__starts_at", "epoch")) / 60
+    )
+    days = seats.values("episode").annotate(d=Count("session__local_date", distinct=True))
+    return (
+        Coalesce(Subquery(minutes.values("m"), output_field=IntegerField()), 0),
+        Coalesce(Subquery(days.values("d"), output_field=IntegerField()), 0),
+    )
+
+
+def _gap_rows(context: TodayContext) -> QuerySet:
+    this_minutes, this_days = _booked_in_week(context, context.week_start)
+    next_minutes, next_days = _booked_in_week(context, context.week_start + dt.timedelta(days=7))
+    episodes = (
+        Episode.objects.filter(organization=context.organization, status=EpisodeStatus.ACTIVE)
+        .annotate(
+            placed=Exists(Placement.objects.filter(episode=OuterRef("pk"), is_active=True)),
+            required_minutes=Cast(
+                Coalesce("treatment_plan__required_hours_per_week", "program__default_min_weekly_hours")
+                * Value(Decimal(60)),
+                IntegerField(),
+            ),
+            required_days=Coalesce("treatment_plan__required_days_per_week", "program__default_min_days_per_week"),
+            this_minutes=this_minutes,
+            this_days=this_days,
+            next_minutes=next_minutes,
+            next_days=next_days,
+        )
+        .annotate(
+            problem=Case(
+                When(placed=False, then=Value(_NO_PLACEMENT)),
+                When(
+                    Q(this_minutes__lt=F("required_minutes")) | Q(this_days__lt=F("required_days")),
+                    then=Value(_THIS_WEEK),
+                ),
+                When(
+                    Q(next_minutes__lt=F("required_minutes")) | Q(next_days__lt=F("required_days")),
+                    then=Value(_NEXT_WEEK),
+                ),
+                default=Value(""),
+            )
+        )
+        .exclude(problem="")
+    )
+    return today_values(
+        episodes,
+        ref="pk",
+        client="client_id",
+        label=client_name_expression(),
+        note="problem",
+        n1=Case(When(problem=_NEXT_WEEK, then="next_minutes"), default="this_minutes"),
+        n2="required_minutes",
+        n3=Case(When(problem=_NEXT_WEEK, then="next_days"), default="this_days"),
+    )
+
+
+def _gap_line(row: dict, context: TodayContext) -> TodayLine:
+    problem = row["t_note"]
+    url = reverse("scheduling:placement_assistant", kwargs={"org_slug": context.org_slug, "episode_id": row["t_ref"]})
+    if problem == _NO_PLACEMENT:
+        return TodayLine(text=row["t_label"], url=url, status="No group placement", tone="alert", client_id=row["t_client"])
+    week = "This week" if problem == _THIS_WEEK else "Next week"
+    return TodayLine(
+        text=row["t_label"],
+        url=url,
+        status=f"{week}: {row['t_n1'] / 60:.1f} of {row['t_n2'] / 60:.1f} h scheduled",
+        detail=f"{row['t_n3']} day{'s' if row['t_n3'] != 1 else ''} booked",
+        tone="alert" if problem == _THIS_WEEK else "warn",
+        client_id=row["t_client"],
+    )
+
+
+# --- Tonight's reminders ------------------------------------------------------------------------------
+
+
+def _reminders_load(context: TodayContext) -> TodayItems:
+    """Tomorrow's lineup reminders: how many clients are due one, how many have gone, how many
+    need a person (outcome unknown or failed). One query."""
+    day = reminders_date(organization=context.organization, now=context.now)
+    dispatched = ReminderDispatch.objects.filter(client=OuterRef("episode__client"), local_date=day)
+    counts = RosterEntry.objects.filter(
+        organization=context.organization,
+        status=RosterStatus.BOOKED,
+        episode__status__in=REMINDABLE_STATUSES,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gte=_local_midnight(context, day),
+        session__starts_at__lt=_local_midnight(context, day + dt.timedelta(days=1)),
+    ).aggregate(
+        clients=Count("episode__client", distinct=True),
+        sent=Count(
+            "episode__client",
+            distinct=True,
+            filter=Q(Exists(dispatched.filter(status__in=[ReminderStatus.SENT, ReminderStatus.SKIPPED]))),
+        ),
+        stuck=Count(
+            "episode__client",
+            distinct=True,
+            filter=Q(Exists(dispatched.filter(status__in=[ReminderStatus.UNKNOWN, ReminderStatus.FAILED]))),
+        ),
+    )
+    url = reverse("reminders:preview", kwargs={"org_slug": context.org_slug})
+    clients, sent, stuck = counts["clients"], counts["sent"], counts["stuck"]
+    if not clients:
+        return TodayItems(lines=[TodayLine(text=f"{_day(day)}: no sessions", url=url, status="Nothing to send", tone="ok")], total=0)
+    to_send = clients - sent - stuck
+    at = reminder_time(context.organization)
+    parts = [f"{sent} sent"] + ([f"{to_send} to send at {at:%H:%M}"] if to_send else []) + (
+        [f"{stuck} to check"] if stuck else []
+    )
+    late = to_send and context.now.astimezone(context.organization.tzinfo).time() > at
+    return TodayItems(
+        lines=[
+            TodayLine(
+                text=f"{_day(day)}: {clients} client{'s' if clients != 1 else ''}",
+                url=url,
+                status=", ".join(parts),
+                tone="alert" if stuck or late else ("ok" if not to_send else ""),
+            )
+        ],
+        total=to_send + stuck,
+    )
+
+
+# --- Facilitators' absences (admins) ---------------------------------------------------------------------
+
+
+def _absence_rows(context: TodayContext) -> QuerySet:
+    absences = FacilitatorAbsence.objects.filter(organization=context.organization, end_date__gte=context.today)
+    return today_values(
+        absences,
+        ref="pk",
+        label="staff_profile__membership__user__full_name",
+        note="reason",
+        day="start_date",
+        # The end date as days since 1970 (the row's one date column holds the start).
+        n1=Extract("end_date", "epoch") / 86400,
+    )
+
+
+def _absence_line(row: dict, context: TodayContext) -> TodayLine:
+    end = dt.date(1970, 1, 1) + dt.timedelta(days=row["t_n1"])
+    current = row["t_day"] <= context.today
+    span = _day(row["t_day"]) if row["t_day"] == end else f"{_day(row['t_day'])} – {_day(end)}"
+    return TodayLine(
+        text=row["t_label"],
+        url=reverse("scheduling:absences", kwargs={"org_slug": context.org_slug}),
+        status="Away now" if current else "Away",
+        detail=span + (f" · {row['t_note']}" if row["t_note"] else ""),
+        tone="warn" if current else "",
+    )
+
+
+def today_panels_register() -> None:
+    from iop.today.hooks import today_panel_register
+
+    def link(name: str):
+        return lambda context: reverse(name, kwargs={"org_slug": context.org_slug})
+
+    today_panel_register(
+        TodayPanel(
+            key="uncovered",
+            title="Sessions without a facilitator",
+            roles=VA,
+            permission=permissions.SCHEDULE_MANAGE,
+            order=120,
+            rows=TodayRows(query=_uncovered_rows, line=_uncovered_line, order_by=("starts_at",)),
+            link=link("scheduling:absences"),
+            empty="Every session this week has a facilitator.",
+        )
+    )
+    today_panel_register(
+        TodayPanel(
+            key="waitlist_seats",
+            title="Waitlists with a free seat",
+            roles=VA,
+            permission=permissions.PLACEMENT_MANAGE,
+            order=160,
+            rows=TodayRows(query=_waitlist_rows, line=_waitlist_line, order_by=("starts_at",)),
+            link=link("scheduling:week"),
+            empty="No waitlist has a free seat.",
+        )
+    )
+    today_panel_register(
+        TodayPanel(
+            key="scheduling_gaps",
+            title="Scheduling gaps",
+            roles=VA,
+            permission=permissions.PLACEMENT_MANAGE,
+            order=150,
+            rows=TodayRows(query=_gap_rows, line=_gap_line, order_by=("t_note", "t_label")),
+            link=link("scheduling:gaps"),
+            empty="Every active client is scheduled for their hours this week and next.",
+        )
+    )
+    today_panel_register(
+        TodayPanel(
+            key="reminders",
+            title="Reminders tonight",
+            roles=VA,
+            permission=permissions.REMINDERS_VIEW,
+            order=170,
+            load=_reminders_load,
+            link=link("reminders:preview"),
+        )
+    )
+    today_panel_register(
+        TodayPanel(
+            key="absences",
+            title="Facilitators away",
+            roles=ADMIN,
+            permission=permissions.SCHEDULE_MANAGE,
+            order=900,
+            rows=TodayRows(query=_absence_rows, line=_absence_line, order_by=("start_date",)),
+            link=link("scheduling:absences"),
+            empty="No facilitator is away now or soon.",
+        )
+    )
