@@ -193,7 +193,7 @@ def _alert_line(row: dict, context: TodayContext) -> TodayLine:
     )
 
 
-def today_panels_register() -> None:
+def register_today_panels() -> None:
     def link(name: str):
         return lambda context: reverse(name, kwargs={"org_slug": context.org_slug})
 

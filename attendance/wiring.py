@@ -94,6 +94,6 @@ def connect() -> None:
         )
     )
     # Today's attendance panels (today's sessions and roll calls, missing attendance, hours at risk, alerts).
-    from .today import today_panels_register
+    from .today import register_today_panels
 
-    today_panels_register()
+    register_today_panels()

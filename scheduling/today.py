@@ -321,7 +321,7 @@ def _absence_line(row: dict, context: TodayContext) -> TodayLine:
     )
 
 
-def today_panels_register() -> None:
+def register_today_panels() -> None:
     from iop.today.hooks import today_panel_register
 
     def link(name: str):

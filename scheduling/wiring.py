@@ -55,6 +55,6 @@ def connect() -> None:
         )
     )
     # Today's scheduling panels (uncovered sessions, waitlists with a seat, gaps, reminders, absences).
-    from .today import today_panels_register
+    from .today import register_today_panels
 
-    today_panels_register()
+    register_today_panels()
