@@ -10,6 +10,8 @@
 - iop.clients.hooks.client_panel_register: the client page's discharge panel (the episode's
   transition plan: type, date, open items, a link to the discharge page) and consents panel
   (consents with their state, the latest disclosures).
+- iop.today.hooks: Today's panels (discharges this week with open items, step-down
+  recommendations, summaries to sign) and the census board's discharge target (discharge/today.py).
 """
 
 from __future__ import annotations
@@ -54,3 +56,7 @@ def connect() -> None:
             permission=permissions.CONSENT_MANAGE,
         )
     )
+    # Today's discharge panels and the census board's "Discharge target" column (discharge/today.py).
+    from discharge.today import register as register_today
+
+    register_today()
