@@ -97,3 +97,7 @@ def connect() -> None:
     from .today import register_today_panels
 
     register_today_panels()
+    # The census board's "Hours this week" column (attendance/census.py).
+    from .census import register_census
+
+    register_census()

@@ -97,3 +97,7 @@ def connect() -> None:
                 permission=permissions.COVERAGE_VIEW,
             )
         )
+    # The census board's "Units left" and "Next review" columns (authorizations/census.py).
+    from authorizations.census import register_census
+
+    register_census()
