@@ -1,5 +1,6 @@
-"""What the Today page offers the domain apps: one registry of panels. Scheduling, attendance,
-authorizations and discharge register theirs from their own `wiring.py`; Today never imports them.
+"""What the Today page offers the apps: a registry of panels and one of census-board columns. Any
+app may register them from its own `wiring.py` (scheduling, attendance, authorizations, discharge,
+clients, accounts do); Today never imports them. A loader may only read, never write.
 
 A panel is a list of lines — "09:00 Process group, Park, 8/10, roll call not taken" — each linking
 to the page where it is fixed, so a fixed thing disappears from the list on the next refresh. A
