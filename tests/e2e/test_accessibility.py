@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from iop.tenancy.context import tenant_context
 from tests.conftest import make_member
@@ -15,6 +15,8 @@ from .test_login_search import sign_in
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PAGES = [
+    "/o/harbor/today/",
+    "/o/harbor/today/census/",
     "/o/harbor/clients/",
     "/o/harbor/clients/new/",
     "/o/harbor/clients/{client}/",
@@ -26,6 +28,9 @@ PAGES = [
     "/o/harbor/attendance/hours-at-risk/",
     "/o/harbor/attendance/alerts/",
 ]
+
+# Desktop, and a phone's width (390 px: the pages must work on the VA's phone too).
+VIEWPORTS: list[ViewportSize] = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 
 
 def _serious(results) -> list[str]:
@@ -46,11 +51,18 @@ def test_main_pages_have_no_serious_accessibility_violations(page: Page, live_se
         EpisodeFactory(organization=harbor, client=client, program=program)
 
     axe = Axe()
+    problems: dict[str, list[str]] = {}
+    page.set_viewport_size(VIEWPORTS[0])
     page.goto(f"{live_server.url}/accounts/login/")
-    problems = {"/accounts/login/": _serious(axe.run(page))}
+    problems["/accounts/login/"] = _serious(axe.run(page))
     sign_in(page, live_server.url, "admin@harbor.test", secret)
-    for path in PAGES:
-        url = path.format(client=client.pk)
-        page.goto(f"{live_server.url}{url}")
-        problems[url] = _serious(axe.run(page))
+    for viewport in VIEWPORTS:
+        # The narrow layout is a different page to a screen reader (menus fold, tables scroll).
+        page.set_viewport_size(viewport)
+        for path in PAGES:
+            url = path.format(client=client.pk)
+            response = page.goto(f"{live_server.url}{url}")
+            # An error page has few violations: check the page itself was served.
+            assert response is not None and response.ok, f"{url}: {response and response.status}"
+            problems[f"{url} at {viewport['width']} px"] = _serious(axe.run(page))
     assert {url: found for url, found in problems.items() if found} == {}
