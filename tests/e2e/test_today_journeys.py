@@ -1,6 +1,7 @@
 """Today's journeys from sign-in: a VA lands on Today, fixes what it lists — covers a session,
-takes a roll call, places a client who has no group — and sees each line leave the board.
-Full-page screenshots of each step go to the artifacts folder (tests/e2e/artifacts.py)."""
+takes a roll call, places a client who has no group — and sees each line leave the board; a
+clinician goes from Today's review call line to the review and its packet. Full-page screenshots
+of each step go to the artifacts folder (tests/e2e/artifacts.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from authorizations.reviews.calls.services import call_local_start, review_call_schedule
 from iop.clients.models import EpisodeStatus
 from iop.common.dates import date_short
 from iop.tenancy.context import tenant_context
@@ -32,6 +34,7 @@ from tests.scheduling.conftest import make_facilitator
 from .artifacts import screenshot
 from .test_accessibility import VIEWPORTS, _serious
 from .test_login_search import sign_in
+from .test_review_outcome import review_world  # noqa: F401  (a fixture, used by name)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -188,3 +191,46 @@ def test_va_morning_fixes_what_today_lists_and_the_lines_leave(page: Page, live_
     expect(missing_panel).to_contain_text("Every ended session has its roll call.")
     expect(gaps_panel).to_contain_text("Every active client is scheduled for their hours this week and next.")
     screenshot(page, "va", "5-today-cleared")
+
+
+@pytest.fixture
+def review_prep_world(review_world):  # noqa: F811  (the imported fixture, asked for by name)
+    """Ana's review is tomorrow, its packet prepared (test_review_outcome); its call with the
+    payer's reviewer is booked for tomorrow at 11:00."""
+    harbor, review = review_world["harbor"], review_world["review"]
+    tomorrow = harbor.local_today() + dt.timedelta(days=1)
+    with tenant_context(harbor.id):
+        review_call_schedule(
+            review=review,
+            starts_at=call_local_start(organization=harbor, day=tomorrow, time=dt.time(11)),
+            dial_in="+1 617 555 0142 access 8812",
+            reviewer_name="Dr. Imani Cole",
+            actor=None,
+        )
+    return review_world
+
+
+def test_clinician_goes_from_todays_review_call_to_the_review_and_its_packet(
+    page: Page, live_server, review_prep_world
+):
+    review = review_prep_world["review"]
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server.url, "clinician@harbor.test", review_prep_world["secret"])
+
+    expect(page).to_have_url(f"{live_server.url}/o/harbor/today/")
+    calls = page.locator("#today-my_review_calls")
+    expect(calls.get_by_role("heading", name=re.compile(r"^My review calls today and tomorrow"))).to_be_visible()
+    line = calls.get_by_role("link", name="Varga, Ana — call tomorrow 11:00")
+    expect(line).to_be_visible()
+    expect(calls.locator(".today-line .tag")).to_have_text(re.compile(r"^Packet (ready|missing \d+ items?)$"))
+    screenshot(page, "clinician", "1-today")
+
+    line.click()
+    expect(page).to_have_url(f"{live_server.url}/o/harbor/authorizations/reviews/{review.pk}/#calls")
+    expect(page.get_by_role("heading", name="Concurrent review: Ana Varga", level=1)).to_be_visible()
+    expect(page.locator("#calls")).to_contain_text("Dr. Imani Cole")
+    packet = page.locator("#packet")
+    expect(packet.get_by_role("heading", name="Review packet")).to_be_visible()
+    expect(packet.get_by_test_id("packet-readiness")).to_be_visible()
+    assert _serious(Axe().run(page)) == []
+    screenshot(page, "clinician", "2-review-packet")
