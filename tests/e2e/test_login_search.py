@@ -1,4 +1,5 @@
-"""A VA signs in through the real login and MFA pages, finds a client by search and opens them."""
+"""A VA signs in through the real login and MFA pages (landing on Today), finds a client by search
+and opens them."""
 
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ def test_va_logs_in_finds_a_client_by_search_and_opens_the_client_page(page: Pag
 
     sign_in(page, live_server.url, "va@harbor.test", harbor_world["secret"])
 
+    # Sign-in lands on Today; the clients list is one click away.
+    expect(page).to_have_url(re.compile(r"/o/harbor/today/$"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     expect(page).to_have_url(re.compile(r"/o/harbor/clients/$"))
     expect(page.get_by_role("heading", name="Clients", exact=True)).to_be_visible()
 

@@ -15,7 +15,6 @@ from playwright.sync_api import Page, expect
 
 from authorizations.reviews.calls.services import call_local_start, review_call_schedule
 from iop.clients.models import EpisodeStatus
-from iop.common.dates import date_short
 from iop.tenancy.context import tenant_context
 from scheduling.models import Session
 from scheduling.services import groups as group_services
@@ -39,6 +38,11 @@ from .test_review_outcome import review_world  # noqa: F401  (a fixture, used by
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DESKTOP, PHONE = VIEWPORTS
+
+
+def date_short(day: dt.date) -> str:
+    """A date as Today writes it: "Tue 8 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 @pytest.fixture
