@@ -110,7 +110,9 @@ def _missing_rows(context: TodayContext) -> QuerySet:
         .annotate(seated=seats_count(), recorded=_recorded_count())
         .filter(seated__gt=0, recorded__lt=F("seated"))
     )
-    return today_values(sessions, ref="pk", label="group__name", note=lead_name(), at="starts_at", n1="seated", n2="recorded")
+    return today_values(
+        sessions, ref="pk", label="group__name", note=lead_name(), at="starts_at", n1="seated", n2="recorded"
+    )
 
 
 def _missing_line(row: dict, context: TodayContext) -> TodayLine:
@@ -227,6 +229,7 @@ def register_today_panels() -> None:
             ),
             link=link("scheduling:week"),
             empty="You lead no session today.",
+            personal=True,
         )
     )
     today_panel_register(
@@ -271,6 +274,7 @@ def register_today_panels() -> None:
             ),
             link=link("attendance:at_risk"),
             empty="None of your clients is at risk of missing their hours.",
+            personal=True,
         )
     )
     today_panel_register(
@@ -283,5 +287,6 @@ def register_today_panels() -> None:
             rows=TodayRows(query=_my_alerts, line=_alert_line, order_by=("raised_at",)),
             link=link("attendance:alerts"),
             empty="No open absence alert for your clients.",
+            personal=True,
         )
     )

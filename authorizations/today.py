@@ -589,6 +589,7 @@ def register_panels() -> None:
             rows=TodayRows(query=_my_calls_rows, line=_my_calls_line, order_by=("starts_at",)),
             link=_link("reviews"),
             empty="No review call today or tomorrow.",
+            personal=True,
         ),
         TodayPanel(
             key="verifications_due",

@@ -229,7 +229,9 @@ def _gap_line(row: dict, context: TodayContext) -> TodayLine:
     problem = row["t_note"]
     url = reverse("scheduling:placement_assistant", kwargs={"org_slug": context.org_slug, "episode_id": row["t_ref"]})
     if problem == _NO_PLACEMENT:
-        return TodayLine(text=row["t_label"], url=url, status="No group placement", tone="alert", client_id=row["t_client"])
+        return TodayLine(
+            text=row["t_label"], url=url, status="No group placement", tone="alert", client_id=row["t_client"]
+        )
     week = "This week" if problem == _THIS_WEEK else "Next week"
     return TodayLine(
         text=row["t_label"],
@@ -272,11 +274,15 @@ def _reminders_load(context: TodayContext) -> TodayItems:
     url = reverse("reminders:preview", kwargs={"org_slug": context.org_slug})
     clients, sent, stuck = counts["clients"], counts["sent"], counts["stuck"]
     if not clients:
-        return TodayItems(lines=[TodayLine(text=f"{_day(day)}: no sessions", url=url, status="Nothing to send", tone="ok")], total=0)
+        return TodayItems(
+            lines=[TodayLine(text=f"{_day(day)}: no one booked", url=url, status="Nothing to send", tone="ok")], total=0
+        )
     to_send = clients - sent - stuck
     at = reminder_time(context.organization)
-    parts = [f"{sent} sent"] + ([f"{to_send} to send at {at:%H:%M}"] if to_send else []) + (
-        [f"{stuck} to check"] if stuck else []
+    parts = (
+        [f"{sent} sent"]
+        + ([f"{to_send} to send at {at:%H:%M}"] if to_send else [])
+        + ([f"{stuck} to check"] if stuck else [])
     )
     late = to_send and context.now.astimezone(context.organization.tzinfo).time() > at
     return TodayItems(
@@ -289,6 +295,7 @@ def _reminders_load(context: TodayContext) -> TodayItems:
             )
         ],
         total=to_send + stuck,
+        listed=False,
     )
 
 

@@ -56,6 +56,13 @@ class TodayItems:
     lines: list[TodayLine]
     # How many there are when `lines` shows only the first few (the rest on the linked page).
     total: int | None = None
+    # False when the lines summarize (tonight's reminders: one line for all) rather than list them.
+    listed: bool = True
+
+    @property
+    def more(self) -> bool:
+        """Whether the linked page lists more than the lines shown here."""
+        return self.listed and self.count > len(self.lines)
 
     @property
     def count(self) -> int:
@@ -166,6 +173,8 @@ class TodayPanel:
     rows: TodayRows | None = None
     load: TodayLoader | None = None
     empty: str = "Nothing to do."
+    # The member's own work ("my sessions today"): an admin's count of it would only count theirs.
+    personal: bool = False
 
     def __post_init__(self) -> None:
         if (self.rows is None) == (self.load is None):

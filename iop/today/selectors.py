@@ -52,11 +52,15 @@ class TodayBoard:
 def _visible(panel: TodayPanel, *, role: str, can: frozenset[str]) -> bool:
     if panel.permission not in can:
         return False
-    return role == Role.ORG_ADMIN or role in panel.roles
+    if role == Role.ORG_ADMIN:
+        return not panel.personal or role in panel.roles
+    return role in panel.roles
 
 
 def _ordering(fields: tuple[str, ...]) -> list:
-    return [F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True) for name in fields]
+    return [
+        F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True) for name in fields
+    ]
 
 
 _UNION_COLUMNS = (*ROW_FIELDS, "t_panel", "t_total", "t_position")

@@ -27,9 +27,7 @@ def _board(request):
 @org_page(permissions.CLIENT_VIEW)
 @require_GET
 def today(request, org_slug: str):
-    return org_render(
-        request, "today/today.html", {"board": _board(request), "refresh_seconds": REFRESH_SECONDS}
-    )
+    return org_render(request, "today/today.html", {"board": _board(request), "refresh_seconds": REFRESH_SECONDS})
 
 
 @org_page(permissions.CLIENT_VIEW)

@@ -49,8 +49,10 @@ def test_a_clinician_sees_their_own_day(as_clinician):
 def test_an_admin_sees_every_panel_as_a_count(as_admin):
     board = _today(as_admin).context["board"]
     shown = {loaded.key: loaded.lines_shown for loaded in board.panels}
-    assert shown["sessions_today"] is False and shown["my_sessions_today"] is False
+    assert shown["sessions_today"] is False and shown["hours_at_risk"] is False
     assert shown["absences"] is True
+    # A member's own work ("my sessions today") would count only the admin's own: not shown.
+    assert not {"my_sessions_today", "my_hours_at_risk", "my_absence_alerts", "my_review_calls"} & set(shown)
 
 
 def test_another_organization_is_a_404(as_va, summit):
