@@ -16,7 +16,7 @@ from attendance.roll_call.selectors import MISSING_LOOKBACK
 from iop.clients.selectors import client_name_expression
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
-from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, today_panel_register, today_values
+from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, Tone, today_panel_register, today_values
 from scheduling.models import RosterStatus, Session, SessionStatus
 from scheduling.today import lead_name, seats_count
 
@@ -79,6 +79,7 @@ def _session_today_line(row: dict, context: TodayContext) -> TodayLine:
     seated, recorded = row["t_n1"], row["t_n3"]
     starts = row["t_at"]
     facilitator = row["t_note"] or "No facilitator"
+    tone: Tone
     if seated and recorded >= seated:
         status, tone = "Roll call taken", "ok"
     elif recorded:

@@ -86,7 +86,8 @@ def _rows_load(panels: list[TodayPanel], context: TodayContext) -> dict[str, Tod
             .order_by(*order)[:LINES_SHOWN]
         )
         sql, part_params = part.query.sql_with_params()
-        parts.append(f"(SELECT {', '.join(_UNION_COLUMNS)} FROM ({sql}) AS part_{index})")
+        # Django's own compiled SQL with its parameters kept apart, wrapped under fixed column names.
+        parts.append(f"(SELECT {', '.join(_UNION_COLUMNS)} FROM ({sql}) AS part_{index})")  # noqa: S608
         params.extend(part_params)
     rows: list[dict] = []
     if parts:
