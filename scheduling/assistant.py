@@ -4,7 +4,13 @@ It reads the treatment plan (required hours and days per week, therapy tracks) a
 weekly availability, and proposes the smallest set of groups that reaches the requirement with no
 two meetings at the same time, no clash with sessions the client already has, and no full session
 in the coming weeks. It only reads; the VA accepts (or edits) the proposal and
-`services.placements.placements_accept` books it. When no set works, it says why, in numbers.
+`services.placements.placements_accept` books it. When no set works, it proposes the set that
+comes closest and says in numbers how far short it leaves the client, and why no set does better:
+booking what is there now beats booking nothing while the VA looks for more.
+
+A group the client is placed in but only waits for (every coming session waitlisted) gives no
+hours yet: it is not counted toward the requirement, but its times still rule out clashing groups,
+since the client is seated there as soon as a seat frees.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from iop.clients.models import Episode, TherapyTrack
 from iop.common.units import hours
 
 from .models import Group, Placement, RosterStatus, Session, SessionStatus, WeeklySlot
+from .selectors import episode_waitlists
 
 # How far ahead a full session makes a group unsuitable.
 FULL_LOOKAHEAD = dt.timedelta(weeks=4)
@@ -55,6 +62,9 @@ class Proposal:
     unsuitable: list[tuple[Group, str]]
     reasons: list[str]
     notes: list[str]
+    # What the client's current groups already give (waitlist-only groups left out).
+    existing_minutes: int = 0
+    existing_days: set[int] = field(default_factory=set)
 
     @property
     def feasible(self) -> bool:
@@ -76,6 +86,38 @@ class Proposal:
     def required_hours(self) -> Decimal:
         return hours(self.required_minutes)
 
+    # With the current groups: what accepting the proposal leaves the client with each week.
+    @property
+    def total_minutes(self) -> int:
+        return self.existing_minutes + self.weekly_minutes
+
+    @property
+    def total_days(self) -> int:
+        return len(self.existing_days | self.days)
+
+    @property
+    def short_minutes(self) -> int:
+        return max(0, self.required_minutes - self.total_minutes)
+
+    @property
+    def short_days(self) -> int:
+        return max(0, self.required_days - self.total_days)
+
+    @property
+    def shortfall(self) -> str:
+        """How far short the proposal leaves the client, in numbers ("" when it does not)."""
+        if not self.short_minutes and not self.short_days:
+            return ""
+        gives = "With the current groups, this proposal gives" if self.existing_minutes else "This proposal gives"
+        total, required = hours(self.total_minutes), hours(self.required_minutes)
+        days = f"{self.total_days} of {self.required_days} day{'s' if self.required_days != 1 else ''}"
+        if not self.short_days:
+            return f"{gives} {total} of {required} h a week — {hours(self.short_minutes)} h short."
+        missing = f"{self.short_days} day{'s' if self.short_days != 1 else ''}"
+        if not self.short_minutes:
+            return f"{gives} {total} h a week ({required} h required) on {days} — {missing} short."
+        return f"{gives} {total} of {required} h a week on {days} — {hours(self.short_minutes)} h and {missing} short."
+
 
 def _overlap(a: WeeklySlot, b: WeeklySlot) -> bool:
     return a.weekday == b.weekday and a.start_time < b.end_time and b.start_time < a.end_time
@@ -92,9 +134,20 @@ def _hours(minutes: int) -> str:
     return f"{hours(minutes)} h"
 
 
-def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date | None = None) -> Proposal:
+def placement_proposal(
+    *,
+    episode: Episode,
+    start_date: dt.date,
+    today: dt.date | None = None,
+    waiting_group_ids: set | None = None,
+) -> Proposal:
+    """`waiting_group_ids`: the placed groups the client only waits for (see
+    `selectors.episode_waitlists`); read here when not given."""
     organization = episode.organization
     today = today or organization.local_today()
+    if waiting_group_ids is None:
+        waits = episode_waitlists(organization=organization, episode_id=episode.pk)
+        waiting_group_ids = {w.group.pk for w in waits if w.only_waiting}
     plan = getattr(episode, "treatment_plan", None)
     required_minutes = int((plan.required_hours_per_week if plan else episode.program.default_min_weekly_hours) * 60)
     required_days = plan.required_days_per_week if plan else episode.program.default_min_days_per_week
@@ -118,7 +171,9 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
     existing_slots = list(
         WeeklySlot.objects.filter(
             group__placements__episode=episode, group__placements__is_active=True, effective_from__lte=start_date
-        ).filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start_date))
+        )
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=start_date))
+        .select_related("group")
     )
     horizon = start_date + FULL_LOOKAHEAD
     full_sessions = (
@@ -152,13 +207,23 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
         else:
             candidates.append(ProposedGroup(group=group, slots=slots))
 
-    existing_minutes = sum(s.duration_minutes for s in existing_slots)
-    existing_days = {s.weekday for s in existing_slots}
-    chosen = _choose(candidates, required_minutes - existing_minutes, required_days, existing_days)
+    counted = [s for s in existing_slots if s.group_id not in waiting_group_ids]
+    for group in sorted({s.group for s in existing_slots if s.group_id in waiting_group_ids}, key=lambda g: g.name):
+        minutes = sum(s.duration_minutes for s in existing_slots if s.group_id == group.pk)
+        notes.append(
+            f"{group.name} ({_hours(minutes)} a week) is not counted: the client is on its waitlist, "
+            "without a seat in its coming sessions."
+        )
+    existing_minutes = sum(s.duration_minutes for s in counted)
+    existing_days = {s.weekday for s in counted}
+    minutes_needed = required_minutes - existing_minutes
+    chosen = _choose(candidates, minutes_needed, required_days, existing_days)
 
     reasons: list[str] = []
     if chosen is None:
-        best_minutes = existing_minutes + sum(c.weekly_minutes for c in _compatible_all(candidates))
+        chosen = _closest(candidates, minutes_needed, required_days, existing_days)
+        greedy = sum(c.weekly_minutes for c in _compatible_all(candidates))
+        best_minutes = existing_minutes + max(greedy, sum(c.weekly_minutes for c in chosen))
         best_days = len(existing_days.union(*(c.days for c in candidates))) if candidates else len(existing_days)
         reasons.append(
             f"The groups that fit give at most {_hours(best_minutes)} over {best_days} day(s) a week; "
@@ -166,7 +231,6 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
         )
         if unsuitable:
             reasons.append(f"{len(unsuitable)} group(s) could not be used (see below).")
-        chosen = []
     alternatives = [c for c in candidates if c not in chosen]
     return Proposal(
         required_minutes=required_minutes,
@@ -176,6 +240,8 @@ def placement_proposal(*, episode: Episode, start_date: dt.date, today: dt.date 
         unsuitable=unsuitable,
         reasons=reasons,
         notes=notes,
+        existing_minutes=existing_minutes,
+        existing_days=existing_days,
     )
 
 
@@ -199,6 +265,61 @@ def _meets(combo, minutes_needed: int, days_needed: int, existing_days: set[int]
     return minutes >= minutes_needed and len(days) >= days_needed
 
 
+def _closest(
+    candidates: list[ProposedGroup], minutes_needed: int, days_needed: int, existing_days: set[int]
+) -> list[ProposedGroup]:
+    """When no set meets the plan: the conflict-free set that comes closest — fewest hours short,
+    then fewest days short — with the fewest groups and the least time beyond that."""
+
+    def distance(combo) -> tuple:
+        minutes = sum(c.weekly_minutes for c in combo)
+        days = len(existing_days.union(*(c.days for c in combo)))
+        return (
+            max(0, minutes_needed - minutes),
+            max(0, days_needed - days),
+            len(combo),
+            minutes,
+            [c.group.name for c in combo],
+        )
+
+    if len(candidates) > EXHAUSTIVE_LIMIT:
+        return _greedy(candidates, minutes_needed, days_needed, existing_days)
+    # Every clash-free set, grown one group at a time from a table of which pairs clash: checking
+    # each of the 2^n sets slot by slot would take seconds at 14 groups.
+    n = len(candidates)
+    clash = [
+        [not _conflict_free([candidates[i]] if i == j else [candidates[i], candidates[j]]) for j in range(n)]
+        for i in range(n)
+    ]
+    best: list[ProposedGroup] = []
+    best_distance: tuple | None = None
+
+    def grow(start: int, picked: list[int]) -> None:
+        nonlocal best, best_distance
+        for i in range(start, n):
+            if clash[i][i] or any(clash[i][j] for j in picked):
+                continue
+            combo = [candidates[k] for k in (*picked, i)]
+            key = distance(combo)
+            if best_distance is None or key < best_distance:
+                best, best_distance = combo, key
+            grow(i + 1, [*picked, i])
+
+    grow(0, [])
+    return best
+
+
+def _greedy(candidates, minutes_needed: int, days_needed: int, existing_days: set[int]) -> list[ProposedGroup]:
+    """Groups adding the most new days (then time) first, skipping clashes, until the plan is met."""
+    picked: list[ProposedGroup] = []
+    for c in sorted(candidates, key=lambda c: (-len(c.days - existing_days), -c.weekly_minutes)):
+        if _conflict_free([*picked, c]):
+            picked.append(c)
+            if _meets(picked, minutes_needed, days_needed, existing_days):
+                break
+    return picked
+
+
 def _choose(candidates, minutes_needed: int, days_needed: int, existing_days: set[int]):
     """The fewest groups meeting the requirement, then the least excess time; None if none does."""
     if _meets([], minutes_needed, days_needed, existing_days):
@@ -215,11 +336,5 @@ def _choose(candidates, minutes_needed: int, days_needed: int, existing_days: se
                     fitting, key=lambda combo: (sum(c.weekly_minutes for c in combo), [c.group.name for c in combo])
                 )
         return None
-    picked: list[ProposedGroup] = []
-    remaining = sorted(candidates, key=lambda c: (-len(c.days - existing_days), -c.weekly_minutes))
-    for c in remaining:
-        if _conflict_free([*picked, c]):
-            picked.append(c)
-            if _meets(picked, minutes_needed, days_needed, existing_days):
-                return picked
-    return None
+    picked = _greedy(candidates, minutes_needed, days_needed, existing_days)
+    return picked if _meets(picked, minutes_needed, days_needed, existing_days) else None

@@ -4,11 +4,12 @@ number of queries however many sessions, seats and facilitators it shows."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Extract
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Extract
 from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
@@ -184,6 +185,73 @@ def placement_list(*, organization: Organization, episode_id=None, active_only: 
     if active_only:
         qs = qs.filter(is_active=True)
     return qs
+
+
+@dataclass(frozen=True)
+class WaitlistPlace:
+    """A group in which the client waits for a seat: the next session they wait for, their place
+    in its queue (1 = seated first when a seat frees), and how many of the group's coming sessions
+    they wait for and hold a seat in."""
+
+    group: Group
+    placement_id: uuid.UUID | None  # None when staff waitlisted the client on a session, without a placement
+    next_session: Session
+    position: int
+    waiting: int
+    seated: int
+
+    @property
+    def only_waiting(self) -> bool:
+        """No seat in any coming session: the group gives the client no hours yet."""
+        return not self.seated
+
+
+def episode_waitlists(*, organization: Organization, episode_id, now: dt.datetime | None = None) -> list[WaitlistPlace]:
+    """The groups whose coming sessions the episode waits for, by group name. One query."""
+    # Seated first come, first served (`waitlist_promote`): the queue is ordered by `added_at`.
+    ahead = (
+        RosterEntry.objects.filter(
+            session=OuterRef("session"), status=RosterStatus.WAITLISTED, added_at__lt=OuterRef("added_at")
+        )
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    entries = (
+        RosterEntry.objects.filter(
+            organization=organization,
+            episode_id=episode_id,
+            status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED],
+            session__status=SessionStatus.SCHEDULED,
+            session__starts_at__gt=now or timezone.now(),
+        )
+        .select_related("session__group__group_type")
+        .annotate(ahead=Coalesce(Subquery(ahead), 0))
+        .order_by("session__starts_at")
+    )
+    seated: dict[uuid.UUID, int] = {}
+    waiting: dict[uuid.UUID, list[RosterEntry]] = {}
+    for entry in entries:
+        group_id = entry.session.group_id
+        if entry.status == RosterStatus.BOOKED:
+            seated[group_id] = seated.get(group_id, 0) + 1
+        else:
+            waiting.setdefault(group_id, []).append(entry)
+    places = []
+    for queued_group, queue in waiting.items():
+        first = queue[0]
+        places.append(
+            WaitlistPlace(
+                group=first.session.group,
+                placement_id=next((e.placement_id for e in queue if e.placement_id), None),
+                next_session=first.session,
+                position=first.ahead + 1,  # type: ignore[attr-defined]  # the annotation
+                waiting=len(queue),
+                seated=seated.get(queued_group, 0),
+            )
+        )
+    return sorted(places, key=lambda p: p.group.name)
 
 
 @dataclass(frozen=True)

@@ -559,7 +559,16 @@ def _assistant_page(request, episode, *, accept_form=None, status: int = 200):
     start_form = ProposalStartForm(request.GET or None, initial={"start": today})
     start_date = getattr(accept_form, "cleaned_data", {}).get("start_date") or start_form.start_date(default=today)
     placements, groups = _placements_and_groups(organization, episode)
-    proposal = assistant.placement_proposal(episode=episode, start_date=start_date) if placeable else None
+    waits = {w.group.pk: w for w in selectors.episode_waitlists(organization=organization, episode_id=episode.pk)}
+    proposal = (
+        assistant.placement_proposal(
+            episode=episode,
+            start_date=start_date,
+            waiting_group_ids={pk for pk, w in waits.items() if w.only_waiting},
+        )
+        if placeable
+        else None
+    )
     if accept_form is None and proposal is not None:  # there is a proposal when the episode is placeable
         accept_form = PlacementAcceptForm(
             groups=groups,
@@ -586,7 +595,9 @@ def _assistant_page(request, episode, *, accept_form=None, status: int = 200):
         "accept_form": accept_form,
         "group_choices": _group_choices(accept_form, proposal, start_date) if accept_form is not None else [],
         "placement_warnings": _proposal_warnings(episode, proposal, start_date) if placeable else [],
-        "placements": list(zip(placements, end_forms, strict=True)),
+        "placements": [(p, form, waits.get(p.group_id)) for p, form in zip(placements, end_forms, strict=True)],
+        # Waitlisted by staff on a session's page, without a placement in the group.
+        "waitlists_unplaced": [w for pk, w in waits.items() if pk not in {p.group_id for p in placements}],
         "errors": error_summary(*(f for f in (start_form, accept_form, *end_forms) if f is not None)),
     }
     return org_render(request, "scheduling/placement_assistant.html", context, status=max(status, state.status))

@@ -8,10 +8,12 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from iop.clients.models import EpisodeStatus
-from scheduling.models import Placement, RosterEntry
+from scheduling.models import Placement, RosterEntry, Session
 from scheduling.services import placements as placement_services
+from scheduling.services import rosters as roster_services
 from tests.conftest import login
 from tests.pages import post_refused
 
@@ -120,6 +122,59 @@ def test_an_impossible_plan_says_why(as_va, program_groups, make_active_episode)
 
     assert "No set of groups meets the plan." in body
     assert "the plan requires 20.0 h over 5 day(s)" in body
+
+
+def test_a_short_proposal_says_how_short_above_it_and_can_be_accepted(
+    as_va, harbor, program_groups, make_active_episode
+):
+    episode = make_active_episode(hours=12, days=5)  # the program's groups give 10 h at most
+
+    body = as_va.get(assistant_url(episode)).content.decode()
+
+    notice = body.split('data-testid="proposal-short"')[1].split("</div>")[0]
+    assert "This proposal gives 10.0 of 12.0 h a week — 2.0 h short." in notice
+    assert "the plan requires 12.0 h over 5 day(s)" in notice
+    assert body.index("This proposal gives") < body.index('name="groups"')  # above the proposal
+    for group in program_groups.values():
+        assert "checked" in checkbox_of(body, group)
+
+    data = {"groups": [g.pk for g in program_groups.values()], "start_date": harbor.local_today().isoformat()}
+    accepted = as_va.post(assistant_url(episode), data)
+
+    assert accepted.status_code == 302
+    assert Placement.objects.filter(episode=episode).count() == 2
+
+
+def test_current_groups_show_where_the_client_is_waitlisted_with_the_position(
+    as_va, harbor, make_group, make_active_episode, today
+):
+    full = make_group("Relapse Prevention", [(0, "09:00", 180), (2, "09:00", 180)], capacity=1)
+    open_group = make_group("Skills TT", [(1, "09:00", 120), (3, "09:00", 120)], kind="skills", lead=1)
+    manual = make_group("Evening Process", [(4, "09:00", 120)], capacity=1, lead=2)
+    seated = make_active_episode()
+    placement_services.placement_create(episode=seated, group=full, start_date=today)
+    placement_services.placement_create(episode=seated, group=manual, start_date=today)
+    first_waiting = make_active_episode()
+    placement_services.placement_create(episode=first_waiting, group=full, start_date=today, waitlist_if_full=True)
+    episode = make_active_episode()
+    placement_services.placement_create(episode=episode, group=full, start_date=today, waitlist_if_full=True)
+    placement_services.placement_create(episode=episode, group=open_group, start_date=today)
+    # Waitlisted by staff on one session's page, without a placement in the group.
+    friday = Session.objects.filter(group=manual, starts_at__gt=timezone.now()).order_by("starts_at").first()
+    roster_services.roster_book(session=friday, episode=episode, source="manual", waitlist_if_full=True)
+
+    body = as_va.get(assistant_url(episode)).content.decode()
+
+    current = body.split('id="placements-title"')[1].split('id="proposal-title"')[0]
+    relapse = current.split("Relapse Prevention")[1].split("</li>")[0]
+    assert "Waitlisted, position 2" in relapse  # behind the client waitlisted first
+    assert "no seat yet, so its hours do not count toward the plan" in relapse
+    assert "Waitlisted" not in current.split("Skills TT")[1].split("</li>")[0]
+    evening = current.split("Evening Process")[1].split("</li>")[0]
+    assert "not placed" in evening and "Waitlisted, position 1" in evening
+    assert f"{friday.local_date:%a} {friday.local_date.day} {friday.local_date:%b}" in evening
+    # The waitlisted group's hours are not counted toward the plan.
+    assert "Relapse Prevention (6.0 h a week) is not counted" in body
 
 
 def test_ending_a_placement_removes_the_later_sessions(as_va, harbor, program_groups, make_active_episode, today, week):
