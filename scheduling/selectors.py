@@ -98,6 +98,24 @@ def week_sessions(
     )
 
 
+def programs_with_sessions_left(*, organization: Organization, now: dt.datetime | None = None) -> set:
+    """The programs with a session still to start this (organization) week: where adding a client
+    to sessions can still help this week's hours. Empty on a Saturday evening when groups meet
+    Monday to Friday. One query."""
+    now = now or timezone.now()
+    week_end = week_start_for(organization, organization.local_today(now)) + dt.timedelta(days=7)
+    return set(
+        Session.objects.filter(
+            organization=organization,
+            status=SessionStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lt=organization.local_datetime(week_end, dt.time(0)),
+        )
+        .values_list("group__program_id", flat=True)
+        .distinct()
+    )
+
+
 def session_get(*, organization: Organization, session_id) -> Session | None:
     """A session with its roster (seated first, then the waitlist in order) and facilitators."""
     roster = Prefetch(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
@@ -11,6 +14,7 @@ from iop.common.exceptions import ApplicationError
 from iop.common.pages import found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
+from scheduling import selectors as scheduling_selectors
 
 from ..models import PaceState, ThresholdFlag
 from . import selectors, services
@@ -22,7 +26,9 @@ _FIX_ORDER = {PaceState.CANNOT_REACH: 0, PaceState.AT_RISK: 1, PaceState.BELOW_M
 @org_page(permissions.ATTENDANCE_VIEW)
 def at_risk(request, org_slug: str):
     """Every open hours flag with the client's week and what would fix it."""
-    items = selectors.hours_at_risk(organization=request.organization)
+    organization = request.organization
+    now = timezone.now()
+    items = selectors.hours_at_risk(organization=organization, now=now)
     items.sort(key=lambda item: (_FIX_ORDER[item[0].state], -item[0].week_start.toordinal()))
     access_record(
         request=request,
@@ -30,8 +36,17 @@ def at_risk(request, org_slug: str):
         object_type="attendance.thresholdflag",
         object_ids=[flag.episode.client_id for flag, _ in items],
     )
+    this_week = selectors.this_week_start(organization, now)
+    left = scheduling_selectors.programs_with_sessions_left(organization=organization, now=now)
     context = {
-        "items": items,
+        # (flag, week summary, whether sessions can still be added to the flag's week): once no
+        # session of this week is ahead (e.g. on a Saturday evening) the offer is for next week.
+        "items": [
+            (flag, week, week is not None and (week.week_start > this_week or flag.episode.program_id in left))
+            for flag, week in items
+        ],
+        "this_week": this_week,
+        "next_week_start": this_week + dt.timedelta(days=7),
         "can_resolve": membership_can(request.membership, permissions.HOURS_FLAG_MANAGE),
         "can_place": membership_can(request.membership, permissions.PLACEMENT_MANAGE),
         "resolve_form": FlagResolveForm(),

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 
 from iop.clients.models import Client, EpisodeStatus, ReminderChannel
 from iop.clients.selectors import ADDRESS_FIELD
@@ -25,6 +25,7 @@ from ..models import (
     ReminderStatus,
     RosterEntry,
     RosterStatus,
+    Session,
     SessionFacilitator,
     SessionStatus,
 )
@@ -308,3 +309,22 @@ def reminders_due(*, organization: Organization, now: dt.datetime) -> bool:
 def reminders_date(*, organization: Organization, now: dt.datetime) -> dt.date:
     """The day the evening's reminders announce: tomorrow where the organization is."""
     return organization.local_today(now) + dt.timedelta(days=1)
+
+
+# How far ahead the reminders page looks for the next day with sessions (a holiday week and more).
+NEXT_DAY_HORIZON = dt.timedelta(days=14)
+
+
+def reminders_next_day(*, organization: Organization, now: dt.datetime) -> dt.date:
+    """The day the reminders page opens on: tomorrow where the organization is if any session
+    takes place then, else the next local day that has one (after a Friday, the Monday), so a VA
+    looking on a Friday evening sees the lineups that come next rather than an empty Saturday.
+    Tomorrow when nothing is scheduled in the next two weeks."""
+    tomorrow = reminders_date(organization=organization, now=now)
+    found = Session.objects.filter(
+        organization=organization,
+        status=SessionStatus.SCHEDULED,
+        local_date__gte=tomorrow,
+        local_date__lt=tomorrow + NEXT_DAY_HORIZON,
+    ).aggregate(day=Min("local_date"))["day"]
+    return found or tomorrow

@@ -3,6 +3,8 @@ view of it writes an access event listing the clients shown."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -29,11 +31,14 @@ class ReminderDateForm(forms.Form):
 
 @org_page(permissions.REMINDERS_VIEW)
 def reminders_preview(request, org_slug: str):
-    """What each client will be told about a day (default: tomorrow) and what was sent for it."""
+    """What each client will be told about a day (default: the next day with sessions) and what
+    was sent for it."""
     organization = request.organization
-    tomorrow = reminder_selectors.reminders_date(organization=organization, now=timezone.now())
-    form = ReminderDateForm(request.GET if "date" in request.GET else None, initial={"date": tomorrow})
-    day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else tomorrow
+    now = timezone.now()
+    tomorrow = reminder_selectors.reminders_date(organization=organization, now=now)
+    next_day = reminder_selectors.reminders_next_day(organization=organization, now=now)
+    form = ReminderDateForm(request.GET if "date" in request.GET else None, initial={"date": next_day})
+    day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else next_day
     preview = reminder_selectors.reminders_preview(organization=organization, local_date=day)
     dispatches = list(reminder_selectors.reminder_dispatch_list(organization=organization, local_date=day))
     unknown = list(reminder_selectors.reminders_unknown(organization=organization, today=organization.local_today()))
@@ -49,6 +54,10 @@ def reminders_preview(request, org_slug: str):
         "errors": error_summary(form),
         "day": day,
         "is_tomorrow": day == tomorrow,
+        "tomorrow": tomorrow,
+        # The default day when tomorrow has no sessions: say so, and when its reminders go out.
+        "is_next_day": day == next_day != tomorrow,
+        "sent_on": day - dt.timedelta(days=1),
         "reminder_time": reminder_selectors.reminder_time(organization),
         "preview": preview,
         "dispatches": dispatches,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -49,6 +50,66 @@ def test_hours_at_risk_says_what_would_fix_each_and_links_the_placement_assistan
     body = as_va.get(_url("at_risk")).content.decode()
     assert "Cannot reach" in body and "Short by <strong>3.0 h</strong>" in body
     assert reverse("scheduling:placement_assistant", kwargs={"org_slug": "harbor", "episode_id": episode.pk}) in body
+
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+# A week whose Monday, Wednesday and Friday sessions are booked: on the Wednesday morning two are
+# still ahead; on the Saturday night (Sunday in UTC) none of the week is left.
+WEDNESDAY_MORNING = dt.datetime(2026, 4, 15, 8, 0, tzinfo=NEW_YORK)
+SATURDAY_NIGHT = dt.datetime(2026, 4, 18, 21, 30, tzinfo=NEW_YORK)
+
+
+@pytest.fixture
+def clock_at(request, time_machine):
+    """The clock stopped at the moment the test is parametrized with (before any fixture reads
+    today's date)."""
+    time_machine.move_to(request.param, tick=False)
+    return request.param
+
+
+def _row(body: str, episode) -> str:
+    """The worklist row of the episode's flag, its text without the page around it."""
+    (flag,) = ThresholdFlag.objects.filter(episode=episode)
+    return body.split(f'id="flag-{flag.pk}"')[1].split("</tr>")[0]
+
+
+def _cannot_reach_this_week(make_active_episode, mwf, this_week):
+    """Booked into this week's three 3-hour sessions, absent on Monday: 6 of 9 h on 2 of 3 days at most."""
+    episode = _short_client(make_active_episode, sessions_of(mwf, this_week), this_week)
+    (flag,) = ThresholdFlag.objects.filter(episode=episode, week_start=this_week)
+    assert flag.state == PaceState.CANNOT_REACH
+    return episode
+
+
+@pytest.mark.parametrize("clock_at", [WEDNESDAY_MORNING], indirect=True)
+def test_while_sessions_of_the_week_are_ahead_adding_sessions_this_week_is_offered(
+    clock_at, as_va, mwf, make_active_episode, this_week
+):
+    episode = _cannot_reach_this_week(make_active_episode, mwf, this_week)
+
+    row = _row(as_va.get(_url("at_risk")).content.decode(), episode)
+
+    assert "Short by <strong>3.0 h</strong> and 1 day even with full attendance: add sessions this week." in row
+    assistant = reverse("scheduling:placement_assistant", kwargs={"org_slug": "harbor", "episode_id": episode.pk})
+    assert f'href="{assistant}">Place into more groups' in row
+
+
+@pytest.mark.parametrize("clock_at", [SATURDAY_NIGHT], indirect=True)
+def test_on_a_saturday_night_adding_sessions_this_week_is_not_offered_but_next_week_is(
+    clock_at, as_va, mwf, make_active_episode, this_week
+):
+    episode = _cannot_reach_this_week(make_active_episode, mwf, this_week)
+
+    row = _row(as_va.get(_url("at_risk")).content.decode(), episode)
+
+    assert "this week." not in row and "Place into more groups" not in row
+    assert "Short by <strong>3.0 h</strong> and 1 day, and no session of this week is left to add" in row
+    next_monday = this_week + dt.timedelta(weeks=1)
+    assistant = reverse("scheduling:placement_assistant", kwargs={"org_slug": "harbor", "episode_id": episode.pk})
+    assert f'href="{assistant}?start={next_monday.isoformat()}">Add sessions from next week (Mon 20 Apr)' in row
+    # The assistant opens on that Monday.
+    page = as_va.get(f"{assistant}?start={next_monday.isoformat()}").content.decode()
+    assert f'value="{next_monday.isoformat()}"' in page
 
 
 def test_a_flag_is_resolved_with_what_was_done(as_va, mwf, make_active_episode, this_week, harbor_va):

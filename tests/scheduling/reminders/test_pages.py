@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from iop.audit.models import AccessEvent
+from iop.clients.models import Episode
 from iop.notifications.models import OutboundMessage
 from iop.tenancy.context import tenant_context
 from scheduling.models import ReminderDispatch, ReminderDispatchEvent, ReminderStatus
+from scheduling.services import placements as placement_services
 from tests.conftest import login, make_member
 from tests.pages import get_goes_to_page
 
@@ -59,6 +64,58 @@ def test_the_page_shows_what_was_sent_for_a_chosen_day(client, harbor, harbor_va
     assert ">Skipped</span>" in page
     assert "13 Apr, 18:00" in page  # sent time in the organization's zone
     assert "Join online: https://video.example.test/room" in page  # the message itself
+
+
+@pytest.fixture
+def monday_friday(world, make_group, today):
+    """Ana also in a group meeting on Mondays and Fridays (the world's others meet Tue/Wed)."""
+    group = make_group("Weekend bridge", [(0, "14:00", 60), (4, "14:00", 60)], lead=2)
+    placement_services.placement_create(episode=Episode.objects.get(client=world["ana"]), group=group, start_date=today)
+    return group
+
+
+FRIDAY = MONDAY + dt.timedelta(days=4)
+NEXT_MONDAY = MONDAY + dt.timedelta(days=7)
+
+
+@pytest.mark.parametrize("hhmm", ["18:30", "20:30"])  # 20:30 in New York is already Saturday in UTC
+def test_on_a_friday_evening_the_page_opens_on_monday_and_says_why(
+    client, harbor, harbor_va, monday_friday, clock, hhmm
+):
+    clock.move_to(at(FRIDAY, hhmm), tick=False)
+    login(client, harbor_va)
+
+    page = client.get(_url("preview", harbor)).content.decode()
+
+    assert re.search(r"<h1>Reminders for (Mon\w* )?20 Apr\w* 2026</h1>", page)
+    assert re.search(r"The next day with sessions \(none tomorrow, Sat\w* 18 Apr\w*\)", page)
+    assert re.search(r"its reminders go out on Sun\w* 19 Apr\w* at 18:00", page)
+    assert "Weekend bridge" in page and "14:00" in page
+    assert f'value="{NEXT_MONDAY.isoformat()}"' in page  # the date field says the same day
+
+
+def test_tomorrow_is_shown_when_it_has_sessions_even_when_utc_is_a_day_ahead(
+    client, harbor, harbor_va, monday_friday, clock
+):
+    clock.move_to(at(FRIDAY + dt.timedelta(days=2), "20:30"), tick=False)  # Sunday evening: Monday in UTC
+    login(client, harbor_va)
+
+    page = client.get(_url("preview", harbor)).content.decode()
+
+    assert re.search(r"<h1>Reminders for (Mon\w* )?20 Apr\w* 2026</h1>", page)
+    assert "Tomorrow's sessions." in page
+    assert "The next day with sessions" not in page
+
+
+def test_a_chosen_day_without_sessions_is_shown_as_chosen(client, harbor, harbor_va, monday_friday, clock):
+    clock.move_to(at(FRIDAY, "18:30"), tick=False)
+    login(client, harbor_va)
+
+    page = client.get(_url("preview", harbor), {"date": (FRIDAY + dt.timedelta(days=1)).isoformat()}).content.decode()
+
+    assert re.search(r"<h1>Reminders for (Sat\w* )?18 Apr\w* 2026</h1>", page)
+    assert "No client in care has sessions on this day." in page
+    assert "The next day with sessions" not in page
 
 
 def test_a_bad_date_is_refused_with_a_message(client, harbor, harbor_va, world):
