@@ -8,6 +8,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from iop.clients.models import EpisodeStatus
@@ -175,6 +177,30 @@ def test_current_groups_show_where_the_client_is_waitlisted_with_the_position(
     assert f"{friday.local_date:%a} {friday.local_date.day} {friday.local_date:%b}" in evening
     # The waitlisted group's hours are not counted toward the plan.
     assert "Relapse Prevention (6.0 h a week) is not counted" in body
+
+
+def test_the_assistant_costs_the_same_queries_with_one_or_three_waitlisted_groups(
+    as_va, make_group, make_active_episode, today
+):
+    seated, episode = make_active_episode(), make_active_episode(hours=20, days=5)
+
+    def waitlist_in_a_full_group(name: str, weekday: int) -> None:
+        group = make_group(name, [(weekday, "09:00", 120)], capacity=1)
+        placement_services.placement_create(episode=seated, group=group, start_date=today)
+        placement_services.placement_create(episode=episode, group=group, start_date=today, waitlist_if_full=True)
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = as_va.get(assistant_url(episode)).content.decode()
+        return len(ctx.captured_queries), body.count("Waitlisted, position 1")
+
+    waitlist_in_a_full_group("Full Monday", 0)
+    one = count()
+    waitlist_in_a_full_group("Full Tuesday", 1)
+    waitlist_in_a_full_group("Full Wednesday", 2)
+    three = count()
+    assert (one[1], three[1]) == (1, 3)
+    assert one[0] == three[0]
 
 
 def test_ending_a_placement_removes_the_later_sessions(as_va, harbor, program_groups, make_active_episode, today, week):
