@@ -272,13 +272,14 @@ def _reminders_load(context: TodayContext) -> TodayItems:
         ),
     )
     url = reverse("reminders:preview", kwargs={"org_slug": context.org_slug})
+    # Read whether or not anyone is booked: the board costs the same queries on any day.
+    at = reminder_time(context.organization)
     clients, sent, stuck = counts["clients"], counts["sent"], counts["stuck"]
     if not clients:
         return TodayItems(
             lines=[TodayLine(text=f"{_day(day)}: no one booked", url=url, status="Nothing to send", tone="ok")], total=0
         )
     to_send = clients - sent - stuck
-    at = reminder_time(context.organization)
     parts = (
         [f"{sent} sent"]
         + ([f"{to_send} to send at {at:%H:%M}"] if to_send else [])
