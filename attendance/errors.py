@@ -15,6 +15,10 @@ class AttendanceErrorCode(StrEnum):
     ARRIVAL_AFTER_SESSION = "arrival_after_session"
     DEPARTURE_BEFORE_SESSION = "departure_before_session"
     INVALID_STATUS = "invalid_status"
+    # Roll call: a status its times contradict (questioned, nothing saved)
+    LATE_BUT_ON_TIME = "late_but_on_time"
+    LEFT_EARLY_BUT_STAYED = "left_early_but_stayed"
+    PRESENT_BUT_MINUTES_CUT = "present_but_minutes_cut"
     # Roll call as a whole (a refused line refuses it all; its reasons are on the line's fields)
     LINES_REFUSED = "lines_refused"
     DUPLICATE_LINE = "duplicate_line"

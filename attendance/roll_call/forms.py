@@ -8,7 +8,7 @@ from typing import cast
 
 from django import forms
 
-from iop.common.forms import OrganizationChoiceField, TimeInput
+from iop.common.forms import OrganizationChoiceField, Time24Field
 from scheduling.forms import offer_placeable_episodes
 from scheduling.models import Session
 
@@ -19,17 +19,29 @@ from .services import RollCallLine
 SERVICE_FIELDS = {"status": "status", "arrived_at": "arrived", "departed_at": "departed"}
 
 
+class StatusRadioSelect(forms.RadioSelect):
+    """The status radios, drawn as one line of segments: the two long absences show a short label
+    ("Excused"), while their full label ("Absent (excused)") stays the radio's accessible name."""
+
+    SHORT_LABELS = {AttendanceStatus.ABSENT_EXCUSED: "Excused", AttendanceStatus.ABSENT_UNEXCUSED: "Unexcused"}
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["short_label"] = self.SHORT_LABELS.get(option["value"], "")
+        return option
+
+
 class RollCallRowForm(forms.Form):
     """One client's row of the roll call. A row left without a status is not recorded yet."""
 
     status = forms.ChoiceField(
         label="Attendance",
         choices=AttendanceStatus.choices,
-        widget=forms.RadioSelect,
+        widget=StatusRadioSelect,
         required=False,
     )
-    arrived = forms.TimeField(label="Arrived", widget=TimeInput, required=False)
-    departed = forms.TimeField(label="Left", widget=TimeInput, required=False)
+    arrived = Time24Field(label="Arrived", required=False)
+    departed = Time24Field(label="Left", required=False)
     absence_reason = forms.ChoiceField(label="Reason", choices=[("", "—"), *AbsenceReason.choices], required=False)
     note = forms.CharField(label="Note", max_length=300, required=False)
 

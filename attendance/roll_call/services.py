@@ -9,6 +9,7 @@ re-evaluated (flags, alerts and notifications), all with a constant number of qu
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from iop.clients.models import Episode
 from iop.common.exceptions import ApplicationError, refuse
+from iop.common.text import plural
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization
 from iop.tenancy.selectors import vas_and_admins
@@ -150,12 +152,63 @@ def _locked_session(session: Session) -> Session:
     )
 
 
+def _clock(session: Session, instant: dt.datetime) -> str:
+    return f"{instant.astimezone(session.organization.tzinfo):%H:%M}"
+
+
+def _status_times_check(*, session: Session, status: str, minutes: Minutes) -> None:
+    """Refuse a status that the line's own times contradict, on the time that contradicts it.
+    Minutes count from the times, while reports, absence patterns and payers read the status:
+    "left early" with a departure at the session's end, "late" with an arrival at its start, or
+    "present" with times that leave minutes out, is almost always one of the two entered wrongly
+    (a forgotten time, a mis-tapped status), and saving it would make the record say two things."""
+    if status in ABSENT_STATUSES or minutes.arrived_at is None or minutes.departed_at is None:
+        return
+    arrived, departed = minutes.arrived_at, minutes.departed_at
+    start, end = session.starts_at, session.ends_at
+    if status == AttendanceStatus.LATE and arrived <= start:
+        refuse(
+            f"Marked late, but the arrival ({_clock(session, arrived)}) is not after the start "
+            f"({_clock(session, start)}): enter when they joined, or mark them present.",
+            code=AttendanceErrorCode.LATE_BUT_ON_TIME,
+            field="arrived_at",
+        )
+    if status == AttendanceStatus.LEFT_EARLY and departed >= end:
+        refuse(
+            f"Marked as left early, but the departure ({_clock(session, departed)}) is not before the end "
+            f"({_clock(session, end)}): enter when they left, or mark them present.",
+            code=AttendanceErrorCode.LEFT_EARLY_BUT_STAYED,
+            field="departed_at",
+        )
+    if status == AttendanceStatus.PRESENT and arrived > start:
+        refuse(
+            f"Marked present, but the arrival ({_clock(session, arrived)}) is after the start "
+            f"({_clock(session, start)}), which leaves {_minutes_between(start, arrived)} out: "
+            "mark them late, or correct the arrival.",
+            code=AttendanceErrorCode.PRESENT_BUT_MINUTES_CUT,
+            field="arrived_at",
+        )
+    if status == AttendanceStatus.PRESENT and departed < end:
+        refuse(
+            f"Marked present, but the departure ({_clock(session, departed)}) is before the end "
+            f"({_clock(session, end)}), which leaves {_minutes_between(departed, end)} out: "
+            "mark them as left early, or correct the departure.",
+            code=AttendanceErrorCode.PRESENT_BUT_MINUTES_CUT,
+            field="departed_at",
+        )
+
+
+def _minutes_between(earlier: dt.datetime, later: dt.datetime) -> str:
+    return plural(math.ceil((later - earlier).total_seconds() / 60), "minute")
+
+
 def _line_values(session: Session, line: RollCallLine) -> tuple[dict, bool]:
     if line.status not in AttendanceStatus.values:
         refuse("Choose a status.", code=AttendanceErrorCode.INVALID_STATUS, field="status")
     minutes = attended_minutes_compute(
         session=session, status=line.status, arrived_at=line.arrived_at, departed_at=line.departed_at
     )
+    _status_times_check(session=session, status=line.status, minutes=minutes)
     counts = session.group.group_type.counts_toward_hours
     reason = "" if line.status == AttendanceStatus.PRESENT else line.absence_reason
     values = {

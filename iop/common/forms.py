@@ -33,6 +33,32 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
+class Time24Input(forms.TimeInput):
+    """A time typed as HH:MM on the 24-hour clock, the way every time in the app is written. The
+    browser's `type="time"` shows its locale's clock instead (an en-US browser writes "01:30 PM" in a
+    row whose session says 13:30), so this is a text box with a numeric keypad."""
+
+    def __init__(self, attrs=None):
+        defaults = {
+            "class": "input--time",
+            "inputmode": "numeric",
+            "placeholder": "HH:MM",
+            "maxlength": "5",
+            "autocomplete": "off",
+            "spellcheck": "false",
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%H:%M")
+
+
+class Time24Field(forms.TimeField):
+    """A time of day on the 24-hour clock: "13:05", "9:05", or "1305" (a phone's numeric keypad
+    may have no colon). A 12-hour time ("1:05 PM") is refused rather than guessed."""
+
+    widget = Time24Input
+    input_formats = ["%H:%M", "%H%M"]
+    default_error_messages = {"invalid": "Enter the time as HH:MM on the 24-hour clock, for example 13:05."}
+
+
 class OrganizationChoiceField(forms.ModelChoiceField):
     """A choice among the organization's rows (its queryset is set by the form). A malformed id
     gets the same message as an unknown or foreign one, instead of "not a valid UUID"."""

@@ -47,7 +47,8 @@ def test_per_diem_days_count_at_the_payers_daily_minimum(in_harbor, payer, cover
 
 def test_session_codes_count_sessions_of_their_track_only(in_harbor, covered_episode, mwf, past_week):
     episode, coverage = covered_episode()
-    _attend_week(episode, mwf, past_week, [("present", None), ("late", 60), ("no_show", None)])
+    # Wednesday: left after an hour (the times say so: "late" with an on-time arrival is refused).
+    _attend_week(episode, mwf, past_week, [("present", None), ("left_early", 60), ("no_show", None)])
     window = {"start": past_week, "end": past_week + dt.timedelta(days=6)}
     group = make_authorization(episode, coverage, code="90853", unit_type="per_session", units=12, **window)
     individual = make_authorization(episode, coverage, code="90834", unit_type="per_session", units=4, **window)
