@@ -33,6 +33,7 @@ class SchedulingErrorCode(StrEnum):
     CLIENT_OVERLAP = "client_overlap"
     ALREADY_PLACED = "already_placed"
     NO_GROUPS_CHOSEN = "no_groups_chosen"
+    REMOVAL_NOT_UNDOABLE = "removal_not_undoable"
     # One-off session changes
     SESSION_CANCELLED = "session_cancelled"
     SESSION_OVER = "session_over"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -129,6 +130,28 @@ def session_get(*, organization: Organization, session_id) -> Session | None:
         Session.objects.filter(organization=organization, pk=session_id)
         .select_related("group__group_type", "group__program", "slot")
         .prefetch_related(roster, facilitators_prefetch())
+        .first()
+    )
+
+
+def roster_by_name(entries: Iterable[RosterEntry]) -> list[RosterEntry]:
+    """Roster entries by their client's name as the pages write it ("Varga, Ana": last name, then
+    the first name shown), so a facilitator finds a client where they expect to."""
+    return sorted(
+        entries,
+        key=lambda e: (
+            e.episode.client.last_name.casefold(),
+            (e.episode.client.preferred_name or e.episode.client.first_name).casefold(),
+            str(e.pk),
+        ),
+    )
+
+
+def removed_roster_entry(*, session: Session, entry_id) -> RosterEntry | None:
+    """A client taken off this session or its waitlist (for "Undo"), with their client."""
+    return (
+        RosterEntry.objects.filter(session=session, pk=entry_id, status=RosterStatus.REMOVED)
+        .select_related("episode__client", "session__organization")
         .first()
     )
 

@@ -15,6 +15,11 @@ urlpatterns = [
         views.roster_remove,
         name="roster_remove",
     ),
+    path(
+        "sessions/<uuid:session_id>/roster/<uuid:entry_id>/undo/",
+        views.roster_undo,
+        name="roster_undo",
+    ),
     path("sessions/<uuid:session_id>/topic/", views.session_topic, name="session_topic"),
     path("sessions/<uuid:session_id>/move/", views.session_move, name="session_move"),
     path("sessions/<uuid:session_id>/cancel/", views.session_cancel, name="session_cancel"),

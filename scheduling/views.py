@@ -10,6 +10,7 @@ refusal is shown next to the field it is about, and nothing changes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -28,7 +29,7 @@ from iop.clients.models import Episode, TherapyTrack
 from iop.clients.selectors import episode_get
 from iop.common.exceptions import ApplicationError
 from iop.common.form_state import form_state_take, redirect_refused
-from iop.common.forms import error_summary, forms_add_application_error
+from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
 from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
 from iop.common.text import plural
 from iop.common.units import hours
@@ -190,13 +191,44 @@ def _live_roster(session: Session) -> list[RosterEntry]:
     return session.live_roster  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Waiting:
+    place: int  # 1 = offered the next free seat
+    entry: RosterEntry
+
+
+@dataclass(frozen=True)
+class Undo:
+    """The client just taken off the session, offered back by the roster's "Undo" button."""
+
+    entry: RosterEntry
+    waitlisted: bool
+
+
+# The "Undo" of a removal made without JavaScript, for the page the redirect lands on (server-side
+# session, never the URL: the page names the client).
+UNDO_SESSION_KEY = "iop.roster_undo"
+
+
+def _undo_pop(request, session: Session) -> Undo | None:
+    kept = request.session.pop(UNDO_SESSION_KEY, None)
+    if not kept or kept.get("session") != str(session.pk):
+        return None
+    entry = selectors.removed_roster_entry(session=session, entry_id=kept["entry"])
+    return Undo(entry=entry, waitlisted=kept["waitlisted"]) if entry is not None else None
+
+
 def _roster_context(request, session: Session, *, add_form: RosterAddForm | None = None) -> dict:
     """What the roster region shows; records that its client names were read."""
     roster = _live_roster(session)
     can_place = membership_can(request.membership, permissions.PLACEMENT_MANAGE) and _is_open(session)
     if add_form is None and can_place:
         add_form = RosterAddForm(session=session, on_roster=[e.episode_id for e in roster])
-    booked = [e for e in roster if e.status == RosterStatus.BOOKED]
+    booked = selectors.roster_by_name(e for e in roster if e.status == RosterStatus.BOOKED)
+    # The waitlist is shown by name too; each client's place is the order seats are offered in.
+    queue = [e for e in roster if e.status == RosterStatus.WAITLISTED]  # by added_at (session_get)
+    places = {e.pk: place for place, e in enumerate(queue, start=1)}
+    waitlisted = [Waiting(place=places[e.pk], entry=e) for e in selectors.roster_by_name(queue)]
     # The roster and the "add a client" picker both name clients: both are reads of their records.
     offered = list(_offered_episodes(add_form).values_list("client_id", flat=True)) if add_form else []
     access_record(
@@ -208,7 +240,7 @@ def _roster_context(request, session: Session, *, add_form: RosterAddForm | None
     return {
         "session": session,
         "booked": booked,
-        "waitlisted": [e for e in roster if e.status == RosterStatus.WAITLISTED],
+        "waitlisted": waitlisted,
         "is_full": len(booked) >= session.capacity,
         "can_place": can_place,
         "add_form": add_form,
@@ -225,6 +257,7 @@ def _session_page(request, session: Session):
         on_roster = [e.episode_id for e in _live_roster(session)]
         refused_add = state.form("roster", lambda data: RosterAddForm(data, session=session, on_roster=on_roster))
     context = _roster_context(request, session, add_form=refused_add)
+    context["undo"] = _undo_pop(request, session) if context["can_place"] else None
     forms = {}
     if can_manage:
         forms = {
@@ -245,11 +278,23 @@ def _session_page(request, session: Session):
     return org_render(request, "scheduling/session_detail.html", context, status=state.status)
 
 
-def _roster_partial(request, session_id, *, add_form=None, message: str = "", notes=(), status: int = 200):
+def _roster_partial(
+    request,
+    session_id,
+    *,
+    add_form=None,
+    message: str = "",
+    notes=(),
+    undo: Undo | None = None,
+    problems: Sequence[ErrorLink] = (),
+    status: int = 200,
+):
     """The roster region alone, for htmx: the fill, both lists and the add form, read afresh."""
     session = _session_or_404(request, session_id)
     context = _roster_context(request, session, add_form=add_form)
-    context.update(message=message, notes=notes, roster_errors=error_summary(add_form) if add_form is not None else [])
+    roster_errors = [*(error_summary(add_form) if add_form is not None else []), *problems]
+    undo = undo if context["can_place"] else None
+    context.update(message=message, notes=notes, undo=undo, roster_errors=roster_errors)
     return render(request, "scheduling/partials/roster.html", context, status=status)
 
 
@@ -315,6 +360,45 @@ def roster_remove(request, org_slug: str, session_id, entry_id):
         message = "The client was taken off the waitlist."
     else:
         message = "The client was removed from the roster."
+    # A removal is one click: the roster offers it back ("Undo") instead of asking first.
+    if request.htmx:
+        return _roster_partial(request, session.pk, message=message, undo=Undo(entry=entry, waitlisted=was_waitlisted))
+    request.session[UNDO_SESSION_KEY] = {
+        "session": str(session.pk),
+        "entry": str(entry.pk),
+        "waitlisted": was_waitlisted,
+    }
+    messages.success(request, message)
+    return _to_session(org_slug, session.pk)
+
+
+@org_page(permissions.PLACEMENT_MANAGE)
+def roster_undo(request, org_slug: str, session_id, entry_id):
+    """Put back the client just taken off the session ("Undo"): their seat if it is still free, or
+    their place on the waitlist; refused, with the reason, when the seat has gone meanwhile."""
+    session = _session_or_404(request, session_id)
+    entry = found_or_404(selectors.removed_roster_entry(session=session, entry_id=entry_id))
+    if request.method != "POST":
+        return _to_session(org_slug, session.pk)
+    try:
+        restored = roster_services.roster_removal_undo(
+            entry=entry, waitlisted=request.POST.get("to") == "waitlist", actor=request.user
+        )
+    except ApplicationError as exc:
+        if request.htmx:
+            return _roster_partial(
+                request,
+                session.pk,
+                message="The client was not put back.",
+                problems=[ErrorLink(text=exc.message)],
+                status=INVALID_FORM_STATUS,
+            )
+        messages.error(request, exc.message)  # names the session, never the client
+        return _to_session(org_slug, session.pk)
+    if restored.status == RosterStatus.WAITLISTED:
+        message = "The client is back on the waitlist, in their place."
+    else:
+        message = "The client is back on the roster."
     if request.htmx:
         return _roster_partial(request, session.pk, message=message)
     messages.success(request, message)

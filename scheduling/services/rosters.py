@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iop.clients.models import Episode
-from iop.common.exceptions import refuse
+from iop.common.exceptions import ApplicationError, refuse
 from iop.tenancy.selectors import vas_and_admins
 
 from ..errors import SchedulingErrorCode
@@ -121,6 +121,60 @@ def roster_remove(
     if was_booked and status == RosterStatus.REMOVED:
         waitlist_promote(session=session)
     return entry
+
+
+# The reason a roster entry put back by "Undo" carries (the one taken off keeps why it was removed).
+UNDO_REASON = "Removal undone"
+
+
+@transaction.atomic
+def roster_removal_undo(*, entry: RosterEntry, waitlisted: bool = False, actor: User | None = None) -> RosterEntry:
+    """Put back a client just taken off a session (the session page's "Undo"). It goes through
+    `roster_book`, so capacity, overlapping sessions and a closed episode are checked as for any
+    booking: the seat comes back only if it is still free — the freed seat may have gone to the
+    waitlist at once — and a full session refuses. Taken off the waitlist (`waitlisted`), they
+    return to their place in its queue, not its end. A client already back (Undo pressed twice, or
+    added again meanwhile) is returned as they are: never two entries."""
+    # Read afresh: the caller's copy may predate the removal.
+    entry = RosterEntry.objects.select_related("session__group", "session__organization", "episode").get(pk=entry.pk)
+    session = entry.session
+    if entry.status != RosterStatus.REMOVED:
+        refuse(
+            "Only a client taken off the roster or its waitlist can be put back.",
+            code=SchedulingErrorCode.REMOVAL_NOT_UNDOABLE,
+        )
+    if session.ends_at <= timezone.now():
+        refuse(
+            f"{session_label(session)} is over; its roster can no longer be changed.",
+            code=SchedulingErrorCode.SESSION_OVER,
+        )
+    already_back = RosterEntry.objects.filter(
+        session=session, episode_id=entry.episode_id, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]
+    ).exists()
+    # A walk-in is seated regardless of capacity; put back before the session, it is an ordinary booking.
+    source = RosterSource.MANUAL if entry.source == RosterSource.WALK_IN else entry.source
+    try:
+        restored = roster_book(
+            session=session,
+            episode=entry.episode,
+            placement=entry.placement,
+            source=source,
+            waitlist_if_full=waitlisted,
+            actor=actor,
+            reason=UNDO_REASON,
+        )
+    except ApplicationError as exc:
+        if exc.code != SchedulingErrorCode.SESSION_FULL:
+            raise
+        refuse(
+            f"The seat is no longer free: {exc.message} Add the client to the waitlist if they should wait for one.",
+            code=SchedulingErrorCode.SESSION_FULL,
+        )
+    if waitlisted and not already_back and restored.status == RosterStatus.WAITLISTED:
+        # Seats go to the waitlist first come, first served (by `added_at`): their old place.
+        RosterEntry.objects.filter(pk=restored.pk).update(added_at=entry.added_at)
+        restored.added_at = entry.added_at
+    return restored
 
 
 @transaction.atomic

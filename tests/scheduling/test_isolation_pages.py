@@ -15,6 +15,7 @@ OBJECT_PAGES = {
     "session_detail": ("session_id",),
     "roster_add": ("session_id",),
     "roster_remove": ("session_id", "entry_id"),
+    "roster_undo": ("session_id", "entry_id"),
     "session_topic": ("session_id",),
     "session_move": ("session_id",),
     "session_cancel": ("session_id",),

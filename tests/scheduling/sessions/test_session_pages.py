@@ -119,7 +119,7 @@ def test_a_full_session_waitlists_the_client_when_chosen(as_va, make_group, make
     body = response.content.decode()
     assert response.status_code == 200
     assert "The session is full: the client was put on its waitlist." in body
-    assert "Waitlist, in the order seats are offered" in body
+    assert "Waitlist, by name" in body
     assert RosterEntry.objects.get(episode=newcomer).status == "waitlisted"
     assert booked_count(session) == 1
 
@@ -163,7 +163,7 @@ def test_removing_a_booked_client_seats_the_first_on_the_waitlist(as_va, make_gr
     assert "The client was removed from the roster. 1 of 1 seats booked." in body
     assert RosterEntry.objects.get(pk=seat.pk).status == "removed"
     assert RosterEntry.objects.get(session=session, episode=waiting).status == "booked"
-    assert "Waitlist, in the order" not in body
+    assert "Waitlist, by name" not in body
 
 
 def test_a_clinician_sees_the_roster_but_cannot_change_it(client, harbor_clinician, session, make_active_episode):
