@@ -313,3 +313,22 @@ def test_the_session_page_with_an_undo_costs_the_same_queries_at_2_and_at_12_cli
 
     assert removed_then_page(2) == removed_then_page(12)
 
+
+def test_roster_updates_carry_no_inline_style_and_htmx_settles_no_style(as_va, small, make_active_episode):
+    # The CSP allows styles from app.css only; htmx must not copy a style attribute across a swap.
+    page = _page(as_va, small)
+    assert '"includeIndicatorStyles":false,"attributesToSettle":["class","width","height"]' in page
+    seat = _seat(small, make_active_episode())
+    newcomer = make_active_episode()
+    add = schedule_url("roster_add", small.organization, session_id=small.pk)
+
+    bodies = [
+        as_va.post(add, {"roster-episode": ""}, **HTMX),  # refused: the error summary
+        as_va.post(add, {"roster-episode": newcomer.pk}, **HTMX),
+        as_va.post(_remove_url(seat), **HTMX),
+        as_va.post(_undo_url(seat), {"to": "seat"}, **HTMX),
+    ]
+
+    assert [response.status_code for response in bodies] == [422, 200, 200, 200]
+    for body in (response.content.decode() for response in bodies):
+        assert " style=" not in body and "<style" not in body
