@@ -13,12 +13,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from authorizations.models import FeeScheduleEntry, Payer
 from authorizations.reviews.calls.services import call_local_start, review_call_schedule
 from iop.clients.models import EpisodeStatus
 from iop.tenancy.context import tenant_context
 from scheduling.models import Session
 from scheduling.services import groups as group_services
 from scheduling.services import rosters as roster_services
+from tests.authorizations.conftest import make_coverage, make_rule
 from tests.conftest import make_member
 from tests.factories import (
     ClientFactory,
@@ -238,3 +240,224 @@ def test_clinician_goes_from_todays_review_call_to_the_review_and_its_packet(
     expect(packet.get_by_test_id("packet-readiness")).to_be_visible()
     assert _serious(Axe().run(page)) == []
     screenshot(page, "clinician", "2-review-packet")
+
+
+@pytest.fixture
+def intake_world():
+    """Committed data for the intake specialist: Ana Varga, referred three days ago to the adult
+    program (a treatment plan of 9 group hours on 3 days), with a Blue Harbor coverage, the
+    payer's IOP rule and its fee for group therapy — all a request needs to be drafted."""
+    harbor = OrganizationFactory(slug="harbor", name="Harbor Virtual IOP", timezone="America/New_York")
+    today = harbor.local_today()
+    intake = make_member(harbor, "intake", "intake@harbor.test")
+    secret = enable_totp(intake)
+    with tenant_context(harbor.id):
+        program = ProgramFactory(organization=harbor, name="Adult MH IOP")
+        payer = Payer.objects.create(name="Blue Harbor PPO", payer_id="BHP01")
+        make_rule(payer, hours="9", days=3)
+        FeeScheduleEntry.objects.create(
+            payer=payer, code="90853", rate=Decimal("75.00"), effective_from=dt.date(2020, 1, 1)
+        )
+        ana = ClientFactory(organization=harbor, first_name="Ana", last_name="Varga", preferred_name="")
+        episode = EpisodeFactory(
+            organization=harbor,
+            client=ana,
+            program=program,
+            status=EpisodeStatus.REFERRED,
+            referral_date=today - dt.timedelta(days=3),
+            admission_date=None,
+        )
+        TreatmentPlanFactory(organization=harbor, episode=episode, goals="Fewer panic attacks; back at work.")
+        make_coverage(ana, payer, member_id="BHP-2001")
+    return {"secret": secret, "today": today, "harbor": harbor, "ana": ana}
+
+
+def test_intake_admits_a_referral_and_builds_its_request_from_today(page: Page, live_server, intake_world):
+    today, ana = intake_world["today"], intake_world["ana"]
+    today_url = f"{live_server.url}/o/harbor/today/"
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server.url, "intake@harbor.test", intake_world["secret"])
+
+    # Sign-in lands on Today, with the referral to admit and no request to finish.
+    expect(page).to_have_url(today_url)
+    referrals = page.locator("#today-referrals_to_admit")
+    to_finish = page.locator("#today-requests_to_finish")
+    referral_line = referrals.get_by_role("link", name="Varga, Ana")
+    expect(referral_line).to_be_visible()
+    expect(referrals.locator(".today-line")).to_contain_text("Referred")
+    expect(referrals.locator(".today-line")).to_contain_text(f"Referred {date_short(today - dt.timedelta(days=3))}")
+    expect(to_finish).to_contain_text("No request in draft.")
+    screenshot(page, "intake", "1-today")
+
+    # 1. The line opens the client page at the status form: referred → intake → active.
+    referral_line.click()
+    expect(page).to_have_url(f"{live_server.url}/o/harbor/clients/{ana.pk}/#status")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Ana Varga"))
+    status_form = page.locator("#status")
+    expect(status_form.get_by_label("New status")).to_be_visible()
+    # Admission is only reached through intake: the form offers the next moves, not "Active".
+    expect(status_form.get_by_label("New status").locator("option", has_text="Active")).to_have_count(0)
+    status_form.get_by_label("New status").select_option(label="Intake")
+    status_form.get_by_role("button", name="Change status").click()
+    expect(page.get_by_role("status")).to_contain_text("The episode is now intake.")
+    screenshot(page, "intake", "2-client-in-intake")
+    page.locator("#status").get_by_label("New status").select_option(label="Active")
+    page.locator("#status").get_by_role("button", name="Change status").click()
+
+    # An admission leads straight to placement; the intake specialist goes back to the client.
+    expect(page.get_by_role("status")).to_contain_text("The episode is now active.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Place Ana Varga into groups")
+    screenshot(page, "intake", "3-admitted-placement")
+    page.locator(".back-link").filter(has_text="Ana Varga").click()
+    episode_summary = page.locator("#episode")
+    expect(episode_summary.get_by_role("definition").first).to_have_text("Adult MH IOP")
+    expect(episode_summary).to_contain_text("Active")
+
+    # 2. Start the request from the client page: drafted from the treatment plan.
+    requests_panel = page.locator("#requests")
+    expect(requests_panel).to_contain_text("No authorization requests yet.")
+    requests_panel.get_by_role("link", name="Start a request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start a pre-authorization request for Ana Varga")
+    page.get_by_label("Coverage").select_option(label="Blue Harbor PPO · member BHP-2001 · primary, from 1 Jan 2020")
+    page.get_by_role("button", name="Draft the request").click()
+    expect(page.get_by_role("status")).to_contain_text("The request was drafted from the treatment plan")
+    expect(page.get_by_role("heading", name="Pre-authorization request: Ana Varga", level=1)).to_be_visible()
+    request_url = page.url
+    expect(page.locator("#lines").get_by_role("row", name=re.compile("90853"))).to_be_visible()
+    screenshot(page, "intake", "4-request-drafted")
+
+    # Back on Today: the referral has left, the draft is a request to finish, linking to its details.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    expect(page).to_have_url(today_url)
+    draft_line = to_finish.get_by_role("link", name="Varga, Ana")
+    expect(referral_line).to_have_count(0)
+    expect(referrals).to_contain_text("No referral waiting to be admitted.")
+    expect(draft_line).to_be_visible()
+    expect(to_finish.locator(".today-line .tag")).to_have_text("Draft")
+    screenshot(page, "intake", "5-today-request-to-finish")
+
+    # 3. Finish it: it is not ready until the diagnosis and the justification are in.
+    draft_line.click()
+    expect(page).to_have_url(f"{request_url}#details")
+    page.get_by_role("button", name="Mark ready to submit").click()
+    expect(page.locator("#status")).to_contain_text("Add the primary ICD-10-CM diagnosis.")
+    expect(page.get_by_role("button", name="Mark ready to submit")).to_be_visible()
+    page.get_by_label("ICD-10-CM code").fill("F41.0")
+    page.get_by_role("button", name="Add the diagnosis").click()
+    expect(page.get_by_role("status")).to_contain_text("The diagnosis was added.")
+    page.get_by_label("Why a lower level of care is not enough").fill(
+        "Weekly outpatient therapy did not stop daily panic attacks; she has been off work for a month."
+    )
+    page.get_by_label("Why a higher level of care is not needed").fill("No risk to self; safe at home.")
+    page.get_by_label("Clinical summary and treatment goals").fill(
+        "Panic disorder with daily attacks; goals: fewer attacks, back at work."
+    )
+    page.get_by_role("button", name="Save the details").click()
+    expect(page.get_by_role("status")).to_contain_text("The request's details were saved.")
+    page.get_by_role("button", name="Mark ready to submit").click()
+    expect(page.get_by_role("status")).to_contain_text("The request is ready to submit.")
+
+    # Ready, not yet submitted: still on Today, now as ready to submit.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    expect(to_finish.locator(".today-line .tag")).to_have_text("Ready to submit")
+    screenshot(page, "intake", "6-today-ready-to-submit")
+
+    draft_line.click()
+    page.get_by_label("Submitted by").select_option(label="Payer portal")
+    page.get_by_label("Payer reference number").fill("BH-778")
+    page.get_by_role("button", name="Record as submitted").click()
+    expect(page.get_by_role("status")).to_contain_text("The request was recorded as submitted")
+    screenshot(page, "intake", "7-request-submitted")
+
+    # Submitted: nothing is left to finish.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+    expect(draft_line).to_have_count(0)
+    expect(to_finish).to_contain_text("No request in draft.")
+    expect(referrals).to_contain_text("No referral waiting to be admitted.")
+    screenshot(page, "intake", "8-today-cleared")
+
+
+@pytest.fixture
+def admin_world():
+    """Committed data for the organization admin: the adult program, a process group type and
+    Priya Raman, a facilitator qualified to lead it; no group yet. The week starts today, so
+    tomorrow is always in the week the Schedule page opens on."""
+    harbor = OrganizationFactory(slug="harbor", name="Harbor Virtual IOP", timezone="America/New_York")
+    today = harbor.local_today()
+    harbor.week_start = today.weekday()
+    harbor.save(update_fields=["week_start"])
+    admin = make_member(harbor, "org_admin", "admin@harbor.test")
+    secret = enable_totp(admin)
+    with tenant_context(harbor.id):
+        ProgramFactory(organization=harbor, name="Adult MH IOP")
+        process = group_services.group_type_create(organization=harbor, name="Process group")
+    priya = make_facilitator(harbor, "priya@harbor.test", [process])
+    priya.membership.user.full_name = "Priya Raman"
+    priya.membership.user.save(update_fields=["full_name"])
+    # The admin's facilitator picker writes each one as the user and their credentials.
+    priya_label = " ".join(filter(None, [str(priya.membership.user), priya.credentials]))
+    return {"secret": secret, "today": today, "harbor": harbor, "priya_label": priya_label}
+
+
+def test_admin_sets_up_a_group_in_administration_and_sees_its_sessions_on_the_schedule(
+    page: Page, live_server, admin_world
+):
+    today, harbor = admin_world["today"], admin_world["harbor"]
+    tomorrow = today + dt.timedelta(days=1)
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live_server.url, "admin@harbor.test", admin_world["secret"])
+
+    # Today, as counts: every panel a number that opens its page, no lines.
+    expect(page).to_have_url(f"{live_server.url}/o/harbor/today/")
+    counts = page.get_by_role("navigation", name="Today at a glance")
+    expect(counts.get_by_role("link", name=re.compile(r"Sessions without a facilitator"))).to_be_visible()
+    expect(counts.get_by_role("link", name=re.compile(r"Referrals to admit"))).to_be_visible()
+    expect(page.locator(".today-line")).to_have_count(0)
+    screenshot(page, "admin", "1-today-counts")
+
+    # 1. Administration: the admin of one organization acts for it at once.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Administration").click()
+    expect(page.get_by_role("heading", name="Configuration")).to_be_visible()
+    screenshot(page, "admin", "2-administration")
+    # Django admin's index lists each app's models (the sidebar repeats them): the scheduling groups.
+    page.locator("#content .app-scheduling").get_by_role("link", name="Groups", exact=True).click()
+    page.get_by_role("link", name=re.compile(r"^Add group")).click()
+
+    # 2. A group with a weekly time: tomorrow's weekday, 17:30 for 90 minutes, from today.
+    page.locator("#id_program").select_option(label="Adult MH IOP")
+    page.locator("#id_group_type").select_option(label="Process group")
+    page.locator("#id_name").fill("Evening DBT Skills")
+    page.locator("#id_capacity").fill("8")
+    page.locator("#id_lead_facilitator").select_option(label=admin_world["priya_label"])
+    page.locator("#id_telehealth_url").fill("https://video.example.test/dbt")
+    # Django admin's inline script adds the row (its "add another" is a link with the button role).
+    page.get_by_role("button", name="Add another Weekly slot").click()
+    page.locator("[name=slots-0-weekday]").select_option(value=str(tomorrow.weekday()))
+    page.locator("[name=slots-0-start_time]").fill("17:30")
+    page.locator("[name=slots-0-duration_minutes]").fill("90")
+    page.locator("[name=slots-0-effective_from]").fill(today.isoformat())
+    screenshot(page, "admin", "3-group-form")
+    page.locator("[name=_save]").click()
+    expect(page.locator(".messagelist")).to_contain_text("Evening DBT Skills")
+    expect(page.locator(".errornote")).to_have_count(0)
+    screenshot(page, "admin", "4-group-saved")
+    with tenant_context(harbor.id):
+        made = Session.objects.filter(group__name="Evening DBT Skills")
+        assert made.filter(local_date=tomorrow).exists()
+        assert {s.local_date.weekday() for s in made} == {tomorrow.weekday()}
+
+    # 3. The Schedule page shows the new group's session tomorrow, led by Priya.
+    page.goto(f"{live_server.url}/o/harbor/today/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
+    expect(page.get_by_role("heading", name="Schedule", level=1)).to_be_visible()
+    grid = page.get_by_role("table")
+    session_link = grid.get_by_role("link", name="Evening DBT Skills")
+    expect(session_link).to_have_count(1)
+    expect(grid).to_contain_text("17:30")
+    screenshot(page, "admin", "5-schedule-week")
+    session_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Evening DBT Skills")
+    expect(page.get_by_role("term").filter(has_text="Lead facilitator").locator("xpath=..")).to_contain_text(
+        "Priya Raman"
+    )
+    screenshot(page, "admin", "6-session")
