@@ -8,8 +8,9 @@
 - `clock_source_register(source)`: a source of deadline clocks — `source(*, organization, now)`
   returning the organization's open `Clock`s (what is due, when, whose inbox hears). The hourly
   job in `authorizations.escalations` asks every registered source and escalates each clock a day
-  before, four hours before and when it has passed, exactly once per threshold. Sources only read:
-  they never write, send or raise for an organization with nothing due. Registered from a
+  before, four hours before and when it has passed, exactly once per threshold; the inbox asks
+  them again to see which escalated clocks are still open. Sources only read: they never write,
+  send or raise for an organization with nothing due, in a fixed number of queries. Registered from a
   `wiring.py` (review submissions, peer-to-peer windows and appeals from authorizations' own; a
   discharge app may add its deadlines the same way).
 """
@@ -30,8 +31,10 @@ step_down_recommended = Signal()
 
 @dataclass(frozen=True)
 class Clock:
-    """One open deadline. `title` names what is due for a staff inbox (no clinical detail);
-    `link` is the page where it is worked (built with `reverse()`)."""
+    """One open deadline. `title` says what to do and names the client, for a staff inbox (no
+    clinical detail); `link` is the page where it is worked (built with `reverse()`); `client_id`
+    the client it is about. A clock that a source no longer returns is closed: its inbox lines
+    leave the unread list (authorizations.escalations.clock_escalations_still_open)."""
 
     kind: str  # a `ClockKind` value
     subject_id: uuid.UUID
@@ -39,6 +42,7 @@ class Clock:
     title: str
     link: str
     recipients: tuple[Membership, ...]
+    client_id: uuid.UUID | None = None
 
 
 ClockSource = Callable[..., Iterable[Clock]]

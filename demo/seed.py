@@ -45,6 +45,7 @@ from demo.people import (
 from demo.reviews import seed_reviews
 from demo.schedule import HARBOR_SCHEDULE, SUMMIT_SCHEDULE, ScheduleSpec, ensure_schedule
 from iop.clients.models import Episode, EpisodeStatus, TherapyTrack
+from iop.notifications.services import notifications_resolve
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Organization, Role, Weekday
 from scheduling.selectors import week_start_for
@@ -230,5 +231,8 @@ def seed_demo(*, password: str | None = None) -> SeedReport:
                         seed_reviews(organization=organization, now=timezone.now(), report=report)
                         seed_appeals(organization=organization, actor=actor, now=timezone.now(), report=report)
                 seed_discharge(organization=organization, now=timezone.now(), report=report)
+                # Inbox lines about what the seeded history already fixed leave the unread lists
+                # at once, as the background job would within minutes.
+                notifications_resolve(organization=organization)
         reports.append(report)
     return SeedReport(organizations=reports, logins=logins, passwords_reset=passwords_reset, password=password)

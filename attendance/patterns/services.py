@@ -21,6 +21,7 @@ from iop.tenancy.models import Membership, Organization, Role
 from iop.tenancy.selectors import members_with_roles
 
 from ..errors import AttendanceErrorCode
+from ..inbox import ABSENCE_ALERT
 from ..models import (
     AbsenceAlert,
     AbsenceRuleKind,
@@ -102,16 +103,27 @@ def absence_patterns_evaluate(
         notices=[
             Notice(
                 recipient=member,
-                kind="absence_alert",
-                title=f"Absence alert: {AbsenceRuleKind(alert.kind).label.lower()}",
+                kind=ABSENCE_ALERT,
+                title=_alert_title(alert),
+                body=alert.summary,
                 link=f"{alerts}#alert-{alert.pk}",
                 dedupe_key=f"alert:{alert.pk}",
+                client_id=alert.episode.client_id,
+                subject_ids=[alert.pk],
             )
             for alert in raised
             for member in team[alert.episode_id]
         ],
     )
     return raised
+
+
+def _alert_title(alert: AbsenceAlert) -> str:
+    """What the clinical team is asked to do, naming the client (an inbox line, attendance.inbox)."""
+    name = alert.episode.client.display_name
+    if alert.kind == AbsenceRuleKind.NO_REASON:
+        return f"Record the reason for {name}'s absence"
+    return f"Follow up with {name}: {AbsenceRuleKind(alert.kind).label.lower()}"
 
 
 def _clinical_team(organization: Organization, episodes: Iterable[Episode]) -> dict[uuid.UUID, list[Membership]]:

@@ -232,7 +232,7 @@ def _horizon(now: dt.datetime) -> dt.datetime:
 
 def _open_cases(organization: Organization) -> QuerySet[DenialCase]:
     return DenialCase.objects.filter(organization=organization, status=CaseStatus.OPEN).select_related(
-        "organization", "episode__primary_clinician"
+        "organization", "episode__primary_clinician", "episode__client"
     )
 
 
@@ -254,9 +254,10 @@ def p2p_window_clocks(*, organization: Organization, now: dt.datetime):
             kind=ClockKind.P2P_WINDOW,
             subject_id=case.pk,
             due_at=case.p2p_due_at,
-            title=f"Peer-to-peer window closes: denial case {str(case.pk)[:8]}",
+            title=f"Schedule the peer-to-peer on {case.episode.client.display_name}'s denial: the window closes",
             link=case_url(case),
             recipients=case_recipients(case, staff),
+            client_id=case.episode.client_id,
         )
         for case in cases
         if case.p2p_due_at is not None
@@ -266,7 +267,7 @@ def p2p_window_clocks(*, organization: Organization, now: dt.datetime):
 def _appeals(organization: Organization, now: dt.datetime) -> QuerySet[Appeal]:
     return Appeal.objects.filter(
         organization=organization, case__status=CaseStatus.OPEN, outcome=AppealOutcome.PENDING
-    ).select_related("case__organization", "case__episode__primary_clinician")
+    ).select_related("case__organization", "case__episode__primary_clinician", "case__episode__client")
 
 
 def appeal_filing_clocks(*, organization: Organization, now: dt.datetime):
@@ -280,9 +281,11 @@ def appeal_filing_clocks(*, organization: Organization, now: dt.datetime):
             kind=ClockKind.APPEAL_FILING,
             subject_id=appeal.pk,
             due_at=appeal.filing_due_at,
-            title=f"{appeal.get_level_display()} to file: denial case {str(appeal.case_id)[:8]}",
+            title=f"File the {appeal.get_level_display().lower()} on "
+            f"{appeal.case.episode.client.display_name}'s denial",
             link=case_url(appeal.case),
             recipients=case_recipients(appeal.case, staff),
+            client_id=appeal.case.episode.client_id,
         )
         for appeal in appeals
     ]
@@ -301,9 +304,11 @@ def appeal_decision_clocks(*, organization: Organization, now: dt.datetime):
             kind=ClockKind.APPEAL_DECISION,
             subject_id=appeal.pk,
             due_at=appeal.decision_due_at,
-            title=f"{appeal.get_level_display()} decision due: denial case {str(appeal.case_id)[:8]}",
+            title=f"Chase the payer's decision on {appeal.case.episode.client.display_name}'s "
+            f"{appeal.get_level_display().lower()}",
             link=case_url(appeal.case),
             recipients=case_recipients(appeal.case, staff),
+            client_id=appeal.case.episode.client_id,
         )
         for appeal in appeals
         if appeal.decision_due_at is not None

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 # A clock a few minutes ahead of the server is not "the future".
 _SKEW = dt.timedelta(minutes=5)
+# The inbox kind of a denial case's lines (authorizations.inbox).
+DENIAL_CASE = "denial_case"
 
 
 def _locked(case: DenialCase) -> DenialCase:
@@ -162,7 +164,13 @@ def denial_case_open(
                 expedited=expedited,
                 filing_due_at=clocks.appeal_filing_due_at(case, _rule(case)),
             )
-            _notify_staff(case, title=f"Denial case opened: {str(case.pk)[:8]}", key=f"denial_case:{case.pk}")
+            _notify_staff(
+                case,
+                title=f"Work {case.episode.client.display_name}'s denial: peer-to-peer or appeal",
+                key=f"denial_case:{case.pk}",
+                body="A denial case was opened; its clocks (peer-to-peer window, appeal filing) are on the case page.",
+                open_case=True,
+            )
             from authorizations.appeals.messages import denial_notify
 
             denial_notify(case=case)
@@ -172,7 +180,9 @@ def denial_case_open(
     return case
 
 
-def _notify_staff(case: DenialCase, *, title: str, key: str, body: str = "") -> None:
+def _notify_staff(case: DenialCase, *, title: str, key: str, body: str = "", open_case: bool = False) -> None:
+    """The case's people hear, naming the client (the in-app inbox only). `open_case`: the line
+    asks for work on the case and stays unread while the case is open (authorizations.inbox)."""
     organization = case.organization
     staff = Membership.objects.filter(organization=organization, is_active=True).filter(
         role__in=[Role.INTAKE, Role.VA, Role.ORG_ADMIN]
@@ -184,7 +194,16 @@ def _notify_staff(case: DenialCase, *, title: str, key: str, body: str = "") -> 
     notices_send(
         organization=organization,
         notices=[
-            Notice(recipient=m, kind="denial_case", title=title, body=body, link=case_url(case), dedupe_key=key)
+            Notice(
+                recipient=m,
+                kind=DENIAL_CASE,
+                title=title,
+                body=body,
+                link=case_url(case),
+                dedupe_key=key,
+                client_id=case.episode.client_id,
+                subject_ids=[case.pk] if open_case else [],
+            )
             for m in people.values()
         ],
     )
@@ -513,7 +532,8 @@ def _close(case: DenialCase, status: str, *, note: str) -> None:
     Appeal.objects.filter(case=case, filed_at__isnull=True).delete()
     _notify_staff(
         case,
-        title=f"Denial case {CaseStatus(status).label.lower()}: {str(case.pk)[:8]}",
+        title=f"Note the outcome of {case.episode.client.display_name}'s denial case: "
+        f"{CaseStatus(status).label.lower()}",
         key=f"denial_case:{case.pk}:{status}",
     )
 

@@ -1,26 +1,35 @@
 """Sending: to staff inboxes (`notice_send`: one notice to several members; `notices_send`: many
 in one insert) and to anyone by email or SMS (`message_send`, and the `outbound_*` steps for a sender
-that must know what became of its message)."""
+that must know what became of its message). The inbox's writes: marking lines read (one, a
+selection, a kind or all) and resolving the lines whose subject is fixed (`notifications_resolve`).
+
+An inbox line says what to do and names the client it is about: the inbox is inside the tenant and
+behind the role map. Emails, SMS and logs do not get those names from here."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from iop.tenancy.models import Membership, Organization
 
+from .kinds import notice_kinds, still_open
 from .models import Notification, OutboundMessage, OutboundStatus
 from .providers import Delivery, ProviderError, provider_for
 
 
 @dataclass(frozen=True)
 class Notice:
-    """One inbox line for one staff member (for `notices_send`)."""
+    """One inbox line for one staff member (for `notices_send`). `subject_ids`: what the line
+    points at, checked by its kind's `still_open` (iop.notifications.kinds); `client_id`: the client
+    it is about, when it is about one."""
 
     recipient: Membership
     kind: str
@@ -28,26 +37,28 @@ class Notice:
     link: str
     dedupe_key: str
     body: str = ""
+    client_id: uuid.UUID | None = None
+    subject_ids: Sequence[uuid.UUID] = ()
+
+
+def _row(organization: Organization, n: Notice) -> Notification:
+    return Notification(
+        organization=organization,
+        recipient=n.recipient,
+        kind=n.kind,
+        title=n.title[:200],
+        body=n.body,
+        link=n.link[:300],
+        dedupe_key=n.dedupe_key[:120],
+        client_id=n.client_id,
+        subject_ids=list(n.subject_ids),
+    )
 
 
 def notices_send(*, organization: Organization, notices: Iterable[Notice]) -> None:
     """Many inbox lines in one insert (a sweep or a roll call that raises several at once); a
     notice whose `dedupe_key` that recipient already has is skipped."""
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                organization=organization,
-                recipient=n.recipient,
-                kind=n.kind,
-                title=n.title[:200],
-                body=n.body,
-                link=n.link[:300],
-                dedupe_key=n.dedupe_key[:120],
-            )
-            for n in notices
-        ],
-        ignore_conflicts=True,
-    )
+    Notification.objects.bulk_create([_row(organization, n) for n in notices], ignore_conflicts=True)
 
 
 @transaction.atomic
@@ -60,18 +71,24 @@ def notice_send(
     body: str = "",
     link: str = "",
     dedupe_key: str,
+    client_id: uuid.UUID | None = None,
+    subject_ids: Sequence[uuid.UUID] = (),
 ) -> int:
     """Put a notification in each recipient's inbox, once per `dedupe_key`. Returns how many were
     new."""
     rows = [
-        Notification(
-            organization=organization,
-            recipient=m,
-            kind=kind,
-            title=title[:200],
-            body=body,
-            link=link[:300],
-            dedupe_key=dedupe_key[:120],
+        _row(
+            organization,
+            Notice(
+                recipient=m,
+                kind=kind,
+                title=title,
+                body=body,
+                link=link,
+                dedupe_key=dedupe_key,
+                client_id=client_id,
+                subject_ids=subject_ids,
+            ),
         )
         for m in recipients
     ]
@@ -254,3 +271,69 @@ def notification_mark_read(*, notification: Notification) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+@transaction.atomic
+def notifications_mark_read(
+    *, membership: Membership, notification_ids: Iterable[uuid.UUID] | None = None, kind: str = ""
+) -> int:
+    """Mark the member's own unread lines read: those in `notification_ids` (the inbox's
+    selection), else those of `kind`, else all of them. Only ever the member's own lines: the ids
+    of anyone else's match nothing (the view refuses a selection that is not all the member's).
+    Returns how many were marked."""
+    lines = Notification.objects.filter(
+        organization_id=membership.organization_id, recipient=membership, read_at__isnull=True
+    )
+    if notification_ids is not None:
+        lines = lines.filter(pk__in=list(notification_ids))
+    elif kind:
+        lines = lines.filter(kind=kind)
+    return lines.update(read_at=timezone.now())
+
+
+# A line resolved this recently comes back when its subject needs doing again (a covered session
+# loses its facilitator, a renewal is denied); older resolved lines are history and are not read.
+REOPEN_WINDOW = dt.timedelta(days=14)
+
+
+@transaction.atomic
+def notifications_resolve(
+    *, organization: Organization, recipient: Membership | None = None, now: dt.datetime | None = None
+) -> int:
+    """Set `resolved_at` on the lines whose subjects no longer need doing, by each kind's
+    registered check (iop.notifications.kinds), and clear it on lines resolved in the last
+    `REOPEN_WINDOW` whose subject needs doing again. All of the organization's lines, or only
+    `recipient`'s (the inbox a member opens). One read of the lines, one check per kind present
+    (each a fixed number of queries), at most two updates: the same number of queries for ten
+    lines as for ten thousand. Returns how many lines were resolved now."""
+    now = now or timezone.now()
+    kinds = {k.kind: k for k in notice_kinds() if k.still_open is not None}
+    if not kinds:
+        return 0
+    lines = Notification.objects.filter(organization=organization, kind__in=list(kinds)).exclude(subject_ids=[])
+    if recipient is not None:
+        lines = lines.filter(recipient=recipient)
+    rows = list(
+        lines.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=now - REOPEN_WINDOW)).values_list(
+            "pk", "kind", "subject_ids", "resolved_at"
+        )
+    )
+    subjects: defaultdict[str, set[uuid.UUID]] = defaultdict(set)
+    for _, kind, subject_ids, _ in rows:
+        subjects[kind].update(subject_ids)
+    open_now = {
+        kind: still_open(kinds[kind], organization=organization, subject_ids=ids, now=now)
+        for kind, ids in subjects.items()
+    }
+    fixed, again = [], []
+    for pk, kind, subject_ids, resolved_at in rows:
+        needs_doing = not open_now[kind].isdisjoint(subject_ids)
+        if resolved_at is None and not needs_doing:
+            fixed.append(pk)
+        elif resolved_at is not None and needs_doing:
+            again.append(pk)
+    if fixed:
+        Notification.objects.filter(pk__in=fixed, resolved_at__isnull=True).update(resolved_at=now)
+    if again:
+        Notification.objects.filter(pk__in=again).update(resolved_at=None)
+    return len(fixed)

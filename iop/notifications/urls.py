@@ -8,5 +8,7 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("read/", views.notifications_read_selected, name="read_selected"),
+    path("read-all/", views.notifications_read_all, name="read_all"),
     path("<uuid:notification_id>/read/", views.notification_read, name="notification_read"),
 ]

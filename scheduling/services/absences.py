@@ -15,6 +15,7 @@ from iop.tenancy.models import Organization, StaffProfile
 from iop.tenancy.selectors import vas_and_admins
 
 from ..errors import SchedulingErrorCode
+from ..inbox import SESSION_UNCOVERED, booked_names, booked_text
 from ..models import (
     FacilitatorAbsence,
     FacilitatorRole,
@@ -73,19 +74,24 @@ def facilitator_absence_record(
 
 
 def uncovered_sessions_notify(*, organization: Organization, now: dt.datetime | None = None) -> int:
-    """Tell the VAs (once per session) about sessions in the next N hours without a lead."""
+    """Tell the VAs (once per session) about sessions in the next N hours without a lead, naming
+    who is booked; the line leaves their unread list once the session is covered (scheduling.inbox)."""
     from iop.notifications.services import notice_send
 
     now = now or timezone.now()
     hours = scheduling_settings(organization).uncovered_alert_hours
+    sessions = list(uncovered_sessions(organization=organization, start=now, end=now + dt.timedelta(hours=hours)))
+    booked = booked_names(session_ids=[s.pk for s in sessions])
     notified = 0
-    for session in uncovered_sessions(organization=organization, start=now, end=now + dt.timedelta(hours=hours)):
+    for session in sessions:
         notified += notice_send(
             organization=organization,
             recipients=vas_and_admins(organization=organization),
-            kind="session_uncovered",
-            title=f"No facilitator for {session_label(session)}",
+            kind=SESSION_UNCOVERED,
+            title=f"Assign a facilitator to {session_label(session)}",
+            body=booked_text(booked[session.pk]),
             link=reverse("scheduling:session_detail", kwargs={"org_slug": organization.slug, "session_id": session.pk}),
             dedupe_key=f"uncovered:{session.pk}",
+            subject_ids=[session.pk],
         )
     return notified

@@ -83,4 +83,6 @@ def test_a_worker_killed_after_recording_an_approval_message_sends_it_once_or_sa
         assert journal_keys() == {sms_key: 1}  # sent once, under its key
         told = Notification.objects.filter(kind="message_unknown")
         assert told.count() == 1  # the intake specialist, once, though the task ran twice
-        assert f"request {str(people['email'][0].pk)[:8]}" in told.get().title
+        client = people["email"][1]
+        assert told.get().title == f"Check with {client.display_name} that the approval message arrived"
+        assert told.get().client_id == client.pk

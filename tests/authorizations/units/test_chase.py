@@ -71,8 +71,9 @@ def test_run_twice_each_task_and_notice_is_created_once(in_harbor, staff, covere
     assert notices.count() == 8  # four tasks, to the intake specialist and the VA
     assert set(notices.values_list("recipient__user", flat=True)) == {intake.pk, va.pk}
     titles = set(notices.values_list("title", flat=True))
-    assert "An authorization ends within 7 days" in titles
-    assert not any(episode.client.last_name in t or soon.number in t for t in titles)  # no PHI in titles
+    # What to do, naming the client (the in-app inbox only); no authorization number.
+    assert f"Renew {episode.client.display_name}'s authorization: it ends within 7 days" in titles
+    assert not any(soon.number in t for t in titles)
     assert all(n.link.startswith("/o/harbor/authorizations/#task-") for n in notices)
 
 

@@ -40,7 +40,9 @@ def test_an_unsubmitted_review_escalates_once_per_threshold_to_the_vas_and_admin
     told = Notification.objects.filter(kind="clock_escalation")
     assert {n.recipient.user for n in told} == {harbor_va, harbor_admin}
     assert told.count() == 6
-    assert all("not submitted" in n.title for n in told)
+    name = review.episode.client.display_name
+    assert all(n.title.startswith(f"Submit {name}'s review of ") for n in told)
+    assert all(n.title.endswith(" to the payer") for n in told)
 
 
 def test_a_submitted_review_does_not_escalate(in_harbor, make_review, today):
