@@ -26,7 +26,18 @@ from authorizations.models import ClockEscalation
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization
 
-__all__ = ["Clock", "ClockSource", "clock_source_register", "clock_sources", "clocks_escalate", "threshold_crossed"]
+__all__ = [
+    "Clock",
+    "ClockSource",
+    "clock_escalations_still_open",
+    "clock_source_register",
+    "clock_sources",
+    "clocks_escalate",
+    "threshold_crossed",
+]
+
+# The inbox kind of an escalation's lines (authorizations.inbox).
+CLOCK_ESCALATION = "clock_escalation"
 
 # Hours before a deadline at which its people are told; 0 is "the deadline has passed".
 ESCALATION_THRESHOLDS_HOURS: tuple[int, ...] = (24, 4, 0)
@@ -87,14 +98,42 @@ def clocks_escalate(
         notices=[
             Notice(
                 recipient=member,
-                kind="clock_escalation",
+                kind=CLOCK_ESCALATION,
                 title=clock.title,
                 body=_message(clock, threshold, organization),
                 link=clock.link,
                 dedupe_key=f"clock:{row.pk}",
+                client_id=clock.client_id,
+                subject_ids=[row.pk],
             )
             for row, clock, threshold in made
             for member in clock.recipients
         ],
     )
     return [row for row, _, _ in made]
+
+
+def clock_escalations_still_open(
+    *,
+    organization: Organization,
+    subject_ids: set[uuid.UUID],
+    now: dt.datetime,
+    sources: Sequence[ClockSource] | None = None,
+) -> set[uuid.UUID]:
+    """The inbox's check (authorizations.inbox): of these escalations, the ones whose clock is still
+    open — some source still returns it with the same deadline. A clock that closed (the review
+    submitted, the appeal filed, the summary signed) or moved (a new deadline escalates anew) is
+    done with. One query, then each source once."""
+    escalations = list(
+        ClockEscalation.objects.filter(organization=organization, pk__in=subject_ids).values_list(
+            "pk", "kind", "subject_id", "due_at"
+        )
+    )
+    if not escalations:
+        return set()
+    open_clocks = {
+        (clock.kind, clock.subject_id, clock.due_at)
+        for source in (sources if sources is not None else clock_sources())
+        for clock in source(organization=organization, now=now)
+    }
+    return {pk for pk, kind, subject_id, due_at in escalations if (kind, subject_id, due_at) in open_clocks}

@@ -21,6 +21,7 @@ from iop.tenancy.models import Organization
 from iop.tenancy.selectors import vas_and_admins
 
 from ..errors import AttendanceErrorCode
+from ..inbox import hours_kind
 from ..models import (
     PaceState,
     ThresholdFlag,
@@ -31,10 +32,12 @@ from . import selectors
 if TYPE_CHECKING:
     from iop.accounts.models import User
 
+# What to do, for the client's followers' inboxes (attendance.inbox: the line leaves the unread
+# list once the flag closes).
 _STATE_TITLES = {
-    PaceState.AT_RISK: "Hours at risk: a client must attend every remaining session this week",
-    PaceState.CANNOT_REACH: "Hours cannot be reached this week: add sessions for a client",
-    PaceState.BELOW_MINIMUM: "A client's week closed below the required hours",
+    PaceState.AT_RISK: "Make sure {name} attends every remaining session this week",
+    PaceState.CANNOT_REACH: "Add sessions for {name}: this week's required hours cannot be reached",
+    PaceState.BELOW_MINIMUM: "Say what was done about {name}'s week below the required hours",
 }
 
 
@@ -119,12 +122,14 @@ def pace_evaluate(
         notices=[
             Notice(
                 recipient=member,
-                kind=f"hours_{flag.state}",
-                title=_STATE_TITLES[flag.state],
+                kind=hours_kind(flag.state),
+                title=_STATE_TITLES[flag.state].format(name=flag.episode.client.display_name),
                 body=f"Week of {flag.week_start:%-d %B}: {hours(flag.attended_minutes)} h attended"
                 f" of {hours(flag.required_minutes)} h required.",
                 link=f"{at_risk}#flag-{flag.pk}",
                 dedupe_key=f"flag:{flag.pk}",
+                client_id=flag.episode.client_id,
+                subject_ids=[flag.pk],
             )
             for flag in raised
             for member in followers[flag.episode_id]

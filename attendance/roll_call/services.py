@@ -23,6 +23,7 @@ from django.utils import timezone
 from iop.clients.models import Episode
 from iop.common.exceptions import ApplicationError, refuse
 from iop.common.text import plural
+from iop.notifications.kinds import names_text
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization
 from iop.tenancy.selectors import vas_and_admins
@@ -34,6 +35,7 @@ from ..errors import AttendanceErrorCode
 from ..hooks import attendance_saved
 from ..hours.selectors import active_episodes
 from ..hours.services import pace_evaluate
+from ..inbox import ATTENDANCE_MISSING, missing_names
 from ..models import (
     ABSENT_STATUSES,
     AbsenceAlert,
@@ -48,6 +50,9 @@ from . import selectors
 
 if TYPE_CHECKING:
     from iop.accounts.models import User
+
+# The VAs' daily line lists this many sessions with whose attendance is missing, then a count.
+MISSING_SESSIONS_LISTED = 5
 
 
 @dataclass(frozen=True)
@@ -360,8 +365,9 @@ def _reasons_documented(*, records: list[AttendanceRecord], actor: User, now: dt
 
 def missing_attendance_notify(*, organization: Organization, now: dt.datetime | None = None) -> int:
     """Past the organization's morning notice time, tell each facilitator about their sessions
-    before today that still lack attendance, and the VAs once a day with the count. Returns the
-    number of sessions notified about (0 before the notice time)."""
+    before today that still lack attendance, and the VAs once a day with the count, naming whose
+    attendance is missing (each line leaves the unread list once the roll call is complete:
+    attendance.inbox). Returns the number of sessions notified about (0 before the notice time)."""
     now = now or timezone.now()
     settings = selectors.attendance_settings(organization)
     today = organization.local_today(now)
@@ -374,26 +380,39 @@ def missing_attendance_notify(*, organization: Organization, now: dt.datetime | 
     )
     if not sessions:
         return 0
+    missing = missing_names(session_ids=[s.pk for s in sessions])
+
+    def label(session: Session) -> str:
+        return f"{session.group.name}, {session.starts_at.astimezone(organization.tzinfo):%a %-d %b %H:%M}"
+
     link = reverse("attendance:missing", kwargs={"org_slug": organization.slug})
     notices = [
         Notice(
             recipient=booking.staff_profile.membership,
-            kind="attendance_missing",
-            title=f"Attendance missing: {session.group.name}, {session.local_date:%a %-d %b}",
+            kind=ATTENDANCE_MISSING,
+            title=f"Take roll call for {label(session)}",
+            body=f"No attendance yet for {names_text(missing[session.pk])}." if missing[session.pk] else "",
             link=reverse("attendance:roll_call", kwargs={"org_slug": organization.slug, "session_id": session.pk}),
             dedupe_key=f"attendance-missing:{session.pk}",
+            subject_ids=[session.pk],
         )
         for session in sessions
         # `facilitator_bookings` is the to_attr of scheduling's facilitators_prefetch(), unknown to the stubs.
         for booking in session.facilitator_bookings  # type: ignore[attr-defined]
     ]
+    listed = [f"{label(s)}: {names_text(missing[s.pk])}" for s in sessions[:MISSING_SESSIONS_LISTED]]
+    if len(sessions) > MISSING_SESSIONS_LISTED:
+        listed.append(f"and {len(sessions) - MISSING_SESSIONS_LISTED} more sessions")
     notices += [
         Notice(
             recipient=member,
-            kind="attendance_missing",
-            title=f"{len(sessions)} past session{'s' if len(sessions) != 1 else ''} without complete attendance",
+            kind=ATTENDANCE_MISSING,
+            title=f"Take roll call for {len(sessions)} past session{'s' if len(sessions) != 1 else ''}"
+            " without complete attendance",
+            body="; ".join(listed) + ".",
             link=link,
             dedupe_key=f"attendance-missing:{today:%Y-%m-%d}",
+            subject_ids=[s.pk for s in sessions],
         )
         for member in vas_and_admins(organization=organization)
     ]

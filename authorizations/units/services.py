@@ -34,7 +34,7 @@ from authorizations.models import (
     UnauthorizedDay,
 )
 from authorizations.units.selectors import COVERING_STATUSES, code_tracks, primary_index, unit_figures_load
-from iop.clients.models import EpisodeStatus
+from iop.clients.models import Client, EpisodeStatus
 from iop.common.exceptions import refuse
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization, Role
@@ -131,13 +131,15 @@ CHASE_TIME = dt.time(7, 0)
 END_THRESHOLDS = ((3, ChaseKind.ENDS_IN_3), (7, ChaseKind.ENDS_IN_7), (14, ChaseKind.ENDS_IN_14))
 
 # Keyed by plain str: a stored task's kind comes back from the database as a str.
+# What to do, naming the client, for the inbox (authorizations.inbox: the line leaves the unread
+# list once the task is done, or the authorization is renewed or ended).
 CHASE_TITLES: dict[str, str] = {
-    ChaseKind.ENDS_IN_14: "An authorization ends within 14 days",
-    ChaseKind.ENDS_IN_7: "An authorization ends within 7 days",
-    ChaseKind.ENDS_IN_3: "An authorization ends within 3 days",
-    ChaseKind.UNITS_BEFORE_REVIEW: "An authorization's units run out before its review",
-    ChaseKind.DECISION_OVERDUE: "A payer's decision is overdue",
-    ChaseKind.INFORMATION_DUE: "Information a payer requested is due",
+    ChaseKind.ENDS_IN_14: "Renew {name}'s authorization: it ends within 14 days",
+    ChaseKind.ENDS_IN_7: "Renew {name}'s authorization: it ends within 7 days",
+    ChaseKind.ENDS_IN_3: "Renew {name}'s authorization: it ends within 3 days",
+    ChaseKind.UNITS_BEFORE_REVIEW: "Ask the payer for more units for {name}: they run out before the review",
+    ChaseKind.DECISION_OVERDUE: "Chase the payer's overdue decision on {name}'s request",
+    ChaseKind.INFORMATION_DUE: "Send the payer the information it asked for about {name}",
 }
 
 
@@ -263,22 +265,62 @@ def authorizations_chase(*, organization: Organization, now: dt.datetime | None 
     if created:
         link = reverse("authorizations:worklist", kwargs={"org_slug": organization.slug})
         staff = _responsible(organization)
+        clients = {
+            t.pk: _task_client(t)
+            for t in ChaseTask.objects.filter(pk__in=[t.pk for t in created]).select_related(
+                "authorization__episode__client", "request__episode__client"
+            )
+        }
         notices_send(
             organization=organization,
             notices=[
                 Notice(
                     recipient=member,
-                    kind=f"chase_{task.kind}",
-                    title=CHASE_TITLES[task.kind],
+                    kind=chase_kind(task.kind),
+                    title=CHASE_TITLES[task.kind].format(name=clients[task.pk].display_name),
                     body=_body(task),
                     link=f"{link}#task-{task.pk}",
                     dedupe_key=f"chase:{task.pk}",
+                    client_id=clients[task.pk].pk,
+                    subject_ids=[task.pk],
                 )
                 for task in created
                 for member in staff
             ],
         )
     return created
+
+
+def _task_client(task: ChaseTask) -> Client:
+    about = task.authorization if task.authorization is not None else task.request
+    assert about is not None  # a task is about one or the other (check constraint)
+    return about.episode.client
+
+
+def chase_kind(kind: str) -> str:
+    """The inbox kind of a chase task's line."""
+    return f"chase_{kind}"
+
+
+def chase_tasks_still_open(
+    *, organization: Organization, subject_ids: set[uuid.UUID], now: dt.datetime
+) -> set[uuid.UUID]:
+    """The inbox's check (authorizations.inbox): of these chase tasks, the ones still to do — not
+    done, and for an authorization's, the authorization still active with no renewal (or other
+    later request) open or approved, as the chase itself judges (`_followed`). Two queries."""
+    tasks = list(
+        ChaseTask.objects.filter(organization=organization, pk__in=subject_ids, done_at__isnull=True).select_related(
+            "authorization__episode", "authorization__determination"
+        )
+    )
+    authorizations = [t.authorization for t in tasks if t.authorization is not None]
+    followed = _followed(organization, authorizations) if authorizations else set()
+    return {
+        t.pk
+        for t in tasks
+        if t.authorization is None
+        or (t.authorization.status == AuthorizationStatus.ACTIVE and t.authorization_id not in followed)
+    }
 
 
 @transaction.atomic

@@ -230,7 +230,7 @@ def summary_clocks(*, organization: Organization, now: dt.datetime | None = None
             summary_due_date__isnull=False,
         )
         .exclude(status=PlanStatus.CANCELLED)
-        .select_related("episode__primary_clinician")
+        .select_related("episode__primary_clinician", "episode__client")
         .order_by("summary_due_date", "pk")
     )
     if not plans:
@@ -247,10 +247,11 @@ def summary_clocks(*, organization: Organization, now: dt.datetime | None = None
                 kind=SUMMARY_CLOCK_KIND,
                 subject_id=plan.pk,
                 due_at=summary_due_at(organization, plan.summary_due_date),  # type: ignore[arg-type]
-                title=f"Discharge summary to sign (plan {str(plan.pk)[:8]})",
+                title=f"Sign {plan.episode.client.display_name}'s discharge summary",
                 link=reverse("discharge:plan", kwargs={"org_slug": organization.slug, "episode_id": plan.episode_id})
                 + "#summary",
                 recipients=recipients,
+                client_id=plan.episode.client_id,
             )
         )
     return clocks

@@ -307,6 +307,10 @@ def plan_from_recommendation(
     return plan
 
 
+# The inbox kind of the clinician's line about a payer's recommendation (registered in discharge/wiring.py).
+STEP_DOWN_NOTICE = "discharge_step_down"
+
+
 def _clinician_tell(plan: TransitionPlan, *, determination: Determination, level_of_care: str) -> None:
     from iop.notifications.services import notice_send
 
@@ -321,11 +325,13 @@ def _clinician_tell(plan: TransitionPlan, *, determination: Determination, level
     notice_send(
         organization=organization,
         recipients=recipients,
-        kind="discharge_step_down",
-        title=f"The payer recommends {label}: the transition plan was updated (plan {str(plan.pk)[:8]})",
-        body="Check the plan's target date, receiving provider and checklist with the client.",
+        kind=STEP_DOWN_NOTICE,
+        title=f"Check {episode.client.display_name}'s transition plan: the payer recommends {label}",
+        body="The plan was updated from the recommendation. Check its target date, receiving provider and "
+        "checklist with the client.",
         link=link,
         dedupe_key=f"discharge-step-down:{determination.pk}",
+        client_id=episode.client_id,
     )
 
 

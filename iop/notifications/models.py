@@ -3,6 +3,7 @@ member by email or SMS (what was sent, to whom, when — the record a VA checks)
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from iop.tenancy.models import Membership, TenantModel
@@ -10,7 +11,13 @@ from iop.tenancy.models import Membership, TenantModel
 
 class Notification(TenantModel):
     """A line in a staff member's in-app inbox. `dedupe_key` makes "tell the VAs once" hold even
-    when the job that raises it runs twice."""
+    when the job that raises it runs twice.
+
+    `subject_ids` are what the line points at (a session, a flag, a chase task…, or several): the
+    kind's registered check (iop.notifications.kinds) says whether any of them still needs doing,
+    and `resolved_at` records that none does, so the line leaves the unread list once the thing is
+    fixed. A line without subjects (news, nothing to fix) stays until it is read. `client` is the
+    client the line is about, when it is about one (shown in the inbox, never sent anywhere)."""
 
     recipient = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
@@ -18,8 +25,11 @@ class Notification(TenantModel):
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(max_length=120)
+    client = models.ForeignKey("clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -410,6 +410,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "authorizations.review_call_reminders_scan",
         "schedule": 5 * 60,
     },
+    # Inbox lines whose subject was fixed (a session covered, a roll call taken, a renewal on its
+    # way) leave the unread lists and header counts, also for members who do not open the inbox.
+    "notifications-resolve": {
+        "task": "notifications.resolve_scan",
+        "schedule": 10 * 60,
+    },
     # Every admitted episode has its transition plan (episodes admitted before the discharge app,
     # and a safety net behind the admission signal); a re-run creates none.
     "discharge-plans-sync": {

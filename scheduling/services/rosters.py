@@ -19,6 +19,7 @@ from iop.common.exceptions import ApplicationError, refuse
 from iop.tenancy.selectors import vas_and_admins
 
 from ..errors import SchedulingErrorCode
+from ..inbox import WAITLIST_PROMOTED, promoted_title
 from ..models import (
     Placement,
     RosterEntry,
@@ -203,15 +204,23 @@ def waitlist_promote(*, session: Session) -> list[RosterEntry]:
     if promoted:
         from iop.notifications.services import notice_send
 
+        clients = [
+            e.episode.client
+            for e in RosterEntry.objects.filter(pk__in=[e.pk for e in promoted])
+            .select_related("episode__client")
+            .order_by("added_at", "pk")
+        ]
         notice_send(
             organization=session.organization,
             recipients=vas_and_admins(organization=session.organization),
-            kind="waitlist_promoted",
-            title=f"{len(promoted)} waitlisted client(s) seated in {session_label(session)}",
+            kind=WAITLIST_PROMOTED,
+            title=promoted_title([c.display_name for c in clients], session_label(session)),
             link=reverse(
                 "scheduling:session_detail",
                 kwargs={"org_slug": session.organization.slug, "session_id": session.pk},
             ),
             dedupe_key=f"waitlist:{session.pk}:{','.join(str(e.pk) for e in promoted)}"[:120],
+            client_id=clients[0].pk if len(clients) == 1 else None,
+            subject_ids=[e.pk for e in promoted],
         )
     return promoted

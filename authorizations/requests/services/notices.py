@@ -78,20 +78,23 @@ def approval_message_deliver(*, determination_id, client_id) -> str:
 
 def _undelivered_notify(*, request: AuthorizationRequest, message: OutboundMessage) -> None:
     """A worker died while handing the approval message to a provider that cannot say whether it
-    went out: the intake team hears, once, to check with the client."""
+    went out: the intake team hears, once, to check with the client (named in the in-app inbox;
+    the message may have been to the other partner of a couple's packet)."""
     organization = request.organization
+    client = message.client or request.episode.client
     notices_send(
         organization=organization,
         notices=[
             Notice(
                 recipient=member,
                 kind="message_unknown",
-                title=f"Approval message may not have reached the client: request {str(request.pk)[:8]}",
-                body="Sending was interrupted and the provider cannot confirm it. Check with the client.",
+                title=f"Check with {client.display_name} that the approval message arrived",
+                body="Sending was interrupted and the provider cannot confirm it.",
                 link=reverse(
                     "authorizations:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
                 ),
                 dedupe_key=f"message-unknown:{message.pk}",
+                client_id=client.pk,
             )
             for member in _approval_staff(request)
         ],
@@ -135,21 +138,26 @@ def approval_notify(
     destination = client_message_address(client)
     staff = _approval_staff(request)
     action = DeterminationAction(determination.action).label.lower()
-    told = "client told" if destination else "client not messaged (no consented channel)"
+    name = client.display_name
+    if destination:
+        title = f"Check {name}'s approved authorization: the client was told"
+    else:
+        title = f"Tell {name} their authorization was approved: no consented channel to message them"
     notices_send(
         organization=organization,
         notices=[
             Notice(
                 recipient=member,
                 kind="authorization_approved",
-                title=f"Authorization approved: request {str(request.pk)[:8]}",
+                title=title,
                 body=f"{action.capitalize()}: {authorization.units_authorized} × "
                 f"{authorization.get_unit_type_display().lower()}, {date_text(authorization.start_date)} to "
-                f"{date_text(authorization.end_date)}; {told}.",
+                f"{date_text(authorization.end_date)}.",
                 link=reverse(
                     "authorizations:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
                 ),
                 dedupe_key=f"determination:{determination.pk}",
+                client_id=client.pk,
             )
             for member in staff
         ],

@@ -241,13 +241,17 @@ def _reminder_notice(due: selectors.DueReminder, recipient) -> Notice:
     reviewer = [call.reviewer_name, f"ref {call.reviewer_reference}" if call.reviewer_reference else ""]
     if any(reviewer):
         body.append(" · ".join(v for v in reviewer if v))
+    # The in-app inbox names the client; the calendar invite and emails keep to initials.
+    client = call.review.episode.client
     return Notice(
         recipient=recipient,
         kind=REMINDER_KIND,
-        title=f"Review call {when} ({selectors.client_initials(call.review)})",
+        title=f"Join the review call for {client.display_name} {when}",
         body="\n".join(body),
         link=selectors.review_link(call.review),
         dedupe_key=due.key,
+        client_id=client.pk,
+        subject_ids=[call.pk],
     )
 
 

@@ -363,11 +363,11 @@ def review_url(review: ConcurrentReview) -> str:
 def review_submission_clocks(*, organization: Organization, now: dt.datetime) -> list[Clock]:
     """A clock source (`authorizations.escalations`): every open review not submitted yet, due at
     its `submission_due_at`; the VAs (who submit packets) and the organization's admins answer
-    for it. The title names no client (an inbox line)."""
+    for it. The title says what to do and names the client (an in-app inbox line only)."""
     reviews = list(
         ConcurrentReview.objects.filter(
             organization=organization, status=ReviewStatus.UPCOMING, submission_due_at__isnull=False
-        ).only("pk", "submission_due_at", "review_date", "organization_id")
+        ).select_related("episode__client")
     )
     if not reviews:
         return []
@@ -377,9 +377,10 @@ def review_submission_clocks(*, organization: Organization, now: dt.datetime) ->
             kind=ClockKind.REVIEW_SUBMISSION,
             subject_id=review.pk,
             due_at=review.submission_due_at,
-            title=f"Review of {review.review_date:%-d %b} not submitted to the payer yet",
+            title=f"Submit {review.episode.client.display_name}'s review of {review.review_date:%-d %b} to the payer",
             link=reverse("authorizations:review", kwargs={"org_slug": organization.slug, "review_id": review.pk}),
             recipients=recipients,
+            client_id=review.episode.client_id,
         )
         for review in reviews
         if review.submission_due_at is not None

@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 PACKET_TIME = dt.time(18, 0)
 
 SYSTEM_AUTHOR = "IOP Ops (prepared automatically)"
+# The inbox kind of the clinician's packet lines (authorizations.inbox).
+REVIEW_PACKET = "review_packet"
 
 
 def _author(actor: User | None) -> str:
@@ -61,26 +63,31 @@ def _author(actor: User | None) -> str:
 
 
 def _tell_clinician(review: ConcurrentReview, packet: ReviewPacket) -> None:
-    """The clinician's inbox: ready, or what is missing. Once per review and review date (a
-    moved review is told again). No client name: an inbox line is read over shoulders."""
+    """The clinician's inbox: ready, or what is missing, naming the client (the in-app inbox only).
+    Once per review and review date (a moved review is told again). A packet with items missing
+    stays in the unread list until the packet is complete or the review submitted
+    (authorizations.inbox); "ready" is news, read and done with."""
     recipients = review_clinician_members(review)
     if not recipients:
         return
     day = f"{review.review_date:%a %-d %b}"
+    name = review.episode.client.display_name
     if packet.missing:
-        title = f"Review packet for {day}: items missing"
+        title = f"Add what is missing to {name}'s review packet for {day}"
         body = "Missing: " + "; ".join(missing_labels(packet.missing)) + ". Add them on the review, then prepare again."
     else:
-        title = f"Review packet for {day} is ready"
+        title = f"Look over {name}'s review packet for {day}: it is ready"
         body = "Everything the payer's checklist asks for is in the packet."
     notice_send(
         organization=review.organization,
         recipients=recipients,
-        kind="review_packet",
+        kind=REVIEW_PACKET,
         title=title,
         body=body,
         link=review_url(review),
         dedupe_key=f"review_packet:{review.pk}:{review.review_date:%Y-%m-%d}",
+        client_id=review.episode.client_id,
+        subject_ids=[review.pk] if packet.missing else [],
     )
 
 

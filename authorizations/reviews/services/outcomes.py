@@ -207,10 +207,12 @@ def _step_down_task(review: ConcurrentReview, determination: Determination) -> N
         organization=organization,
         recipients=recipients,
         kind="review_step_down",
-        title=f"Step-down recommended at review: update the discharge plan (review {str(review.pk)[:8]})",
-        body=f"The payer recommends {level}. Update the discharge and step-down plan and talk it over with the client.",
+        title=f"Update {review.episode.client.display_name}'s discharge plan: the payer recommends {level}",
+        body=f"The payer recommends {level} at the review. Update the discharge and step-down plan and talk it "
+        "over with the client.",
         link=f"{link}#discharge-plan",
         dedupe_key=f"review-step-down:{determination.pk}",
+        client_id=review.episode.client_id,
     )
 
 

@@ -230,8 +230,8 @@ def test_an_approval_tells_the_consenting_client_by_their_channel_and_the_staff_
     notices = Notification.objects.filter(kind="authorization_approved")
     recipients = {n.recipient.user for n in notices}
     assert recipients == {harbor_intake, harbor_va}  # intake specialists and VAs, not clinicians
-    for notice in notices:
-        assert client.first_name not in notice.title and client.last_name not in notice.title
+    for notice in notices:  # what to do, naming the client (the in-app inbox only; the SMS above does not)
+        assert notice.title == f"Check {client.display_name}'s approved authorization: the client was told"
         assert notice.link == f"/o/harbor/authorizations/requests/{submitted.pk}/"
 
 

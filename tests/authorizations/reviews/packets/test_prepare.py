@@ -58,9 +58,9 @@ def test_the_evening_job_prepares_each_packet_once_and_names_what_is_missing(
     }
     assert {n.recipient.user for n in told.values()} == {harbor_clinician}
     gap = told[f"review_packet:{due_today.pk}:{due_today.review_date:%Y-%m-%d}"]
-    assert "items missing" in gap.title
+    assert gap.title.startswith(f"Add what is missing to {due_today.episode.client.display_name}'s review packet")
     assert "Current risk" in gap.body and "Medications" in gap.body and "Progress since the last review" in gap.body
-    assert "is ready" in told[f"review_packet:{tomorrow.pk}:{tomorrow.review_date:%Y-%m-%d}"].title
+    assert told[f"review_packet:{tomorrow.pk}:{tomorrow.review_date:%Y-%m-%d}"].title.endswith(": it is ready")
 
     # Each review window's attendance report is queued as a stored file too (once).
     assert AttendanceReport.objects.filter(purpose__startswith="Concurrent review").count() == 2
