@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from iop.clients.models import Episode
+from iop.common.dates import date_short
 
 from .models import (
     ABSENT_STATUSES,
@@ -52,7 +53,7 @@ def episode_timeline(*, episode: Episode, limit: int = 30) -> list[TimelineItem]
             TimelineItem(
                 at=flag.raised_at,
                 kind="flag",
-                title=f"Hours {flag.get_state_display().lower()}, week of {flag.week_start:%-d %b}",
+                title=f"Hours {flag.get_state_display().lower()}, week of {date_short(flag.week_start)}",
                 detail=flag.resolution,
             )
         )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from attendance.models import AbsenceAlert, AttendanceRecord, PaceState, ThresholdFlag
 from attendance.roll_call.selectors import MISSING_LOOKBACK
 from iop.clients.selectors import client_name_expression
+from iop.common.dates import datetime_short, time_hm
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
 from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, Tone, today_panel_register, today_values
@@ -25,12 +26,11 @@ CLINICIAN = frozenset({Role.CLINICIAN})
 
 
 def _time(context: TodayContext, value: dt.datetime) -> str:
-    return f"{value.astimezone(context.organization.tzinfo):%H:%M}"
+    return time_hm(value, context.organization.tzinfo)
 
 
 def _day_time(context: TodayContext, value: dt.datetime) -> str:
-    local = value.astimezone(context.organization.tzinfo)
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+    return datetime_short(value, context.organization.tzinfo)
 
 
 def _recorded_count() -> Coalesce:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from authorizations.models import OPEN_REVIEW_STATUSES, Authorization, AuthorizationStatus, ConcurrentReview
 from authorizations.units.selectors import UnitFigures, unit_figures_load, unit_noun
 from iop.clients.models import Episode
+from iop.common.dates import date_short
 from iop.tenancy import permissions
 from iop.tenancy.models import Organization
 from iop.today.hooks import CensusCell, CensusColumn, census_column_register
@@ -18,10 +19,6 @@ from iop.today.hooks import CensusCell, CensusColumn, census_column_register
 # A review this many days away or closer is highlighted (the packet and the call need preparing).
 REVIEW_SOON_DAYS = 2
 WEEK = 7
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def current_authorizations(*, organization: Organization, episode_ids: list, today: dt.date) -> dict:
@@ -53,7 +50,7 @@ def week_need(figures: UnitFigures, today: dt.date) -> int:
 
 
 def _units_cell(authorization: Authorization, figures: UnitFigures | None, today: dt.date, url: str) -> CensusCell:
-    ends = f"ends {_day(authorization.end_date)}"
+    ends = f"ends {date_short(authorization.end_date)}"
     if figures is None or not figures.counted:
         units = authorization.units_authorized
         return CensusCell(text=f"{units} {unit_noun(authorization.unit_type, units)}", detail=ends, url=url)
@@ -95,7 +92,7 @@ def review_cells(*, organization: Organization, episodes: list[Episode], today: 
             continue
         days = (review.review_date - today).days
         url = reverse("authorizations:review", kwargs={"org_slug": organization.slug, "review_id": review.pk})
-        text = _day(review.review_date)
+        text = date_short(review.review_date)
         if days < 0:
             cells[review.episode_id] = CensusCell(text=text, tone="alert", detail="Past its date, still open", url=url)
         elif days <= REVIEW_SOON_DAYS:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from authorizations.hooks import Clock, ClockSource, clock_source_register, clock_sources
 from authorizations.models import ClockEscalation
+from iop.common.dates import datetime_short
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization
 
@@ -53,8 +54,8 @@ def threshold_crossed(due_at: dt.datetime, now: dt.datetime) -> int | None:
 def _message(clock: Clock, threshold: int, organization: Organization) -> str:
     when = timezone.localtime(clock.due_at, organization.tzinfo)
     if threshold == 0:
-        return f"Past due since {when:%a %-d %b, %-I:%M %p}."
-    return f"Due {when:%a %-d %b, %-I:%M %p} — within {threshold} hours."
+        return f"Past due since {datetime_short(when)}."
+    return f"Due {datetime_short(when)} — within {threshold} hours."
 
 
 @transaction.atomic

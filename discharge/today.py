@@ -22,6 +22,7 @@ from discharge.models import PlanOrigin, PlanStatus, TransitionPlan, TransitionT
 from discharge.plans.open_items import open_required_count
 from iop.clients.models import Episode
 from iop.clients.selectors import client_name_expression
+from iop.common.dates import date_short
 from iop.tenancy import permissions
 from iop.tenancy.models import LevelOfCare, Organization, Role
 from iop.today.hooks import (
@@ -40,10 +41,6 @@ from iop.today.hooks import (
 # A summary due this many days ahead or sooner is shown as pressing.
 SUMMARY_SOON_DAYS = 2
 _RECOMMENDED_TYPES = (TransitionType.STEP_DOWN, TransitionType.STEP_UP)
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def _plan_url(context_or_slug: TodayContext | str, episode_id: Any, anchor: str) -> str:
@@ -96,11 +93,11 @@ def _discharges_line(row: dict, context: TodayContext) -> TodayLine:
     tone: Tone
     kind = TransitionType(row["t_note"]).label if row["t_note"] in TransitionType.values else "Transition not decided"
     if day < context.today:
-        tone, when = "alert", f"was due {_day(day)}"
+        tone, when = "alert", f"was due {date_short(day)}"
     elif day <= context.tomorrow:
-        tone, when = "warn", f"last day {'today' if day == context.today else 'tomorrow'}, {_day(day)}"
+        tone, when = "warn", f"last day {'today' if day == context.today else 'tomorrow'}, {date_short(day)}"
     else:
-        tone, when = "", f"last day {_day(day)}"
+        tone, when = "", f"last day {date_short(day)}"
     return TodayLine(
         text=row["t_label"],
         url=_plan_url(context, row["t_ref"], "#checklist"),
@@ -144,9 +141,9 @@ def _recommendations_line(row: dict, context: TodayContext) -> TodayLine:
     decided: dt.datetime | None = row["t_at"]
     parts = []
     if decided is not None:
-        parts.append(f"Recommended {_day(decided.astimezone(context.organization.tzinfo).date())}")
+        parts.append(f"Recommended {date_short(decided.astimezone(context.organization.tzinfo).date())}")
     if row["t_day"] is not None:
-        parts.append(f"last day {_day(row['t_day'])}")
+        parts.append(f"last day {date_short(row['t_day'])}")
     parts.append("choose the receiving provider")
     return TodayLine(
         text=row["t_label"],
@@ -182,11 +179,11 @@ def _summaries_line(row: dict, context: TodayContext) -> TodayLine:
     days = (due - context.today).days
     tone: Tone
     if days < 0:
-        tone, status = "alert", f"Overdue since {_day(due)}"
+        tone, status = "alert", f"Overdue since {date_short(due)}"
     elif days <= SUMMARY_SOON_DAYS:
-        tone, status = "warn", f"Due {'today' if days == 0 else _day(due)}"
+        tone, status = "warn", f"Due {'today' if days == 0 else date_short(due)}"
     else:
-        tone, status = "", f"Due {_day(due)}"
+        tone, status = "", f"Due {date_short(due)}"
     return TodayLine(
         text=row["t_label"],
         url=_plan_url(context, row["t_ref"], "#summary"),
@@ -211,9 +208,11 @@ def target_cells(*, organization: Organization, episodes: list[Episode], today: 
         if target is None:
             cells[episode_id] = CensusCell(text="Not set", detail=label, url=url)
         elif target < today:
-            cells[episode_id] = CensusCell(text=_day(target), tone="alert", detail="Past the target date", url=url)
+            cells[episode_id] = CensusCell(
+                text=date_short(target), tone="alert", detail="Past the target date", url=url
+            )
         else:
-            cells[episode_id] = CensusCell(text=_day(target), detail=label, url=url)
+            cells[episode_id] = CensusCell(text=date_short(target), detail=label, url=url)
     return cells
 
 

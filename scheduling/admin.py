@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 
+from iop.common.dates import time_hm
 from iop.common.exceptions import ApplicationError
 from iop.tenancy import permissions as perms
 from iop.tenancy.admin import TenantInline, TenantModelAdmin
@@ -264,7 +265,7 @@ class SessionAdmin(SchedulingConfigAdmin):
 
     @admin.display(description="Starts (local)", ordering="starts_at")
     def local_start(self, obj):
-        return f"{obj.starts_at.astimezone(obj.organization.tzinfo):%H:%M}"
+        return time_hm(obj.starts_at, obj.organization.tzinfo)
 
     def save_model(self, request, obj, form, change):
         if "topic" in form.changed_data:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from iop.clients.models import Episode, TherapyTrack
+from iop.common.dates import date_short
 from iop.common.units import hours
 
 from .models import Group, Placement, RosterStatus, Session, SessionStatus, WeeklySlot
@@ -203,7 +204,7 @@ def placement_proposal(
             unsuitable.append((group, "overlaps a group the client already attends"))
         elif group.pk in full_by_group:
             dates = sorted(full_by_group[group.pk])
-            unsuitable.append((group, "full on " + ", ".join(f"{d:%a %b} {d.day}" for d in dates)))
+            unsuitable.append((group, "full on " + ", ".join(date_short(d) for d in dates)))
         else:
             candidates.append(ProposedGroup(group=group, slots=slots))
 

@@ -22,6 +22,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from iop.clients.models import Episode, ReminderChannel, TherapyTrack
+from iop.common.dates import time_hm
 from iop.common.text import record_ref
 from iop.tenancy.models import Program, StaffProfile, TenantModel, Weekday
 
@@ -135,7 +136,7 @@ class WeeklySlot(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M} ({self.duration_minutes} min)"
+        return f"{self.get_weekday_display()} {time_hm(self.start_time)} ({self.duration_minutes} min)"
 
     @property
     def end_time(self) -> dt.time:

@@ -27,6 +27,7 @@ from django.urls import reverse
 
 from iop.clients.models import Episode, EpisodeStatus
 from iop.clients.selectors import client_name_expression
+from iop.common.dates import date_short, datetime_short, time_hm
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
 from iop.today.hooks import TodayContext, TodayItems, TodayLine, TodayPanel, TodayRows, today_values
@@ -53,13 +54,8 @@ UNCOVERED_URGENT = dt.timedelta(hours=48)
 WAITLIST_HORIZON = dt.timedelta(days=14)
 
 
-def _day(value: dt.date) -> str:
-    return f"{value:%a} {value.day} {value:%b}"
-
-
 def _at(context: TodayContext, value: dt.datetime) -> str:
-    local = value.astimezone(context.organization.tzinfo)
-    return f"{_day(local.date())} {local:%H:%M}"
+    return datetime_short(value, context.organization.tzinfo)
 
 
 def _local_midnight(context: TodayContext, day: dt.date) -> dt.datetime:
@@ -276,20 +272,19 @@ def _reminders_load(context: TodayContext) -> TodayItems:
     at = reminder_time(context.organization)
     clients, sent, stuck = counts["clients"], counts["sent"], counts["stuck"]
     if not clients:
-        return TodayItems(
-            lines=[TodayLine(text=f"{_day(day)}: no one booked", url=url, status="Nothing to send", tone="ok")], total=0
-        )
+        line = TodayLine(text=f"{date_short(day)}: no one booked", url=url, status="Nothing to send", tone="ok")
+        return TodayItems(lines=[line], total=0)
     to_send = clients - sent - stuck
     parts = (
         [f"{sent} sent"]
-        + ([f"{to_send} to send at {at:%H:%M}"] if to_send else [])
+        + ([f"{to_send} to send at {time_hm(at)}"] if to_send else [])
         + ([f"{stuck} to check"] if stuck else [])
     )
     late = to_send and context.now.astimezone(context.organization.tzinfo).time() > at
     return TodayItems(
         lines=[
             TodayLine(
-                text=f"{_day(day)}: {clients} client{'s' if clients != 1 else ''}",
+                text=f"{date_short(day)}: {clients} client{'s' if clients != 1 else ''}",
                 url=url,
                 status=", ".join(parts),
                 tone="alert" if stuck or late else ("ok" if not to_send else ""),
@@ -319,7 +314,7 @@ def _absence_rows(context: TodayContext) -> QuerySet:
 def _absence_line(row: dict, context: TodayContext) -> TodayLine:
     end = dt.date(1970, 1, 1) + dt.timedelta(days=row["t_n1"])
     current = row["t_day"] <= context.today
-    span = _day(row["t_day"]) if row["t_day"] == end else f"{_day(row['t_day'])} – {_day(end)}"
+    span = date_short(row["t_day"]) if row["t_day"] == end else f"{date_short(row['t_day'])} – {date_short(end)}"
     return TodayLine(
         text=row["t_label"],
         url=reverse("scheduling:absences", kwargs={"org_slug": context.org_slug}),

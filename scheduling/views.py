@@ -27,6 +27,7 @@ from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.clients.models import Episode, TherapyTrack
 from iop.clients.selectors import episode_get
+from iop.common.dates import date_short, time_hm
 from iop.common.exceptions import ApplicationError
 from iop.common.form_state import form_state_take, redirect_refused
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
@@ -88,11 +89,11 @@ def _person(staff_profile) -> str:
 
 def _when(session: Session, organization) -> str:
     local = session.starts_at.astimezone(organization.tzinfo)
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+    return f"{date_short(local)} at {time_hm(local)}"
 
 
 def _slot_text(slot: WeeklySlot) -> str:
-    return f"{slot.get_weekday_display()} {slot.start_time:%H:%M}–{slot.end_time:%H:%M}"
+    return f"{slot.get_weekday_display()} {time_hm(slot.start_time)}–{time_hm(slot.end_time)}"
 
 
 def _current_slots(group, day: dt.date) -> list[WeeklySlot]:
@@ -734,7 +735,7 @@ def placement_end(request, org_slug: str, placement_id):
         removed = placement_services.placement_end(placement=placement, end_date=end_date, actor=request.user)
         messages.success(
             request,
-            f"The placement in {placement.group.name} ends after {end_date:%A} {end_date.day} {end_date:%B}: "
+            f"The placement in {placement.group.name} ends after {date_short(end_date)}: "
             f"{plural(removed, 'later session')} removed.",
         )
         return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=placement.episode_id)

@@ -5,7 +5,8 @@ the tenant context), the audit records, the shared web and API pieces (`iop.comm
 page's panel registry (`iop.today`),
 notifications, accounts, clients; then the domain apps scheduling → attendance → authorizations → discharge;
 then the demo data, which may import everything and which nothing imports. The project's wiring
-(`iop.urls`, `iop.api_urls`, `iop.settings`, `iop.celery`, `iop.wsgi`) sits above the apps.
+(`iop.urls`, `iop.api_urls`, `iop.settings` with its date formats `iop.formats`, `iop.celery`, `iop.wsgi`) sits
+above the apps.
 Calls up the layers go through signals and registries, not imports.
 
 Read from the source (ast), every import, including those inside functions.
@@ -32,7 +33,7 @@ LAYERS = (
     "discharge",
     "demo",
 )
-WIRING = ("iop.urls", "iop.api_urls", "iop.settings", "iop.celery", "iop.wsgi")
+WIRING = ("iop.urls", "iop.api_urls", "iop.settings", "iop.formats", "iop.celery", "iop.wsgi")
 PACKAGES = ("iop", "scheduling", "attendance", "authorizations", "discharge", "demo")
 
 # Imports up the layers that are still to be turned around (issue 10). Remove a line when its

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iop.clients.models import Episode
+from iop.common.dates import date_short
 from iop.common.exceptions import refuse
 from iop.common.units import hours
 from iop.notifications.services import Notice, notices_send
@@ -124,7 +125,7 @@ def pace_evaluate(
                 recipient=member,
                 kind=hours_kind(flag.state),
                 title=_STATE_TITLES[flag.state].format(name=flag.episode.client.display_name),
-                body=f"Week of {flag.week_start:%-d %B}: {hours(flag.attended_minutes)} h attended"
+                body=f"Week of {date_short(flag.week_start)}: {hours(flag.attended_minutes)} h attended"
                 f" of {hours(flag.required_minutes)} h required.",
                 link=f"{at_risk}#flag-{flag.pk}",
                 dedupe_key=f"flag:{flag.pk}",

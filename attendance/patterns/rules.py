@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
+from iop.common.dates import date_short
+
 from ..models import ABSENT_STATUSES, UNEXCUSED_STATUSES, AbsenceRule, AbsenceRuleKind, AttendanceRecord
 
 
@@ -40,7 +42,7 @@ class PatternHit:
 
     @property
     def summary(self) -> str:
-        dates = ", ".join(f"{d:%a %-d %b}" for d in self.days[-5:])
+        dates = ", ".join(date_short(d) for d in self.days[-5:])
         if self.rule.kind == AbsenceRuleKind.CONSECUTIVE_UNEXCUSED:
             return f"{len(self.days)} program days in a row missed without an excuse ({dates})"
         if self.rule.kind == AbsenceRuleKind.ABSENCES_IN_WINDOW:

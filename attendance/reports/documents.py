@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 
+from iop.common.dates import time_hm
 from iop.common.pdf import RenderedPdf, pdf_document
 
 from .selectors import ReportData
@@ -54,7 +55,7 @@ def _cell(value) -> str:
 
 
 def _time(value: dt.datetime | None) -> str:
-    return f"{value:%H:%M}" if value is not None else ""
+    return time_hm(value) if value is not None else ""
 
 
 def attendance_report_csv(*, data: ReportData) -> str:

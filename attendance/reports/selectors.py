@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from iop.clients.models import Episode
+from iop.common.dates import date_full
 from iop.tenancy.models import Organization
 from scheduling.models import RosterStatus, SessionStatus
 from scheduling.selectors import week_start_for
@@ -167,7 +168,7 @@ class ReportData:
     @property
     def title(self) -> str:
         # The PDF's metadata title: no client name (file lists and desktop search index it).
-        return f"Attendance report, {self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+        return f"Attendance report, {date_full(self.start)} to {date_full(self.end)}"
 
     @property
     def filename_stem(self) -> str:

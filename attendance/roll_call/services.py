@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iop.clients.models import Episode
+from iop.common.dates import datetime_short, time_hm
 from iop.common.exceptions import ApplicationError, refuse
 from iop.common.text import plural
 from iop.notifications.kinds import names_text
@@ -158,7 +159,7 @@ def _locked_session(session: Session) -> Session:
 
 
 def _clock(session: Session, instant: dt.datetime) -> str:
-    return f"{instant.astimezone(session.organization.tzinfo):%H:%M}"
+    return time_hm(instant, session.organization.tzinfo)
 
 
 def _status_times_check(*, session: Session, status: str, minutes: Minutes) -> None:
@@ -383,7 +384,7 @@ def missing_attendance_notify(*, organization: Organization, now: dt.datetime | 
     missing = missing_names(session_ids=[s.pk for s in sessions])
 
     def label(session: Session) -> str:
-        return f"{session.group.name}, {session.starts_at.astimezone(organization.tzinfo):%a %-d %b %H:%M}"
+        return f"{session.group.name}, {datetime_short(session.starts_at, organization.tzinfo)}"
 
     link = reverse("attendance:missing", kwargs={"org_slug": organization.slug})
     notices = [

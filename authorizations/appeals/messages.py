@@ -8,9 +8,10 @@ a decision that affects their joint sessions."""
 from __future__ import annotations
 
 from authorizations.models import DenialCase
-from authorizations.requests.selectors import date_text, request_message_recipients
+from authorizations.requests.selectors import request_message_recipients
 from iop.clients.models import Client, ReminderChannel
 from iop.clients.selectors import client_message_address
+from iop.common.dates import date_full
 from iop.notifications.services import message_send_once
 from iop.tenancy.models import Organization
 
@@ -22,7 +23,7 @@ def denial_message_key(case: DenialCase, client: Client) -> str:
 
 def _window(case: DenialCase) -> str:
     if case.denied_from and case.denied_to:
-        return f" for {date_text(case.denied_from)} to {date_text(case.denied_to)}"
+        return f" for {date_full(case.denied_from)} to {date_full(case.denied_to)}"
     return ""
 
 

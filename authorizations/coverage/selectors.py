@@ -26,6 +26,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth,
 
 from authorizations.models import BenefitVerification, Coverage, Payer, PayerPlan
 from iop.clients.models import OPEN_EPISODE_STATUSES, Episode
+from iop.common.dates import date_full
 from iop.tenancy.models import Organization
 
 
@@ -191,7 +192,7 @@ def verification_stale_reason(verification: BenefitVerification, today: dt.date,
         return f"Verified {age} days ago (more than {STALE_AFTER_DAYS})."
     reset = next_plan_year_start(plan_year_start=verification.plan_year_start, after=verified_on)
     if reset <= today:
-        return f"A new plan year began on {reset:%d %b %Y}, after this verification."
+        return f"A new plan year began on {date_full(reset)}, after this verification."
     return ""
 
 

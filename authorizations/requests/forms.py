@@ -25,6 +25,7 @@ from authorizations.models import (
 )
 from authorizations.requests.services.determinations import ApprovedLine
 from authorizations.requests.services.drafting import OTHER_COMPONENTS
+from iop.common.dates import date_full
 from iop.common.forms import DateInput, OrganizationChoiceField
 
 _TEXTAREA = {"rows": 4}
@@ -33,10 +34,10 @@ _TEXTAREA = {"rows": 4}
 class CoverageChoiceField(OrganizationChoiceField):
     def label_from_instance(self, coverage) -> str:
         plan = f" — {coverage.plan.name}" if coverage.plan_id else ""
-        end = f" to {coverage.effective_to:%-d %b %Y}" if coverage.effective_to else ""
+        end = f" to {date_full(coverage.effective_to)}" if coverage.effective_to else ""
         return (
             f"{coverage.payer.name}{plan} · member {coverage.member_id or 'id missing'} · "
-            f"{coverage.get_priority_display().lower()}, from {coverage.effective_from:%-d %b %Y}{end}"
+            f"{coverage.get_priority_display().lower()}, from {date_full(coverage.effective_from)}{end}"
         )
 
 

@@ -32,6 +32,7 @@ from authorizations.models import (
 )
 from authorizations.selectors import in_effect_on, latest_in_effect, rules_for_coverage
 from iop.clients.models import OPEN_EPISODE_STATUSES, Client, Couple, Episode, TreatmentPlan
+from iop.common.dates import date_full
 from iop.tenancy.models import Organization
 
 
@@ -178,10 +179,6 @@ DEFAULT_CODE_BY_TRACK: dict[str, str] = {  # keyed by plain str: a track comes f
 }
 
 
-def date_text(value: dt.date) -> str:
-    return f"{value:%b} {value.day}, {value.year}"
-
-
 # --- Reads the services need -----------------------------------------------------------------------
 
 
@@ -234,8 +231,8 @@ def coverage_covers(coverage: Coverage, day: dt.date) -> bool:
 
 def coverage_window_text(coverage: Coverage) -> str:
     if coverage.effective_to is None:
-        return f"from {date_text(coverage.effective_from)}, open-ended"
-    return f"from {date_text(coverage.effective_from)} to {date_text(coverage.effective_to)}"
+        return f"from {date_full(coverage.effective_from)}, open-ended"
+    return f"from {date_full(coverage.effective_from)} to {date_full(coverage.effective_to)}"
 
 
 @dataclass(frozen=True)
@@ -322,7 +319,7 @@ def request_check(
         problems.append(f"The {payer} coverage has no member id: add it to the coverage.")
     if not (coverage_covers(coverage, request.start_date) and coverage_covers(coverage, request.end_date)):
         problems.append(
-            f"The requested dates ({date_text(request.start_date)} to {date_text(request.end_date)}) fall outside the "
+            f"The requested dates ({date_full(request.start_date)} to {date_full(request.end_date)}) fall outside the "
             f"{payer} coverage ({coverage_window_text(coverage)})."
         )
     for line in lines:
@@ -333,7 +330,7 @@ def request_check(
     else:
         warnings.append(
             f"No {payer} rule for {request.get_level_of_care_display()} is on file for "
-            f"{date_text(request.start_date)}: "
+            f"{date_full(request.start_date)}: "
             "weekly hours cannot be checked and the decision due date will not be set."
         )
     couples_lines = [line for line in lines if line.track == ServiceTrack.COUPLES]
@@ -357,7 +354,7 @@ def request_check(
         # The day it was verified there (an evening call in New York is already tomorrow in UTC).
         verified_on = verification.verified_at.astimezone(request.organization.tzinfo).date()
         warnings.append(
-            f"The latest benefit verification ({date_text(verified_on)}) says {payer} does not "
+            f"The latest benefit verification ({date_full(verified_on)}) says {payer} does not "
             "require authorization for this care: check before submitting."
         )
     for line in lines:

@@ -21,6 +21,7 @@ from authorizations.models import (
     ReviewStatus,
 )
 from authorizations.requests.selectors import rule_in_effect, rules_of
+from iop.common.dates import date_short, datetime_short
 from iop.tenancy.models import Organization
 
 # Groups of the Reviews page, in the order a busy person works them.
@@ -150,8 +151,8 @@ def due_text(due: dt.datetime | None, organization: Organization) -> str:
     local = due.astimezone(organization.tzinfo)
     if local.hour == 0 and local.minute == 0:
         day = local.date() - dt.timedelta(days=1)
-        return f"end of {day:%a} {day.day} {day:%b}"
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+        return f"end of {date_short(day)}"
+    return datetime_short(local)
 
 
 @dataclass

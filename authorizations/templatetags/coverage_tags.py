@@ -13,6 +13,7 @@ from django import template
 from authorizations.coverage import x12_codes
 from authorizations.coverage.services.x12_import import RELEVANT_SERVICE_TYPES
 from authorizations.models import Answer, BenefitLine, BenefitNetwork, BenefitVerification
+from iop.common.dates import date_full
 
 register = template.Library()
 
@@ -23,10 +24,6 @@ def dollars(value) -> str:
     if value is None or value == "":
         return "—"
     return f"${Decimal(value):,.2f}"
-
-
-def _day(value) -> str:
-    return f"{value.day} {value:%b %Y}"
 
 
 def _number(value: Decimal) -> str:
@@ -68,8 +65,8 @@ def _limit_text(line: BenefitLine) -> str:
         parts.append(line.time_period_label.lower())
     text = ", ".join(parts)
     if line.period_start:
-        end = f" to {_day(line.period_end)}" if line.period_end and line.period_end != line.period_start else ""
-        text += f" ({_day(line.period_start)}{end})"
+        end = f" to {date_full(line.period_end)}" if line.period_end and line.period_end != line.period_start else ""
+        text += f" ({date_full(line.period_start)}{end})"
     return text
 
 

@@ -50,6 +50,7 @@ from authorizations.models import (
     UnitType,
 )
 from authorizations.selectors import in_effect_on, latest_in_effect, rules_for_coverage
+from iop.common.dates import date_short
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, SessionStatus
 
@@ -88,7 +89,7 @@ def line_difference(line: AuthorizationLine) -> str:
     if asked is not None and line.units_authorized < asked:
         parts.append(f"{line.units_authorized} of {asked} {unit_noun(line.unit_type, asked)} approved")
     if line.requested_end_date is not None and line.end_date < line.requested_end_date:
-        parts.append(f"through {line.end_date:%-d %b} instead of {line.requested_end_date:%-d %b}")
+        parts.append(f"through {date_short(line.end_date)} instead of {date_short(line.requested_end_date)}")
     return "; ".join(parts)
 
 
@@ -790,10 +791,10 @@ def placement_unit_warnings(episode, sessions) -> list[str]:
                 text = (
                     f"Authorization {authorization.number} ({line.code}) covers {left} more"
                     f" {unit_noun(line.unit_type, left)}; with this placement the client is booked for"
-                    f" {figure.scheduled} {unit_noun(line.unit_type, figure.scheduled)} through {last:%-d %b}"
+                    f" {figure.scheduled} {unit_noun(line.unit_type, figure.scheduled)} through {date_short(last)}"
                 )
                 if figure.projected_exhaustion_date and left:
-                    text += f": the units run out on {figure.projected_exhaustion_date:%-d %b}"
+                    text += f": the units run out on {date_short(figure.projected_exhaustion_date)}"
                 warnings.append(text + ".")
     # A day is covered when a line of an active authorization holds it (lines may leave gaps).
     uncovered = [d for d in days if not any(s <= d <= e for s, e in windows)]
@@ -802,6 +803,6 @@ def placement_unit_warnings(episode, sessions) -> list[str]:
         noun = "day" if len(days) == 1 else "days"
         warnings.append(
             f"No authorization covers {some} of the {len(days)} booked {noun}"
-            f" (from {uncovered[0]:%-d %b}): attendance on them will be flagged as unauthorized."
+            f" (from {date_short(uncovered[0])}): attendance on them will be flagged as unauthorized."
         )
     return warnings

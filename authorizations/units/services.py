@@ -35,6 +35,7 @@ from authorizations.models import (
 )
 from authorizations.units.selectors import COVERING_STATUSES, code_tracks, primary_index, unit_figures_load
 from iop.clients.models import Client, EpisodeStatus
+from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization, Role
@@ -154,12 +155,12 @@ def end_threshold(days_left: int) -> str | None:
 
 def _body(task: ChaseTask) -> str:
     if task.kind == ChaseKind.UNITS_BEFORE_REVIEW:
-        return f"Units are projected to run out on {task.due_date:%-d %b %Y}: ask for more before they do."
+        return f"Units are projected to run out on {date_full(task.due_date)}: ask for more before they do."
     if task.kind == ChaseKind.DECISION_OVERDUE:
-        return f"The decision was due on {task.due_date:%-d %b %Y}: follow up with the payer."
+        return f"The decision was due on {date_full(task.due_date)}: follow up with the payer."
     if task.kind == ChaseKind.INFORMATION_DUE:
-        return f"The requested information is due by {task.due_date:%-d %b %Y}."
-    return f"It ends on {task.due_date:%-d %b %Y}: prepare the concurrent review or renewal."
+        return f"The requested information is due by {date_full(task.due_date)}."
+    return f"It ends on {date_full(task.due_date)}: prepare the concurrent review or renewal."
 
 
 def _responsible(organization: Organization) -> list:

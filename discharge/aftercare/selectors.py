@@ -27,6 +27,7 @@ from discharge.models import (
     PlanStatus,
     TransitionPlan,
 )
+from iop.common.dates import date_short, datetime_short
 from iop.tenancy.models import Organization
 
 DEFAULT_WITHIN_DAYS = DischargeSettings._meta.get_field("aftercare_within_days").get_default()
@@ -52,7 +53,7 @@ def aftercare_within_days(organization_id) -> int:
 def local_label(organization: Organization, instant: dt.datetime) -> str:
     """ "Tue 8 Dec 10:00" in the organization's zone."""
     local = instant.astimezone(organization.tzinfo)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+    return datetime_short(local)
 
 
 def plan_last_day(plan: TransitionPlan) -> dt.date | None:
@@ -118,11 +119,11 @@ def appointment_warnings(*, appointment: AftercareAppointment, plan: TransitionP
     if last_day is not None and timing.same_day:
         warnings.append(
             "A visit on the last day of care does not count as the follow-up (HEDIS): "
-            f"book one between the day after and {within} days after {last_day:%a} {last_day.day} {last_day:%b}."
+            f"book one between the day after and {within} days after {date_short(last_day)}."
         )
     elif last_day is not None and timing.too_late:
         warnings.append(
-            f"This visit is more than {within} days after the last day ({last_day:%a} {last_day.day} {last_day:%b}): "
+            f"This visit is more than {within} days after the last day ({date_short(last_day)}): "
             "it does not count as the 7-day follow-up."
         )
     elif last_day is not None and timing.booked_late:

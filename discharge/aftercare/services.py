@@ -36,6 +36,7 @@ from discharge.models import (
     PlanStatus,
     TransitionPlan,
 )
+from iop.common.dates import date_short, time_hm
 from iop.common.exceptions import refuse
 from iop.tenancy.models import Organization
 
@@ -164,7 +165,7 @@ def appointment_local_start(*, organization: Organization, day: dt.date, time: d
     back = instant.astimezone(dt.UTC).astimezone(organization.tzinfo)
     if (back.date(), back.time().replace(tzinfo=None)) != (day, time.replace(tzinfo=None)):
         refuse(
-            f"{time:%H:%M} does not exist on {day:%a %-d %b} here: the clocks go forward then.",
+            f"{time_hm(time)} does not exist on {date_short(day)} here: the clocks go forward then.",
             code=DischargeErrorCode.APPOINTMENT_TIME_NONEXISTENT,
             field="time",
         )
@@ -201,7 +202,7 @@ def _check_time(*, plan: TransitionPlan, starts_at: dt.datetime, now: dt.datetim
     day = starts_at.astimezone(plan.organization.tzinfo).date()
     if day < last_day:
         refuse(
-            f"Aftercare starts after the last day of care ({last_day:%a} {last_day.day} {last_day:%b}): "
+            f"Aftercare starts after the last day of care ({date_short(last_day)}): "
             "a visit before it is not aftercare.",
             code=DischargeErrorCode.APPOINTMENT_BEFORE_LAST_DAY,
             field="starts_at",

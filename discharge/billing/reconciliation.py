@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from iop.common.dates import date_full, date_range
+
 
 class DiscrepancyKind(StrEnum):
     OUTSIDE_WINDOW = "outside_window"
@@ -190,10 +192,6 @@ def _carc_label(carc: str) -> str:
     return f"CARC {carc}" if carc else "no reason code"
 
 
-def _d(day: dt.date) -> str:
-    return f"{day:%b} {day.day}, {day:%Y}"
-
-
 def reconcile(lines: Iterable[AuthLine], billed: Iterable[Billed]) -> Reconciliation:
     lines = sorted(lines, key=lambda line: (line.start_date, line.code, str(line.id)))
     billed = sorted(billed, key=lambda b: (b.service_date, b.code, str(b.id)))
@@ -206,7 +204,7 @@ def reconcile(lines: Iterable[AuthLine], billed: Iterable[Billed]) -> Reconcilia
         total_paid += bill.paid_amount or Decimal("0")
         line, holding = _match(bill, lines)
         matches[bill.id] = line.id if line else None
-        what = f"{bill.code} on {_d(bill.service_date)} ({bill.units} unit{'s' if bill.units != 1 else ''})"
+        what = f"{bill.code} on {date_full(bill.service_date)} ({bill.units} unit{'s' if bill.units != 1 else ''})"
         if line is not None:
             row = rows[line.id]
             row.billed += bill.units
@@ -271,7 +269,8 @@ def reconcile(lines: Iterable[AuthLine], billed: Iterable[Billed]) -> Reconcilia
             )
     for row in rows.values():
         line = row.line
-        name = f"{line.code} on authorization {line.authorization_number} ({_d(line.start_date)} – {_d(line.end_date)})"
+        window = date_range(line.start_date, line.end_date)
+        name = f"{line.code} on authorization {line.authorization_number} ({window})"
         if row.billed > line.authorized:
             found.append(
                 Discrepancy(

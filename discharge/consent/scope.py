@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from discharge.models import Consent, DisclosurePurpose, InformationKind
+from iop.common.dates import date_full
 
 # The phrase a refusal uses for each purpose ("… to Harbor Outpatient for continuity of care").
 PURPOSE_PHRASES = {
@@ -128,5 +129,5 @@ def coverage_of(
         latest = max(lapsed, key=lambda c: c.signed_at)
         state = consent_state(latest, today=today)
         signed = latest.signed_at.astimezone(tz) if tz is not None else latest.signed_at
-        message += f" The consent signed {signed:%-d %b %Y} that did is {state.value}."
+        message += f" The consent signed {date_full(signed)} that did is {state.value}."
     return Coverage(consent=None, missing=missing, message=message)

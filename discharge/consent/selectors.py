@@ -31,6 +31,7 @@ from discharge.models import (
     TransitionPlan,
 )
 from iop.clients.models import Client, Episode, TherapyTrack
+from iop.common.dates import date_full
 from iop.tenancy.models import Organization
 
 from .scope import STATE_LABELS, ConsentState, Coverage, Recipient, consent_state, coverage_of, kind_label
@@ -203,7 +204,7 @@ class PacketData:
     @property
     def title(self) -> str:
         # The PDF's metadata title: no client name (file lists and desktop search index it).
-        return f"Records disclosed {self.generated_at:%-d %b %Y}"
+        return f"Records disclosed {date_full(self.generated_at)}"
 
 
 def _last_review(episode: Episode) -> ConcurrentReview | None:
@@ -380,7 +381,7 @@ class AccountingData:
 
     @property
     def title(self) -> str:
-        return f"Accounting of disclosures, {self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+        return f"Accounting of disclosures, {date_full(self.start)} to {date_full(self.end)}"
 
     @property
     def filename(self) -> str:

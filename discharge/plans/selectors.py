@@ -28,6 +28,7 @@ from discharge.models import (
     TransitionPlan,
 )
 from iop.clients.models import Episode
+from iop.common.dates import date_short, time_hm
 from iop.tenancy.models import Membership, Organization, Role
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _termination_detail(plan: TransitionPlan) -> tuple[bool, str]:
     if session.status != "scheduled":
         return False, "The chosen session was cancelled: choose another."
     local = session.starts_at.astimezone(plan.organization.tzinfo)
-    return True, f"{session.group.name}, {local:%a %b} {local.day} at {local:%H:%M}"
+    return True, f"{session.group.name}, {date_short(local)} at {time_hm(local)}"
 
 
 def _has_termination(plan: TransitionPlan) -> bool:

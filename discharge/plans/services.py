@@ -37,6 +37,7 @@ from discharge.models import (
     TransitionType,
 )
 from iop.clients.models import Episode, EpisodeStatus
+from iop.common.dates import date_full, date_short
 from iop.common.exceptions import ApplicationError, refuse
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Role
 
@@ -227,7 +228,7 @@ def _check_fields(plan: TransitionPlan, data: dict[str, Any]) -> dict[str, Any]:
         start = episode.admission_date or episode.referral_date
         if value is not None and value < start:
             refuse(
-                f"The last day cannot be before the episode began ({start:%b} {start.day}, {start.year}).",
+                f"The last day cannot be before the episode began ({date_full(start)}).",
                 code=DischargeErrorCode.TARGET_DATE_BEFORE_ADMISSION,
                 field="target_date",
             )
@@ -401,8 +402,7 @@ def termination_session_book(
         or not today <= session.local_date <= plan.target_date
     ):
         refuse(
-            "Choose a scheduled session from today up to the last day "
-            f"({plan.target_date:%a %b} {plan.target_date.day}).",
+            f"Choose a scheduled session from today up to the last day ({date_short(plan.target_date)}).",
             code=DischargeErrorCode.SESSION_NOT_BOOKABLE,
             field="session",
         )
@@ -465,7 +465,7 @@ def plan_complete(
     start = episode.admission_date or episode.referral_date
     if last_day < start or last_day > today + dt.timedelta(days=LAST_DAY_AHEAD_DAYS):
         refuse(
-            f"The last day must fall between the start of care ({start:%b} {start.day}) and "
+            f"The last day must fall between the start of care ({date_short(start)}) and "
             f"{LAST_DAY_AHEAD_DAYS} days from today.",
             code=DischargeErrorCode.LAST_DAY_INVALID,
             field="last_day",

@@ -10,6 +10,7 @@ import datetime as dt
 from django.urls import reverse
 
 from iop.clients.models import Episode, EpisodeStatus
+from iop.common.dates import date_short
 from iop.tenancy import permissions
 from iop.tenancy.models import LevelOfCare, Organization
 from iop.today.hooks import (
@@ -56,7 +57,7 @@ def _stay_cells(*, organization: Organization, episodes: list[Episode], today: d
         if episode.admission_date is not None:
             cells[episode.pk] = CensusCell(
                 text=f"Day {day_of_stay(episode.admission_date, today)}",
-                detail=f"Admitted {episode.admission_date:%a} {episode.admission_date.day} {episode.admission_date:%b}",
+                detail=f"Admitted {date_short(episode.admission_date)}",
             )
     return cells
 

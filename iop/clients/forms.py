@@ -10,6 +10,7 @@ from typing import cast
 from django import forms
 from django.forms import formset_factory
 
+from iop.common.dates import date_full
 from iop.common.forms import (
     DateInput,
     OrganizationChoiceField,
@@ -301,7 +302,7 @@ class CoupleCreateForm(forms.Form):
         self.client = client
         partner = cast(forms.ModelChoiceField, self.fields["partner"])
         partner.queryset = client_choice_list(organization=organization).exclude(pk=client.pk)
-        partner.label_from_instance = lambda c: f"{c.sort_name} (born {c.date_of_birth:%d %b %Y})"  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
+        partner.label_from_instance = lambda c: f"{c.sort_name} (born {date_full(c.date_of_birth)})"  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
         self.fields["started_on"].initial = organization.local_today()
 
     def service_kwargs(self) -> dict:

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from iop.common.dates import time_hm
 from iop.common.text import record_ref
 from iop.tenancy.models import LevelOfCare, Program, TenantModel, Weekday
 
@@ -229,7 +230,7 @@ class AvailabilityWindow(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.get_weekday_display()} {time_hm(self.start_time)}–{time_hm(self.end_time)}"
 
 
 @pghistory.track(*_history())

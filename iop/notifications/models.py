@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from iop.common.dates import datetime_full
 from iop.tenancy.models import Membership, TenantModel
 
 
@@ -87,4 +88,4 @@ class OutboundMessage(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_channel_display()} {datetime_full(self.created_at)}"

@@ -98,6 +98,8 @@ TEMPLATES = [
                 "iop.tenancy.context_processors.tenant",
                 "iop.notifications.context_processors.unread",
             ],
+            # Every template writes dates the one way (iop/common/dates.py) without loading a library.
+            "builtins": ["iop.common.templatetags.dates"],
         },
     },
 ]
@@ -208,6 +210,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Day before month, 24-hour times (iop/common/dates.py): a bare `|date` and admin's dates too.
+FORMAT_MODULE_PATH = ["iop.formats"]
 
 # --- Static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"

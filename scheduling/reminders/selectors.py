@@ -17,6 +17,7 @@ from django.db.models import Max, Min, Prefetch, Q, QuerySet
 
 from iop.clients.models import Client, EpisodeStatus, ReminderChannel
 from iop.clients.selectors import ADDRESS_FIELD
+from iop.common.dates import date_short, time_hm
 from iop.tenancy.models import Organization
 
 from ..models import (
@@ -78,7 +79,7 @@ class LineupItem:
     def when(self) -> str:
         """The time, with the date too when a move took the session to another day."""
         if self.other_day:
-            return f"{self.local_date:%a %b} {self.local_date.day} {self.time}"
+            return f"{date_short(self.local_date)} {self.time}"
         return self.time
 
     def as_json(self) -> dict:
@@ -222,8 +223,8 @@ def _item(entry: RosterEntry, flags: tuple[str, ...], organization: Organization
         group=group.name,
         starts_at=starts,
         local_date=starts.date(),
-        time=f"{starts:%H:%M}",
-        end_time=f"{ends:%H:%M}",
+        time=time_hm(starts),
+        end_time=time_hm(ends),
         delivery=group.delivery,
         location=group.location,
         facilitator=lead.full_name if lead is not None else "",

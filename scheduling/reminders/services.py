@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from iop.clients.models import ReminderChannel
 from iop.common.crash import crash_point
+from iop.common.dates import date_short
 from iop.common.exceptions import refuse
 from iop.notifications.models import OutboundStatus
 from iop.notifications.providers import ProviderError, provider_for
@@ -73,13 +74,13 @@ def reminder_render(*, reminder: ClientReminder, channel: str) -> tuple[str, str
     context = {
         "first_name": client.preferred_name or client.first_name,
         "organization": client.organization,
-        "day_label": f"{day:%A, %B} {day.day}",
-        "short_day": f"{day:%a %b} {day.day}",
+        "day_label": date_short(day),
+        "short_day": date_short(day),
         "items": reminder.items,
         "has_changes": reminder.has_changes,
     }
     body = render_to_string(f"scheduling/reminders/{channel}.txt", context).strip()
-    return f"Your sessions on {day:%A, %B} {day.day}", body
+    return f"Your sessions on {date_short(day)}", body
 
 
 # --- Writes -----------------------------------------------------------------------------------------

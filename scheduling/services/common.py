@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
 from iop.clients.models import EpisodeStatus
+from iop.common.dates import date_short, time_hm
 from iop.common.exceptions import refuse
 from iop.tenancy.models import StaffProfile
 
@@ -31,7 +32,7 @@ PLACEABLE_STATUSES = (EpisodeStatus.INTAKE, EpisodeStatus.ACTIVE)
 
 def session_label(session: Session) -> str:
     local = session.starts_at.astimezone(session.organization.tzinfo)
-    return f"{session.group.name} on {local:%a %b} {local.day} at {local:%H:%M}"
+    return f"{session.group.name} on {date_short(local)} at {time_hm(local)}"
 
 
 def sessions_for_dates(sessions: Sequence[Session]) -> str:

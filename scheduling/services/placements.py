@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from iop.clients.models import Episode
+from iop.common.dates import date_short
 from iop.common.exceptions import refuse
 
 from ..errors import SchedulingErrorCode
@@ -99,7 +100,7 @@ def placement_create(
     )
     full = [s for s in sessions if counts.get(s.pk, 0) >= s.capacity and s.pk not in already]
     if full and not waitlist_if_full:
-        dates = ", ".join(f"{s.starts_at.astimezone(s.organization.tzinfo):%a %b %d}" for s in full)
+        dates = ", ".join(date_short(s.starts_at, s.organization.tzinfo) for s in full)
         refuse(
             f"{group.name} is full on {dates}. Choose other groups or add the client to the waitlist.",
             code=SchedulingErrorCode.SESSION_FULL,

@@ -133,9 +133,9 @@ def test_va_morning_fixes_what_today_lists_and_the_lines_leave(page: Page, live_
     missing_panel = page.locator("#today-missing_attendance")
     gaps_panel = page.locator("#today-scheduling_gaps")
     uncovered_line = uncovered_panel.get_by_role(
-        "link", name=f"{date_short(uncovered.local_date)} 18:00 Evening Skills"
+        "link", name=f"{date_short(uncovered.local_date)}, 18:00 Evening Skills"
     )
-    missing_line = missing_panel.get_by_role("link", name=f"{date_short(met)} 10:00 Morning Process")
+    missing_line = missing_panel.get_by_role("link", name=f"{date_short(met)}, 10:00 Morning Process")
     gap_line = gaps_panel.get_by_role("link", name="Varga, Ana")
     expect(uncovered_line).to_be_visible()
     expect(uncovered_panel).to_contain_text("No facilitator")

@@ -11,6 +11,7 @@ from django.db import transaction
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import Coverage, CoveragePriority, Payer, PayerPlan, SubscriberRelationship
 from iop.clients.models import Client
+from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
 
@@ -88,10 +89,10 @@ def _check_coverage(*, client: Client, values: dict[str, Any], exclude_pk=None, 
     clash = clashes.exclude(effective_to__lt=start).select_related("payer").first()
     if clash is not None:
         label = CoveragePriority(priority).label.lower()
-        until = f" to {clash.effective_to:%d %b %Y}" if clash.effective_to else ""
+        until = f" to {date_full(clash.effective_to)}" if clash.effective_to else ""
         refuse(
             f"The client already has a {label} coverage for these dates ({clash.payer.name} from "
-            f"{clash.effective_from:%d %b %Y}{until}): give that one an end date first, or change the priority.",
+            f"{date_full(clash.effective_from)}{until}): give that one an end date first, or change the priority.",
             code=AuthorizationsErrorCode.COVERAGE_OVERLAP,
             extra={"priority": [f"Another {label} coverage covers these dates."]},
         )

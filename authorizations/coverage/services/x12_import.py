@@ -35,6 +35,7 @@ from authorizations.models import (
     SubscriberRelationship,
     VerificationMethod,
 )
+from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 
 # The largest 271 accepted (a single member's response is a few kilobytes).
@@ -298,13 +299,9 @@ def _is_client(member: x12.Member, client, *, birth_date_required: bool = False)
     return _last_names_match(member.last_name, client.last_name) and _first_names_match(member.first_name, client)
 
 
-def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%b %Y}"
-
-
 def _who(member: x12.Member) -> str:
     name = " ".join(part for part in (member.first_name, member.last_name) if part) or "no name"
-    born = f", born {_day(member.date_of_birth)}" if member.date_of_birth else ""
+    born = f", born {date_full(member.date_of_birth)}" if member.date_of_birth else ""
     return f"{name} ({member.level}{born})"
 
 
@@ -318,7 +315,7 @@ def _person_mismatch(response: x12.Response271, coverage: Coverage, family: list
     client = coverage.client
     is_self = coverage.subscriber_relationship == SubscriberRelationship.SELF
     relationship = SubscriberRelationship(coverage.subscriber_relationship).label.lower()
-    expected = f"{client.first_name} {client.last_name} (born {_day(client.date_of_birth)})"
+    expected = f"{client.first_name} {client.last_name} (born {date_full(client.date_of_birth)})"
     expected += " as the subscriber" if is_self else f" as a dependent ({relationship}) of the subscriber"
     if is_self and any(m.level == "dependent" and _is_client(m, client) for m in family):
         hint = (
@@ -384,7 +381,7 @@ def _refuse_benefits_of_another(response: x12.Response271, coverage: Coverage, m
     whose = "; ".join(dict.fromkeys(_who(m) for m in others))
     _file_refuse(
         f"This file's benefits are about {whose}, not {client.first_name} {client.last_name} "
-        f"(born {_day(client.date_of_birth)}), the {member.level} in it: nothing was saved. It is the eligibility "
+        f"(born {date_full(client.date_of_birth)}), the {member.level} in it: nothing was saved. It is the eligibility "
         "response of the person named: import it on that person's own coverage.",
         AuthorizationsErrorCode.PERSON_MISMATCH,
     )
@@ -495,7 +492,7 @@ def _import_notes(response: x12.Response271, summary: BenefitSummary) -> str:
     payer = response.payer_name or "the payer"
     if response.payer_id:
         payer = f"{payer} ({response.payer_id})"
-    dated = f", dated {envelope.created:%d %b %Y}" if envelope.created else ""
+    dated = f", dated {date_full(envelope.created)}" if envelope.created else ""
     lines = [
         f"Imported from an X12 271 eligibility response from {payer}{dated}, interchange {envelope.control_number}."
     ]

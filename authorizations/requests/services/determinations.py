@@ -45,6 +45,7 @@ from authorizations.requests.services.workflow import pend_record
 from authorizations.reviews.services.calendar import review_schedule
 from authorizations.units.selectors import code_tracks, primary_index
 from authorizations.units.services import authorization_summary_sync, chase_tasks_close, unauthorized_days_resolve
+from iop.common.dates import date_range
 from iop.common.exceptions import refuse
 
 if TYPE_CHECKING:
@@ -429,8 +430,8 @@ def _overlap_check(prior: Authorization, planned: list[_PlannedLine]) -> None:
                 and existing.end_date >= line.start_date
             ):
                 refuse(
-                    f"Line {n + 1}: {line.code} is already authorized from {existing.start_date:%-d %b}"
-                    f" to {existing.end_date:%-d %b}; an extension starts after that.",
+                    f"Line {n + 1}: {line.code} is already authorized for"
+                    f" {date_range(existing.start_date, existing.end_date)}; an extension starts after that.",
                     code=AuthorizationsErrorCode.DUPLICATE_LINE,
                     field=f"lines-{n}-start_date",
                 )

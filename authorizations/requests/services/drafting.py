@@ -31,7 +31,6 @@ from authorizations.requests.selectors import (
     codes_by_value,
     coverage_covers,
     coverage_window_text,
-    date_text,
     fees_of,
     open_couple_of,
     plan_of,
@@ -46,6 +45,7 @@ from authorizations.requests.services.editing import (
 )
 from authorizations.requests.services.lines import line_compute, track_lines_build
 from iop.clients.models import OPEN_EPISODE_STATUSES, Episode
+from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def _check_coverage(*, episode: Episode, coverage: Coverage, start: dt.date, fie
         )
     if not coverage_covers(coverage, start):
         refuse(
-            f"The coverage is not in effect on {date_text(start)} (it runs {coverage_window_text(coverage)}).",
+            f"The coverage is not in effect on {date_full(start)} (it runs {coverage_window_text(coverage)}).",
             code=AuthorizationsErrorCode.COVERAGE_NOT_IN_EFFECT,
             field=field,
         )

@@ -19,7 +19,7 @@ from authorizations.models import (
     ServiceTrack,
     UnitType,
 )
-from authorizations.requests.selectors import codes_by_value, date_text, default_code_for, fee_for, fees_of
+from authorizations.requests.selectors import codes_by_value, default_code_for, fee_for, fees_of
 from authorizations.requests.services.editing import (
     request_back_to_draft,
     request_ensure_editable,
@@ -27,6 +27,7 @@ from authorizations.requests.services.editing import (
     window_check,
 )
 from iop.clients.models import TreatmentPlan
+from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 
 if TYPE_CHECKING:
@@ -166,8 +167,8 @@ def _line_values(request: AuthorizationRequest, values: dict, codes: dict[str, S
     window_check(start, end)
     if start < request.start_date or end > request.end_date:
         refuse(
-            f"The line's dates must fall within the request's ({date_text(request.start_date)} to "
-            f"{date_text(request.end_date)}).",
+            f"The line's dates must fall within the request's ({date_full(request.start_date)} to "
+            f"{date_full(request.end_date)}).",
             code=AuthorizationsErrorCode.LINE_OUTSIDE_WINDOW,
             field="start_date" if start < request.start_date else "end_date",
         )

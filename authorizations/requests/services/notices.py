@@ -12,10 +12,11 @@ from authorizations.models import (
     Determination,
     DeterminationAction,
 )
-from authorizations.requests.selectors import date_text, request_message_recipients
+from authorizations.requests.selectors import request_message_recipients
 from authorizations.tasks import approval_message_send
 from iop.clients.models import Client
 from iop.clients.selectors import client_message_address
+from iop.common.dates import date_full
 from iop.notifications.models import OutboundMessage, OutboundStatus
 from iop.notifications.services import Notice, message_send_once, notices_send
 from iop.tenancy.models import Membership, Organization, Role
@@ -28,7 +29,7 @@ def client_approval_message(
 ) -> tuple[str, str]:
     """Subject and body telling a client their authorization was approved, for the dates only:
     nothing clinical (no service, code, diagnosis or program name), no partner."""
-    window = f"{date_text(authorization.start_date)} to {date_text(authorization.end_date)}"
+    window = f"{date_full(authorization.start_date)} to {date_full(authorization.end_date)}"
     first = client.preferred_name or client.first_name
     subject = "Your authorization was approved"
     body = f"Hello {first}, your authorization was approved for {window}. Questions? Contact {organization.name}."
@@ -115,7 +116,7 @@ def partner_approval_message(
 ) -> tuple[str, str]:
     """Subject and body telling the other partner of a couple's packet that an authorization for
     their joint treatment was approved: dates only; whose it is, and what for, is not said."""
-    window = f"{date_text(authorization.start_date)} to {date_text(authorization.end_date)}"
+    window = f"{date_full(authorization.start_date)} to {date_full(authorization.end_date)}"
     first = partner.preferred_name or partner.first_name
     subject = "An authorization for your joint treatment was approved"
     body = (
@@ -151,8 +152,8 @@ def approval_notify(
                 kind="authorization_approved",
                 title=title,
                 body=f"{action.capitalize()}: {authorization.units_authorized} × "
-                f"{authorization.get_unit_type_display().lower()}, {date_text(authorization.start_date)} to "
-                f"{date_text(authorization.end_date)}.",
+                f"{authorization.get_unit_type_display().lower()}, {date_full(authorization.start_date)} to "
+                f"{date_full(authorization.end_date)}.",
                 link=reverse(
                     "authorizations:request_detail", kwargs={"org_slug": organization.slug, "request_id": request.pk}
                 ),

@@ -17,9 +17,10 @@ from authorizations.models import (
     SubmissionChannel,
     Urgency,
 )
-from authorizations.requests.selectors import date_text, request_validate, rule_in_effect, rules_of
+from authorizations.requests.selectors import request_validate, rule_in_effect, rules_of
 from authorizations.requests.services.editing import DECIDABLE_STATUSES, request_locked
 from authorizations.units.services import chase_tasks_close
+from iop.common.dates import datetime_full
 from iop.common.exceptions import refuse
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _check_submitted_at(request: AuthorizationRequest, *, submitted_at: dt.datet
     if created is not None and submitted_at < created:
         local = timezone.localtime(request.created_at, request.organization.tzinfo)
         refuse(
-            f"The submission time cannot be before the request was created ({date_text(local.date())}, {local:%H:%M}).",
+            f"The submission time cannot be before the request was created ({datetime_full(local)}).",
             code=AuthorizationsErrorCode.SUBMITTED_BEFORE_CREATED,
             field="submitted_at",
         )

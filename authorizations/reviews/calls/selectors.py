@@ -22,6 +22,7 @@ from authorizations.models import (
     ConcurrentReview,
     ReviewCall,
 )
+from iop.common.dates import datetime_short, time_hm
 from iop.tenancy.models import Membership, Organization
 from scheduling.reminders.selectors import reminder_time
 
@@ -42,7 +43,7 @@ _PHONE_START = re.compile(r"^\+?[\d\s().\-]+")
 def local_label(organization: Organization, instant: dt.datetime) -> str:
     """ "Tue 8 Dec 10:00" in the organization's zone."""
     local = instant.astimezone(organization.tzinfo)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+    return datetime_short(local)
 
 
 def client_initials(review: ConcurrentReview) -> str:
@@ -314,7 +315,7 @@ def _row(organization: Organization, call: ReviewCall, changes: list[CallChange]
     return CallRow(
         call=call,
         when=local_label(organization, call.starts_at),
-        ends=f"{ends.astimezone(organization.tzinfo):%H:%M}",
+        ends=time_hm(ends, organization.tzinfo),
         href=dial_in_href(call.dial_in),
         is_link=dial_in_is_link(call.dial_in),
         moves=tuple(

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import CallStatus, ConcurrentReview, ReviewCall
+from iop.common.dates import date_short, time_hm
 from iop.common.exceptions import refuse
 from iop.notifications.models import Channel, OutboundMessage, OutboundStatus
 from iop.notifications.providers import Delivery, ProviderError
@@ -56,7 +57,7 @@ def call_local_start(*, organization: Organization, day: dt.date, time: dt.time)
     back = instant.astimezone(dt.UTC).astimezone(organization.tzinfo)
     if (back.date(), back.time().replace(tzinfo=None)) != (day, time.replace(tzinfo=None)):
         refuse(
-            f"{time:%H:%M} does not exist on {day:%a %-d %b} here: the clocks go forward then.",
+            f"{time_hm(time)} does not exist on {date_short(day)} here: the clocks go forward then.",
             code=AuthorizationsErrorCode.CALL_TIME_NONEXISTENT,
             field="time",
         )
@@ -236,7 +237,7 @@ def _reminder_notice(due: selectors.DueReminder, recipient) -> Notice:
     call = due.call
     organization = call.review.organization
     local = call.starts_at.astimezone(organization.tzinfo)
-    when = f"tomorrow at {local:%H:%M}" if due.kind == selectors.EVENING else f"at {local:%H:%M}"
+    when = f"tomorrow at {time_hm(local)}" if due.kind == selectors.EVENING else f"at {time_hm(local)}"
     body = [f"{selectors.local_label(organization, call.starts_at)}, {call.duration_minutes} minutes.", call.dial_in]
     reviewer = [call.reviewer_name, f"ref {call.reviewer_reference}" if call.reviewer_reference else ""]
     if any(reviewer):

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from authorizations.models import PacketChecklistItem, PacketElement
+from iop.common.dates import date_range
 from iop.tenancy.models import Organization
 
 # (element, required). Required ones decide whether the packet is ready; optional ones are shown
@@ -90,13 +91,9 @@ class PacketFacts:
     criteria: str
 
 
-def _date(value: dt.date) -> str:
-    return f"{value:%b} {value.day}"
-
-
 def _problem(element: str, facts: PacketFacts) -> str | None:
     """What is missing for `element`, as a sentence; None when it is there."""
-    window = f"{_date(facts.window_start)} to {_date(facts.window_end)}"
+    window = date_range(facts.window_start, facts.window_end)
     if element == PacketElement.UNITS_REQUESTED:
         if not facts.has_renewal_request:
             return "Units asked for: the renewal request has not been started yet."

@@ -32,6 +32,7 @@ from authorizations.models import (
     ServiceLine,
 )
 from iop.clients.models import Episode, TreatmentPlan
+from iop.common.dates import date_full, date_short
 from iop.tenancy.models import Membership, Organization, Role
 from iop.tenancy.selectors import members_with_roles
 
@@ -214,7 +215,7 @@ class PacketData:
     @property
     def title(self) -> str:
         # The PDF's metadata title: no client name (file lists and desktop search index it).
-        return f"Concurrent review packet, review of {self.review.review_date:%-d %b %Y}"
+        return f"Concurrent review packet, review of {date_full(self.review.review_date)}"
 
 
 def _plan_goals(episode: Episode) -> str:
@@ -377,7 +378,9 @@ def review_submission_clocks(*, organization: Organization, now: dt.datetime) ->
             kind=ClockKind.REVIEW_SUBMISSION,
             subject_id=review.pk,
             due_at=review.submission_due_at,
-            title=f"Submit {review.episode.client.display_name}'s review of {review.review_date:%-d %b} to the payer",
+            title=(
+                f"Submit {review.episode.client.display_name}'s review of {date_short(review.review_date)} to the payer"
+            ),
             link=reverse("authorizations:review", kwargs={"org_slug": organization.slug, "review_id": review.pk}),
             recipients=recipients,
             client_id=review.episode.client_id,

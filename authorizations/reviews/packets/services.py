@@ -27,6 +27,7 @@ from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import ConcurrentReview, RequestStatus, ReviewPacket, ReviewStatus
 from authorizations.requests.services.workflow import channel_check, request_mark_ready, request_submit
 from authorizations.reviews.services.calendar import review_locked, review_open_check, review_renewal_request
+from iop.common.dates import date_full, date_short
 from iop.common.exceptions import refuse
 from iop.notifications.services import notice_send
 from iop.tenancy.models import Organization
@@ -70,7 +71,7 @@ def _tell_clinician(review: ConcurrentReview, packet: ReviewPacket) -> None:
     recipients = review_clinician_members(review)
     if not recipients:
         return
-    day = f"{review.review_date:%a %-d %b}"
+    day = date_short(review.review_date)
     name = review.episode.client.display_name
     if packet.missing:
         title = f"Add what is missing to {name}'s review packet for {day}"
@@ -182,7 +183,7 @@ def _attendance_reports_queue(organization: Organization, review_ids: list, *, t
     wanted = []
     for review in reviews:
         start, end = review_window(review, today=today)
-        wanted.append((review.episode, start, end, f"Concurrent review {review.review_date:%-d %b %Y}"))
+        wanted.append((review.episode, start, end, f"Concurrent review {date_full(review.review_date)}"))
     review_reports_prepare(organization=organization, reviews=wanted)
 
 

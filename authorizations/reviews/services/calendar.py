@@ -42,6 +42,7 @@ from authorizations.requests.selectors import fees_of, rules_of
 from authorizations.requests.services.lines import ONCE_UNIT_TYPES, line_compute
 from authorizations.reviews.selectors import renewal_window, review_rule
 from authorizations.units.selectors import code_tracks
+from iop.common.dates import date_range
 from iop.common.exceptions import refuse
 from iop.tenancy.models import Organization
 
@@ -156,8 +157,8 @@ def _check_review_date(authorization: Authorization, day: dt.date, *, today: dt.
         )
     if not authorization.start_date <= day <= authorization.end_date:
         refuse(
-            f"The review date must fall within the authorization ({authorization.start_date:%b} "
-            f"{authorization.start_date.day} to {authorization.end_date:%b} {authorization.end_date.day}).",
+            "The review date must fall within the authorization"
+            f" ({date_range(authorization.start_date, authorization.end_date)}).",
             code=AuthorizationsErrorCode.REVIEW_DATE_OUTSIDE_AUTHORIZATION,
             field="review_date",
         )

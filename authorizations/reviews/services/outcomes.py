@@ -31,7 +31,7 @@ from authorizations.models import (
     ReviewStatus,
     SubmissionChannel,
 )
-from authorizations.requests.selectors import date_text, determination_authorization, request_message_recipients
+from authorizations.requests.selectors import determination_authorization, request_message_recipients
 from authorizations.requests.services.determinations import ApprovedLine, determination_record
 from authorizations.requests.services.editing import request_locked
 from authorizations.requests.services.workflow import channel_check, request_submit_one
@@ -44,6 +44,7 @@ from authorizations.reviews.services.calendar import (
 from iop.clients.models import Client, ReminderChannel
 from iop.clients.selectors import client_message_address
 from iop.clients.services import episode_authorized_level_set
+from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 from iop.notifications.services import message_send_once, notice_send
 from iop.tenancy.models import LevelOfCare, Membership, Organization
@@ -254,7 +255,7 @@ def review_outcome_message(
         body = (
             f"Hello {first}, your insurance company asked {organization.name} for more information to continue {about}"
         )
-        body += f" (due {date_text(due)})." if due else "."
+        body += f" (due {date_full(due)})." if due else "."
         if by_email and determination.reason:
             body += f" What they asked for: {determination.reason}"
         body += (

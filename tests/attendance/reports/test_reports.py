@@ -35,6 +35,7 @@ from attendance.reports.services import attendance_report_generate, attendance_r
 from attendance.tasks import report_generate
 from iop.audit.models import AccessEvent
 from iop.clients.models import Client, Episode, TreatmentPlan
+from iop.common.dates import date_range
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership
@@ -144,8 +145,8 @@ def as_clinician(client, harbor_clinician):
 
 
 def week_row(text: str, week_start: dt.date) -> str:
-    """The week table's row for `week_start` (its label starts "2 Mar – 8 Mar 2026")."""
-    label = f"{week_start.day} {week_start:%b} – "
+    """The week table's row for `week_start` (its label is "2 Mar – 8 Mar 2026")."""
+    label = date_range(week_start, week_start + dt.timedelta(days=6))
     match = re.search(re.escape(label) + r"[^\n]*", text)
     assert match, f"no row for the week of {week_start} in:\n{text}"
     return squash(match.group(0))
@@ -164,7 +165,7 @@ def test_the_pdf_holds_the_weekly_totals_sessions_and_absences(as_clinician, har
     flat = squash(text)
 
     # Header: who, where, the period (defaults: four full weeks and this week), payer not known yet.
-    assert "Quarry, Robin · DOB 04/02/1990" in flat
+    assert "Quarry, Robin · DOB 2 Apr 1990" in flat
     assert "Adult MH IOP" in flat
     assert "Harbor Virtual IOP" in flat
     period_end = first_week + dt.timedelta(weeks=4, days=6)

@@ -280,7 +280,7 @@ def test_a_plan_year_start_since_the_verification_makes_it_stale():
     december = _verified(dt.date(2025, 12, 20))  # plan year not known: 1 January
     assert not verification_is_stale(december, dt.date(2025, 12, 31))
     assert verification_is_stale(december, dt.date(2026, 1, 1))
-    assert "A new plan year began on 01 Jan 2026" in verification_stale_reason(december, dt.date(2026, 1, 2))
+    assert "A new plan year began on 1 Jan 2026" in verification_stale_reason(december, dt.date(2026, 1, 2))
 
     july_plan = _verified(dt.date(2026, 6, 20), plan_year_start=dt.date(2025, 7, 1))
     assert verification_is_stale(july_plan, dt.date(2026, 7, 1))

@@ -13,6 +13,7 @@ from django.urls import reverse
 from authorizations.models import Authorization, AuthorizationLine, Determination
 from authorizations.requests.services.lines import line_add
 from authorizations.requests.services.workflow import request_mark_ready, request_submit
+from iop.common.dates import date_short
 
 from ..conftest import BASE
 from .conftest import complete
@@ -39,7 +40,7 @@ def submitted(draft, harbor_intake):
 
 
 def _short(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
+    return date_short(day)
 
 
 def test_the_form_has_a_prefilled_row_per_request_line_and_records_them(as_intake, submitted, start):

@@ -133,7 +133,7 @@ def test_a_coverage_not_in_effect_at_the_start_is_refused(in_harbor, episode, pa
         lambda: request_create(episode=episode, coverage=ended, actor=harbor_intake, start_date=dt.date(2021, 3, 1))
     )
     assert exc.extra == {
-        "coverage": ["The coverage is not in effect on Mar 1, 2021 (it runs from Jan 1, 2020 to Dec 31, 2020)."]
+        "coverage": ["The coverage is not in effect on 1 Mar 2021 (it runs from 1 Jan 2020 to 31 Dec 2020)."]
     }
 
 

@@ -13,6 +13,7 @@ from authorizations.requests.selectors import request_check, request_validate
 from authorizations.requests.services.drafting import request_create
 from authorizations.requests.services.lines import line_add, line_remove, line_update
 from authorizations.requests.services.workflow import request_mark_ready
+from iop.common.dates import date_full
 from iop.common.exceptions import ApplicationError
 
 from ..conftest import make_coverage, make_rule
@@ -112,7 +113,7 @@ def test_authorization_not_required_warns_without_blocking(in_harbor, draft, cov
     check = request_check(request=request)
     assert check.problems == []
     assert (
-        f"The latest benefit verification ({day:%b} {day.day}, {day.year}) says Blue Harbor PPO does not require "
+        f"The latest benefit verification ({date_full(day)}) says Blue Harbor PPO does not require "
         "authorization for this care: check before submitting."
     ) in check.warnings
     request_mark_ready(request=request)

@@ -21,6 +21,7 @@ from authorizations.models import (
 from authorizations.requests.services.determinations import determination_record
 from authorizations.requests.services.drafting import request_create
 from authorizations.requests.services.workflow import request_mark_ready, request_pend, request_submit
+from iop.common.dates import date_full
 from iop.common.exceptions import ApplicationError
 from iop.notifications.models import Notification, OutboundMessage
 from iop.tenancy.models import Membership
@@ -223,7 +224,7 @@ def test_an_approval_tells_the_consenting_client_by_their_channel_and_the_staff_
     message = OutboundMessage.objects.get()
     start, end = submitted.start_date, submitted.end_date
     assert (message.channel, message.to, message.client) == ("sms", "+15555550123", client)
-    assert f"your authorization was approved for {start:%b} {start.day}, {start.year} to {end:%b}" in message.body
+    assert f"your authorization was approved for {date_full(start)} to {date_full(end)}" in message.body
     for secret in ("90853", "F33.1", "therapy", "group", "Blue Harbor", "AUTH-778", client.last_name):
         assert secret not in message.body
 

@@ -21,6 +21,7 @@ from authorizations.models import (
     ServiceLine,
 )
 from authorizations.units.selectors import line_difference
+from iop.common.dates import date_short
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +105,7 @@ def test_each_authorization_without_lines_gets_its_line_with_what_was_asked(in_h
     assert cut.requested_end_date == past_week + 27 * DAY and cut.is_partial
     end, asked_end = past_week + 20 * DAY, past_week + 27 * DAY
     assert (
-        line_difference(cut)
-        == f"5 of 10 days approved; through {end.day} {end:%b} instead of {asked_end.day} {asked_end:%b}"
+        line_difference(cut) == f"5 of 10 days approved; through {date_short(end)} instead of {date_short(asked_end)}"
     )
     # Every organization has its default regime.
     assert ReviewRegime.objects.filter(organization=in_harbor, is_default=True).count() == 1

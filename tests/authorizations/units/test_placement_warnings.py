@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from iop.common.dates import date_short
 from scheduling.hooks import placement_warnings
 from scheduling.models import Placement, RosterEntry
 
@@ -22,7 +23,7 @@ def _assistant(episode) -> str:
 
 
 def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
+    return date_short(day)
 
 
 def test_placing_beyond_the_authorized_days_warns_and_still_places(as_va, covered_episode, mwf, this_week):

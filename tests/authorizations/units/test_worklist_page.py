@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from authorizations.models import ChaseKind, ChaseTask, CoverageGapKind, RequestStatus, UnauthorizedDay
 from iop.audit.models import AccessEvent
+from iop.common.dates import date_full
 from tests.conftest import login
 
 from ...attendance.conftest import book, record, sessions_of
@@ -102,7 +103,7 @@ def test_active_rows_show_units_and_the_projected_exhaustion(as_va, covered_epis
     # Booked Monday, Wednesday and Friday; the window ends on the Thursday, the units on the Wednesday.
     assert authorization.end_date == week + dt.timedelta(days=3)
     assert f'data-testid="scheduled-{authorization.pk}">2<' in body
-    assert f"{wednesday.local_date:%a} {wednesday.local_date.day} {wednesday.local_date:%b}" in body
+    assert date_full(wednesday.local_date) in body
 
 
 def test_staff_who_work_the_chase_close_a_task_and_others_only_see_it(
@@ -173,7 +174,7 @@ def test_the_client_page_shows_units_warnings_and_unauthorized_days(as_va, cover
     assert "Authorizations and units" in body and "PA-900" in body
     assert f'data-testid="runs-out-{authorization.pk}"' in body
     assert 'data-testid="unauthorized-days"' in body
-    assert f"{monday.local_date:%a} {monday.local_date.day} {monday.local_date:%b %Y} (no authorization)" in body
+    assert f"{date_full(monday.local_date)} (no authorization)" in body
 
 
 def test_the_main_navigation_links_the_worklist_for_every_staff_role(client, harbor_clinician, harbor_intake):

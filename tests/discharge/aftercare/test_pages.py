@@ -86,7 +86,7 @@ def test_the_panel_books_and_shows_the_appointment(plan, provider, as_va):
     assert booked.status_code == 302
     page = as_va.get(_url("plan", episode_id=plan.episode_id))
     assert 'data-testid="aftercare-booked"' in page.text
-    assert "Lakeside Counseling Group" in page.text and "Sun 13 Dec 14:30" in page.text and "LC-4471" in page.text
+    assert "Lakeside Counseling Group" in page.text and "Sun 13 Dec, 14:30" in page.text and "LC-4471" in page.text
     assert "+1 617 555 0140" in page.text
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from iop.audit.models import AccessEvent
+from iop.common.dates import date_short
 from scheduling.models import Placement, RosterEntry, Session
 from scheduling.services import placements as placement_services
 
@@ -70,7 +71,7 @@ def test_placement_into_a_full_group_is_refused_naming_the_dates(va_api, make_gr
     tuesday = week + dt.timedelta(days=1)
     assert body["code"] == "session_full"
     assert body["message"] == (
-        f"Small is full on {tuesday:%a %b %d}. Choose other groups or add the client to the waitlist."
+        f"Small is full on {date_short(tuesday)}. Choose other groups or add the client to the waitlist."
     )
     assert body["extra"]["fields"]["full_dates"] == [tuesday.isoformat()]
     assert not Placement.objects.filter(episode=second).exists()

@@ -58,7 +58,7 @@ def test_each_client_with_consent_gets_tomorrows_lineup_on_their_channel(world, 
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == [world["ana"].email]
-    assert "Tuesday, April 14" in email.subject
+    assert "Your sessions on Tue 14 Apr" in email.subject
     assert "IOP" not in email.subject
     assert "09:00–10:30  Process group" in email.body
     assert "11:00–12:00  Skills training" in email.body

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from iop.common.dates import date_short
 from scheduling.models import RosterEntry, Session, SessionFacilitator
 from scheduling.services import rosters as roster_services
 from tests.conftest import login
@@ -105,7 +106,7 @@ def test_a_full_session_refuses_with_a_message_and_changes_nothing(as_va, make_g
 
     body = response.content.decode()
     assert "There is a problem" in body
-    assert f"Small Process on {week:%a %b} {week.day} at 09:00 is full (1/1)." in body
+    assert f"Small Process on {date_short(week)} at 09:00 is full (1/1)." in body
     assert not RosterEntry.objects.filter(episode=newcomer).exists()
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from authorizations.models import CallStatus, ReviewCall
 from iop.audit.models import AccessEvent
+from iop.common.dates import datetime_short
 
 from .conftest import local
 
@@ -54,7 +55,7 @@ def test_schedule_move_and_cancel_from_the_review_page(as_va, review):
     assert response.status_code == 302
     page = as_va.get(_url("review", review)).content.decode()
     first = local(review.organization, day, "10:00")
-    assert f"Moved from {first:%a} {first.day} {first:%b} 10:00" in page
+    assert f"Moved from {datetime_short(first)}" in page
 
     response = as_va.post(_url("review_call_cancel", review, call_id=call.pk), {"cancel-reason": "Written review."})
     assert response.status_code == 302
