@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -44,6 +44,7 @@ from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
 from iop.common.form_state import form_apply, form_endpoint, form_state_take, redirect_done, redirect_refused
 from iop.common.forms import ErrorLink, error_summary, forms_add_application_error
+from iop.common.navigation import next_path, next_query
 from iop.common.pages import form_status, found_or_404, org_page, org_render
 from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
@@ -71,8 +72,11 @@ def _to_request(org_slug: str, req, anchor: str = ""):
     return redirect(_request_url(org_slug, req, anchor))
 
 
-def _packet_url(org_slug: str, packet) -> str:
-    return reverse("authorizations:packet_detail", kwargs={"org_slug": org_slug, "packet_id": packet.pk})
+def _packet_url(org_slug: str, packet, request=None) -> str:
+    """The packet page; given the request of one of its forms, with the `next` the page was opened
+    with, so its back link still returns there after the submission."""
+    url = reverse("authorizations:packet_detail", kwargs={"org_slug": org_slug, "packet_id": packet.pk})
+    return url + (next_query(next_path(request)) if request is not None else "")
 
 
 def _to_packet(org_slug: str, packet):
@@ -559,6 +563,27 @@ def determination_record(request, org_slug: str, request_id):
 # --- Packets ------------------------------------------------------------------------------------------------
 
 
+def _packet_back(request, packet, requests) -> tuple[str, str]:
+    """Where the page's back link goes, and its words: the page the user came from (`next`) —
+    named when it is a partner's client page or request — else the identified patient's page."""
+    couple = packet.couple
+    path = next_path(request)
+    if path is None:
+        url = reverse(
+            "clients:client_detail",
+            kwargs={"org_slug": request.organization.slug, "client_id": couple.identified_patient_id},
+        )
+        return f"{url}#requests", f"Back to {couple.identified_patient.display_name}"
+    match = resolve(path.split("#")[0])
+    partners = {str(p.pk): p for p in (couple.partner_a, couple.partner_b)}
+    if match.view_name == "clients:client_detail" and str(match.kwargs["client_id"]) in partners:
+        return path, f"Back to {partners[str(match.kwargs['client_id'])].display_name}"
+    asked = {str(r.pk): r for r in requests}
+    if match.view_name == "authorizations:request_detail" and str(match.kwargs["request_id"]) in asked:
+        return path, f"Back to {asked[str(match.kwargs['request_id'])].episode.client.display_name}'s request"
+    return path, "Back to the previous page"
+
+
 def _packet_page(request, packet):
     requests = list(packet.requests.all())
     views = selectors.request_views(requests)
@@ -573,8 +598,13 @@ def _packet_page(request, packet):
         "submit_form": state.form("submit_form", lambda data: PacketSubmitForm(data, packet=packet, prefix="submit")),
     }
     _record_view(request, packet, [r.episode.client_id for r in requests] or [packet.couple.partner_a_id])
+    back_url, back_label = _packet_back(request, packet, requests)
     context = {
         "packet": packet,
+        "back_url": back_url,
+        "back_label": back_label,
+        # The forms post with the page's `next`, so the back link survives them.
+        "keep_next": next_query(next_path(request)),
         "couple": packet.couple,
         "views": views,
         "editable": editable,
@@ -606,8 +636,8 @@ def packet_goals(request, org_slug: str, packet_id):
             forms_add_application_error(exc, form)
         else:
             messages.success(request, "The joint goals were saved.")
-            return redirect_done(request, _packet_url(org_slug, packet), key="goals_form")
-    return redirect_refused(request, _packet_url(org_slug, packet), key="goals_form", form=form)
+            return redirect_done(request, _packet_url(org_slug, packet, request), key="goals_form")
+    return redirect_refused(request, _packet_url(org_slug, packet, request), key="goals_form", form=form)
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
@@ -617,9 +647,9 @@ def packet_ready(request, org_slug: str, packet_id):
     try:
         packets.packet_mark_ready(packet=packet, actor=request.user)
     except ApplicationError as exc:
-        return redirect_refused(request, _packet_url(org_slug, packet), problems=_problems(exc))
+        return redirect_refused(request, _packet_url(org_slug, packet, request), problems=_problems(exc))
     messages.success(request, "Both requests are ready to submit.")
-    return redirect_done(request, _packet_url(org_slug, packet))
+    return redirect_done(request, _packet_url(org_slug, packet, request))
 
 
 @org_page(permissions.AUTH_REQUEST_MANAGE)
@@ -638,11 +668,11 @@ def packet_submit(request, org_slug: str, packet_id):
             )
         except ApplicationError as exc:
             return redirect_refused(
-                request, _packet_url(org_slug, packet), key="submit_form", form=form, problems=_problems(exc)
+                request, _packet_url(org_slug, packet, request), key="submit_form", form=form, problems=_problems(exc)
             )
         messages.success(request, "Both requests were recorded as submitted together.")
-        return redirect_done(request, _packet_url(org_slug, packet), key="submit_form")
-    return redirect_refused(request, _packet_url(org_slug, packet), key="submit_form", form=form)
+        return redirect_done(request, _packet_url(org_slug, packet, request), key="submit_form")
+    return redirect_refused(request, _packet_url(org_slug, packet, request), key="submit_form", form=form)
 
 
 # --- PDFs -----------------------------------------------------------------------------------------------------
