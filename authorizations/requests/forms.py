@@ -14,6 +14,7 @@ from django.utils import timezone
 from authorizations.codes import service_codes
 from authorizations.coverage.selectors import client_coverages
 from authorizations.models import (
+    APPROVING_ACTIONS,
     CertificationType,
     DeterminationAction,
     RequestPacket,
@@ -266,6 +267,11 @@ class PendForm(forms.Form):
 _LINE_FIELD_NAMES = ("approve", "code", "units", "start_date", "end_date", "service_line_id")
 
 
+def _units_asked(line: ServiceLine) -> int:
+    """What a request line asked, in its units: the units a session over its sessions."""
+    return line.units * line.estimated_sessions or line.units
+
+
 class DeterminationForm(forms.Form):
     action = forms.ChoiceField(label="Decision", choices=[("", "Choose…"), *DeterminationAction.choices])
     decided_on = forms.DateField(label="Decision date", widget=DateInput)
@@ -297,7 +303,7 @@ class DeterminationForm(forms.Form):
         self.request_lines = list(request_lines)
         for n, line in enumerate(self.request_lines):
             p = f"lines-{n}-"
-            asked = line.units * line.estimated_sessions or line.units
+            asked = _units_asked(line)
             self.fields[p + "approve"] = forms.BooleanField(label=f"Approve {line.code}", required=False, initial=True)
             self.fields[p + "code"] = forms.CharField(label="Code", max_length=10, required=False, initial=line.code)
             self.fields[p + "units"] = forms.IntegerField(label="Units approved", required=False, initial=asked)
@@ -310,6 +316,31 @@ class DeterminationForm(forms.Form):
             self.fields[p + "service_line_id"] = forms.UUIDField(
                 widget=forms.HiddenInput, required=False, initial=line.pk
             )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # With rows, an approval says which lines: none ticked falls back to the single-code fields,
+        # which the page does not show for such a request, so without them it would be refused on
+        # fields nobody can see.
+        ticked = any(data.get(f"lines-{n}-approve") for n in range(len(self.request_lines)))
+        single = data.get("approved_units") is not None
+        if data.get("action") in APPROVING_ACTIONS and self.request_lines and not ticked and not single:
+            self.add_error(None, "Tick the lines the payer approved: an approval approves at least one of them.")
+        # A row is prefilled with what its line asked, so a larger figure typed here is nearly always
+        # a slip; a payer that gave more changed the request, which is recorded as modified (A6).
+        # (The API takes the payer's figures as they were sent.)
+        if data.get("action") in (DeterminationAction.CERTIFIED, DeterminationAction.PARTIAL):
+            for n, line in enumerate(self.request_lines):
+                p = f"lines-{n}-"
+                units, code = data.get(p + "units"), (data.get(p + "code") or line.code).strip().upper()
+                if data.get(p + "approve") and code == line.code and units is not None and units > _units_asked(line):
+                    self.add_error(
+                        p + "units",
+                        f"Line {n + 1} ({line.code}): {units} units is more than the {_units_asked(line)} asked for."
+                        " Enter the units the payer approved; if it approved more than asked, record the decision"
+                        " as modified (A6).",
+                    )
+        return data
 
     @property
     def main_fields(self) -> list[forms.BoundField]:
