@@ -42,6 +42,7 @@ from iop.tenancy.models import Membership
 from scheduling.services import materialisation as materialisation_services
 from tests.conftest import login
 from tests.factories import ClientFactory, EpisodeFactory
+from tests.pdf_pages import near_empty_pages, page_body_lines
 
 from ..conftest import book, record, sessions_of
 
@@ -163,6 +164,7 @@ def test_the_pdf_holds_the_weekly_totals_sessions_and_absences(as_clinician, har
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
     reader, text = pdf_text(response.content)
     flat = squash(text)
+    assert near_empty_pages(response.content) == {}, page_body_lines(response.content)
 
     # Header: who, where, the period (defaults: four full weeks and this week), payer not known yet.
     assert "Quarry, Robin · DOB 2 Apr 1990" in flat

@@ -18,6 +18,7 @@ from authorizations.appeals import services
 from authorizations.models import Authorization, ConcurrentReview, DenialCase, Determination
 from iop.audit.models import AccessEvent
 from iop.clients.models import Episode, TreatmentPlan
+from tests.pdf_pages import near_empty_pages, page_body_lines
 
 from ...attendance.conftest import book, record, sessions_of
 
@@ -118,6 +119,8 @@ def test_the_packet_holds_the_denial_the_clinical_support_and_the_attendance(
     assert data.attended_hours == 6 and data.scheduled_hours == 9
     assert f"Total {data.scheduled_hours} {data.attended_hours}" in text
     assert "Absences in the period: 1" in text and "Illness" in text
+    # The attendance goes to the next page whole, never its last line alone.
+    assert near_empty_pages(response.content) == {}, page_body_lines(response.content)
     assert AccessEvent.objects.filter(action="export", object_id=str(case.pk)).exists()
 
 

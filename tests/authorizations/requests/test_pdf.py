@@ -13,11 +13,14 @@ from authorizations.requests.documents import packet_pdf, packet_pdf_filename, r
 from authorizations.requests.selectors import packet_get, request_get
 from authorizations.requests.services.packets import packet_create
 from iop.audit.models import AccessEvent
+from tests.pdf_pages import near_empty_pages, page_body_lines
 
 from ...conftest import login
 from .conftest import complete
 
 pytestmark = pytest.mark.django_db
+
+GOALS = "Communication skills and relapse prevention."
 
 
 def _text(content: bytes) -> str:
@@ -83,3 +86,26 @@ def test_a_couples_packet_pdf_has_both_partners_and_no_names_in_its_file_name(
         assert partner.last_name not in response["Content-Disposition"]
     event = AccessEvent.objects.get(action="export")
     assert set(event.object_ids) == {str(couple_world["ip"].pk), str(couple_world["partner"].pk)}
+
+
+def test_no_page_is_a_near_empty_cover_or_last_page(in_harbor, draft, harbor_intake, couple_world):
+    """The cover sheet heads the first request's page; the justification and the attachment list
+    move on together; each partner's request starts a page of its own."""
+    complete(draft)
+    single = request_pdf(
+        organization=in_harbor, request=request_get(organization=in_harbor, request_id=draft.pk), generated_by="x"
+    )
+    packet = packet_create(
+        couple=couple_world["couple"], coverages=couple_world["coverages"], joint_goals=GOALS, actor=harbor_intake
+    )
+    for request in packet.requests.all():
+        complete(request)
+    couple = packet_pdf(
+        organization=in_harbor, packet=packet_get(organization=in_harbor, packet_id=packet.pk), generated_by="x"
+    )
+    for content in (single, couple):
+        pages = page_body_lines(content)
+        assert near_empty_pages(content) == {}, pages
+        assert "Request 1: " in " ".join(pages[0][:15])  # on the cover's page
+    second = [lines for lines in page_body_lines(couple) if any(line.startswith("Request 2: ") for line in lines)]
+    assert len(second) == 1 and second[0][0].startswith("Request 2: ")  # at the top of its page

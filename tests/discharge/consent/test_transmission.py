@@ -16,6 +16,7 @@ from discharge.models import Consent, Disclosure
 from iop.clients.models import Couple
 from iop.common.exceptions import ApplicationError
 from tests.factories import ClientFactory
+from tests.pdf_pages import near_empty_pages, page_body_lines
 
 from .conftest import ALL_KINDS, pdf_text
 
@@ -89,6 +90,8 @@ def test_the_packet_omits_kinds_the_consent_does_not_cover(episode, provider, ha
     assert sorted(disclosure.information) == ["demographics", "diagnoses", "sud_records"]
     text = pdf_text(bytes(disclosure.document))
     assert "F10.20" in text and "Demographics and contact" in text
+    # Its last section travels with the closing notice: no page holds the notice alone.
+    assert near_empty_pages(bytes(disclosure.document)) == {}, page_body_lines(bytes(disclosure.document))
     for absent in (
         "Stay sober 90 days",
         "Attendance summary",

@@ -15,6 +15,7 @@ from attendance.models import AttendanceReport
 from authorizations.models import PacketChecklistItem, PacketElement, ReviewPacket
 from authorizations.reviews.packets.services import review_packet_prepare, review_packets_prepare
 from iop.notifications.models import Notification
+from tests.pdf_pages import near_empty_pages, page_body_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,7 @@ def test_the_packet_pdf_holds_the_attendance_figures_diagnoses_and_units_asked(i
     packet = review_packet_prepare(review=world.review, now=at(in_harbor, today, 18, 5))
 
     text = pdf_text(bytes(packet.pdf))
+    assert near_empty_pages(bytes(packet.pdf)) == {}, page_body_lines(bytes(packet.pdf))
     renewal = world.review.__class__.objects.get(pk=world.review.pk).request
     assert "Concurrent review packet" in text
     assert "Member ID BHP-778812" in text
