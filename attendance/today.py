@@ -78,7 +78,7 @@ def _sessions_today(context: TodayContext, *, mine: bool) -> QuerySet:
 def _session_today_line(row: dict, context: TodayContext) -> TodayLine:
     seated, recorded = row["t_n1"], row["t_n3"]
     starts = row["t_at"]
-    facilitator = row["t_note"] or "No facilitator"
+    facilitator = row["t_note"] or "No lead facilitator"
     tone: Tone
     if seated and recorded >= seated:
         status, tone = "Roll call taken", "ok"
@@ -123,7 +123,7 @@ def _missing_line(row: dict, context: TodayContext) -> TodayLine:
         text=f"{_day_time(context, row['t_at'])} {row['t_label']}",
         url=_roll_call_url(context, row["t_ref"]),
         status=f"{missing} of {row['t_n1']} not recorded",
-        detail=row["t_note"] or "No facilitator",
+        detail=row["t_note"] or "No lead facilitator",
         tone="alert" if old else "warn",
     )
 
@@ -142,7 +142,7 @@ def _at_risk(context: TodayContext, *, mine: bool) -> QuerySet:
         flags = flags.filter(episode__primary_clinician=context.membership)
     return today_values(
         flags,
-        ref="episode__client_id",
+        ref="pk",
         client="episode__client_id",
         label=client_name_expression("episode__client"),
         note="state",
@@ -157,8 +157,7 @@ def _at_risk_line(row: dict, context: TodayContext) -> TodayLine:
     attended, remaining, required = (row[k] / 60 for k in ("t_n1", "t_n2", "t_n3"))
     return TodayLine(
         text=row["t_label"],
-        url=reverse("clients:client_detail", kwargs={"org_slug": context.org_slug, "client_id": row["t_ref"]})
-        + "#hours",
+        url=reverse("attendance:at_risk", kwargs={"org_slug": context.org_slug}) + f"#flag-{row['t_ref']}",
         status=PaceState(row["t_note"]).label,
         detail=f"{attended:.1f} h attended, {remaining:.1f} h still booked, {required:.1f} h required",
         tone="alert" if cannot else "warn",
@@ -229,7 +228,7 @@ def register_today_panels() -> None:
                 order_by=("starts_at", "group__name"),
             ),
             link=link("scheduling:week"),
-            empty="You lead no session today.",
+            empty="You have no session today.",
             personal=True,
         )
     )

@@ -13,6 +13,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -25,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Extract
 from django.urls import reverse
 
-from iop.clients.models import Episode, EpisodeStatus
+from iop.clients.models import Episode, EpisodeStatus, ReminderChannel
 from iop.clients.selectors import client_name_expression
 from iop.common.dates import date_short, datetime_short, time_hm
 from iop.tenancy import permissions
@@ -102,7 +103,10 @@ def _uncovered_rows(context: TodayContext) -> QuerySet:
         organization=context.organization,
         status=SessionStatus.SCHEDULED,
         starts_at__gte=context.now,
-        starts_at__lt=_local_midnight(context, context.week_end + dt.timedelta(days=1)),
+        # This week, and on its last days the urgent ones of the next.
+        starts_at__lt=max(
+            _local_midnight(context, context.week_end + dt.timedelta(days=1)), context.now + UNCOVERED_URGENT
+        ),
     ).filter(~has_lead())
     return today_values(sessions, ref="pk", label="group__name", at="starts_at", n1=seats_count(), n2="capacity")
 
@@ -112,7 +116,7 @@ def _uncovered_line(row: dict, context: TodayContext) -> TodayLine:
     return TodayLine(
         text=f"{_at(context, row['t_at'])} {row['t_label']}",
         url=_session_url(context, row["t_ref"]) + "#facilitators",
-        status="No facilitator",
+        status="No lead facilitator",
         detail=f"{row['t_n1']}/{row['t_n2']} booked",
         tone="alert" if urgent else "warn",
     )
@@ -208,6 +212,14 @@ def _gap_rows(context: TodayContext) -> QuerySet:
             )
         )
         .exclude(problem="")
+        # The most urgent first: not placed, short this week, short next week.
+        .annotate(
+            urgency=Case(
+                When(problem=_NO_PLACEMENT, then=Value(0)),
+                When(problem=_THIS_WEEK, then=Value(1)),
+                default=Value(2),
+            )
+        )
     )
     return today_values(
         episodes,
@@ -247,7 +259,15 @@ def _reminders_load(context: TodayContext) -> TodayItems:
     need a person (outcome unknown or failed). One query."""
     day = reminders_date(organization=context.organization, now=context.now)
     dispatched = ReminderDispatch.objects.filter(client=OuterRef("episode__client"), local_date=day)
+    sent = Exists(dispatched.filter(status__in=[ReminderStatus.SENT, ReminderStatus.SKIPPED]))
+    # Only clients a reminder can reach (consent, a channel, its address): the others get none,
+    # by design, and are listed as such on the reminders page — not "to send" here forever.
+    reachable = Q(episode__client__reminder_consent=True) & (
+        Q(episode__client__reminder_channel=ReminderChannel.EMAIL) & ~Q(episode__client__email="")
+        | Q(episode__client__reminder_channel=ReminderChannel.SMS) & ~Q(episode__client__phone="")
+    )
     counts = RosterEntry.objects.filter(
+        reachable,
         organization=context.organization,
         status=RosterStatus.BOOKED,
         episode__status__in=REMINDABLE_STATUSES,
@@ -256,15 +276,12 @@ def _reminders_load(context: TodayContext) -> TodayItems:
         session__starts_at__lt=_local_midnight(context, day + dt.timedelta(days=1)),
     ).aggregate(
         clients=Count("episode__client", distinct=True),
-        sent=Count(
-            "episode__client",
-            distinct=True,
-            filter=Q(Exists(dispatched.filter(status__in=[ReminderStatus.SENT, ReminderStatus.SKIPPED]))),
-        ),
+        sent=Count("episode__client", distinct=True, filter=Q(sent)),
+        # Failed or unknown and not sent since (a resend that went out settles it).
         stuck=Count(
             "episode__client",
             distinct=True,
-            filter=Q(Exists(dispatched.filter(status__in=[ReminderStatus.UNKNOWN, ReminderStatus.FAILED]))),
+            filter=Q(Exists(dispatched.filter(status__in=[ReminderStatus.UNKNOWN, ReminderStatus.FAILED]))) & ~Q(sent),
         ),
     )
     url = reverse("reminders:preview", kwargs={"org_slug": context.org_slug})
@@ -274,7 +291,7 @@ def _reminders_load(context: TodayContext) -> TodayItems:
     if not clients:
         line = TodayLine(text=f"{date_short(day)}: no one booked", url=url, status="Nothing to send", tone="ok")
         return TodayItems(lines=[line], total=0)
-    to_send = clients - sent - stuck
+    to_send = max(clients - sent - stuck, 0)
     parts = (
         [f"{sent} sent"]
         + ([f"{to_send} to send at {time_hm(at)}"] if to_send else [])
@@ -306,13 +323,15 @@ def _absence_rows(context: TodayContext) -> QuerySet:
         label="staff_profile__membership__user__full_name",
         note="reason",
         day="start_date",
-        # The end date as days since 1970 (the row's one date column holds the start).
-        n1=Extract("end_date", "epoch") / 86400,
+        # Days from the first to the last day away (the row's one date column holds the first).
+        n1=Func(
+            F("end_date"), F("start_date"), arg_joiner=" - ", template="(%(expressions)s)", output_field=IntegerField()
+        ),
     )
 
 
 def _absence_line(row: dict, context: TodayContext) -> TodayLine:
-    end = dt.date(1970, 1, 1) + dt.timedelta(days=row["t_n1"])
+    end = row["t_day"] + dt.timedelta(days=row["t_n1"])
     current = row["t_day"] <= context.today
     span = date_short(row["t_day"]) if row["t_day"] == end else f"{date_short(row['t_day'])} – {date_short(end)}"
     return TodayLine(
@@ -361,7 +380,7 @@ def register_today_panels() -> None:
             roles=VA,
             permission=permissions.PLACEMENT_MANAGE,
             order=150,
-            rows=TodayRows(query=_gap_rows, line=_gap_line, order_by=("t_note", "t_label")),
+            rows=TodayRows(query=_gap_rows, line=_gap_line, order_by=("urgency", "t_label")),
             link=link("scheduling:gaps"),
             empty="Every active client is scheduled for their hours this week and next.",
         )

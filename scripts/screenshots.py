@@ -38,6 +38,10 @@ def main(base_url: str, folder: Path) -> None:
                 page.get_by_label("Password").fill(password)
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url("**/today/")
+                # Put the "signed in" message away: it floats over the board.
+                dismiss = page.get_by_role("button", name="Dismiss")
+                if dismiss.is_visible():
+                    dismiss.click()
                 page.screenshot(path=str(folder / f"today-{role}{suffix}.png"), full_page=True)
                 if role == "va" and not suffix:
                     page.goto(f"{base_url}/o/harbor/today/census/")

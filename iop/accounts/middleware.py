@@ -79,7 +79,7 @@ class SessionTimeoutMiddleware:
                     # An htmx swap would put the login page inside the current page; load it whole.
                     return HttpResponseClientRedirect(login_url)
                 return redirect(login_url)
-            if not _is_poll(request):
+            if not _is_poll(request) or LAST_SEEN_KEY not in session:
                 # A page refreshing itself (Today's board) is not the user being active: an open
                 # tab must not keep an unattended session alive past the idle logoff.
                 session[LAST_SEEN_KEY] = now

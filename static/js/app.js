@@ -51,6 +51,8 @@
     document.querySelectorAll("[data-poll-seconds][id]").forEach(function (el) {
       var every = parseInt(el.getAttribute("data-poll-seconds"), 10) * 1000;
       if (!lastPoll[el.id]) lastPoll[el.id] = now;
+      // Not while the user is on a line of it: the swap would take their keyboard focus away.
+      if (el.contains(document.activeElement) && document.activeElement !== el) return;
       if (now - lastPoll[el.id] >= every || (force && now - lastPoll[el.id] >= every / 2)) {
         lastPoll[el.id] = now;
         window.htmx.trigger(el, "iop:poll");
@@ -58,5 +60,11 @@
     });
   }
   setInterval(function () { pollDue(false); }, 5000);
+  // Only the refresh itself says it is a poll (the server then does not count it as activity);
+  // anything else inside the region a user clicks stays activity.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "iop:poll") event.detail.headers["X-IOP-Poll"] = "1";
+  });
   document.addEventListener("visibilitychange", function () { pollDue(true); });
 })();

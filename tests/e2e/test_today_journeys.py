@@ -138,7 +138,7 @@ def test_va_morning_fixes_what_today_lists_and_the_lines_leave(page: Page, live_
     missing_line = missing_panel.get_by_role("link", name=f"{date_short(met)}, 10:00 Morning Process")
     gap_line = gaps_panel.get_by_role("link", name="Varga, Ana")
     expect(uncovered_line).to_be_visible()
-    expect(uncovered_panel).to_contain_text("No facilitator")
+    expect(uncovered_panel).to_contain_text("No lead facilitator")
     expect(missing_line).to_be_visible()
     expect(missing_panel).to_contain_text("1 of 1 not recorded")
     expect(gap_line).to_be_visible()
