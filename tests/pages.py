@@ -5,6 +5,7 @@ refusal goes back to the page, never stays on the endpoint."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 
@@ -51,3 +52,22 @@ def get_goes_to_page(client, endpoint: str, *, page: str) -> None:
     """A GET of a POST-only endpoint (a reload, a bookmark) is sent to the form's page, not a 405."""
     response = client.get(endpoint)
     assert response.status_code in (302, 303) and response["Location"] == page
+
+
+def toc_links(body: str) -> list[tuple[str, str]]:
+    """A long page's "On this page" navigation: `(target id, link text)` of each link, in order."""
+    nav = body.split('<nav class="toc" aria-label="On this page">')[1].split("</nav>")[0]
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', nav, flags=re.S)
+    return [(target, " ".join(re.sub(r"<[^>]+>", " ", text).split())) for target, text in links]
+
+
+def toc_section_heading(body: str, target: str) -> str:
+    """The text of the first <h2> at or after the element with id `target` (which the page has
+    exactly once), within that element's section."""
+    marker = f' id="{target}"'
+    assert body.count(marker) == 1, f"{target}: {body.count(marker)} elements have this id"
+    start = body.index(marker)
+    section = body[start : body.index("</section>", start)]
+    heading = re.search(r"<h2\b[^>]*>(.*?)</h2>", section, flags=re.S)
+    assert heading, f"no heading in the section #{target}"
+    return " ".join(re.sub(r"<[^>]+>", " ", heading.group(1)).split())

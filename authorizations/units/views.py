@@ -82,7 +82,8 @@ def authorization_detail(request, org_slug: str, authorization_id):
 def chase_task_done(request, org_slug: str, task_id):
     """Close a chase task (POST), with an optional note of what was done."""
     task = found_or_404(ChaseTask.objects.filter(organization=request.organization, pk=task_id).first())
-    back = reverse("authorizations:worklist", kwargs={"org_slug": org_slug})
+    # Back where the form was (the worklist's tasks), with the message in view (base.html's live region).
+    back = reverse("authorizations:worklist", kwargs={"org_slug": org_slug}) + "#tasks"
     if request.POST.get("back") == "authorization" and task.authorization_id:
         back = reverse(
             "authorizations:authorization_detail",

@@ -45,6 +45,12 @@ class ClientPanel:
     order: int
     permission: str
 
+    @property
+    def anchor(self) -> str:
+        """The id the page gives the panel, which the "On this page" navigation links to
+        (prefixed: the panel's own template may use its plain name for an id inside)."""
+        return "panel-" + self.key.replace("_", "-")
+
 
 @dataclass(frozen=True)
 class LoadedPanel:

@@ -54,8 +54,10 @@ def _detail_url(org_slug: str, client_id) -> str:
     return reverse("clients:client_detail", kwargs={"org_slug": org_slug, "client_id": client_id})
 
 
-def _to_detail(org_slug: str, client_id):
-    return redirect(_detail_url(org_slug, client_id))
+def _to_detail(org_slug: str, client_id, section: str = ""):
+    """Back to the client page; at `section` (its id on the page) after a change made there, so
+    the page opens where the member was, with the message in view (the live region is fixed)."""
+    return redirect(_detail_url(org_slug, client_id) + (f"#{section}" if section else ""))
 
 
 @org_page(permissions.CLIENT_VIEW)
@@ -210,7 +212,7 @@ def episode_create(request, org_slug: str, client_id):
             forms_add_application_error(exc, form)
         else:
             messages.success(request, "A new episode of care was started.")
-            return _to_detail(org_slug, client.pk)
+            return _to_detail(org_slug, client.pk, "episode")
     _record_view(request, client)
     context = {"client": client, "form": form, "errors": error_summary(form)}
     return org_render(request, "clients/episode_create.html", context, status=form_status(form))
@@ -235,7 +237,7 @@ def episode_transition(request, org_slug: str, episode_id):
             ):
                 # An admission leads straight to placement: no client is left off the rosters.
                 return redirect("scheduling:placement_assistant", org_slug=org_slug, episode_id=episode.pk)
-            return _to_detail(org_slug, episode.client_id)
+            return _to_detail(org_slug, episode.client_id, "episode")
     return redirect_refused(request, _detail_url(org_slug, episode.client_id), key="transition", form=form)
 
 
@@ -253,7 +255,7 @@ def treatment_plan_edit(request, org_slug: str, episode_id):
             form.add_application_error(exc)
         else:
             messages.success(request, "The treatment plan was saved.")
-            return _to_detail(org_slug, episode.client_id)
+            return _to_detail(org_slug, episode.client_id, "plan")
     _record_view(request, episode.client, obj=plan or episode)
     context = {"episode": episode, "client": episode.client, "form": form, "errors": form.error_summary()}
     return org_render(
@@ -280,7 +282,7 @@ def couple_create(request, org_slug: str, client_id):
             forms_add_application_error(exc, form)
         else:
             messages.success(request, "The couple was recorded.")
-            return _to_detail(org_slug, client.pk)
+            return _to_detail(org_slug, client.pk, "couple")
     _record_view(request, client)
     context = {"client": client, "form": form, "errors": error_summary(form)}
     return org_render(request, "clients/couple_create.html", context, status=form_status(form))
@@ -301,5 +303,5 @@ def couple_end(request, org_slug: str, client_id, couple_id):
             forms_add_application_error(exc, form)
         else:
             messages.success(request, "The couple was ended.")
-            return _to_detail(org_slug, client.pk)
+            return _to_detail(org_slug, client.pk, "couple")
     return redirect_refused(request, _detail_url(org_slug, client.pk), key="couple_end", form=form)

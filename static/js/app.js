@@ -68,3 +68,82 @@
   });
   document.addEventListener("visibilitychange", function () { pollDue(true); });
 })();
+
+// Long pages (#13). The live region floats at the bottom of the window (app.css: .toasts): a button
+// puts its message away, shown only while there is one. The "On this page" navigation marks the
+// section being read (aria-current="location"). Without this file both still work: the message
+// stays, the links still jump.
+(function () {
+  "use strict";
+
+  var region = document.getElementById("live-region");
+  var dismiss = document.querySelector("[data-dismiss-messages]");
+  if (region && dismiss) {
+    var sync = function () {
+      dismiss.hidden = !region.querySelector(".message");
+    };
+    dismiss.addEventListener("click", function () {
+      region.innerHTML = "";
+      sync();
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    });
+    // htmx writes into the region out of band: show the button again for each new message.
+    new MutationObserver(sync).observe(region, { childList: true, subtree: true });
+    sync();
+  }
+
+  var links = Array.prototype.slice.call(document.querySelectorAll('.toc a[href^="#"]'));
+  var sections = links.map(function (a) { return document.getElementById(a.hash.slice(1)); });
+  if (!links.length) return;
+  // The section the member went to (a link, the address's #fragment) stays marked while it is in
+  // view, even when the page ends before it reaches the top; their own scrolling drops it.
+  var chosen = -1;
+  function visible(section) {
+    var box = section && section.getBoundingClientRect();
+    return !!box && box.top < window.innerHeight && box.bottom > 0;
+  }
+  function mark(current) {
+    links.forEach(function (a, i) {
+      if (i === current) a.setAttribute("aria-current", "location");
+      else a.removeAttribute("aria-current");
+    });
+  }
+  function update() {
+    var current = 0;
+    if (chosen >= 0 && visible(sections[chosen])) {
+      current = chosen;
+    } else {
+      chosen = -1;
+      var atEnd = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
+      // Otherwise the last section begun above the upper third of the window (at the page's end,
+      // the last one in view).
+      sections.forEach(function (section, i) {
+        if (!section) return;
+        var top = section.getBoundingClientRect().top;
+        if (top <= window.innerHeight / 3 || (atEnd && top < window.innerHeight)) current = i;
+      });
+    }
+    mark(current);
+  }
+  // Marked at once (the jump to it follows the click); kept while in view (`update`).
+  function choose(hash) {
+    chosen = links.map(function (a) { return a.hash; }).indexOf(hash);
+    if (chosen >= 0) mark(chosen);
+    else update();
+  }
+  var pending = false;
+  window.addEventListener("scroll", function () {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; update(); });
+  }, { passive: true });
+  ["wheel", "touchstart", "keydown"].forEach(function (type) {
+    window.addEventListener(type, function () { chosen = -1; }, { passive: true });
+  });
+  links.forEach(function (a) {
+    a.addEventListener("click", function () { choose(a.hash); });
+  });
+  window.addEventListener("hashchange", function () { choose(window.location.hash); });
+  choose(window.location.hash);
+})();

@@ -122,7 +122,8 @@ def test_staff_who_work_the_chase_close_a_task_and_others_only_see_it(
     login(client, harbor_va)
     assert "Mark done" in client.get(_url()).content.decode()
     response = client.post(done_url, {"note": "Renewal submitted"})
-    assert response.status_code == 302 and response["Location"] == _url()
+    # Back at the worklist's tasks, where the form was.
+    assert response.status_code == 302 and response["Location"] == _url() + "#tasks"
     task.refresh_from_db()
     assert (task.done_by, task.note) == (harbor_va, "Renewal submitted")
     assert "Chase tasks (0)" in client.get(_url()).content.decode()
