@@ -7,7 +7,8 @@
 - scheduling.hooks: placing a client beyond what is authorized warns at the moment of placement.
 - iop.clients.hooks: a discharge or step-down ends the episode's authorizations and closes their
   chase tasks, and cancels its open reviews with their calls ahead (`episode_status_changed`); the
-  client page's insurance, requests and units panels.
+  client page's insurance, requests and units panels; the client list's insurance, authorization-end
+  and next-review columns and its "Verification due" filter (authorizations/client_list.py).
 - iop.notifications.kinds: the inbox's kinds and their "still open?" checks (authorizations/inbox.py).
 - iop.today.hooks: the Today page's panels of reviews, deadlines, expiring authorizations,
   verifications, requests and denials (authorizations/today.py).
@@ -69,6 +70,7 @@ _PANELS = (
 
 def connect() -> None:
     from authorizations.appeals.selectors import CLOCK_SOURCES as appeals_clock_sources
+    from authorizations.client_list import register_client_list
     from authorizations.hooks import clock_source_register
     from authorizations.inbox import notice_kinds_register
     from authorizations.reviews.packets.selectors import review_submission_clocks
@@ -105,3 +107,4 @@ def connect() -> None:
     from authorizations.census import register_census
 
     register_census()
+    register_client_list()

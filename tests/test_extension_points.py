@@ -141,3 +141,18 @@ def test_the_client_page_renders_registered_panels_not_the_domain_apps_pieces():
     assert loads == {"client_panels"}
     included = re.findall(r"""{%\s*include\s+["']([^"'/]+)/""", page)
     assert not set(included) & set(DOMAIN_APPS)
+
+
+def test_the_client_list_shows_registered_columns_and_filters_not_the_domain_apps_pieces():
+    from iop.clients.hooks import client_list_columns, client_list_filters
+
+    assert [column.key for column in client_list_columns()] == [
+        "authorizations_insurance",
+        "authorizations_end",
+        "authorizations_review",
+    ]
+    assert [list_filter.key for list_filter in client_list_filters()] == ["verification_due"]
+    for name in ("client_list.html", "partials/client_results.html"):
+        page = (ROOT / "templates/clients" / name).read_text()
+        included = re.findall(r"""{%\s*include\s+["']([^"'/]+)/""", page)
+        assert not set(included) & set(DOMAIN_APPS), name

@@ -42,3 +42,5 @@ class ClientsErrorCode(StrEnum):
     COUPLE_FIELDS_REJECTED = "couple_fields_rejected"
     COUPLE_ALREADY_ENDED = "couple_already_ended"
     COUPLE_END_BEFORE_START = "couple_end_before_start"
+    # The client list
+    UNKNOWN_LIST_COLUMN = "unknown_list_column"

@@ -22,6 +22,7 @@ from iop.common.forms import (
 from iop.tenancy.models import Organization, Weekday
 from iop.tenancy.selectors import program_list
 
+from .hooks import ClientListColumn, ClientListFilter
 from .models import Client, EpisodeStatus, TherapyTrack, TreatmentPlan
 from .selectors import client_choice_list
 from .services import CLIENT_EDITABLE_FIELDS, Availability
@@ -340,11 +341,17 @@ class ClientFilterForm(forms.Form):
         label="Episode status", choices=[("", "Any status")] + EpisodeStatus.choices, required=False
     )
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, organization: Organization, list_filters: list[ClientListFilter] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = program_list(
             organization=organization, active_only=False
         )
+        # The yes/no filters other apps register (iop.clients.hooks), one checkbox each.
+        self.list_filters = list(list_filters or [])
+        for list_filter in self.list_filters:
+            self.fields[list_filter.key] = forms.BooleanField(
+                label=list_filter.label, help_text=list_filter.help_text, required=False
+            )
 
     def filters(self) -> dict:
         if not self.is_bound:
@@ -356,6 +363,14 @@ class ClientFilterForm(forms.Form):
             "status": self.cleaned_data["status"],
         }
 
+    def list_filters_ticked(self) -> list[ClientListFilter]:
+        if not self.is_bound:
+            return []
+        return [f for f in self.list_filters if self.cleaned_data.get(f.key)]
+
+    def list_filter_fields(self) -> list[forms.BoundField]:
+        return [self[f.key] for f in self.list_filters]
+
     def page_number(self) -> int:
         # Sent by the pagination buttons (inside this form, so the search travels with them).
         page = self.data.get("page") if self.is_bound else None
@@ -365,3 +380,13 @@ class ClientFilterForm(forms.Form):
             return max(int(page), 1)
         except (TypeError, ValueError):
             return 1
+
+
+class ClientColumnsForm(forms.Form):
+    """The client list's optional columns (other apps': iop.clients.hooks) a member shows."""
+
+    columns = forms.MultipleChoiceField(label="Show these columns", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, columns: list[ClientListColumn], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["columns"]).choices = [(c.key, c.title) for c in columns]

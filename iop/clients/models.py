@@ -265,3 +265,15 @@ class Couple(TenantModel):
 
     def partner_of(self, client: Client) -> Client:
         return self.partner_b if client.pk == self.partner_a_id else self.partner_a
+
+
+class ClientListPreference(TenantModel):
+    """The columns a member chose to see on the client list (keys of the columns other apps
+    register: iop.clients.hooks). No row: the columns their role sees by default."""
+
+    membership = models.OneToOneField("tenancy.Membership", on_delete=models.CASCADE, related_name="+")
+    columns = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Client list columns {record_ref(self.pk)}"

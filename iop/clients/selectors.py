@@ -3,12 +3,15 @@ page costs the same number of queries at 10 clients as at 10,000."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
-from iop.tenancy.models import Organization
+from iop.tenancy.models import Membership, Organization
 
-from .models import Client, Couple, Episode, ReminderChannel, TreatmentPlan
+from .hooks import ClientListColumn
+from .models import Client, ClientListPreference, Couple, Episode, ReminderChannel, TreatmentPlan
 
 # The client field that holds the address of each messaging channel.
 ADDRESS_FIELD: dict[str, str] = {ReminderChannel.EMAIL: "email", ReminderChannel.SMS: "phone"}
@@ -28,10 +31,15 @@ def client_list(
     search: str = "",
     program_id=None,
     status: str = "",
+    among: Iterable[Iterable] = (),
 ) -> QuerySet[Client]:
     """Clients matching a name/phone/email search, filtered by the program or status of any of
-    their episodes; each carries `episodes_newest_first` (the current episode is the first)."""
+    their episodes, and kept to each collection of ids in `among` (the filters other apps
+    register: iop.clients.hooks); each carries `episodes_newest_first` (the current episode is
+    the first)."""
     qs = Client.objects.filter(organization=organization)
+    for ids in among:
+        qs = qs.filter(pk__in=ids)
     for term in search.split():
         qs = qs.filter(
             Q(first_name__icontains=term)
@@ -47,6 +55,15 @@ def client_list(
     if program_id or status:
         qs = qs.distinct()
     return qs.prefetch_related(_episodes_newest_first()).order_by("last_name", "first_name", "id")
+
+
+def client_list_columns_shown(*, membership: Membership, columns: list[ClientListColumn]) -> list[ClientListColumn]:
+    """Of the columns the member may show, those they chose (one query), or, before they have
+    chosen, those their role sees by default."""
+    preference = ClientListPreference.objects.filter(membership=membership).first()
+    if preference is None:
+        return [column for column in columns if membership.role in column.default_roles]
+    return [column for column in columns if column.key in preference.columns]
 
 
 def client_get(*, organization: Organization, client_id) -> Client | None:

@@ -1,5 +1,6 @@
-"""Writes for clients, episodes, treatment plans and couples. Each runs in one transaction and
-either changes everything it promises or nothing."""
+"""Writes for clients, episodes, treatment plans and couples (and the columns a member keeps on
+the client list). Each runs in one transaction and either changes everything it promises or
+nothing."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from django.utils import timezone
 from iop.common.exceptions import refuse
 from iop.common.services import model_update, validated_save
 from iop.tenancy.models import LevelOfCare, Membership, Organization, Program
+from iop.tenancy.permissions import membership_actions
 
 from .errors import ClientsErrorCode
-from .hooks import episode_status_changed
+from .hooks import client_list_columns, episode_status_changed
 from .models import (
     EPISODE_TRANSITIONS,
     AvailabilityWindow,
     Client,
+    ClientListPreference,
     Couple,
     Episode,
     EpisodeStatus,
@@ -457,3 +460,23 @@ def episode_authorized_level_set(*, episode: Episode, level_of_care: str, actor:
     Episode.objects.filter(pk=episode.pk).update(authorized_level_of_care=level_of_care, updated_at=timezone.now())
     episode.authorized_level_of_care = level_of_care
     return episode
+
+
+@transaction.atomic
+def client_list_columns_save(*, membership: Membership, columns: Iterable[str]) -> ClientListPreference:
+    """Keep the columns `membership` chose for the client list (in the list's order), replacing
+    their earlier choice. Only columns registered for the list that the member may show."""
+    allowed = [column.key for column in client_list_columns(can=membership_actions(membership))]
+    chosen = set(columns)
+    unknown = chosen - set(allowed)
+    if unknown:
+        refuse(
+            "Choose among the columns shown.",
+            code=ClientsErrorCode.UNKNOWN_LIST_COLUMN,
+            field="columns",
+        )
+    preference, _ = ClientListPreference.objects.update_or_create(
+        membership=membership,
+        defaults={"organization_id": membership.organization_id, "columns": [k for k in allowed if k in chosen]},
+    )
+    return preference

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.org_home, name="org_home"),
     path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.client_intake, name="client_intake"),
+    path("clients/columns/", views.client_columns_choose, name="client_columns"),
     path("clients/<uuid:client_id>/", views.client_detail, name="client_detail"),
     path("clients/<uuid:client_id>/edit/", views.client_edit, name="client_edit"),
     path("clients/<uuid:client_id>/episodes/new/", views.episode_create, name="episode_create"),

@@ -23,6 +23,7 @@ from iop.tenancy.permissions import membership_actions, membership_can
 
 from . import selectors, services
 from .forms import (
+    ClientColumnsForm,
     ClientFilterForm,
     ClientForm,
     CoupleCreateForm,
@@ -32,7 +33,7 @@ from .forms import (
     IntakeForm,
     TreatmentPlanPageForm,
 )
-from .hooks import client_panels_load
+from .hooks import client_list_columns, client_list_columns_load, client_list_filters, client_panels_load
 from .models import Client, EpisodeStatus, TherapyTrack
 
 CLIENTS_PER_PAGE = 25
@@ -68,33 +69,87 @@ def org_home(request, org_slug: str):
 # --- List and search ---------------------------------------------------------------------------------
 
 
-@org_page(permissions.CLIENT_VIEW)
-def client_list(request, org_slug: str):
-    """GET shows the first page of all clients; the search form POSTs (search text is PHI and
-    stays out of URLs). htmx posts get just the results region back."""
-    organization = request.organization
-    form = ClientFilterForm(request.POST if request.method == "POST" else None, organization=organization)
-    page = None
+def _client_results(request, form: ClientFilterForm) -> dict:
+    """The results region: a page of the clients the search and filters keep (one access event
+    with the ids shown), with the columns the member shows, each loaded by the app that
+    registered it (iop.clients.hooks) in a constant number of queries."""
+    organization, membership = request.organization, request.membership
+    columns = selectors.client_list_columns_shown(
+        membership=membership, columns=client_list_columns(can=membership_actions(membership))
+    )
+    page, loaded = None, []
     if not form.is_bound or form.is_valid():
         filters = form.filters()
-        clients = selectors.client_list(organization=organization, **filters)
+        among = [list_filter.client_ids(organization=organization) for list_filter in form.list_filters_ticked()]
+        clients = selectors.client_list(organization=organization, among=among, **filters)
         page = Paginator(clients, CLIENTS_PER_PAGE).get_page(form.page_number())
+        client_ids = [client.pk for client in page.object_list]
         access_record(
             request=request,
             action=AccessAction.SEARCH if filters.get("search") else AccessAction.LIST,
             object_type="clients.Client",
-            object_ids=[client.pk for client in page.object_list],
+            object_ids=client_ids,
         )
-    context = {
+        loaded = client_list_columns_load(organization=organization, columns=columns, client_ids=client_ids)
+    return {
         "form": form,
         "page": page,
+        "columns": loaded,
+        "column_keys": [column.key for column in columns],
         "errors": error_summary(form),
         "focus_results": bool(form.is_bound and form.data.get("page")),
     }
+
+
+def _filter_form(request) -> ClientFilterForm:
+    return ClientFilterForm(
+        request.POST if request.method == "POST" else None,
+        organization=request.organization,
+        list_filters=client_list_filters(can=membership_actions(request.membership)),
+    )
+
+
+@org_page(permissions.CLIENT_VIEW)
+def client_list(request, org_slug: str):
+    """GET shows the first page of all clients; the search form POSTs (search text is PHI and
+    stays out of URLs). htmx posts get just the results region back."""
+    form = _filter_form(request)
+    context = _client_results(request, form)
     status = form_status(form)
     if request.htmx:
         return render(request, "clients/partials/client_results.html", context, status=status)
+    available = client_list_columns(can=membership_actions(request.membership))
+    if available:
+        context["columns_form"] = ClientColumnsForm(columns=available, initial={"columns": context["column_keys"]})
     return org_render(request, "clients/client_list.html", context, status=status)
+
+
+@org_page(permissions.CLIENT_VIEW)
+def client_columns_choose(request, org_slug: str):
+    """The list's "Columns" chooser posts here (a GET goes to the list). The choice is kept for
+    the member; htmx gets the results back as searched (the chooser takes the search form's
+    fields along, in the body), a plain post goes back to the list."""
+    if request.method != "POST":
+        return redirect("clients:client_list", org_slug=org_slug)
+    available = client_list_columns(can=membership_actions(request.membership))
+    columns_form = ClientColumnsForm(request.POST, columns=available)
+    saved = False
+    if columns_form.is_valid():
+        try:
+            services.client_list_columns_save(
+                membership=request.membership, columns=columns_form.cleaned_data["columns"]
+            )
+        except ApplicationError as exc:
+            forms_add_application_error(exc, columns_form)
+        else:
+            saved = True
+    message = "The columns were saved." if saved else "The columns were not saved: choose among the columns shown."
+    if request.htmx:
+        form = _filter_form(request)
+        context = {**_client_results(request, form), "announce": message, "announce_error": not saved}
+        return render(request, "clients/partials/client_results.html", context, status=form_status(form))
+    (messages.success if saved else messages.error)(request, message)
+    return redirect("clients:client_list", org_slug=org_slug)
 
 
 # --- Intake ------------------------------------------------------------------------------------------
