@@ -167,6 +167,8 @@ def test_intake_and_vas_see_insurance_authorization_end_and_next_review_with_the
         "authorizations_review": "—",
     }
     assert row_cells(body, world["switched"])["authorizations_insurance"] == "Blue Harbor PPO Member M-NEW"
+    # Out of care: nobody needs to verify again (as the filter reads it).
+    assert row_cells(body, world["discharged"])["authorizations_insurance"] == "Blue Harbor PPO Member M-GONE"
     assert row_cells(body, world["uninsured"])["authorizations_insurance"] == "No coverage in effect"
 
 
