@@ -1,5 +1,5 @@
 """What attendance puts in staff inboxes, and when each line's subject counts as fixed
-(iop.notifications.kinds; registered from `wiring.py`).
+(iop.notifications.hooks; registered from `wiring.py`).
 
 - `attendance_missing` (subjects: the sessions): "Take roll call for …", naming whose attendance is
   missing. Fixed once every seated client of each session has a record (or the session is cancelled,
@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from iop.notifications.kinds import NoticeKind, notice_kind_register
+from iop.notifications.hooks import NoticeKind, notice_kind_register
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus
 
@@ -80,6 +80,6 @@ NOTICE_KINDS = (
 )
 
 
-def notice_kinds_register() -> None:
+def register_notice_kinds() -> None:
     for kind in NOTICE_KINDS:
         notice_kind_register(kind)

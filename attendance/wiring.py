@@ -2,7 +2,7 @@
 `AttendanceConfig.ready()`: the client page's "Therapy hours" and "Attendance reports" panels
 (iop.clients.hooks.client_panel_register), and census changes (iop.clients.hooks.
 episode_status_changed): a discharge or step-down closes the episode's open hours flags and absence
-alerts; the inbox's kinds and their "still open?" checks (iop.notifications.kinds, in
+alerts; the inbox's kinds and their "still open?" checks (iop.notifications.hooks, in
 `attendance/inbox.py`)."""
 
 from __future__ import annotations
@@ -73,11 +73,11 @@ def _episode_left_care(sender, episode, from_status, to_status, effective_date, 
 
 
 def connect() -> None:
-    from .inbox import notice_kinds_register
+    from .inbox import register_notice_kinds
 
     episode_status_changed.connect(_episode_left_care, dispatch_uid="attendance_episode_left_care")
     # The inbox's kinds (roll calls to take, absences, hours flags) and when each is fixed.
-    notice_kinds_register()
+    register_notice_kinds()
     client_panel_register(
         ClientPanel(
             key="attendance_hours",

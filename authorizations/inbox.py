@@ -1,5 +1,5 @@
 """What authorizations puts in staff inboxes, and when each line's subject counts as fixed
-(iop.notifications.kinds; registered from `wiring.py`). Every line names the client (the in-app
+(iop.notifications.hooks; registered from `wiring.py`). Every line names the client (the in-app
 inbox only: emails, SMS and calendar invites keep to what they said before).
 
 - `chase_<kind>` (subject: the chase task): renew, ask for units, chase a decision, send what was
@@ -30,7 +30,7 @@ from authorizations.models import (
     ReviewPacket,
     ReviewStatus,
 )
-from iop.notifications.kinds import NoticeKind, notice_kind_register
+from iop.notifications.hooks import NoticeKind, notice_kind_register
 from iop.tenancy.models import Organization
 
 _CHASE_HEADINGS = {
@@ -90,6 +90,6 @@ def notice_kinds() -> tuple[NoticeKind, ...]:
     )
 
 
-def notice_kinds_register() -> None:
+def register_notice_kinds() -> None:
     for kind in notice_kinds():
         notice_kind_register(kind)

@@ -9,7 +9,7 @@
   chase tasks, and cancels its open reviews with their calls ahead (`episode_status_changed`); the
   client page's insurance, requests and units panels; the client list's insurance, authorization-end
   and next-review columns and its "Verification due" filter (authorizations/client_list.py).
-- iop.notifications.kinds: the inbox's kinds and their "still open?" checks (authorizations/inbox.py).
+- iop.notifications.hooks: the inbox's kinds and their "still open?" checks (authorizations/inbox.py).
 - iop.today.hooks: the Today page's panels of reviews, deadlines, expiring authorizations,
   verifications, requests and denials (authorizations/today.py).
 """
@@ -72,7 +72,7 @@ def connect() -> None:
     from authorizations.appeals.selectors import CLOCK_SOURCES as appeals_clock_sources
     from authorizations.client_list import register_client_list
     from authorizations.hooks import clock_source_register
-    from authorizations.inbox import notice_kinds_register
+    from authorizations.inbox import register_notice_kinds
     from authorizations.reviews.packets.selectors import review_submission_clocks
     from authorizations.selectors import payer_requirements_load
     from authorizations.today import register_panels as register_today_panels
@@ -80,7 +80,7 @@ def connect() -> None:
     from authorizations.units.selectors import placement_unit_warnings, report_payer_load
 
     # The inbox's kinds (chase tasks, deadlines, packets, review calls, denials) and when each is fixed.
-    notice_kinds_register()
+    register_notice_kinds()
     # Deadlines for the hourly escalation: open reviews not yet submitted to the payer, and denial
     # cases' peer-to-peer windows and appeal filing and decision dates.
     for source in (review_submission_clocks, *appeals_clock_sources):

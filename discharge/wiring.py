@@ -7,7 +7,7 @@
   starts or updates the episode's plan (origin "payer") and tells the clinician.
 - authorizations.hooks.clock_source_register: an unsigned discharge summary is chased by the
   hourly escalation as its state deadline nears and passes.
-- iop.notifications.kinds: the heading of the clinician's "check the transition plan" line.
+- iop.notifications.hooks: the heading of the clinician's "check the transition plan" line.
 - iop.clients.hooks.client_panel_register: the client page's discharge panel (the episode's
   transition plan: type, date, open items, a link to the discharge page) and consents panel
   (consents with their state, the latest disclosures).
@@ -28,7 +28,7 @@ def connect() -> None:
     step_down_recommended.connect(plan_services.step_down_followed, dispatch_uid="discharge_plan_step_down")
     clock_source_register(summary_clocks)
     # The inbox's kind for the clinician's "check the transition plan" line (news: read and done with).
-    from iop.notifications.kinds import NoticeKind, notice_kind_register
+    from iop.notifications.hooks import NoticeKind, notice_kind_register
 
     notice_kind_register(NoticeKind(plan_services.STEP_DOWN_NOTICE, "Transition plans to check"))
     # The client page's discharge panel: the episode's plan at a glance (two queries).

@@ -1,5 +1,5 @@
 """What scheduling puts in staff inboxes, and when each line's subject counts as fixed
-(iop.notifications.kinds; registered from `wiring.py`).
+(iop.notifications.hooks; registered from `wiring.py`).
 
 - `session_uncovered` (subject: the session): "Assign a facilitator to …", naming who is booked.
   Fixed once the session has a lead facilitator, is cancelled or has started.
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
-from iop.notifications.kinds import NoticeKind, names_text, notice_kind_register
+from iop.notifications.hooks import NoticeKind, names_text, notice_kind_register
 from iop.tenancy.models import Organization
 
 from .models import FacilitatorRole, RosterEntry, RosterStatus, Session, SessionFacilitator, SessionStatus
@@ -80,6 +80,6 @@ NOTICE_KINDS = (
 )
 
 
-def notice_kinds_register() -> None:
+def register_notice_kinds() -> None:
     for kind in NOTICE_KINDS:
         notice_kind_register(kind)

@@ -4,7 +4,7 @@
 - Census changes (iop.clients.hooks.episode_status_changed): a step-down or discharge takes the
   client off every later roster at once.
 - The client page's "Upcoming sessions" panel (iop.clients.hooks.client_panel_register).
-- The inbox's kinds and their "still open?" checks (iop.notifications.kinds), in `scheduling/inbox.py`.
+- The inbox's kinds and their "still open?" checks (iop.notifications.hooks), in `scheduling/inbox.py`.
 - Today's panels (iop.today.hooks.today_panel_register), in `scheduling/today.py`.
 """
 
@@ -44,11 +44,11 @@ def _sessions_panel(*, organization, client, episode, can, form_state) -> dict |
 
 
 def connect() -> None:
-    from .inbox import notice_kinds_register
+    from .inbox import register_notice_kinds
 
     episode_status_changed.connect(_episode_left_care, dispatch_uid="scheduling_census_change")
     # The inbox's kinds (uncovered sessions, seats from the waitlist) and when each is fixed.
-    notice_kinds_register()
+    register_notice_kinds()
     client_panel_register(
         ClientPanel(
             key="scheduling_sessions",

@@ -24,7 +24,7 @@ from iop.clients.models import Episode
 from iop.common.dates import datetime_short, time_hm
 from iop.common.exceptions import ApplicationError, refuse
 from iop.common.text import plural
-from iop.notifications.kinds import names_text
+from iop.notifications.hooks import names_text
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization
 from iop.tenancy.selectors import vas_and_admins

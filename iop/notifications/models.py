@@ -15,7 +15,7 @@ class Notification(TenantModel):
     when the job that raises it runs twice.
 
     `subject_ids` are what the line points at (a session, a flag, a chase task…, or several): the
-    kind's registered check (iop.notifications.kinds) says whether any of them still needs doing,
+    kind's registered check (iop.notifications.hooks) says whether any of them still needs doing,
     and `resolved_at` records that none does, so the line leaves the unread list once the thing is
     fixed. A line without subjects (news, nothing to fix) stays until it is read. `client` is the
     client the line is about, when it is about one (shown in the inbox, never sent anywhere)."""

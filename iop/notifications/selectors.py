@@ -13,7 +13,7 @@ from django.db.models.functions import RowNumber
 
 from iop.tenancy.models import Membership
 
-from .kinds import kind_heading
+from .hooks import kind_heading
 from .models import Notification, OutboundMessage
 
 UNREAD = Q(read_at__isnull=True, resolved_at__isnull=True)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from iop.tenancy.models import Membership, Organization
 
-from .kinds import notice_kinds, still_open
+from .hooks import notice_kinds, still_open
 from .models import Notification, OutboundMessage, OutboundStatus
 from .providers import Delivery, ProviderError, provider_for
 
@@ -28,7 +28,7 @@ from .providers import Delivery, ProviderError, provider_for
 @dataclass(frozen=True)
 class Notice:
     """One inbox line for one staff member (for `notices_send`). `subject_ids`: what the line
-    points at, checked by its kind's `still_open` (iop.notifications.kinds); `client_id`: the client
+    points at, checked by its kind's `still_open` (iop.notifications.hooks); `client_id`: the client
     it is about, when it is about one."""
 
     recipient: Membership
@@ -301,7 +301,7 @@ def notifications_resolve(
     *, organization: Organization, recipient: Membership | None = None, now: dt.datetime | None = None
 ) -> int:
     """Set `resolved_at` on the lines whose subjects no longer need doing, by each kind's
-    registered check (iop.notifications.kinds), and clear it on lines resolved in the last
+    registered check (iop.notifications.hooks), and clear it on lines resolved in the last
     `REOPEN_WINDOW` whose subject needs doing again. All of the organization's lines, or only
     `recipient`'s (the inbox a member opens). One read of the lines, one check per kind present
     (each a fixed number of queries), at most two updates: the same number of queries for ten

@@ -20,7 +20,7 @@ from iop.common.pages import org_page, org_render
 from iop.tenancy import permissions
 
 from . import selectors, services
-from .kinds import kind_heading
+from .hooks import kind_heading
 from .models import Notification
 
 NOTIFICATIONS_PER_PAGE = 50

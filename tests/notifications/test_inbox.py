@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from iop.notifications.kinds import _KINDS, NoticeKind
+from iop.notifications.hooks import _KINDS, NoticeKind
 from iop.notifications.models import Notification
 from iop.notifications.selectors import unread_count
 from iop.notifications.services import Notice, notice_send, notices_send

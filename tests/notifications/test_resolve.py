@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from iop.notifications import tasks
-from iop.notifications.kinds import _KINDS, NoticeKind, kind_heading, names_text, notice_kind, notice_kind_register
+from iop.notifications.hooks import _KINDS, NoticeKind, kind_heading, names_text, notice_kind, notice_kind_register
 from iop.notifications.models import Notification
 from iop.notifications.services import REOPEN_WINDOW, Notice, notices_send, notifications_resolve
 from iop.tenancy.context import tenant_context

@@ -1,7 +1,7 @@
 """The kinds of inbox lines, declared by the apps that send them: the heading the inbox groups a
 kind under, and how to tell whether what a line points at still needs doing.
 
-A domain app registers its kinds from its `wiring.py` (`notice_kind_register(NoticeKind(...))`),
+Any app may register its kinds from its `wiring.py` (`notice_kind_register(NoticeKind(...))`),
 like the other registries below it: notifications imports no domain app. `still_open` is a batch
 read — `still_open(*, organization, subject_ids, now)` returns the subset of `subject_ids` (the
 `Notification.subject_ids` of that kind's lines) that still need doing, in a fixed number of queries
