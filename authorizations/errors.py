@@ -12,7 +12,11 @@ class AuthorizationsErrorCode(StrEnum):
     AMOUNT_MET_OVER_TOTAL = "amount_met_over_total"
     # verification: a negative amount
     AMOUNT_NEGATIVE = "amount_negative"
+    # attachment: a zip container (a Word document) too large once expanded, damaged or encrypted
+    ATTACHMENT_ARCHIVE = "attachment_archive"
     ATTACHMENT_EMPTY = "attachment_empty"
+    # attachment: a PDF cut off, damaged, encrypted or without a readable page
+    ATTACHMENT_PDF = "attachment_pdf"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE = "attachment_type"
     # verification: coinsurance above 100 %

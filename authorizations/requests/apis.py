@@ -3,7 +3,8 @@
 - `authorization-requests/`: list, retrieve, create from an episode and a coverage (drafted from
   the treatment plan), partial update of the narrative and dates; actions `diagnoses` (POST add,
   PUT reorder), `diagnoses/<diagnosis_id>` (GET, DELETE), `lines` (POST add), `lines/<line_id>` (GET,
-  PATCH, DELETE), `mark-ready`, `submit`, `pend`, `determinations` (record the payer's answer).
+  PATCH, DELETE), `attachments` (POST multipart `file`), `mark-ready`, `submit`, `pend`,
+  `determinations` (record the payer's answer).
 - `request-packets/`: a couple's combined packet — create, list, retrieve, `mark-ready`, `submit`.
 - `determinations/`: the payer's answers, list and retrieve.
 
@@ -22,6 +23,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from authorizations.models import (
@@ -34,6 +36,7 @@ from authorizations.models import (
 )
 from authorizations.requests import selectors as selectors
 from authorizations.requests.serializers import (
+    AttachmentInputSerializer,
     AuthorizationRequestSerializer,
     DeterminationInputSerializer,
     DeterminationSerializer,
@@ -45,6 +48,7 @@ from authorizations.requests.serializers import (
     PacketCreateSerializer,
     PacketSubmitSerializer,
     PendSerializer,
+    RequestAttachmentSerializer,
     RequestCreateSerializer,
     RequestPacketSerializer,
     RequestUpdateSerializer,
@@ -252,6 +256,20 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         obj = self.get_object()
         lines_services.line_remove(line=self._line(obj, line_id), actor=request.user)
         return self._answer(request, obj)
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentInputSerializer}, responses={201: RequestAttachmentSerializer}
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, *args, **kwargs):
+        """Attach a file (multipart `file`) until the request is determined. Checked before it is
+        stored: type by content, size, and inside (a Word document's expansion, a PDF's pages);
+        a refusal is a 400 naming `file`."""
+        obj = self.get_object()
+        upload = validated_input(AttachmentInputSerializer, request.data)["file"]
+        attachment = drafting.attachment_add(request=obj, upload=upload, actor=request.user)
+        self.audit_view(request, obj)
+        return Response(RequestAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=AuthorizationRequestSerializer)
     @action(detail=True, methods=["post"], url_path="mark-ready", url_name="mark_ready")

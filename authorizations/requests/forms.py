@@ -25,7 +25,7 @@ from authorizations.models import (
     Urgency,
 )
 from authorizations.requests.services.determinations import ApprovedLine
-from authorizations.requests.services.drafting import OTHER_COMPONENTS
+from authorizations.requests.services.drafting import OTHER_COMPONENTS, attachment_validator
 from iop.common.dates import date_full
 from iop.common.forms import DateInput, OrganizationChoiceField
 
@@ -191,7 +191,9 @@ class LineForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(
-        label="File", help_text="PDF, image (PNG, JPEG, TIFF) or Word document (.docx), up to 10 MB."
+        label="File",
+        help_text="PDF, image (PNG, JPEG, TIFF) or Word document (.docx), up to 10 MB.",
+        validators=[attachment_validator],
     )
 
 

@@ -23,6 +23,7 @@ from authorizations.models import (
     Determination,
     DeterminationAction,
     Diagnosis,
+    RequestAttachment,
     RequestPacket,
     ServiceLine,
     ServiceTrack,
@@ -31,7 +32,7 @@ from authorizations.models import (
     Urgency,
 )
 from authorizations.requests.services.determinations import ApprovedLine
-from authorizations.requests.services.drafting import OTHER_COMPONENTS
+from authorizations.requests.services.drafting import OTHER_COMPONENTS, attachment_validator
 from authorizations.units.serializers import AuthorizationLineSerializer
 from iop.clients.models import Couple, Episode
 from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
@@ -291,6 +292,21 @@ class LineInputSerializer(serializers.Serializer):
         choices=ServiceTrack.choices, required=False, help_text="Default: the code's track."
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="PDF, image (PNG, JPEG, TIFF) or Word document (.docx), up to 10 MB; a damaged, "
+        "encrypted or over-expanding (zip bomb) document is refused.",
+        validators=[attachment_validator],
+    )
+
+
+class RequestAttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestAttachment
+        fields = ["id", "name", "content_type", "size", "uploaded_at"]
+        read_only_fields = fields
 
 
 class LineUpdateSerializer(serializers.Serializer):

@@ -223,6 +223,13 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("IOP_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 
+# --- Uploads (iop/common/uploads.py) ---------------------------------------------------------
+# A zip container (Word and other Office files) is refused beyond these before it is stored: a
+# 1 MB file can expand to 1 GiB for whoever opens it.
+IOP_UPLOAD_ZIP_MAX_ENTRIES = 1000
+IOP_UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+IOP_UPLOAD_ZIP_MAX_RATIO = 100
+
 # --- Email -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

@@ -180,6 +180,8 @@ def summit_world(summit, summit_va, summit_client):
 
         from authorizations.requests.services.drafting import attachment_add, diagnosis_add, request_create
 
+        from ..files import pdf_bytes
+
         request_payer = Payer.objects.create(name="Summit requests payer")
         request_coverage = Coverage.objects.create(
             client=summit_client,
@@ -191,7 +193,7 @@ def summit_world(summit, summit_va, summit_client):
         diagnosis = diagnosis_add(request=auth_request, code="F33.1")
         request_line = auth_request.lines.first()
         attachment = attachment_add(
-            request=auth_request, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7 summit"), actor=summit_va
+            request=auth_request, upload=SimpleUploadedFile("a.pdf", pdf_bytes(1)), actor=summit_va
         )
         request_packet = RequestPacket.objects.create(couple=couple, joint_goals="Summit only")
         request_determination = Determination.objects.create(request=auth_request, action="A4", decided_at=now)

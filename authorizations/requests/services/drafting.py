@@ -4,10 +4,9 @@ details, diagnoses (ICD-10-CM, primary first) and attachments — while it is a 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,6 +46,7 @@ from authorizations.requests.services.lines import line_compute, track_lines_bui
 from iop.clients.models import OPEN_EPISODE_STATUSES, Episode
 from iop.common.dates import date_full
 from iop.common.exceptions import refuse
+from iop.common.uploads import FileType, UploadRefusal, UploadValidator
 
 if TYPE_CHECKING:
     from iop.accounts.models import User
@@ -67,18 +67,31 @@ OTHER_COMPONENTS = {
     "transportation": "Transportation to sessions",
 }
 
-# Attachments: what a payer accepts (PDF, images, Word), recognised by their first bytes.
+# Attachments: what a payer accepts (PDF, images, Word), recognised by their first bytes and then
+# looked into (iop/common/uploads.py: a Word document is a zip, checked as one; a PDF is parsed).
 ATTACHMENT_TYPES = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".tif": ("image/tiff", (b"II*\x00", b"MM\x00*")),
-    ".tiff": ("image/tiff", (b"II*\x00", b"MM\x00*")),
-    ".docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK\x03\x04",),
-    ),
+    ".pdf": FileType("application/pdf", (b"%PDF-",)),
+    ".png": FileType("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": FileType("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": FileType("image/jpeg", (b"\xff\xd8\xff",)),
+    ".tif": FileType("image/tiff", (b"II*\x00", b"MM\x00*")),
+    ".tiff": FileType("image/tiff", (b"II*\x00", b"MM\x00*")),
+    ".docx": FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+}
+# The attachment forms' and serializers' validator; `attachment_add` runs it too (free: it keeps
+# its verdict on the upload).
+attachment_validator = UploadValidator(
+    types=ATTACHMENT_TYPES,
+    max_bytes=MAX_ATTACHMENT_BYTES,
+    accepted="a PDF, an image (PNG, JPEG, TIFF) or a Word document (.docx)",
+)
+# Why the validator refused, as this app's refusal codes (stable for integrations).
+_ATTACHMENT_REFUSALS = {
+    UploadRefusal.EMPTY: AuthorizationsErrorCode.ATTACHMENT_EMPTY,
+    UploadRefusal.TOO_LARGE: AuthorizationsErrorCode.ATTACHMENT_TOO_LARGE,
+    UploadRefusal.TYPE: AuthorizationsErrorCode.ATTACHMENT_TYPE,
+    UploadRefusal.ARCHIVE: AuthorizationsErrorCode.ATTACHMENT_ARCHIVE,
+    UploadRefusal.PDF: AuthorizationsErrorCode.ATTACHMENT_PDF,
 }
 
 
@@ -349,24 +362,25 @@ def diagnosis_move(
 # --- Attachments ------------------------------------------------------------------------------------
 
 
-def attachment_type(*, name: str, head: bytes) -> str:
-    """The content type of an upload from its extension, confirmed by its first bytes; refused
-    (ApplicationError on `file`) for anything that is not a PDF, an image or a Word document."""
-    extension = os.path.splitext(name)[1].lower()
-    known = ATTACHMENT_TYPES.get(extension)
-    if known is None or not any(head.startswith(magic) for magic in known[1]):
-        refuse(
-            "Attach a PDF, an image (PNG, JPEG, TIFF) or a Word document (.docx).",
-            code=AuthorizationsErrorCode.ATTACHMENT_TYPE,
-            field="file",
-        )
-    return known[0]
+def _refuse_attachment(message: str, code: AuthorizationsErrorCode) -> NoReturn:
+    refuse(message, code=code, field="file")
+
+
+def attachment_content_type(upload) -> str:
+    """What the upload is (its content type), or refused (ApplicationError on `file`) when it is
+    not a PDF, an image or a Word document, is larger than 10 MB, or does not pass the content
+    checks of `iop.common.uploads` (a zip bomb, a damaged or encrypted document)."""
+    try:
+        return attachment_validator.content_type(upload)
+    except ValidationError as exc:
+        _refuse_attachment(exc.messages[0], _ATTACHMENT_REFUSALS[UploadRefusal(exc.code)])
 
 
 @transaction.atomic
 def attachment_add(*, request: AuthorizationRequest, upload, actor: User | None) -> RequestAttachment:
     """Keep a file with the request (private storage, a random path: never the client's name).
-    Up to 10 MB; PDF, images and Word documents. Allowed until the request is determined."""
+    Up to 10 MB; PDF, images and Word documents, checked inside before anything is stored
+    (`attachment_content_type`). Allowed until the request is determined."""
     request = request_locked(request)
     if request.status == RequestStatus.DETERMINED:
         refuse(
@@ -374,14 +388,7 @@ def attachment_add(*, request: AuthorizationRequest, upload, actor: User | None)
         )
     if upload is None:
         refuse("Choose a file to attach.", code=AuthorizationsErrorCode.NO_FILE, field="file")
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        refuse("The file is larger than 10 MB.", code=AuthorizationsErrorCode.ATTACHMENT_TOO_LARGE, field="file")
-    if upload.size == 0:
-        refuse("The file is empty.", code=AuthorizationsErrorCode.ATTACHMENT_EMPTY, field="file")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = attachment_type(name=upload.name, head=head)
+    content_type = attachment_content_type(upload)
     name = upload.name.replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "attachment"
     attachment = RequestAttachment(
         organization_id=request.organization_id,

@@ -20,6 +20,7 @@ from authorizations.requests.services.workflow import request_mark_ready, reques
 from iop.audit.models import AccessEvent
 
 from ...conftest import login
+from ...files import pdf_bytes
 from ...pages import post_refused
 from ..conftest import make_coverage
 from .conftest import complete
@@ -161,7 +162,7 @@ def test_a_va_sees_lines_and_status_but_no_clinical_content_and_cannot_edit(clie
 
 
 def test_attachments_are_private_limited_and_their_downloads_audited(as_intake, draft, settings):
-    pdf = SimpleUploadedFile("Assessment Ana Varga.pdf", b"%PDF-1.7 minimal", content_type="application/pdf")
+    pdf = SimpleUploadedFile("Assessment Ana Varga.pdf", pdf_bytes(1), content_type="application/pdf")
     response = as_intake.post(url("attachment_add", request_id=draft.pk), {"attachment-file": pdf})
     assert response.status_code == 302
     attachment = RequestAttachment.objects.get()
@@ -170,7 +171,7 @@ def test_attachments_are_private_limited_and_their_downloads_audited(as_intake, 
 
     download = as_intake.get(url("attachment_download", request_id=draft.pk, attachment_id=attachment.pk))
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == b"%PDF-1.7 minimal"
+    assert b"".join(download.streaming_content) == pdf_bytes(1)
     assert download["Content-Disposition"] == f'attachment; filename="attachment-{str(attachment.pk)[:8]}.pdf"'
     event = AccessEvent.objects.get(action="download")
     assert (event.object_id, event.client_id) == (str(attachment.pk), draft.episode.client_id)
