@@ -112,8 +112,8 @@ def docx_bytes() -> bytes:
     """A genuine small Word document, written by the standard library's zipfile as Word does."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in DOCX_PARTS.items():
-            archive.writestr(name, text)
+        for name, text in DOCX_PARTS.items():  # dated, so the same bytes every time
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 1, 9, 0, 0)), text, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
