@@ -15,8 +15,8 @@ cap. Then it looks inside, chosen by the content rather than the name:
 - a PDF is parsed (pypdf): a truncated or unreadable one, an encrypted one, or one whose pages
   cannot be counted is refused.
 
-Refusals are `django.core.exceptions.ValidationError`s with a message for the person and a `code`
-(`UploadRefusal`), which forms and DRF serializers both turn into a field error.
+Refusals are `UploadRefused`, a `django.core.exceptions.ValidationError` with a message for the
+person and a `code` (`UploadRefusal`), which forms and DRF serializers both turn into a field error.
 """
 
 from __future__ import annotations
@@ -73,8 +73,17 @@ def size_text(size: int) -> str:
     return f"{size / MIB:,.0f} MB" if size >= MIB else f"{size / KIB:,.0f} KB"
 
 
-def _refuse(message: str, code: UploadRefusal) -> ValidationError:
-    return ValidationError(message, code=str(code))
+class UploadRefused(ValidationError):
+    """A refusal of the validator: a `ValidationError` (so forms and serializers show it on the
+    field) that also carries its `refusal`, typed, for a service to name its own code."""
+
+    def __init__(self, message: str, refusal: UploadRefusal):
+        super().__init__(message, code=str(refusal))
+        self.refusal = refusal
+
+
+def _refuse(message: str, code: UploadRefusal) -> UploadRefused:
+    return UploadRefused(message, code)
 
 
 # --- Zip containers ------------------------------------------------------------------------------------
@@ -96,7 +105,7 @@ class ZipLimits:
         )
 
 
-def _damaged() -> ValidationError:
+def _damaged() -> UploadRefused:
     return _refuse("The file is damaged: it cannot be opened as a document.", UploadRefusal.ARCHIVE)
 
 
@@ -209,7 +218,7 @@ def pdf_check(stream: IO[bytes]) -> None:
         if reader.is_encrypted:
             raise _refuse("The PDF is password-protected: attach a copy without a password.", UploadRefusal.PDF)
         pages = len(reader.pages)
-    except ValidationError:
+    except UploadRefused:
         raise
     # pypdf reports a malformed file with many exception types (its own PdfReadError, but also
     # KeyError, TypeError, RecursionError… from deep in the parser); any of them means the same.

@@ -46,7 +46,7 @@ from authorizations.requests.services.lines import line_compute, track_lines_bui
 from iop.clients.models import OPEN_EPISODE_STATUSES, Episode
 from iop.common.dates import date_full
 from iop.common.exceptions import refuse
-from iop.common.uploads import FileType, UploadRefusal, UploadValidator
+from iop.common.uploads import FileType, UploadRefusal, UploadRefused, UploadValidator
 
 if TYPE_CHECKING:
     from iop.accounts.models import User
@@ -372,8 +372,8 @@ def attachment_content_type(upload) -> str:
     checks of `iop.common.uploads` (a zip bomb, a damaged or encrypted document)."""
     try:
         return attachment_validator.content_type(upload)
-    except ValidationError as exc:
-        _refuse_attachment(exc.messages[0], _ATTACHMENT_REFUSALS[UploadRefusal(exc.code)])
+    except UploadRefused as exc:
+        _refuse_attachment(exc.messages[0], _ATTACHMENT_REFUSALS[exc.refusal])
 
 
 @transaction.atomic
