@@ -8,11 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=iop.settings.prod
 
-# WeasyPrint (PDF reports) renders with Pango and subsets fonts with HarfBuzz; DejaVu is the
-# font the PDF templates fall back to. psycopg2-binary brings its own libpq.
+# WeasyPrint (PDF reports) renders with Pango and subsets fonts with HarfBuzz; the fonts cover
+# the scripts clients' names are written in (DejaVu, then Noto: Latin, Greek, Cyrillic, Arabic,
+# Hebrew, Ethiopic, Devanagari, CJK), as scripts/bootstrap.sh's IOP_PDF_PACKAGES for `make run`
+# and `make test`. psycopg2-binary brings its own libpq.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system iop && useradd --system --gid iop --home-dir /app --shell /usr/sbin/nologin iop

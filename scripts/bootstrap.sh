@@ -93,6 +93,13 @@ iop_venv_ensure() {
 
 # --- Debian packages ---------------------------------------------------------------------------
 
+# What WeasyPrint needs to make the PDFs (the Dockerfile installs the same): Pango, HarfBuzz's
+# subsetter (embeds only the glyphs used: without it, subsetting the CJK fonts takes seconds), and
+# fonts for the scripts clients' names are written in — DejaVu, then Noto for Latin, Greek,
+# Cyrillic, Arabic, Hebrew, Ethiopic, Devanagari (fonts-noto-core) and Chinese, Japanese, Korean
+# (fonts-noto-cjk). static/pdf/report.css names them.
+IOP_PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk)
+
 # iop_debian_packages_ensure PKG...: install the missing ones when root; otherwise say how.
 iop_debian_packages_ensure() {
     command -v dpkg-query >/dev/null 2>&1 || {

@@ -20,6 +20,8 @@ export DJANGO_SETTINGS_MODULE=iop.settings.dev
 PY="$IOP_VENV/bin/python"
 
 iop_venv_ensure ""
+# The worker renders the PDFs: Pango, HarfBuzz's subsetter and the fonts (scripts/bootstrap.sh).
+iop_debian_packages_ensure "${IOP_PDF_PACKAGES[@]}"
 iop_services_check
 iop_db_ensure "$IOP_DB_NAME"
 

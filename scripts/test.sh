@@ -11,9 +11,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$IOP_ROOT"
 
 iop_venv_ensure test
-# Browser tests drive Debian's Chromium (never a browser downloaded by Playwright); WeasyPrint needs Pango and
-# HarfBuzz's subsetter; PDF text assertions need a known font.
-iop_debian_packages_ensure chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Browser tests drive Debian's Chromium (never a browser downloaded by Playwright); the PDF tests need what
+# WeasyPrint needs, fonts included (scripts/bootstrap.sh).
+iop_debian_packages_ensure chromium "${IOP_PDF_PACKAGES[@]}"
 iop_services_check
 # pytest-django creates the test database itself, as the owner role.
 iop_db_ensure ""

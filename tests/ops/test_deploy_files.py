@@ -83,12 +83,19 @@ def test_postgres_init_creates_the_roles_from_the_shared_sql(compose):
     assert 'GRANT :"app_role" TO :"owner_role"' in sql
 
 
-def test_dockerfile_uses_python_311_bookworm_with_the_pdf_libraries():
+def test_dockerfile_uses_python_311_bookworm_with_the_pdf_libraries_and_fonts():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "\nFROM python:3.11-slim-bookworm\n" in dockerfile
-    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
+    # The image, `make run` and `make test` install the same (scripts/bootstrap.sh's list).
+    (listed,) = re.findall(r"^IOP_PDF_PACKAGES=\((.*)\)$", (ROOT / "scripts/bootstrap.sh").read_text(), re.M)
+    pdf_packages = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0")
+    fonts = ("fonts-dejavu-core", "fonts-noto-core", "fonts-noto-cjk")
+    assert listed.split() == [*pdf_packages, *fonts]
+    for package in listed.split():
         assert package in dockerfile
-        assert package in (ROOT / "scripts/test.sh").read_text()
+    for script in ("scripts/test.sh", "scripts/run.sh"):
+        ensure = re.compile(r'^iop_debian_packages_ensure .*"\$\{IOP_PDF_PACKAGES\[@\]\}"$', re.M)
+        assert ensure.search((ROOT / script).read_text()), script
 
 
 def test_web_runs_gunicorn_with_the_shared_config_that_bounds_its_connections(compose):
