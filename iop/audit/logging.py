@@ -21,7 +21,8 @@ class ArgumentsWithheldFilter(logging.Filter):
 
     Set on the `weasyprint` logger (iop/settings/base.py): WeasyPrint warns once per character no
     font covers, *with the character*, so a client's name in a script the fonts miss would reach
-    the log one glyph per line; other messages quote CSS values or URLs of the document. A logger
+    the log one glyph per line; other messages quote CSS values or URLs of the document. Likewise
+    on `fontTools.subset`, which lists the code points of missing glyphs. A logger
     filter (not a handler filter) changes the record before any handler sees it, including
     handlers added later (a test's capture, an error tracker's)."""
 

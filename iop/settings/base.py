@@ -461,5 +461,9 @@ LOGGING = {
         # keeps each warning's kind and withholds its arguments (iop/audit/logging.py); on the
         # logger, so it also holds at DEBUG and for every handler (tests/audit/test_logs_phi.py).
         "weasyprint": {"level": "WARNING", "filters": ["arguments_withheld"]},
+        # Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools, which logs the
+        # code points no glyph was found for (a name's characters) at INFO: the same treatment.
+        "fontTools": {"level": "WARNING"},
+        "fontTools.subset": {"filters": ["arguments_withheld"]},
     },
 }

@@ -262,3 +262,14 @@ def test_no_marker_of_a_client_reaches_any_log_over_pages_api_pdf_and_worker(
     assert any(kind.startswith(".notdef glyph rendered") for kind in all_logs.kinds())
     leaked = [marker for marker in MARKERS if marker in logged]
     assert not leaked, [line for line in logged.splitlines() if any(m in line for m in leaked)][:20]
+
+
+@pytest.mark.parametrize("name", ["weasyprint", "fontTools.subset"])
+def test_the_font_loggers_keep_a_message_s_kind_but_never_its_arguments(all_logs, name):
+    # fontTools subsets the fonts when HarfBuzz's subsetter is missing (a machine without
+    # libharfbuzz-subset0): its INFO lines list the code points of the characters of the text.
+    logging.getLogger(name).warning("Missing glyphs for requested Unicodes: %s", [0x738B, 0x5C0F])
+
+    logged = all_logs.text()
+    assert "Missing glyphs for requested Unicodes: … (details withheld)" in logged
+    assert "738B" not in logged.upper() and str(0x738B) not in logged
