@@ -6,6 +6,7 @@ from decimal import Decimal
 import factory
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import decrypt
 
 from iop.accounts.models import User
 from iop.clients.models import Client, Episode, TreatmentPlan
@@ -100,7 +101,7 @@ def enable_totp(user: User) -> str:
     """Give `user` a confirmed TOTP authenticator; returns the secret (to compute codes)."""
     existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if existing:
-        return existing.wrap().instance.data["secret"]
+        return decrypt(existing.data["secret"])
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret

@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from iop.common.crypto import DEV_ONLY_SECRET_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,6 +25,8 @@ PROD = {
     "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-value-0123456789",
     "DJANGO_ALLOWED_HOSTS": "iop.example.org",
     "DATABASE_URL": "postgres://iop_app@127.0.0.1:5432/iop",
+    # Two keys, newest first, as during a rotation.
+    "IOP_SECRET_KEYS": "u7YRH2y9m1dD0iDQ0JwFqQ5m3e4Kx0b7a3jV2Qy8T1c=,C6yAmvKnYb3oXb5fP5Ut8lM0sJ2N1q7W2o9dH4kZtRA=",
 }
 
 
@@ -34,6 +40,25 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (None, "IOP_SECRET_KEYS"),
+        ("", "IOP_SECRET_KEYS: set at least one Fernet key"),
+        ("not-a-fernet-key", "IOP_SECRET_KEYS: key 1 is not a Fernet key"),
+        (f"{PROD['IOP_SECRET_KEYS']},short", "IOP_SECRET_KEYS: key 3 is not a Fernet key"),
+        (DEV_ONLY_SECRET_KEY, "development-only key cannot be used in production"),
+    ],
+)
+def test_production_refuses_to_start_without_valid_secret_keys(keys, message):
+    env = {k: v for k, v in PROD.items() if k != "IOP_SECRET_KEYS"}
+    if keys is not None:
+        env["IOP_SECRET_KEYS"] = keys
+    result = _manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_production_enforces_mfa_and_secure_cookies_by_default():

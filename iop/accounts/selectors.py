@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from django.db.models import QuerySet
 
+from iop.common.crypto import secret_is_current
 from iop.tenancy.models import Organization
 
+from .mfa_secrets import authenticator_data_secrets
 from .models import ApiToken, Invitation, User
 
 
@@ -28,3 +31,13 @@ def user_has_account(*, email: str) -> bool:
     works for another organization keeps their password)."""
     user = User.objects.filter(email__iexact=email).first()
     return user is not None and user.has_usable_password()
+
+
+def mfa_secrets_stale_count() -> int:
+    """Authenticators holding a secret not (yet) encrypted under the newest key of IOP_SECRET_KEYS:
+    while any remain, no older key may be removed."""
+    return sum(
+        1
+        for data in Authenticator.objects.values_list("data", flat=True)
+        if not all(secret_is_current(v) for v in authenticator_data_secrets(data))
+    )

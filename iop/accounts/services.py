@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -19,11 +20,13 @@ from django.utils import timezone
 
 from iop.audit.models import SecurityEventKind
 from iop.audit.services import security_event_record
+from iop.common.crypto import secret_rotate
 from iop.common.exceptions import refuse
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership, Organization, Role
 
 from .errors import AccountsErrorCode
+from .mfa_secrets import authenticator_data_map
 from .middleware import SIGNED_IN_AT_KEY
 from .models import ApiToken, Invitation, User, token_digest
 
@@ -278,3 +281,21 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+# --- MFA secrets at rest ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def mfa_secrets_rotate() -> int:
+    """Re-encrypts every stored TOTP secret and recovery-code seed under the newest key of
+    IOP_SECRET_KEYS (and encrypts any still plain); returns how many authenticators changed.
+    The rows stay locked until the end, so a recovery code used meanwhile is not lost."""
+    changed = 0
+    for authenticator in Authenticator.objects.select_for_update().order_by("pk"):
+        data = authenticator_data_map(authenticator.data, secret_rotate)
+        if data != authenticator.data:
+            authenticator.data = data
+            authenticator.save(update_fields=["data"])
+            changed += 1
+    return changed

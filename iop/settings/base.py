@@ -197,6 +197,11 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # When on, a signed-in staff member without MFA can do nothing but set it up.
 IOP_REQUIRE_MFA = env.bool("IOP_REQUIRE_MFA", default=True)
+# TOTP secrets and recovery-code seeds are encrypted at rest with these Fernet keys, newest first
+# (iop/common/crypto.py; README "Rotating secret keys"). No default here: production requires them,
+# dev and test settings use a development-only key.
+MFA_ADAPTER = "iop.accounts.adapters.EncryptingMFAAdapter"
+IOP_SECRET_KEYS = env.list("IOP_SECRET_KEYS", default=[])
 
 # Sessions are recorded at sign-in (users and admins can list and end them). Tracking activity
 # would add a read and a write to every request; the idle timeout has its own clock.

@@ -1,5 +1,7 @@
 """Local development: `make run`. Never used in production."""
 
+from iop.common.crypto import DEV_ONLY_SECRET_KEY
+
 from .base import *  # noqa: F401,F403
 from .base import DATABASES, env
 
@@ -15,6 +17,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 # The demo may run without MFA; `make run` prints a warning when it does.
 IOP_REQUIRE_MFA = env.bool("IOP_REQUIRE_MFA", default=False)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+IOP_SECRET_KEYS = env.list("IOP_SECRET_KEYS", default=[DEV_ONLY_SECRET_KEY])
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

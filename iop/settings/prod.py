@@ -1,5 +1,7 @@
 """Production. Every value that matters must come from the environment; nothing insecure defaults."""
 
+from iop.common.crypto import secret_keys_parse
+
 from .base import *  # noqa: F401,F403
 from .base import env
 
@@ -7,6 +9,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # required
 DEBUG = False
 IOP_REQUIRE_MFA = env.bool("IOP_REQUIRE_MFA", default=True)
+# Required, and checked now: a missing or malformed key stops the start, not the first MFA login.
+IOP_SECRET_KEYS = secret_keys_parse(env.list("IOP_SECRET_KEYS"), production=True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -1,5 +1,7 @@
 """Test settings: real Postgres (as the RLS app role) and real Redis; only speed knobs differ."""
 
+from iop.common.crypto import DEV_ONLY_SECRET_KEY
+
 from .base import *  # noqa: F401,F403
 from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, env
 
@@ -32,6 +34,7 @@ IOP_TEST_CRASH_AT = env("IOP_TEST_CRASH_AT", default="")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 IOP_REQUIRE_MFA = True
+IOP_SECRET_KEYS = [DEV_ONLY_SECRET_KEY]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
