@@ -38,6 +38,7 @@ COPY --chown=iop:iop static ./static
 # Static files are baked into the image and served by WhiteNoise. The settings module only needs
 # placeholder values here; real ones come from the environment at run time.
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+        IOP_SECRET_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
         python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/var/media \
     && chown -R iop:iop /app/var /app/staticfiles

@@ -52,6 +52,10 @@ def test_only_migrate_connects_as_the_owner(compose):
         assert env["DATABASE_URL"].startswith("postgres://iop_app:")
         assert env["DJANGO_SETTINGS_MODULE"] == "iop.settings.prod"
         assert env["IOP_REQUIRE_MFA"].endswith("true}")
+    # Production settings refuse to start without the keys of stored MFA secrets; the migration
+    # that encrypts them needs them too.
+    for name in (*APP_SERVICES, "migrate"):
+        assert services[name]["environment"]["IOP_SECRET_KEYS"] == "${IOP_SECRET_KEYS:?set IOP_SECRET_KEYS in .env}"
 
 
 def test_worker_consumes_every_queue_and_there_is_exactly_one_beat(compose):
