@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from importlib import import_module
+from io import StringIO
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -92,7 +93,10 @@ def test_a_new_key_first_keeps_old_secrets_working_and_rotation_moves_them_to_it
     with pytest.raises(CommandError, match="2 authenticator"):
         call_command("rotate_secrets", "--check")
 
-    call_command("rotate_secrets")
+    out = StringIO()
+    call_command("rotate_secrets", stdout=out)
+    assert "Re-encrypted the secrets of 2 authenticator(s)" in out.getvalue()
+    assert "older keys may be removed" in out.getvalue()
     after = _stored(user)
     assert after["totp"]["secret"] != before["totp"]["secret"]
     assert after["recovery_codes"]["seed"] != before["recovery_codes"]["seed"]
@@ -109,10 +113,13 @@ def test_a_new_key_first_keeps_old_secrets_working_and_rotation_moves_them_to_it
         secret_decrypt(after["totp"]["secret"])
 
 
-def test_rotation_encrypts_a_plain_secret_left_behind(harbor):
+def test_a_plain_secret_left_behind_still_signs_in_and_rotation_encrypts_it(client, harbor):
     user = make_member(harbor, "va", "straggler@harbor.test", mfa=False)
     secret = enable_totp(user)
-    _store_raw(user, "totp", {"secret": secret})  # written plain by the previous release
+    _store_raw(user, "totp", {"secret": secret})  # written plain by the previous release mid-deploy
+    assert _sign_in(client, "straggler@harbor.test", totp_code(secret))
+    with pytest.raises(CommandError, match="1 authenticator"):
+        call_command("rotate_secrets", "--check")
     call_command("rotate_secrets")
     assert secret_is_current(_stored(user)["totp"]["secret"])
 
