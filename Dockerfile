@@ -31,6 +31,7 @@ COPY --chown=iop:iop iop ./iop
 COPY --chown=iop:iop scheduling ./scheduling
 COPY --chown=iop:iop attendance ./attendance
 COPY --chown=iop:iop authorizations ./authorizations
+COPY --chown=iop:iop discharge ./discharge
 COPY --chown=iop:iop demo ./demo
 COPY --chown=iop:iop templates ./templates
 COPY --chown=iop:iop static ./static

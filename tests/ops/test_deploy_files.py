@@ -111,3 +111,13 @@ def test_web_runs_gunicorn_with_the_shared_config_that_bounds_its_connections(co
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY --chown=iop:iop manage.py gunicorn.conf.py ./\n" in dockerfile
     assert '"--config", "gunicorn.conf.py"' in dockerfile.split("\nCMD ", 1)[1]
+
+
+def test_the_image_copies_every_package_of_the_project():
+    # The image copies the code package by package; one left out (as discharge/ once was) builds
+    # an image whose every process fails at startup with an ImportError.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY --chown=iop:iop (\S+) \./\1\n", dockerfile, flags=re.MULTILINE))
+    own_apps = {app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()}
+    assert own_apps, "the project's own packages were not found"
+    assert own_apps - copied == set()
