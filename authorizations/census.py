@@ -8,8 +8,8 @@ import datetime as dt
 
 from django.urls import reverse
 
-from authorizations.models import OPEN_REVIEW_STATUSES, Authorization, AuthorizationStatus, ConcurrentReview
-from authorizations.units.selectors import UnitFigures, unit_figures_load, unit_noun
+from authorizations.models import OPEN_REVIEW_STATUSES, Authorization, ConcurrentReview
+from authorizations.units.selectors import UnitFigures, authorizations_in_force, unit_figures_load, unit_noun
 from iop.clients.models import Episode
 from iop.common.dates import date_short
 from iop.tenancy import permissions
@@ -26,13 +26,8 @@ def current_authorizations(*, organization: Organization, episode_ids: list, tod
     starting, when a continuation overlaps), with its coverage, episode and lines (two queries)."""
     found: dict = {}
     authorizations = (
-        Authorization.objects.filter(
-            organization=organization,
-            episode_id__in=episode_ids,
-            status=AuthorizationStatus.ACTIVE,
-            start_date__lte=today,
-            end_date__gte=today,
-        )
+        authorizations_in_force(organization=organization, today=today)
+        .filter(episode_id__in=episode_ids, start_date__lte=today)
         .select_related("coverage", "episode")
         .prefetch_related("lines")
         .order_by("episode_id", "-start_date", "-created_at")

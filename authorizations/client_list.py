@@ -21,8 +21,8 @@ from authorizations.coverage.selectors import (
     latest_verification,
     verification_stale_reason,
 )
-from authorizations.models import Authorization, AuthorizationStatus, Coverage
-from authorizations.units.selectors import EXPIRING_WITHIN_DAYS
+from authorizations.models import Coverage
+from authorizations.units.selectors import EXPIRING_WITHIN_DAYS, authorizations_in_force
 from iop.clients.hooks import (
     ClientListColumn,
     ClientListFilter,
@@ -93,12 +93,8 @@ def clients_authorization_dates(*, organization: Organization, client_ids) -> di
     ended (one query)."""
     today = organization.local_today()
     rows = (
-        Authorization.objects.filter(
-            organization=organization,
-            episode__client_id__in=client_ids,
-            status=AuthorizationStatus.ACTIVE,
-            end_date__gte=today,
-        )
+        authorizations_in_force(organization=organization, today=today)
+        .filter(episode__client_id__in=client_ids)
         .values_list("episode__client_id", "pk", "end_date", "next_review_date")
         .order_by("episode__client_id", "-end_date")
     )

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord
@@ -551,6 +551,16 @@ def authorization_list(*, organization: Organization):
     """Authorizations with their client, program, coverage and payer (one query)."""
     return Authorization.objects.filter(organization=organization).select_related(
         "episode__client", "episode__program", "coverage__payer"
+    )
+
+
+def authorizations_in_force(*, organization: Organization, today: dt.date) -> QuerySet[Authorization]:
+    """Active authorizations not ended by `today`: the one covering today and a continuation
+    approved ahead of it (which starts later). The census board's units (of the one covering
+    today), the client list's authorization end and next review and Today's expiring panel read
+    them here, so no page counts an authorization in force that another does not."""
+    return Authorization.objects.filter(
+        organization=organization, status=AuthorizationStatus.ACTIVE, end_date__gte=today
     )
 
 
