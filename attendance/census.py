@@ -9,10 +9,10 @@ import datetime as dt
 from django.urls import reverse
 
 from iop.clients.models import Episode
+from iop.common.weeks import week_start_for
 from iop.tenancy import permissions
 from iop.tenancy.models import Organization
 from iop.today.hooks import CensusCell, CensusColumn, census_column_register
-from scheduling.selectors import week_start_for
 
 from .hours.selectors import WeekSummary, week_summaries
 from .models import PaceState

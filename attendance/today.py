@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from attendance.models import AbsenceAlert, AttendanceRecord, PaceState, ThresholdFlag
 from attendance.roll_call.selectors import MISSING_LOOKBACK
@@ -17,7 +16,16 @@ from iop.clients.selectors import client_name_expression
 from iop.common.dates import datetime_short, time_hm
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
-from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, Tone, today_panel_register, today_values
+from iop.today.hooks import (
+    TodayContext,
+    TodayLine,
+    TodayPanel,
+    TodayRows,
+    Tone,
+    today_link,
+    today_panel_register,
+    today_values,
+)
 from scheduling.models import RosterStatus, Session, SessionStatus
 from scheduling.today import lead_name, seats_count
 
@@ -46,7 +54,7 @@ def _recorded_count() -> Coalesce:
 
 
 def _roll_call_url(context: TodayContext, session_id) -> str:
-    return reverse("attendance:roll_call", kwargs={"org_slug": context.org_slug, "session_id": session_id})
+    return context.url("attendance:roll_call", session_id=session_id)
 
 
 def _mine(context: TodayContext) -> dict:
@@ -157,7 +165,7 @@ def _at_risk_line(row: dict, context: TodayContext) -> TodayLine:
     attended, remaining, required = (row[k] / 60 for k in ("t_n1", "t_n2", "t_n3"))
     return TodayLine(
         text=row["t_label"],
-        url=reverse("attendance:at_risk", kwargs={"org_slug": context.org_slug}) + f"#flag-{row['t_ref']}",
+        url=context.url("attendance:at_risk") + f"#flag-{row['t_ref']}",
         status=PaceState(row["t_note"]).label,
         detail=f"{attended:.1f} h attended, {remaining:.1f} h still booked, {required:.1f} h required",
         tone="alert" if cannot else "warn",
@@ -187,7 +195,7 @@ def _my_alerts(context: TodayContext) -> QuerySet:
 def _alert_line(row: dict, context: TodayContext) -> TodayLine:
     return TodayLine(
         text=row["t_label"],
-        url=reverse("attendance:alerts", kwargs={"org_slug": context.org_slug}) + f"#alert-{row['t_ref']}",
+        url=context.url("attendance:alerts") + f"#alert-{row['t_ref']}",
         status="Absence alert",
         detail=row["t_note"],
         tone="warn",
@@ -196,9 +204,6 @@ def _alert_line(row: dict, context: TodayContext) -> TodayLine:
 
 
 def register_today_panels() -> None:
-    def link(name: str):
-        return lambda context: reverse(name, kwargs={"org_slug": context.org_slug})
-
     today_panel_register(
         TodayPanel(
             key="sessions_today",
@@ -211,7 +216,7 @@ def register_today_panels() -> None:
                 line=_session_today_line,
                 order_by=("starts_at", "group__name"),
             ),
-            link=link("scheduling:week"),
+            link=today_link("scheduling:week"),
             empty="No sessions today.",
         )
     )
@@ -227,7 +232,7 @@ def register_today_panels() -> None:
                 line=_session_today_line,
                 order_by=("starts_at", "group__name"),
             ),
-            link=link("scheduling:week"),
+            link=today_link("scheduling:week"),
             empty="You have no session today.",
             personal=True,
         )
@@ -240,7 +245,7 @@ def register_today_panels() -> None:
             permission=permissions.ATTENDANCE_RECORD_ANY,
             order=130,
             rows=TodayRows(query=_missing_rows, line=_missing_line, order_by=("starts_at",)),
-            link=link("attendance:missing"),
+            link=today_link("attendance:missing"),
             empty="Every ended session has its roll call.",
         )
     )
@@ -256,7 +261,7 @@ def register_today_panels() -> None:
                 line=_at_risk_line,
                 order_by=("-state", "t_label"),
             ),
-            link=link("attendance:at_risk"),
+            link=today_link("attendance:at_risk"),
             empty="Every client can still reach their hours this week.",
         )
     )
@@ -272,7 +277,7 @@ def register_today_panels() -> None:
                 line=_at_risk_line,
                 order_by=("-state", "t_label"),
             ),
-            link=link("attendance:at_risk"),
+            link=today_link("attendance:at_risk"),
             empty="None of your clients is at risk of missing their hours.",
             personal=True,
         )
@@ -285,7 +290,7 @@ def register_today_panels() -> None:
             permission=permissions.ABSENCE_ALERT_MANAGE,
             order=145,
             rows=TodayRows(query=_my_alerts, line=_alert_line, order_by=("raised_at",)),
-            link=link("attendance:alerts"),
+            link=today_link("attendance:alerts"),
             empty="No open absence alert for your clients.",
             personal=True,
         )

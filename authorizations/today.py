@@ -32,8 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Least
-from django.urls import reverse
+from django.db.models.functions import Concat, Least
 
 from authorizations.appeals.selectors import ACTIVE_P2P_STATUSES
 from authorizations.coverage.selectors import STALE_AFTER_DAYS, coverages_due_verification
@@ -43,9 +42,7 @@ from authorizations.models import (
     Appeal,
     AppealLevel,
     AppealOutcome,
-    Authorization,
     AuthorizationRequest,
-    AuthorizationStatus,
     CallStatus,
     CaseStatus,
     ChaseKind,
@@ -58,14 +55,24 @@ from authorizations.models import (
     ReviewCall,
     ReviewStatus,
 )
-from authorizations.units.selectors import EXPIRING_WITHIN_DAYS
+from authorizations.units.selectors import EXPIRING_WITHIN_DAYS, authorizations_in_force
 from authorizations.units.services import END_THRESHOLDS, FOLLOWING_REQUEST_STATUSES
 from iop.clients.models import EpisodeStatus
 from iop.clients.selectors import client_name_expression
 from iop.common.dates import date_short, datetime_short, time_hm
+from iop.common.text import plural
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
-from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, Tone, today_panel_register, today_values
+from iop.today.hooks import (
+    TodayContext,
+    TodayLine,
+    TodayPanel,
+    TodayRows,
+    Tone,
+    today_link,
+    today_panel_register,
+    today_values,
+)
 
 VA = frozenset({Role.VA})
 CLINICIAN = frozenset({Role.CLINICIAN})
@@ -77,10 +84,6 @@ DEADLINE_URGENT = dt.timedelta(hours=24)
 # An authorization this close to its end (or to its units running out) is urgent, and this close
 # worth a warning: the chase's two tightest thresholds (3 and 7 days).
 ENDS_URGENT_DAYS, ENDS_SOON_DAYS = (limit for limit, _ in END_THRESHOLDS[:2])
-
-
-def _midnight(context: TodayContext, day: dt.date) -> dt.datetime:
-    return context.organization.local_datetime(day, dt.time(0))
 
 
 def _day_words(context: TodayContext, day: dt.date) -> str:
@@ -110,14 +113,6 @@ def _days_from(context: TodayContext, day_field: str) -> Func:
     )
 
 
-def _url(context: TodayContext, name: str, anchor: str = "", **ids: Any) -> str:
-    return reverse(f"authorizations:{name}", kwargs={"org_slug": context.org_slug, **ids}) + anchor
-
-
-def _link(name: str):
-    return lambda context: reverse(f"authorizations:{name}", kwargs={"org_slug": context.org_slug})
-
-
 # --- A review's packet, in SQL and in words ---------------------------------------------------------------
 
 
@@ -135,7 +130,7 @@ def _packet_words(row: dict) -> tuple[str, bool]:
     """("Packet ready" | "Packet missing 2 items" | "Packet not prepared", ready)."""
     missing, has_pdf = row["t_n1"], row["t_n2"]
     if missing:
-        return f"Packet missing {missing} item{'s' if missing != 1 else ''}", False
+        return f"Packet missing {plural(missing, 'item')}", False
     if missing is None or not has_pdf:
         return "Packet not prepared", False
     return "Packet ready", True
@@ -152,7 +147,7 @@ def _calls_ahead(context: TodayContext, *, through: dt.date) -> QuerySet[ReviewC
     return ReviewCall.objects.alias(ends_at=_call_ends()).filter(
         status=CallStatus.SCHEDULED,
         ends_at__gt=context.now,
-        starts_at__lt=_midnight(context, through + dt.timedelta(1)),
+        starts_at__lt=context.local_midnight(through + dt.timedelta(1)),
     )
 
 
@@ -182,7 +177,7 @@ def _reviews_line(row: dict, context: TodayContext) -> TodayLine:
     day = row["t_day"]
     when = f"{date_short(day)} (past due)" if day < context.today else _day_words(context, day)
     call = f"Call {_day_time(context, row['t_at'])}" if row["t_at"] else "No call booked"
-    url = _url(context, "review", "#packet", review_id=row["t_ref"])
+    url = context.url("authorizations:review", review_id=row["t_ref"]) + "#packet"
     tone: Tone
     if row["t_note"] == ReviewStatus.SUBMITTED:
         status, tone = "Submitted to the payer", "ok"
@@ -225,7 +220,7 @@ def _my_calls_line(row: dict, context: TodayContext) -> TodayLine:
     today = row["t_at"].astimezone(context.organization.tzinfo).date() == context.today
     return TodayLine(
         text=f"{row['t_label']} — call {_day_time(context, row['t_at'])}",
-        url=_url(context, "review", "#calls", review_id=row["t_ref"]),
+        url=context.url("authorizations:review", review_id=row["t_ref"]) + "#calls",
         status=status,
         tone="ok" if ready else ("alert" if today else "warn"),
         client_id=row["t_client"],
@@ -297,7 +292,8 @@ def _deadline_line(row: dict, context: TodayContext) -> TodayLine:
     when = _when(context, due)
     return TodayLine(
         text=f"{row['t_label']} — {_clock_words(row['t_note'])}",
-        url=_url(context, "denial_case", "#next" if row["t_note"] == _P2P else "#appeals", case_id=row["t_ref"]),
+        url=context.url("authorizations:denial_case", case_id=row["t_ref"])
+        + ("#next" if row["t_note"] == _P2P else "#appeals"),
         status=f"Past due since {when}" if past else f"Due {when}",
         tone="alert" if past or due - context.now < DEADLINE_URGENT else "warn",
         client_id=row["t_client"],
@@ -333,12 +329,8 @@ def _expiring_rows(context: TodayContext) -> QuerySet:
         authorization=OuterRef("pk"), kind=ChaseKind.UNITS_BEFORE_REVIEW, done_at__isnull=True
     )
     authorizations = (
-        Authorization.objects.filter(
-            organization=context.organization,
-            status=AuthorizationStatus.ACTIVE,
-            end_date__gte=context.today,
-            episode__status=EpisodeStatus.ACTIVE,
-        )
+        authorizations_in_force(organization=context.organization, today=context.today)
+        .filter(episode__status=EpisodeStatus.ACTIVE)
         .exclude(_followed())
         .annotate(units_out=Subquery(units_out.values("due_date")[:1]))
         .filter(Q(end_date__lte=context.today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)) | Q(units_out__isnull=False))
@@ -371,7 +363,7 @@ def _expiring_line(row: dict, context: TodayContext) -> TodayLine:
         status, detail, soonest = ends, "", ends_in
     return TodayLine(
         text=f"{row['t_label']} — {row['t_note']}",
-        url=_url(context, "authorization_detail", "#units-title", authorization_id=row["t_ref"]),
+        url=context.url("authorizations:authorization_detail", authorization_id=row["t_ref"]) + "#units-title",
         status=status,
         detail=detail,
         tone="alert" if soonest <= ENDS_URGENT_DAYS else ("warn" if soonest <= ENDS_SOON_DAYS else ""),
@@ -382,13 +374,8 @@ def _expiring_line(row: dict, context: TodayContext) -> TodayLine:
 # --- Verifications due or stale (intake) --------------------------------------------------------------------------
 
 
-_LONG_AGO = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
 def _verification_rows(context: TodayContext) -> QuerySet:
     coverages = coverages_due_verification(organization=context.organization, today=context.today)
-    # Never verified first, then the oldest verification.
-    coverages = coverages.annotate(verified_order=Coalesce("latest_verified_at", Value(_LONG_AGO)))
     return today_values(
         coverages,
         ref="pk",
@@ -411,7 +398,7 @@ def _verification_line(row: dict, context: TodayContext) -> TodayLine:
         status, tone = "A new plan year began since it was verified", "warn"
     return TodayLine(
         text=f"{row['t_label']} — {row['t_note']}",
-        url=_url(context, "coverage_detail", "#verifications-title", coverage_id=row["t_ref"]),
+        url=context.url("authorizations:coverage_detail", coverage_id=row["t_ref"]) + "#verifications-title",
         status=status,
         tone=tone,
         client_id=row["t_client"],
@@ -437,7 +424,7 @@ def _request_values(requests: QuerySet, **columns: Any) -> QuerySet:
 
 
 def _request_url(context: TodayContext, row: dict, anchor: str) -> str:
-    return _url(context, "request_detail", anchor, request_id=row["t_ref"])
+    return context.url("authorizations:request_detail", request_id=row["t_ref"]) + anchor
 
 
 def _drafts_rows(context: TodayContext) -> QuerySet:
@@ -528,7 +515,7 @@ def _denials_rows(context: TodayContext) -> QuerySet:
 
 
 def _denials_line(row: dict, context: TodayContext) -> TodayLine:
-    url = _url(context, "denial_case", "#next", case_id=row["t_ref"])
+    url = context.url("authorizations:denial_case", case_id=row["t_ref"]) + "#next"
     if not row["t_note"]:
         return TodayLine(
             text=row["t_label"], url=url, status="Nothing left to appeal: close the case", client_id=row["t_client"]
@@ -557,7 +544,7 @@ def register_panels() -> None:
             permission=permissions.REVIEW_PACKET_VIEW,
             order=200,
             rows=TodayRows(query=_reviews_rows, line=_reviews_line, order_by=("review_date", "t_at")),
-            link=_link("reviews"),
+            link=today_link("authorizations:reviews"),
             empty="No review today or tomorrow.",
         ),
         TodayPanel(
@@ -567,7 +554,7 @@ def register_panels() -> None:
             permission=permissions.APPEAL_MANAGE,
             order=210,
             rows=TodayRows(query=_deadline_rows, line=_deadline_line, order_by=("next_due",)),
-            link=_link("denial_cases"),
+            link=today_link("authorizations:denial_cases"),
             empty="No peer-to-peer or appeal deadline in the next 72 hours.",
         ),
         TodayPanel(
@@ -577,7 +564,7 @@ def register_panels() -> None:
             permission=permissions.DETERMINATION_RECORD,
             order=220,
             rows=TodayRows(query=_expiring_rows, line=_expiring_line, order_by=("soonest", "end_date")),
-            link=_link("worklist"),
+            link=today_link("authorizations:worklist"),
             empty=f"No authorization ends within {EXPIRING_WITHIN_DAYS} days or runs out of units.",
         ),
         TodayPanel(
@@ -587,7 +574,7 @@ def register_panels() -> None:
             permission=permissions.REVIEW_PACKET_VIEW,
             order=200,
             rows=TodayRows(query=_my_calls_rows, line=_my_calls_line, order_by=("starts_at",)),
-            link=_link("reviews"),
+            link=today_link("authorizations:reviews"),
             empty="No review call today or tomorrow.",
             personal=True,
         ),
@@ -597,8 +584,13 @@ def register_panels() -> None:
             roles=INTAKE,
             permission=permissions.COVERAGE_MANAGE,
             order=310,
-            rows=TodayRows(query=_verification_rows, line=_verification_line, order_by=("verified_order",)),
-            link=_link("worklist"),
+            rows=TodayRows(
+                query=_verification_rows,
+                line=_verification_line,
+                # Never verified first, then the oldest verification.
+                order_by=(F("latest_verified_at").asc(nulls_first=True),),
+            ),
+            link=today_link("authorizations:worklist"),
             empty="Every client in care has a current verification.",
         ),
         TodayPanel(
@@ -608,7 +600,7 @@ def register_panels() -> None:
             permission=permissions.AUTH_REQUEST_MANAGE,
             order=320,
             rows=TodayRows(query=_drafts_rows, line=_drafts_line, order_by=("start_date", "created_at")),
-            link=_link("worklist"),
+            link=today_link("authorizations:worklist"),
             empty="No request in draft.",
         ),
         TodayPanel(
@@ -618,7 +610,7 @@ def register_panels() -> None:
             permission=permissions.DETERMINATION_RECORD,
             order=330,
             rows=TodayRows(query=_overdue_rows, line=_overdue_line, order_by=("decision_due_at",)),
-            link=_link("worklist"),
+            link=today_link("authorizations:worklist"),
             empty="No payer is late with a decision.",
         ),
         TodayPanel(
@@ -628,7 +620,7 @@ def register_panels() -> None:
             permission=permissions.AUTH_REQUEST_MANAGE,
             order=340,
             rows=TodayRows(query=_pended_rows, line=_pended_line, order_by=("information_due",)),
-            link=_link("worklist"),
+            link=today_link("authorizations:worklist"),
             empty="No payer is waiting for information.",
         ),
         TodayPanel(
@@ -638,7 +630,7 @@ def register_panels() -> None:
             permission=permissions.APPEAL_MANAGE,
             order=350,
             rows=TodayRows(query=_denials_rows, line=_denials_line, order_by=("filing_due",)),
-            link=_link("denial_cases"),
+            link=today_link("authorizations:denial_cases"),
             empty="Every open denial has its next step under way.",
         ),
     )

@@ -61,10 +61,10 @@ from attendance.sweeps import attendance_sweep
 from demo.people import OrganizationReport
 from demo.schedule import DemoClient
 from iop.accounts.models import User
+from iop.common.weeks import week_start_for
 from iop.notifications.models import Notification
 from iop.tenancy.models import Organization
 from scheduling.models import FacilitatorRole, RosterEntry, RosterStatus, Session, SessionFacilitator, SessionStatus
-from scheduling.selectors import week_start_for
 from scheduling.services.rosters import roster_remove
 
 SEED = 20260301

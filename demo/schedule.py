@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from demo.people import BELL, COUNSELOR, OSEI, PARK, RAMAN, ClientSpec, OrganizationReport
 from iop.accounts.models import User
 from iop.clients.models import Client, Episode, EpisodeStatus, TherapyTrack
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization, Program, StaffProfile, Weekday
 from scheduling.models import (
     FacilitatorAbsence,
@@ -32,7 +33,6 @@ from scheduling.models import (
     SessionStatus,
     WeeklySlot,
 )
-from scheduling.selectors import week_start_for
 from scheduling.services import absences as absence_services
 from scheduling.services import groups as group_services
 from scheduling.services import materialisation as materialisation_services

@@ -45,10 +45,10 @@ from demo.people import (
 from demo.reviews import seed_reviews
 from demo.schedule import HARBOR_SCHEDULE, SUMMIT_SCHEDULE, ScheduleSpec, ensure_schedule
 from iop.clients.models import Episode, EpisodeStatus, TherapyTrack
+from iop.common.weeks import week_start_for
 from iop.notifications.services import notifications_resolve
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Organization, Role, Weekday
-from scheduling.selectors import week_start_for
 
 
 @dataclass(frozen=True)

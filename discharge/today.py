@@ -23,6 +23,7 @@ from discharge.plans.open_items import open_required_count
 from iop.clients.models import Episode
 from iop.clients.selectors import client_name_expression
 from iop.common.dates import date_short
+from iop.common.text import plural
 from iop.tenancy import permissions
 from iop.tenancy.models import LevelOfCare, Organization, Role
 from iop.today.hooks import (
@@ -34,6 +35,7 @@ from iop.today.hooks import (
     TodayRows,
     Tone,
     census_column_register,
+    today_link,
     today_panel_register,
     today_values,
 )
@@ -46,10 +48,6 @@ _RECOMMENDED_TYPES = (TransitionType.STEP_DOWN, TransitionType.STEP_UP)
 def _plan_url(context_or_slug: TodayContext | str, episode_id: Any, anchor: str) -> str:
     slug = context_or_slug if isinstance(context_or_slug, str) else context_or_slug.org_slug
     return reverse("discharge:plan", kwargs={"org_slug": slug, "episode_id": episode_id}) + anchor
-
-
-def _worklist(context: TodayContext) -> str:
-    return reverse("discharge:worklist", kwargs={"org_slug": context.org_slug})
 
 
 def _unattended() -> Q:
@@ -101,7 +99,7 @@ def _discharges_line(row: dict, context: TodayContext) -> TodayLine:
     return TodayLine(
         text=row["t_label"],
         url=_plan_url(context, row["t_ref"], "#checklist"),
-        status=f"{open_items} item{'s' if open_items != 1 else ''} open",
+        status=f"{plural(open_items, 'item')} open",
         detail=f"{kind}, {when}",
         tone=tone,
         client_id=row["t_client"],
@@ -224,7 +222,7 @@ def register() -> None:
             roles=frozenset({Role.VA}),
             permission=permissions.DISCHARGE_VIEW,
             order=700,
-            link=_worklist,
+            link=today_link("discharge:worklist"),
             rows=TodayRows(query=_discharges_rows, line=_discharges_line, order_by=("target_date",)),
             empty="No discharge this week has an open item.",
         )
@@ -236,7 +234,7 @@ def register() -> None:
             roles=frozenset({Role.CLINICIAN}),
             permission=permissions.DISCHARGE_MANAGE,
             order=710,
-            link=_worklist,
+            link=today_link("discharge:worklist"),
             rows=TodayRows(query=_recommendations_rows, line=_recommendations_line, order_by=("target_date", "t_at")),
             empty="No payer recommendation is waiting for you.",
         )
@@ -248,7 +246,7 @@ def register() -> None:
             roles=frozenset({Role.CLINICIAN}),
             permission=permissions.DISCHARGE_SUMMARY_SIGN,
             order=720,
-            link=_worklist,
+            link=today_link("discharge:worklist"),
             rows=TodayRows(query=_summaries_rows, line=_summaries_line, order_by=("summary_due_date",)),
             empty="No discharge summary is waiting for your signature.",
         )

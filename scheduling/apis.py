@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from iop.common.api import AuditedRetrieveMixin, AuditedViewSetMixin, TenantScopedViewSet, validated_input
 from iop.common.pagination import ByNamePagination, DefaultCursorPagination
+from iop.common.weeks import week_start_for
 from iop.tenancy import permissions as perms
 
 from . import selectors
@@ -181,7 +182,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
             first = query.get("date_from") or query["date_to"] - dt.timedelta(days=6)
             last = query.get("date_to") or first + dt.timedelta(days=6)
         else:
-            first = selectors.week_start_for(organization, organization.local_today())
+            first = week_start_for(organization, organization.local_today())
             last = first + dt.timedelta(days=6)
         midnight = dt.time(0)
         return (

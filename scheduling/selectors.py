@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
 from iop.common.units import hours
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization, StaffProfile
 
 from .models import (
@@ -40,9 +41,9 @@ def scheduling_settings(organization: Organization) -> SchedulingSettings:
     )
 
 
-def week_start_for(organization: Organization, day: dt.date) -> dt.date:
-    """The first day of `day`'s week in the organization's week (which may start on any day)."""
-    return day - dt.timedelta(days=(day.weekday() - organization.week_start) % 7)
+def has_lead() -> Exists:
+    """Whether the session has a lead facilitator, as SQL (without one it is uncovered)."""
+    return Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD))
 
 
 def facilitators_prefetch() -> Prefetch:
@@ -82,7 +83,7 @@ def session_list(
             waitlist_count=Count(
                 "roster_entries", filter=Q(roster_entries__status=RosterStatus.WAITLISTED), distinct=True
             ),
-            has_lead=Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD)),
+            has_lead=has_lead(),
         )
         .prefetch_related(facilitators_prefetch())
         .order_by("starts_at", "group__name")

@@ -24,14 +24,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Extract
-from django.urls import reverse
 
 from iop.clients.models import Episode, EpisodeStatus, ReminderChannel
 from iop.clients.selectors import client_name_expression
 from iop.common.dates import date_short, datetime_short, time_hm
+from iop.common.text import plural
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
-from iop.today.hooks import TodayContext, TodayItems, TodayLine, TodayPanel, TodayRows, today_values
+from iop.today.hooks import TodayContext, TodayItems, TodayLine, TodayPanel, TodayRows, today_link, today_values
 from scheduling.models import (
     FacilitatorAbsence,
     FacilitatorRole,
@@ -45,6 +45,7 @@ from scheduling.models import (
     SessionStatus,
 )
 from scheduling.reminders.selectors import REMINDABLE_STATUSES, reminder_time, reminders_date
+from scheduling.selectors import has_lead
 
 VA = frozenset({Role.VA})
 ADMIN = frozenset({Role.ORG_ADMIN})
@@ -59,12 +60,8 @@ def _at(context: TodayContext, value: dt.datetime) -> str:
     return datetime_short(value, context.organization.tzinfo)
 
 
-def _local_midnight(context: TodayContext, day: dt.date) -> dt.datetime:
-    return context.organization.local_datetime(day, dt.time(0))
-
-
 def _session_url(context: TodayContext, session_id) -> str:
-    return reverse("scheduling:session_detail", kwargs={"org_slug": context.org_slug, "session_id": session_id})
+    return context.url("scheduling:session_detail", session_id=session_id)
 
 
 # --- Shared SQL: a session's fill and its lead facilitator -------------------------------------------
@@ -91,10 +88,6 @@ def lead_name() -> Subquery:
     )
 
 
-def has_lead() -> Exists:
-    return Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD))
-
-
 # --- Sessions without a facilitator this week -------------------------------------------------------------
 
 
@@ -105,7 +98,7 @@ def _uncovered_rows(context: TodayContext) -> QuerySet:
         starts_at__gte=context.now,
         # This week, and on its last days the urgent ones of the next.
         starts_at__lt=max(
-            _local_midnight(context, context.week_end + dt.timedelta(days=1)), context.now + UNCOVERED_URGENT
+            context.local_midnight(context.week_end + dt.timedelta(days=1)), context.now + UNCOVERED_URGENT
         ),
     ).filter(~has_lead())
     return today_values(sessions, ref="pk", label="group__name", at="starts_at", n1=seats_count(), n2="capacity")
@@ -146,7 +139,7 @@ def _waitlist_line(row: dict, context: TodayContext) -> TodayLine:
     return TodayLine(
         text=f"{_at(context, row['t_at'])} {row['t_label']}",
         url=_session_url(context, row["t_ref"]) + "#waitlist",
-        status=f"{free} free seat{'s' if free != 1 else ''}, {row['t_n3']} waiting",
+        status=f"{plural(free, 'free seat')}, {row['t_n3']} waiting",
         tone="warn",
     )
 
@@ -165,8 +158,8 @@ def _booked_in_week(context: TodayContext, week_start: dt.date) -> tuple[Coalesc
         episode=OuterRef("pk"),
         status=RosterStatus.BOOKED,
         session__status=SessionStatus.SCHEDULED,
-        session__starts_at__gte=_local_midnight(context, week_start),
-        session__starts_at__lt=_local_midnight(context, week_start + dt.timedelta(days=7)),
+        session__starts_at__gte=context.local_midnight(week_start),
+        session__starts_at__lt=context.local_midnight(week_start + dt.timedelta(days=7)),
         session__group__group_type__counts_toward_hours=True,
     ).order_by()
     minutes = seats.values("episode").annotate(
@@ -235,7 +228,7 @@ def _gap_rows(context: TodayContext) -> QuerySet:
 
 def _gap_line(row: dict, context: TodayContext) -> TodayLine:
     problem = row["t_note"]
-    url = reverse("scheduling:placement_assistant", kwargs={"org_slug": context.org_slug, "episode_id": row["t_ref"]})
+    url = context.url("scheduling:placement_assistant", episode_id=row["t_ref"])
     if problem == _NO_PLACEMENT:
         return TodayLine(
             text=row["t_label"], url=url, status="No group placement", tone="alert", client_id=row["t_client"]
@@ -245,7 +238,7 @@ def _gap_line(row: dict, context: TodayContext) -> TodayLine:
         text=row["t_label"],
         url=url,
         status=f"{week}: {row['t_n1'] / 60:.1f} of {row['t_n2'] / 60:.1f} h scheduled",
-        detail=f"{row['t_n3']} day{'s' if row['t_n3'] != 1 else ''} booked",
+        detail=f"{plural(row['t_n3'], 'day')} booked",
         tone="alert" if problem == _THIS_WEEK else "warn",
         client_id=row["t_client"],
     )
@@ -272,8 +265,8 @@ def _reminders_load(context: TodayContext) -> TodayItems:
         status=RosterStatus.BOOKED,
         episode__status__in=REMINDABLE_STATUSES,
         session__status=SessionStatus.SCHEDULED,
-        session__starts_at__gte=_local_midnight(context, day),
-        session__starts_at__lt=_local_midnight(context, day + dt.timedelta(days=1)),
+        session__starts_at__gte=context.local_midnight(day),
+        session__starts_at__lt=context.local_midnight(day + dt.timedelta(days=1)),
     ).aggregate(
         clients=Count("episode__client", distinct=True),
         sent=Count("episode__client", distinct=True, filter=Q(sent)),
@@ -284,7 +277,7 @@ def _reminders_load(context: TodayContext) -> TodayItems:
             filter=Q(Exists(dispatched.filter(status__in=[ReminderStatus.UNKNOWN, ReminderStatus.FAILED]))) & ~Q(sent),
         ),
     )
-    url = reverse("reminders:preview", kwargs={"org_slug": context.org_slug})
+    url = context.url("reminders:preview")
     # Read whether or not anyone is booked: the board costs the same queries on any day.
     at = reminder_time(context.organization)
     clients, sent, stuck = counts["clients"], counts["sent"], counts["stuck"]
@@ -301,7 +294,7 @@ def _reminders_load(context: TodayContext) -> TodayItems:
     return TodayItems(
         lines=[
             TodayLine(
-                text=f"{date_short(day)}: {clients} client{'s' if clients != 1 else ''}",
+                text=f"{date_short(day)}: {plural(clients, 'client')}",
                 url=url,
                 status=", ".join(parts),
                 tone="alert" if stuck or late else ("ok" if not to_send else ""),
@@ -336,7 +329,7 @@ def _absence_line(row: dict, context: TodayContext) -> TodayLine:
     span = date_short(row["t_day"]) if row["t_day"] == end else f"{date_short(row['t_day'])} – {date_short(end)}"
     return TodayLine(
         text=row["t_label"],
-        url=reverse("scheduling:absences", kwargs={"org_slug": context.org_slug}),
+        url=context.url("scheduling:absences"),
         status="Away now" if current else "Away",
         detail=span + (f" · {row['t_note']}" if row["t_note"] else ""),
         tone="warn" if current else "",
@@ -346,9 +339,6 @@ def _absence_line(row: dict, context: TodayContext) -> TodayLine:
 def register_today_panels() -> None:
     from iop.today.hooks import today_panel_register
 
-    def link(name: str):
-        return lambda context: reverse(name, kwargs={"org_slug": context.org_slug})
-
     today_panel_register(
         TodayPanel(
             key="uncovered",
@@ -357,7 +347,7 @@ def register_today_panels() -> None:
             permission=permissions.SCHEDULE_MANAGE,
             order=120,
             rows=TodayRows(query=_uncovered_rows, line=_uncovered_line, order_by=("starts_at",)),
-            link=link("scheduling:absences"),
+            link=today_link("scheduling:absences"),
             empty="Every session this week has a facilitator.",
         )
     )
@@ -369,7 +359,7 @@ def register_today_panels() -> None:
             permission=permissions.PLACEMENT_MANAGE,
             order=160,
             rows=TodayRows(query=_waitlist_rows, line=_waitlist_line, order_by=("starts_at",)),
-            link=link("scheduling:week"),
+            link=today_link("scheduling:week"),
             empty="No waitlist has a free seat.",
         )
     )
@@ -381,7 +371,7 @@ def register_today_panels() -> None:
             permission=permissions.PLACEMENT_MANAGE,
             order=150,
             rows=TodayRows(query=_gap_rows, line=_gap_line, order_by=("urgency", "t_label")),
-            link=link("scheduling:gaps"),
+            link=today_link("scheduling:gaps"),
             empty="Every active client is scheduled for their hours this week and next.",
         )
     )
@@ -393,7 +383,7 @@ def register_today_panels() -> None:
             permission=permissions.REMINDERS_VIEW,
             order=170,
             load=_reminders_load,
-            link=link("reminders:preview"),
+            link=today_link("reminders:preview"),
         )
     )
     today_panel_register(
@@ -404,7 +394,7 @@ def register_today_panels() -> None:
             permission=permissions.SCHEDULE_MANAGE,
             order=900,
             rows=TodayRows(query=_absence_rows, line=_absence_line, order_by=("start_date",)),
-            link=link("scheduling:absences"),
+            link=today_link("scheduling:absences"),
             empty="No facilitator is away now or soon.",
         )
     )

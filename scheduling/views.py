@@ -34,6 +34,7 @@ from iop.common.forms import ErrorLink, error_summary, forms_add_application_err
 from iop.common.pages import INVALID_FORM_STATUS, form_status, found_or_404, org_page, org_render
 from iop.common.text import plural
 from iop.common.units import hours
+from iop.common.weeks import week_start_for
 from iop.tenancy import permissions
 from iop.tenancy.models import Weekday
 from iop.tenancy.permissions import membership_can
@@ -144,7 +145,7 @@ def week(request, org_slug: str):
     organization = request.organization
     form = WeekFilterForm(request.GET or None, organization=organization)
     today = organization.local_today()
-    week_start = selectors.week_start_for(organization, form.value("week") or today)
+    week_start = week_start_for(organization, form.value("week") or today)
     program, facilitator = form.value("program"), form.value("facilitator")
     sessions = list(
         selectors.week_sessions(
@@ -166,7 +167,7 @@ def week(request, org_slug: str):
         "week_end": week_start + dt.timedelta(days=6),
         "previous_week": week_start - dt.timedelta(days=7),
         "next_week": week_start + dt.timedelta(days=7),
-        "is_this_week": week_start == selectors.week_start_for(organization, today),
+        "is_this_week": week_start == week_start_for(organization, today),
         "days": days,
         "rows": _week_grid(sessions, days, organization),
         "session_count": len(scheduled),

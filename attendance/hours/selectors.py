@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
 from iop.common.units import hours
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, Session, SessionStatus
-from scheduling.selectors import week_start_for
 
 from ..models import (
     AttendanceRecord,

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from iop.clients.models import Episode
 from iop.common.dates import date_full
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization
 from scheduling.models import RosterStatus, SessionStatus
-from scheduling.selectors import week_start_for
 
 from .. import hooks
 from ..hours.requirements import Requirement

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, Session, SessionStatus
-from scheduling.selectors import facilitators_prefetch, week_start_for
+from scheduling.selectors import facilitators_prefetch
 
 from ..hours.selectors import WeekSummary, active_episodes, week_summaries
 from ..models import (

@@ -24,12 +24,12 @@ from iop.clients.models import Episode
 from iop.common.dates import datetime_short, time_hm
 from iop.common.exceptions import ApplicationError, refuse
 from iop.common.text import plural
+from iop.common.weeks import week_start_for
 from iop.notifications.hooks import names_text
 from iop.notifications.services import Notice, notices_send
 from iop.tenancy.models import Organization
 from iop.tenancy.selectors import vas_and_admins
 from scheduling.models import RosterEntry, RosterSource, RosterStatus, Session, SessionStatus
-from scheduling.selectors import week_start_for
 from scheduling.services.rosters import roster_book, roster_remove
 
 from ..errors import AttendanceErrorCode

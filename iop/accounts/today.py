@@ -7,20 +7,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, QuerySet, Value, When
-from django.urls import reverse
 
 from iop.accounts.selectors import invitation_pending_list
 from iop.common.dates import datetime_short
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
-from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, today_panel_register, today_values
+from iop.today.hooks import (
+    TodayContext,
+    TodayLine,
+    TodayPanel,
+    TodayRows,
+    today_link,
+    today_panel_register,
+    today_values,
+)
 
 # An invitation expiring this soon is worth a warning (send it again, or ask the person).
 EXPIRES_SOON = dt.timedelta(hours=24)
-
-
-def _team_url(context: TodayContext) -> str:
-    return reverse("clients:team", kwargs={"org_slug": context.org_slug})
 
 
 def _invitation_rows(context: TodayContext) -> QuerySet:
@@ -39,7 +42,7 @@ def _invitation_line(row: dict, context: TodayContext) -> TodayLine:
     soon = row["t_at"] - context.now < EXPIRES_SOON
     return TodayLine(
         text=f"{row['t_label']} — {Role(row['t_note']).label}",
-        url=_team_url(context) + "#pending-title",
+        url=context.url("clients:team") + "#pending-title",
         status=f"Expires {datetime_short(row['t_at'], context.organization.tzinfo)}",
         # The email goes out from the worker; still unsent a while later, the worker may be down.
         detail="" if row["t_n1"] else "Email not sent yet",
@@ -56,7 +59,7 @@ def register_panels() -> None:
             permission=permissions.MEMBER_MANAGE,
             order=910,
             rows=TodayRows(query=_invitation_rows, line=_invitation_line, order_by=("expires_at",)),
-            link=_team_url,
+            link=today_link("clients:team"),
             empty="No invitation waiting to be accepted.",
         )
     )

@@ -4,14 +4,21 @@ intake specialist has to admit. A row panel: its rows come in the board's one qu
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.urls import reverse
 
 from iop.clients.models import Episode, EpisodeStatus
 from iop.clients.selectors import client_name_expression
 from iop.common.dates import date_short
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
-from iop.today.hooks import TodayContext, TodayLine, TodayPanel, TodayRows, today_panel_register, today_values
+from iop.today.hooks import (
+    TodayContext,
+    TodayLine,
+    TodayPanel,
+    TodayRows,
+    today_link,
+    today_panel_register,
+    today_values,
+)
 
 # Episodes waiting to be admitted.
 TO_ADMIT = (EpisodeStatus.REFERRED, EpisodeStatus.INTAKE)
@@ -34,8 +41,7 @@ def _referral_line(row: dict, context: TodayContext) -> TodayLine:
     waiting = (context.today - referred).days
     return TodayLine(
         text=row["t_label"],
-        url=reverse("clients:client_detail", kwargs={"org_slug": context.org_slug, "client_id": row["t_ref"]})
-        + "#status",
+        url=context.url("clients:client_detail", client_id=row["t_ref"]) + "#status",
         status=EpisodeStatus(row["t_note"]).label,
         detail=f"Referred {date_short(referred)}" + (f" ({waiting} days ago)" if waiting > 1 else ""),
         client_id=row["t_client"],
@@ -51,7 +57,7 @@ def register_panels() -> None:
             permission=permissions.EPISODE_TRANSITION,
             order=300,
             rows=TodayRows(query=_referral_rows, line=_referral_line, order_by=("referral_date", "created_at")),
-            link=lambda context: reverse("clients:client_list", kwargs={"org_slug": context.org_slug}),
+            link=today_link("clients:client_list"),
             empty="No referral waiting to be admitted.",
         )
     )

@@ -29,8 +29,11 @@ from django.db.models import (
     UUIDField,
     Value,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast
+from django.urls import reverse
 
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Membership, Organization, Role
 from iop.tenancy.permissions import ALL_ACTIONS
 
@@ -87,7 +90,7 @@ class TodayContext:
     @property
     def week_start(self) -> dt.date:
         """The first day of this week in the organization's week (which may start on any day)."""
-        return self.today - dt.timedelta(days=(self.today.weekday() - self.organization.week_start) % 7)
+        return week_start_for(self.organization, self.today)
 
     @property
     def week_end(self) -> dt.date:
@@ -98,6 +101,15 @@ class TodayContext:
     def org_slug(self) -> str:
         return self.organization.slug
 
+    def local_midnight(self, day: dt.date) -> dt.datetime:
+        """The instant `day` begins in the organization's zone: the bound of a local day's (or
+        week's) sessions, right on both sides of a DST change."""
+        return self.organization.local_datetime(day, dt.time(0))
+
+    def url(self, name: str, **kwargs: Any) -> str:
+        """The organization's page `name` (a URL name under `/o/<org_slug>/`), for a line or a link."""
+        return reverse(name, kwargs={"org_slug": self.org_slug, **kwargs})
+
     def shared(self, key: str, load: Callable[[], Any]) -> Any:
         """`load()` once per page for every panel that asks for `key`: panels built on the same
         rows (this week's sessions, open reviews) cost one query between them."""
@@ -107,6 +119,12 @@ class TodayContext:
 
 
 TodayLoader = Callable[[TodayContext], TodayItems]
+
+
+def today_link(name: str) -> Callable[[TodayContext], str]:
+    """A panel's `link`: the organization's page `name`, which takes no argument but the organization."""
+    return lambda context: context.url(name)
+
 
 # The columns every row panel projects its rows to (see `today_values`).
 ROW_FIELDS = ("t_ref", "t_client", "t_label", "t_note", "t_at", "t_day", "t_n1", "t_n2", "t_n3")
@@ -152,8 +170,15 @@ class TodayRows:
 
     query: Callable[[TodayContext], QuerySet]
     line: Callable[[dict[str, Any], TodayContext], TodayLine]
-    # Most urgent first (field names as in `order_by`, "-" for descending); ties fall back to id.
-    order_by: tuple[str, ...] = ()
+    # Most urgent first; ties fall back to id. A field name as in `order_by` ("-" for descending)
+    # puts NULLs last; for NULLs first, give the expression: `F("checked_at").asc(nulls_first=True)`.
+    order_by: tuple[str | OrderBy, ...] = ()
+
+    def __post_init__(self) -> None:
+        for order in self.order_by:
+            if isinstance(order, OrderBy) and not (order.nulls_first or order.nulls_last):
+                # Left to the database, NULLs would go last ascending but first descending.
+                raise TypeError(f"Today rows ordered by {order!r} need nulls_first or nulls_last")
 
 
 @dataclass(frozen=True)

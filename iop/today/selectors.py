@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, F, Value, Window
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -57,10 +58,14 @@ def _visible(panel: TodayPanel, *, role: str, can: frozenset[str]) -> bool:
     return role in panel.roles
 
 
-def _ordering(fields: tuple[str, ...]) -> list:
-    return [
-        F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True) for name in fields
-    ]
+def _ordering(field: str | OrderBy) -> OrderBy:
+    """A panel's `order_by` entry as an expression with its NULLs placed explicitly (a field name's
+    last), so the window's ROW_NUMBER and the part's own ORDER BY put them in the same place."""
+    if isinstance(field, OrderBy):
+        return field
+    if field.startswith("-"):
+        return F(field[1:]).desc(nulls_last=True)
+    return F(field).asc(nulls_last=True)
 
 
 _UNION_COLUMNS = (*ROW_FIELDS, "t_panel", "t_total", "t_position")
@@ -74,7 +79,7 @@ def _rows_load(panels: list[TodayPanel], context: TodayContext) -> dict[str, Tod
     params: list = []
     for index, panel in enumerate(panels):
         assert panel.rows is not None
-        order = [*_ordering(panel.rows.order_by), F("pk").asc()]
+        order = [*map(_ordering, panel.rows.order_by), F("pk").asc()]
         part = (
             panel.rows.query(context)
             .annotate(

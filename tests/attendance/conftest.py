@@ -14,9 +14,9 @@ import pytest
 
 from attendance.models import AbsenceAlert, ThresholdFlag
 from attendance.roll_call.services import RollCallLine, roll_call_save
+from iop.common.weeks import week_start_for
 from iop.tenancy.models import Membership
 from scheduling.models import RosterEntry, Session
-from scheduling.selectors import week_start_for
 from scheduling.services.rosters import roster_book
 
 from ..scheduling import conftest as scheduling_fixtures

@@ -30,6 +30,7 @@ from iop.clients.models import (
     EpisodeStatusChange,
     TreatmentPlan,
 )
+from iop.common.weeks import week_start_for
 from iop.notifications.models import Notification
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership, Organization, Program, StaffProfile
@@ -209,7 +210,7 @@ def test_the_output_warns_when_mfa_enforcement_is_off(seeded, settings):
 
 def _next_week(organization) -> tuple[dt.date, dt.datetime, dt.datetime]:
     """Next week of the organization: wholly in the future, so the seed's schedule is all there."""
-    start = selectors.week_start_for(organization, organization.local_today()) + dt.timedelta(days=7)
+    start = week_start_for(organization, organization.local_today()) + dt.timedelta(days=7)
     midnight = dt.time(0)
     end = start + dt.timedelta(days=7)
     return start, organization.local_datetime(start, midnight), organization.local_datetime(end, midnight)

@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from iop.common.weeks import week_start_for
 from iop.tenancy.context import tenant_context
-from scheduling import selectors
 from scheduling.models import Session
 from scheduling.services import groups as group_services
 from scheduling.services import rosters as roster_services
@@ -61,7 +61,7 @@ def schedule_world():
     return {
         "secret": secret,
         "session": session,
-        "in_next_week": selectors.week_start_for(harbor, day) != selectors.week_start_for(harbor, today),
+        "in_next_week": week_start_for(harbor, day) != week_start_for(harbor, today),
     }
 
 

@@ -353,6 +353,22 @@ def test_a_discharged_client_s_coverage_is_not_due(as_intake, world):
     assert lines(as_intake, "verifications_due") == []
 
 
+def test_verifications_due_list_the_never_verified_first_then_the_oldest(as_intake, world):
+    """The panel shows the first few: the coverages nobody ever verified lead, then the longest
+    since verified (NULLs first in the panel's order)."""
+    payer = world.unverified.payer
+    program = world.unverified.client.episodes.get().program
+    _, recent = _in_care(world.unverified.organization, program, payer, verified=False)
+    verify(recent, days_ago=40)
+    _, never = _in_care(world.unverified.organization, program, payer, verified=False)
+    _, oldest = _in_care(world.unverified.organization, program, payer, verified=False)
+    verify(oldest, days_ago=100)
+
+    found = [line.client_id for line in lines(as_intake, "verifications_due")]
+    assert found[:2] in ([world.unverified.client_id, never.client_id], [never.client_id, world.unverified.client_id])
+    assert found[2:] == [oldest.client_id, recent.client_id]
+
+
 @pytest.mark.parametrize(
     ("today", "verified_on", "plan_year_start"),
     [

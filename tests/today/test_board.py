@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from iop.audit.models import SecurityEvent
+from iop.today.hooks import TodayRows
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +137,12 @@ def test_the_board_is_in_the_access_log_when_it_names_clients(as_va, harbor, har
         ThresholdFlag.objects.filter(episode=episode).update(resolved_at=timezone.now())
     panel = next(p for p in _today(as_va).context["board"].panels if p.key == "hours_at_risk")
     assert panel.items.count == 0 and "Every client can still reach" in panel.panel.empty
+
+
+def test_a_row_panel_ordered_by_an_expression_must_say_where_its_nulls_go():
+    """Left to the database, NULLs go last ascending and first descending: a panel says which."""
+    with pytest.raises(TypeError, match="nulls_first or nulls_last"):
+        TodayRows(query=lambda context: None, line=lambda row, context: None, order_by=(F("due").asc(),))
+    assert TodayRows(
+        query=lambda context: None, line=lambda row, context: None, order_by=(F("due").desc(nulls_first=True), "-at")
+    )
