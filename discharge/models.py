@@ -416,6 +416,10 @@ class Disclosure(TenantModel):
     when, by which channel, and the document sent (with the 42 CFR 2.32 notice). The disclosure
     log and the accounting of disclosures read these rows. Written once, never changed."""
 
+    # The accounting of disclosures (42 CFR 2.24, HIPAA 164.528) is an audit log: the app role may
+    # only add to it (grants in iop.tenancy.rls).
+    append_only = True
+
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disclosures")
     episode = models.ForeignKey(Episode, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures")
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, related_name="disclosures")

@@ -2,8 +2,10 @@
 
 After every `migrate` (run as the owner role) `sync_database_protections()`:
 
-1. grants the app role DML on every table and sequence, then takes UPDATE and DELETE back on
-   append-only tables (the audit log and change-history event tables);
+1. grants the app role DML on every table and sequence, then takes UPDATE, DELETE and TRUNCATE
+   back on append-only tables (the audit logs, the disclosure log and the change-history event
+   tables), and guards the change history's context table (who made each change; see
+   `_guard_history_context`);
 2. enables and forces Row-Level Security, with one inline `tenant_isolation` policy (USING and
    WITH CHECK), on **every table that has an `organization_id` column** — tenant models, but also
    generated tables such as the change-history event tables;
@@ -11,9 +13,10 @@ After every `migrate` (run as the owner role) `sync_database_protections()`:
    foreign key between two tenant models, because Postgres runs referential-integrity checks with
    RLS disabled: a plain FK would let tenant A's row point at tenant B's.
 
-Everything is idempotent. The policy is inline SQL, not a function: a VOLATILE function in a policy
-made queries ~500× slower in measurement. `tests/tenancy/test_rls_catalogue.py`
-checks the result against the catalogue.
+Everything is idempotent, and it runs after every `migrate` rather than in a migration: the
+blanket GRANT of step 1 would hand back whatever a migration had revoked. The policy is inline
+SQL, not a function: a VOLATILE function in a policy made queries ~500× slower in measurement.
+`tests/tenancy/test_rls_catalogue.py` checks the result against the catalogue.
 """
 
 from __future__ import annotations
@@ -70,6 +73,59 @@ def append_only_tables() -> set[str]:
     return tables
 
 
+def history_context_table() -> str:
+    """pghistory's context table: one row per request (or `pghistory.context()` block) saying who
+    made the changes its events record."""
+    from pghistory.models import Context
+
+    return Context._meta.db_table
+
+
+# Which columns pghistory's upsert (`_pgh_attach_context()`, ON CONFLICT DO UPDATE) sets.
+HISTORY_CONTEXT_UPDATABLE_COLUMNS = ("metadata", "updated_at")
+HISTORY_CONTEXT_GUARD = "iop_history_context_guard"  # the trigger and its function (SQL below)
+
+# Why a trigger and not a plain REVOKE: pghistory writes the context row with an upsert from inside
+# every history trigger, and updates it when the context's metadata changes during one request —
+# the page's middleware records the url and user, then DRF authenticates the token user, then a
+# service adds what it knows (`pghistory.context(discharge_completed_by=...)`). ON CONFLICT DO
+# UPDATE needs UPDATE on the columns it sets, so the app role keeps UPDATE of `metadata` and
+# `updated_at` only (no DELETE, no TRUNCATE), and this trigger decides which updates are the upsert:
+#
+# - a row written by the current transaction (its `created_at` is this transaction's start, as
+#   `_pgh_attach_context()` sets it) may change freely: nothing committed refers to it yet;
+# - a row from an earlier transaction (requests are not one transaction: ATOMIC_REQUESTS is off)
+#   may only *gain* keys, and only through pghistory's upsert inside a history trigger
+#   (`pg_trigger_depth() > 1`); every key it already has keeps its value, so who made a recorded
+#   change, from which URL, with which override reason, can never be rewritten or removed;
+# - anything else — a bare UPDATE, a changed or dropped key, a new id or creation time — is refused.
+#
+# Refusing the earlier-transaction upsert outright would make such a request fail halfway; letting
+# it through silently unchanged would lose the context a later service added. Append-only at the
+# level of the context's facts keeps both the history and the request.
+HISTORY_CONTEXT_GUARD_SQL = """
+CREATE OR REPLACE FUNCTION iop_history_context_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id IS DISTINCT FROM OLD.id OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+        RAISE EXCEPTION 'The change history''s context is append-only: its id and time never change.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF OLD.created_at = transaction_timestamp() THEN
+        RETURN NEW;
+    END IF;
+    IF pg_trigger_depth() > 1 AND NOT EXISTS (
+        SELECT 1 FROM jsonb_each(OLD.metadata) AS kept(key, value)
+        WHERE NEW.metadata -> kept.key IS DISTINCT FROM kept.value
+    ) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'The change history''s context is append-only: a recorded context cannot be changed.'
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+
+
 def tables_with_organization_id(cursor) -> list[str]:
     cursor.execute(
         """
@@ -100,6 +156,31 @@ def _grant_app_role(cursor, app_role: str) -> None:
     _ddl(cursor, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}", role=app_role)
     for table in sorted(append_only_tables()):
         _ddl(cursor, "REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {role}", table=table, role=app_role)
+    # The context table: only pghistory's upsert columns, and the guard decides which updates pass.
+    context = history_context_table()
+    _ddl(cursor, "REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {role}", table=context, role=app_role)
+    cursor.execute(
+        sql.SQL("GRANT UPDATE ({columns}) ON {table} TO {role}").format(
+            columns=sql.SQL(", ").join(sql.Identifier(c) for c in HISTORY_CONTEXT_UPDATABLE_COLUMNS),
+            table=sql.Identifier(context),
+            role=sql.Identifier(app_role),
+        )
+    )
+
+
+def _guard_history_context(cursor) -> None:
+    """The trigger that tells pghistory's upsert from a rewrite (see HISTORY_CONTEXT_GUARD_SQL).
+    DELETE and TRUNCATE need no trigger: the app role holds neither (the owner keeps them, for
+    the test suite's flush between transactional tests)."""
+    table = history_context_table()
+    cursor.execute(HISTORY_CONTEXT_GUARD_SQL)
+    _ddl(cursor, "DROP TRIGGER IF EXISTS {name} ON {table}", name=HISTORY_CONTEXT_GUARD, table=table)
+    _ddl(
+        cursor,
+        "CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()",
+        name=HISTORY_CONTEXT_GUARD,
+        table=table,
+    )
 
 
 def _protect_table(cursor, table: str) -> None:
@@ -200,4 +281,5 @@ def sync_database_protections(*, using: str = "default") -> None:
         _protect_membership(cursor)
         _protect_digest_readable(cursor)
         _add_composite_foreign_keys(cursor)
+        _guard_history_context(cursor)
         _grant_app_role(cursor, settings.IOP_DB_APP_ROLE)

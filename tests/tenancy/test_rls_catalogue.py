@@ -5,7 +5,15 @@ from django.apps import apps
 from django.db import connection
 
 from iop.tenancy.models import TenantModel
-from iop.tenancy.rls import POLICY_NAME, TENANT_EXPR, tenant_models
+from iop.tenancy.rls import (
+    HISTORY_CONTEXT_GUARD,
+    HISTORY_CONTEXT_UPDATABLE_COLUMNS,
+    POLICY_NAME,
+    TENANT_EXPR,
+    append_only_tables,
+    history_context_table,
+    tenant_models,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,12 +81,64 @@ def test_every_foreign_key_between_tenant_models_is_composite():
     assert expected - composite == set()
 
 
-def test_app_role_cannot_update_or_delete_append_only_tables():
+def _history_and_audit_tables() -> set[str]:
+    """Found without asking the code that grants: every change-history table in the catalogue (it
+    has pghistory's `pgh_created_at`), pghistory's context table (who made each change), every
+    table of the audit app, and every model that declares itself append-only (the episode status
+    log, the disclosure log)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT has_table_privilege(current_user, 'audit_accessevent', 'UPDATE'),"
-            " has_table_privilege(current_user, 'audit_accessevent', 'DELETE'),"
-            " has_table_privilege(current_user, 'audit_accessevent', 'INSERT'),"
-            " has_table_privilege(current_user, 'clients_clientevent', 'UPDATE')"
+            """
+            SELECT c.relname FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'pgh_created_at' AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
+            """
         )
-        assert cursor.fetchone() == (False, False, True, False)
+        tables = {row[0] for row in cursor.fetchall()}
+    tables.add(history_context_table())
+    tables |= {m._meta.db_table for m in apps.get_app_config("audit").get_models()}
+    tables |= {m._meta.db_table for m in apps.get_models() if getattr(m, "append_only", False)}
+    return tables
+
+
+def _privileges(table: str) -> dict[str, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"has_table_privilege(current_user, %s, '{p}')" for p in PRIVILEGES),
+            [table] * len(PRIVILEGES),
+        )
+        return dict(zip(PRIVILEGES, cursor.fetchone(), strict=True))
+
+
+PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+
+
+def test_every_history_and_audit_table_is_append_only_to_the_app_role():
+    tables = _history_and_audit_tables()
+    assert {"audit_accessevent", "audit_securityevent", "clients_clientevent", "pghistory_context"} <= tables
+    assert {"discharge_disclosure", "clients_episodestatuschange"} <= tables
+    assert len(tables) >= 25
+    append_only = {"SELECT": True, "INSERT": True, "UPDATE": False, "DELETE": False, "TRUNCATE": False}
+    writable = {table: privileges for table in sorted(tables) if (privileges := _privileges(table)) != append_only}
+    assert writable == {}
+    # A new history or audit table fails above unless the grants know it: the code's list is the catalogue's.
+    assert append_only_tables() | {history_context_table()} == tables
+
+
+def test_the_history_context_is_updatable_only_by_pghistorys_upsert_under_its_guard():
+    table = history_context_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0"
+            " AND NOT a.attisdropped AND has_column_privilege(current_user, a.attrelid, a.attnum, 'UPDATE')",
+            [table],
+        )
+        updatable = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT t.tgenabled FROM pg_trigger t WHERE t.tgrelid = %s::regclass AND t.tgname = %s",
+            [table, HISTORY_CONTEXT_GUARD],
+        )
+        guard = cursor.fetchall()
+    assert updatable == set(HISTORY_CONTEXT_UPDATABLE_COLUMNS) == {"metadata", "updated_at"}
+    assert guard == [("O",)]  # present and enabled
