@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Every /api/ response, errors included, is Cache-Control: no-store.
+    "iop.common.middleware.ApiNoStoreMiddleware",
     # Outside everything that queries the database: turns its refusals into 503s.
     "iop.common.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
