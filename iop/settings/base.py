@@ -175,6 +175,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# There is no signup to point a stranger to (invitations only): a password reset for an address
+# with no account sends nothing — allauth would otherwise mail that inbox an "unknown account"
+# note. The page answers exactly as for a known address (ACCOUNT_PREVENT_ENUMERATION).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
