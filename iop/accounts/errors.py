@@ -20,6 +20,8 @@ class AccountsErrorCode(StrEnum):
     OWN_ADMIN_ACCESS = "own_admin_access"
     TOKEN_NAME_MISSING = "token_name_missing"
     TOKEN_USER_NOT_MEMBER = "token_user_not_member"
+    TOKEN_MFA_REQUIRED = "token_mfa_required"
+    TOKEN_LIFETIME_INVALID = "token_lifetime_invalid"
 
 
 # The refusals that make an invitation link unusable: the person holding it gets the "ask for a new

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from iop.tenancy.models import Role
 
@@ -54,16 +55,28 @@ class MembershipForm(forms.Form):
     )
 
 
-API_TOKEN_LIFETIMES = [(30, "30 days"), (90, "90 days"), (365, "1 year"), ("", "Never expires")]
+# Offered lifetimes, in days; only those within IOP_API_TOKEN_TTL_DAYS, which is always offered.
+API_TOKEN_LIFETIMES = (7, 30, 90, 180, 365)
+
+
+def api_token_lifetime_choices() -> list[tuple[int, str]]:
+    longest = settings.IOP_API_TOKEN_TTL_DAYS
+    days = sorted({d for d in API_TOKEN_LIFETIMES if d < longest} | {longest})
+    return [(d, "1 day" if d == 1 else f"{d} days") for d in days]
 
 
 class ApiTokenCreateForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=80, help_text="What the token is for, e.g. “EHR export”.")
     expires_in_days = forms.TypedChoiceField(
         label="Expires after",
-        choices=API_TOKEN_LIFETIMES,
         coerce=int,
-        empty_value=None,
-        required=False,
-        initial=90,
+        help_text="Every token expires; create a new one before then.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The setting is read per form, not at import: a changed setting is offered at once.
+        field = self.fields["expires_in_days"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = api_token_lifetime_choices()
+        field.initial = settings.IOP_API_TOKEN_TTL_DAYS

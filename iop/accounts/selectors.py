@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.db.models import QuerySet
 
 from iop.common.crypto import secret_is_current
@@ -16,6 +18,13 @@ def invitation_list(*, organization: Organization) -> QuerySet[Invitation]:
 
 def api_token_list(*, organization: Organization, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(organization=organization, user=user)
+
+
+def api_token_mfa_missing(*, user: User) -> bool:
+    """Whether `user` may not create API tokens for want of two-factor authentication: where MFA
+    is required (IOP_REQUIRE_MFA), a token — which acts as its owner without a second factor —
+    is only for someone whose own sign-in has one."""
+    return settings.IOP_REQUIRE_MFA and not is_mfa_enabled(user)
 
 
 def invitation_pending_list(*, organization: Organization) -> QuerySet[Invitation]:

@@ -29,6 +29,7 @@ from .errors import AccountsErrorCode
 from .mfa_secrets import authenticator_data_map
 from .middleware import SIGNED_IN_AT_KEY
 from .models import ApiToken, Invitation, User, token_digest
+from .selectors import api_token_mfa_missing
 
 INVITATION_SALT = "iop.accounts.invitation"
 
@@ -245,12 +246,18 @@ class IssuedToken:
 
 
 TOKEN_PREFIX = "iop_"
+TOKEN_MFA_REQUIRED_MESSAGE = (
+    "Set up two-factor authentication before creating an API token: a token acts as you, "
+    "so your own sign-in must be protected by a second factor first."
+)
 
 
 @transaction.atomic
 def api_token_create(
     *, organization: Organization, user: User, name: str, expires_in_days: int | None = None
 ) -> IssuedToken:
+    """A new token for `user`, expiring after `expires_in_days` (default and at most
+    IOP_API_TOKEN_TTL_DAYS: every token expires, so a forgotten one stops working on its own)."""
     name = name.strip()
     if not name:
         refuse(
@@ -263,6 +270,16 @@ def api_token_create(
             f"{user.email} is not an active member of {organization.name}.",
             code=AccountsErrorCode.TOKEN_USER_NOT_MEMBER,
         )
+    if api_token_mfa_missing(user=user):
+        refuse(TOKEN_MFA_REQUIRED_MESSAGE, code=AccountsErrorCode.TOKEN_MFA_REQUIRED)
+    max_days = settings.IOP_API_TOKEN_TTL_DAYS
+    days = max_days if expires_in_days is None else expires_in_days
+    if not 1 <= days <= max_days:
+        refuse(
+            f"A token works for 1 to {max_days} days.",
+            code=AccountsErrorCode.TOKEN_LIFETIME_INVALID,
+            field="expires_in_days",
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         organization=organization,
@@ -270,7 +287,7 @@ def api_token_create(
         name=name[:80],
         prefix=raw[:12],
         digest=token_digest(raw),
-        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=timezone.now() + timedelta(days=days),
     )
     return IssuedToken(token=token, raw=raw)
 

@@ -3,6 +3,7 @@ org admin and every member's API tokens."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +20,13 @@ from iop.tenancy.selectors import member_list, memberships_of_user
 from . import services
 from .errors import INVITATION_UNUSABLE
 from .forms import ApiTokenCreateForm, InvitationAcceptForm, InvitationCreateForm, MembershipForm
-from .selectors import api_token_list, invitation_list, invitation_pending_list, user_has_account
+from .selectors import (
+    api_token_list,
+    api_token_mfa_missing,
+    invitation_list,
+    invitation_pending_list,
+    user_has_account,
+)
 
 # --- Organization picker and invitations ---------------------------------------------------------
 
@@ -182,6 +189,11 @@ def api_tokens(request, org_slug: str):
         # The raw token exists only in this response; it is stored as a digest and never shown again.
         "issued": issued,
         "form": form,
+        # Where MFA is required, someone without it gets the reason instead of the form (the
+        # service refuses too, so no path around the page creates one).
+        "mfa_missing": api_token_mfa_missing(user=request.user),
+        "mfa_missing_message": services.TOKEN_MFA_REQUIRED_MESSAGE,
+        "token_ttl_days": settings.IOP_API_TOKEN_TTL_DAYS,
         "errors": error_summary(form),
     }
     return org_render(request, "accounts/api_tokens.html", context, status=form_status(form))

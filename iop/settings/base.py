@@ -215,6 +215,8 @@ USERSESSIONS_TRACK_ACTIVITY = False
 
 # How long an invitation link stays valid.
 IOP_INVITATION_TTL_HOURS = env.int("IOP_INVITATION_TTL_HOURS", default=72)
+# How long an API token works at most (and by default); its expiry is fixed when it is created.
+IOP_API_TOKEN_TTL_DAYS = env.int("IOP_API_TOKEN_TTL_DAYS", default=90)
 
 # --- Internationalisation: stored in UTC, shown in the organization's zone --------------------
 LANGUAGE_CODE = "en-us"

@@ -20,6 +20,7 @@ from iop.accounts.errors import AccountsErrorCode as Code
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Membership
+from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,10 @@ def test_membership_and_token_refusals(harbor, harbor_admin, summit_va):
         token = partial(services.api_token_create, organization=harbor)
         assert _code(partial(token, user=harbor_admin, name="  ")) == Code.TOKEN_NAME_MISSING
         assert _code(partial(token, user=summit_va, name="export")) == Code.TOKEN_USER_NOT_MEMBER
+        assert _code(partial(token, user=harbor_admin, name="export", expires_in_days=0)) == Code.TOKEN_LIFETIME_INVALID
+    without_mfa = make_member(harbor, "va", "nomfa@harbor.test", mfa=False)
+    with tenant_context(harbor.id):
+        assert _code(partial(token, user=without_mfa, name="export")) == Code.TOKEN_MFA_REQUIRED
 
 
 def test_the_refusals_that_make_a_link_unusable_are_the_links_own():

@@ -14,7 +14,12 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
         parser.add_argument("--org", required=True, help="Organization slug")
         parser.add_argument("--name", default="Command-line token")
-        parser.add_argument("--expires-in-days", type=int, default=None)
+        parser.add_argument(
+            "--expires-in-days",
+            type=int,
+            default=None,
+            help="Days it works (default and at most IOP_API_TOKEN_TTL_DAYS).",
+        )
 
     def handle(self, *args, email, org, name, expires_in_days, **options):
         organization = Organization.objects.filter(slug=org, is_active=True).first()
