@@ -32,9 +32,18 @@ if (($# == 0)); then
     "$IOP_VENV/bin/mypy"
 fi
 
-iop_step "Running the test suite (test database ${IOP_TEST_DB_NAME:-test_iop})"
+# Spread the tests over the machine's cores (pytest-xdist): each worker process has its own test
+# database (`test_iop_gw0`, ...) and Redis key prefix. IOP_TEST_WORKERS=0 runs them in this one
+# process (quicker for a handful of tests); an -n among the arguments wins.
+workers="${IOP_TEST_WORKERS:-auto}"
+xdist=()
+if [[ "$workers" != "0" && " $* " != *" -n "* && " $* " != *" -n="* ]]; then
+    xdist=(-n "$workers")
+fi
+
+iop_step "Running the test suite (test database ${IOP_TEST_DB_NAME:-test_iop}, workers: ${workers})"
 set +e
-"$IOP_VENV/bin/pytest" "$@"
+"$IOP_VENV/bin/pytest" "${xdist[@]}" "$@"
 status=$?
 set -e
 if ((status == 5)); then

@@ -65,7 +65,12 @@ def _worker_env(extra: dict[str, str]) -> dict[str, str]:
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     password = os.environ.get("IOP_DB_APP_PASSWORD", "")
     credentials = f"{settings.IOP_DB_APP_ROLE}:{password}" if password else settings.IOP_DB_APP_ROLE
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    # PYTEST_XDIST_WORKER stays behind: the database name given below already carries its suffix.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "PYTEST_XDIST_WORKER")
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="iop.settings.test",
         # The test database itself (not the name pytest would derive one from), as the app role.

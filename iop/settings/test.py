@@ -1,5 +1,7 @@
 """Test settings: real Postgres (as the RLS app role) and real Redis; only speed knobs differ."""
 
+import os
+
 from iop.common.crypto import DEV_ONLY_SECRET_KEY
 
 from .base import *  # noqa: F401,F403
@@ -21,7 +23,11 @@ DATABASES["default"]["TEST"] = {"NAME": env("IOP_TEST_DB_NAME", default="test_io
 # A separate Redis database and prefix, flushed between tests that use the cache.
 # Keys are prefixed with the test database name, so two suites running at once on one machine
 # (each with its own IOP_TEST_DB_NAME) never share rate-limit counters or consume each other's tasks.
+# Under pytest-xdist each worker process has its own test database (pytest-django suffixes the name
+# with the worker id, `test_iop_gw0`), so its keys carry the same suffix.
 _RUN = DATABASES["default"]["TEST"]["NAME"]
+if _xdist_worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    _RUN = f"{_RUN}_{_xdist_worker}"
 CACHES["default"]["LOCATION"] = env("IOP_TEST_CACHE_URL", default="redis://127.0.0.1:6379/15")
 CACHES["default"]["KEY_PREFIX"] = _RUN
 CELERY_BROKER_URL = env("IOP_TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
