@@ -193,6 +193,7 @@ def _copy(
     """One copy into `org_id` of the rows staged under `prefix` (never of earlier copies). Tables in
     `shared` are not copied: references to them point at the copy of the given tag."""
     shared = shared or {}
+    today = Organization.objects.get(id=org_id).local_today()
     rows = 0
     with tenant_context(org_id), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -219,7 +220,7 @@ def _copy(
                 "AND admission_date IS NOT NULL AND status <> %s",
                 [
                     EpisodeStatus.DISCHARGED,
-                    dt.date.today() - dt.timedelta(days=shift_days),
+                    today - dt.timedelta(days=shift_days),
                     tag,
                     EpisodeStatus.DISCHARGED,
                 ],
@@ -260,10 +261,11 @@ def _grow(*, org_id: int, scale: int, history_copies: int, label: str) -> int:
                 tag=f"h{h}s{k}",
                 shift_days=h * span,
                 prefix="bench_grow_",
+                suffix=f" h{h}s{k}",  # unique keys (notification dedupe keys) of another time
                 # Past sessions of the same groups and weekly slots.
                 shared={label: (f"s{k}" if k > 1 else "") for label in HISTORY_SHARES},
             )
-    print(f"  {label}: ×{scale}, {history_copies} history spans: {rows} rows", flush=True)
+    print(f"  {label}: ×{scale}, {history_copies} history spans of {span} days: {rows} rows", flush=True)
     return rows
 
 

@@ -307,6 +307,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--port", type=int, default=8400)
     parser.add_argument("--only", help="comma-separated page names to measure (the floor always is)")
+    parser.add_argument("--no-sweeps", action="store_true", help="pages only: skip bench/sweeps.py")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     scales = args.scale or [1]
@@ -346,6 +347,16 @@ def main() -> None:
         }
         print(table(size, measures, floor_rps), flush=True)
         print(f"(floor before {floor_before.rps:.0f}, after {floor_after.rps:.0f} req/s)\n", flush=True)
+        if not args.no_sweeps:
+            # After the pages, with the server stopped: the workers' figures are one process's.
+            sweeps_json = RESULTS / f"sweeps-{database}.json"
+            subprocess.run(
+                [PY, "bench/sweeps.py", "--org", ORG, "--json", str(sweeps_json)],
+                cwd=ROOT,
+                env=server_env(database),
+                check=True,
+            )
+            results[size]["workers"] = json.loads(sweeps_json.read_text())
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {"concurrency": args.concurrency, "seconds": args.seconds, "workers": os.environ.get("WEB_CONCURRENCY", "2")}
