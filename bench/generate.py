@@ -46,8 +46,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.postgres.fields import DateRangeField, DateTimeRangeField  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 
+from iop.accounts.models import User  # noqa: E402
 from iop.clients.models import Episode, EpisodeStatus  # noqa: E402
 from iop.tenancy.context import tenant_context  # noqa: E402
 from iop.tenancy.models import Organization  # noqa: E402
@@ -62,13 +64,10 @@ HISTORY_SPAN_DAYS = 8 * 7  # at least; longer when the demo's sessions span more
 # organization. (Everything else is volume and grows with the data.)
 CONFIGURATION = {
     "tenancy.Program",
-    "tenancy.Membership",
-    "tenancy.StaffProfile",
     "accounts.Invitation",
     "clients.ClientListPreference",
     "scheduling.SchedulingSettings",
     "scheduling.GroupType",
-    "scheduling.FacilitatorQualification",
     "attendance.AbsenceRule",
     "attendance.AttendanceSettings",
     "authorizations.Payer",
@@ -83,8 +82,16 @@ CONFIGURATION = {
     "discharge.AftercareProviderPayer",
     "discharge.ChecklistTemplateItem",
 }
-# History is earlier sessions of the same groups.
-HISTORY_SHARES = ("scheduling.Group", "scheduling.WeeklySlot")
+# History is earlier sessions of the same groups, run by the same staff.
+HISTORY_SHARES = (
+    "scheduling.Group",
+    "scheduling.WeeklySlot",
+    "tenancy.Membership",
+    "tenancy.StaffProfile",
+    "scheduling.FacilitatorQualification",
+)
+# Pairs stored smaller key first (a check constraint): the copy sorts the new keys again.
+ORDERED_PAIRS = {"clients_couple": ("partner_a_id", "partner_b_id")}
 # Credentials are unique across organizations and never copied.
 NEVER = {"accounts.ApiToken", "scheduling.CalendarFeed"}
 
@@ -97,9 +104,11 @@ class Table:
     columns: list[str] = field(default_factory=list)
     mapped: set[str] = field(default_factory=set)  # uuid columns that point at copied rows
     refs: dict[str, str] = field(default_factory=dict)  # foreign key column -> model label
+    user_refs: set[str] = field(default_factory=set)  # foreign keys to staff users
     suffixed: set[str] = field(default_factory=set)  # text made unique within an organization
     dates: set[str] = field(default_factory=set)
     datetimes: set[str] = field(default_factory=set)
+    ranges: dict[str, str] = field(default_factory=dict)  # range column -> its constructor
 
 
 def _plan(*, include_configuration: bool) -> list[Table]:
@@ -120,20 +129,28 @@ def _plan(*, include_configuration: bool) -> list[Table]:
             elif f.is_relation and f.related_model._meta.label in labels:
                 t.mapped.add(f.column)
                 t.refs[f.column] = f.related_model._meta.label
+            elif f.is_relation and f.related_model is User:
+                t.user_refs.add(f.column)
             elif isinstance(f, models.UUIDField) and not f.is_relation:
                 # A generic reference (clock escalations' subject_id) points at a copied row.
                 t.mapped.add(f.column)
+            elif isinstance(f, (DateTimeRangeField, DateRangeField)):
+                t.ranges[f.column] = "tstzrange" if isinstance(f, DateTimeRangeField) else "daterange"
             elif isinstance(f, models.DateTimeField):
                 t.datetimes.add(f.column)
             elif isinstance(f, models.DateField):
                 t.dates.add(f.column)
-        # A uniqueness that no copied foreign key separates needs its text made unique.
+        # A uniqueness that no copied key separates needs its text made unique (rows that history
+        # copies share, such as the staff's memberships, do not separate them).
         fieldsets = [c.fields for c in m._meta.constraints if isinstance(c, models.UniqueConstraint) and c.fields]
         fieldsets += [tuple(u) for u in m._meta.unique_together]
         fieldsets += [(f.name,) for f in m._meta.local_fields if f.unique and not f.primary_key]
         for names in fieldsets:
             fs = [m._meta.get_field(n) for n in names]
-            if any(f.column in t.mapped for f in fs if f.is_relation):
+            if any(
+                f.column in t.mapped and not (f.is_relation and f.related_model._meta.label in HISTORY_SHARES)
+                for f in fs
+            ):
                 continue
             t.suffixed |= {f.column for f in fs if isinstance(f, (models.CharField, models.TextField))}
         tables[t.label] = t
@@ -156,13 +173,24 @@ def _plan(*, include_configuration: bool) -> list[Table]:
 
 
 def _select(
-    t: Table, *, source: str, tag: str, org_id: int, shift_days: int, suffix: str, shared: dict[str, str]
+    t: Table,
+    *,
+    source: str,
+    tag: str,
+    org_id: int,
+    shift_days: int,
+    suffix: str,
+    shared: dict[str, str],
+    users: dict[int, int],
 ) -> str:
     exprs = []
     for c in t.columns:
         q = connection.ops.quote_name(c)
         if c == "organization_id":
             exprs.append(str(int(org_id)))
+        elif c in t.user_refs and users:
+            whens = " ".join(f"WHEN {int(old)} THEN {int(new)}" for old, new in users.items())
+            exprs.append(f"CASE {q} {whens} ELSE {q} END")
         elif t.refs.get(c) in shared:  # a row this copy shares (by that copy's tag; "" = the original)
             shared_tag = shared[t.refs[c]]
             exprs.append(f"md5({q}::text || '{shared_tag}')::uuid" if shared_tag else q)
@@ -172,10 +200,20 @@ def _select(
             exprs.append(f"{q} || '{suffix}'")
         elif c in t.dates and shift_days:
             exprs.append(f"{q} - {int(shift_days)}")
+        elif c in t.ranges and shift_days:
+            step = f"interval '{int(shift_days)} days'" if t.ranges[c] == "tstzrange" else str(int(shift_days))
+            bounds = (
+                f"(CASE WHEN lower_inc({q}) THEN '[' ELSE '(' END || CASE WHEN upper_inc({q}) THEN ']' ELSE ')' END)"
+            )
+            exprs.append(f"{t.ranges[c]}(lower({q}) - {step}, upper({q}) - {step}, {bounds})")
         elif c in t.datetimes and shift_days:
             exprs.append(f"{q} - interval '{int(shift_days)} days'")
         else:
             exprs.append(q)
+    if t.table in ORDERED_PAIRS:  # keep the stored order of a pair: new keys sort differently
+        first, second = (t.columns.index(c) for c in ORDERED_PAIRS[t.table])
+        a, b = exprs[first], exprs[second]
+        exprs[first], exprs[second] = f"LEAST({a}, {b})", f"GREATEST({a}, {b})"
     cols = ", ".join(connection.ops.quote_name(c) for c in t.columns)
     return f"INSERT INTO {connection.ops.quote_name(t.table)} ({cols}) SELECT {', '.join(exprs)} FROM {source}"
 
@@ -189,9 +227,11 @@ def _copy(
     shift_days: int = 0,
     suffix: str = "",
     shared: dict[str, str] | None = None,
+    users: dict[int, int] | None = None,
 ) -> int:
     """One copy into `org_id` of the rows staged under `prefix` (never of earlier copies). Tables in
-    `shared` are not copied: references to them point at the copy of the given tag."""
+    `shared` are not copied: references to them point at the copy of the given tag. References to
+    staff users follow `users` (old id -> the copy's user)."""
     shared = shared or {}
     today = Organization.objects.get(id=org_id).local_today()
     rows = 0
@@ -209,6 +249,7 @@ def _copy(
                     shift_days=shift_days,
                     suffix=suffix,
                     shared=shared,
+                    users=users or {},
                 )
             )
             rows += cursor.rowcount
@@ -234,7 +275,9 @@ def _stage(plan: list[Table], *, org_id: int, prefix: str) -> None:
     with tenant_context(org_id), connection.cursor() as cursor:
         for t in plan:
             cursor.execute(f"DROP TABLE IF EXISTS {prefix}{t.table}")
-            cursor.execute(f"CREATE TEMP TABLE {prefix}{t.table} AS TABLE {connection.ops.quote_name(t.table)}")
+            # DDL gets no tenant prefix (iop/tenancy/context.py): create, then fill with a DML statement.
+            cursor.execute(f"CREATE TEMP TABLE {prefix}{t.table} (LIKE {connection.ops.quote_name(t.table)})")
+            cursor.execute(f"INSERT INTO {prefix}{t.table} SELECT * FROM {connection.ops.quote_name(t.table)}")
 
 
 def _session_span_days(org_id: int) -> int:
@@ -245,14 +288,38 @@ def _session_span_days(org_id: int) -> int:
     return max(HISTORY_SPAN_DAYS, math.ceil(days / 7) * 7)
 
 
+def _staff_copy(*, org_id: int, tag: str) -> dict[int, int]:
+    """New users for a scale copy's staff (a k times bigger organization has k times the staff: one
+    facilitator cannot run ten groups at once). Same password; the address gets `+tag`."""
+    from iop.tenancy.models import Membership
+
+    with tenant_context(org_id):
+        old = list(User.objects.filter(pk__in=Membership.objects.values("user_id")).order_by("pk"))
+    copies = []
+    for user in old:
+        local, _, domain = user.email.partition("@")
+        copies.append(
+            User(
+                email=f"{local}+{tag}@{domain}",
+                full_name=f"{user.full_name} {tag}",
+                password=user.password,
+                is_active=user.is_active,
+            )
+        )
+    created = User.objects.bulk_create(copies)
+    return {o.pk: c.pk for o, c in zip(old, created, strict=True)}
+
+
 def _grow(*, org_id: int, scale: int, history_copies: int, label: str) -> int:
     """Scale and history copies of one organization's volume rows, inside it."""
     plan = _plan(include_configuration=False)
     _stage(plan, org_id=org_id, prefix="bench_grow_")
     span = _session_span_days(org_id)
     rows = 0
+    users: dict[int, dict[int, int]] = {1: {}}
     for k in range(2, scale + 1):
-        rows += _copy(plan, org_id=org_id, tag=f"s{k}", prefix="bench_grow_", suffix=f" {k}")
+        users[k] = _staff_copy(org_id=org_id, tag=f"{label}-s{k}")
+        rows += _copy(plan, org_id=org_id, tag=f"s{k}", prefix="bench_grow_", suffix=f" {k}", users=users[k])
     for h in range(1, history_copies + 1):
         for k in range(1, scale + 1):
             rows += _copy(
@@ -264,6 +331,7 @@ def _grow(*, org_id: int, scale: int, history_copies: int, label: str) -> int:
                 suffix=f" h{h}s{k}",  # unique keys (notification dedupe keys) of another time
                 # Past sessions of the same groups and weekly slots.
                 shared={label: (f"s{k}" if k > 1 else "") for label in HISTORY_SHARES},
+                users=users[k],
             )
     print(f"  {label}: ×{scale}, {history_copies} history spans of {span} days: {rows} rows", flush=True)
     return rows
