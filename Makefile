@@ -2,7 +2,7 @@
 # setup steps in scripts/bootstrap.sh.
 SHELL := /bin/bash
 
-.PHONY: run test
+.PHONY: run test bench
 
 ## run: install, migrate, seed the demo, and run web + Celery worker + Celery beat (Ctrl-C stops)
 run:
@@ -11,3 +11,8 @@ run:
 ## test: install what the tests need and run the whole suite (PYTEST_ARGS="..." to narrow it)
 test:
 	@bash scripts/test.sh $(PYTEST_ARGS)
+
+## bench: the performance harness (bench/README.md): pages beside the floor at demo size and 10x (BENCH_ARGS="...")
+bench:
+	@bash -c 'source scripts/bootstrap.sh && iop_venv_ensure bench && iop_services_check && iop_db_ensure && \
+		"$$IOP_VENV/bin/python" bench/run.py $${BENCH_ARGS:---scale 1 --scale 10}'

@@ -22,15 +22,17 @@ from it in SQL, one `INSERT … SELECT` per table and copy, so the size costs mi
 Every copied primary key is `md5(old key || copy tag)::uuid`, so a foreign key is mapped by the
 same expression without a lookup table, and composite tenant keys (organization_id, x_id) stay
 consistent. Rows are written as the app role under Row-Level Security with the target tenant set
-(iop/tenancy), read from a temporary staging table for cross-organization copies. Change-history
-triggers fire as on any insert (the event rows are valid history of the copies). Ends with ANALYZE
-as the owner role (the app role may not analyze). Not idempotent: run it on a fresh database
-(`bench/run.py --generate` drops and recreates `iop_bench`).
+(iop/tenancy), read from temporary staging tables (each copy reads the original rows, never an
+earlier copy). Change-history triggers are off while copying (`--history` keeps them: the event rows
+are valid history of the copies, at twice the writes). Ends with ANALYZE as the owner role (the app
+role may not analyze). Not idempotent: run it on a fresh copy of the seeded demo (bench/run.py
+makes one per size from the template database `iop_bench_template`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import math
 import os
@@ -46,6 +48,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import pgtrigger  # noqa: E402
 from django.contrib.postgres.fields import DateRangeField, DateTimeRangeField  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 
@@ -355,7 +358,16 @@ def _analyze() -> None:
         conn.cursor().execute("ANALYZE")
 
 
-def generate(*, scale: int, orgs: int, clients: int, years: float) -> None:
+def generate(*, scale: int, orgs: int, clients: int, years: float, history: bool = False) -> None:
+    """Without `history`, the copies are written with the change-history triggers off (pgtrigger's
+    ignore): the pages measured do not read it, and the triggers double the writes."""
+    with contextlib.ExitStack() as stack:
+        if not history:
+            stack.enter_context(pgtrigger.ignore())
+        _generate(scale=scale, orgs=orgs, clients=clients, years=years)
+
+
+def _generate(*, scale: int, orgs: int, clients: int, years: float) -> None:
     started = time.monotonic()
     source = Organization.objects.filter(slug=SOURCE_SLUG).first()
     if source is None:
@@ -395,8 +407,9 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=0, help="more organizations like the demo's (default 0)")
     parser.add_argument("--clients", type=int, default=0, help="active clients per added organization")
     parser.add_argument("--years", type=float, default=0, help="years of finished care behind today's")
+    parser.add_argument("--history", action="store_true", help="write change-history rows for the copies too")
     args = parser.parse_args()
-    generate(scale=args.scale, orgs=args.orgs, clients=args.clients, years=args.years)
+    generate(scale=args.scale, orgs=args.orgs, clients=args.clients, years=args.years, history=args.history)
 
 
 if __name__ == "__main__":
