@@ -45,7 +45,8 @@ APP_ROLE = os.environ.get("IOP_DB_APP_ROLE", "iop_app")
 TEMPLATE_DB = "iop_bench_template"
 ORG = "harbor"
 USER = "admin@harbor.test"  # the demo's organization admin: every page is open to them
-SESSION_COOKIE = "__Secure-sessionid"  # production's name (bench/settings.py keeps it)
+SESSION_COOKIE = "__Secure-sessionid"
+SWEEP_JOBS = 7  # bench/sweeps.py  # production's name (bench/settings.py keeps it)
 
 
 def db_url(role: str, name: str) -> str:
@@ -308,6 +309,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8400)
     parser.add_argument("--only", help="comma-separated page names to measure (the floor always is)")
     parser.add_argument("--no-sweeps", action="store_true", help="pages only: skip bench/sweeps.py")
+    parser.add_argument("--sweeps-timeout", type=float, default=600, help="stop the sweeps after (s; default 600)")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     scales = args.scale or [1]
@@ -350,13 +352,28 @@ def main() -> None:
         if not args.no_sweeps:
             # After the pages, with the server stopped: the workers' figures are one process's.
             sweeps_json = RESULTS / f"sweeps-{database}.json"
-            subprocess.run(
-                [PY, "bench/sweeps.py", "--org", ORG, "--json", str(sweeps_json)],
-                cwd=ROOT,
-                env=server_env(database),
-                check=True,
-            )
-            results[size]["workers"] = json.loads(sweeps_json.read_text())
+            sweeps_json.unlink(missing_ok=True)
+            try:
+                subprocess.run(
+                    [PY, "bench/sweeps.py", "--org", ORG, "--json", str(sweeps_json)],
+                    cwd=ROOT,
+                    env=server_env(database),
+                    check=True,
+                    timeout=args.sweeps_timeout,
+                )
+            except subprocess.TimeoutExpired:  # the jobs done so far are in the file
+                print(f"  sweeps stopped after {args.sweeps_timeout:.0f} s", flush=True)
+            workers = json.loads(sweeps_json.read_text()) if sweeps_json.exists() else {}
+            workers["stopped_after_s"] = None if len(workers.get("sweeps", [])) == SWEEP_JOBS else args.sweeps_timeout
+            results[size]["workers"] = workers
+            for job in workers.get("sweeps", []):
+                print(
+                    f"  {job['job']}: {job['rows_per_second']:.0f} {job['unit']}/s "
+                    f"({job['rows']} in {job['seconds']:.2f} s, {job['queries']} queries)"
+                )
+            if workers.get("pdf"):
+                pdf = workers["pdf"]
+                print(f"  attendance report PDF: {pdf['pages_per_second']:.1f} pages/s ({pdf['pages']} pages)")
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {"concurrency": args.concurrency, "seconds": args.seconds, "workers": os.environ.get("WEB_CONCURRENCY", "2")}

@@ -54,6 +54,15 @@ class SweepMeasure:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
+def _add(out: list[SweepMeasure], done: Callable[[list[SweepMeasure]], None], measure: SweepMeasure) -> None:
+    out.append(measure)
+    print(
+        f"  {measure.job}: {measure.rows} {measure.unit} in {measure.seconds:.2f} s, {measure.queries} queries",
+        flush=True,
+    )
+    done(out)
+
+
 class _Rollback(Exception):
     pass
 
@@ -81,7 +90,8 @@ def _timed(job: str, unit: str, run: Callable[[], int], *, rollback: bool) -> Sw
     return SweepMeasure(job=job, rows=rows, unit=unit, seconds=time.perf_counter() - started, queries=count)
 
 
-def sweeps(*, org_slug: str) -> list[SweepMeasure]:
+def sweeps(*, org_slug: str, done: Callable[[list[SweepMeasure]], None] = lambda measures: None) -> list[SweepMeasure]:
+    """The jobs in turn; `done` sees the figures so far after each (a run cut short keeps them)."""
     from attendance.sweeps import attendance_sweep
     from authorizations.models import Authorization, ConcurrentReview
     from authorizations.reviews.packets.services import review_packets_prepare
@@ -100,7 +110,7 @@ def sweeps(*, org_slug: str) -> list[SweepMeasure]:
             attendance_sweep(organization=org)
             return episodes
 
-        out.append(_timed("pace sweep", "episodes", pace, rollback=True))
+        _add(out, done, _timed("pace sweep", "episodes", pace, rollback=True))
 
         authorizations = Authorization.objects.count()
 
@@ -108,7 +118,7 @@ def sweeps(*, org_slug: str) -> list[SweepMeasure]:
             authorizations_chase(organization=org)
             return authorizations
 
-        out.append(_timed("chase", "authorizations", chase, rollback=True))
+        _add(out, done, _timed("chase", "authorizations", chase, rollback=True))
 
         reviews = ConcurrentReview.objects.count()
 
@@ -116,7 +126,7 @@ def sweeps(*, org_slug: str) -> list[SweepMeasure]:
             review_packets_prepare(organization=org)
             return reviews
 
-        out.append(_timed("review packets", "reviews", packets, rollback=True))
+        _add(out, done, _timed("review packets", "reviews", packets, rollback=True))
 
         # Past the local reminder time, tomorrow's dispatches are prepared (the task's condition).
         evening = org.local_datetime(today, dt.time(20, 0))
@@ -126,12 +136,12 @@ def sweeps(*, org_slug: str) -> list[SweepMeasure]:
             queued[:] = reminders_prepare(organization=org, now=max(evening, timezone.now()))
             return len(queued)
 
-        out.append(_timed("reminders prepare", "dispatches", prepare, rollback=False))
+        _add(out, done, _timed("reminders prepare", "dispatches", prepare, rollback=False))
 
         def deliver() -> int:
             return sum(reminder_deliver(dispatch_id=pk) is not None for pk in queued)
 
-        out.append(_timed("reminders deliver", "dispatches", deliver, rollback=False))
+        _add(out, done, _timed("reminders deliver", "dispatches", deliver, rollback=False))
 
         def materialise(day: dt.date) -> Callable[[], int]:
             def run() -> int:
@@ -141,11 +151,15 @@ def sweeps(*, org_slug: str) -> list[SweepMeasure]:
 
             return run
 
-        out.append(
-            _timed("materialise next day", "sessions+seats", materialise(today + dt.timedelta(days=1)), rollback=True)
+        _add(
+            out,
+            done,
+            _timed("materialise next day", "sessions+seats", materialise(today + dt.timedelta(days=1)), rollback=True),
         )
-        out.append(
-            _timed("materialise +4 weeks", "sessions+seats", materialise(today + dt.timedelta(weeks=4)), rollback=True)
+        _add(
+            out,
+            done,
+            _timed("materialise +4 weeks", "sessions+seats", materialise(today + dt.timedelta(weeks=4)), rollback=True),
         )
     return out
 
@@ -171,8 +185,15 @@ def main() -> None:
     parser.add_argument("--org", default="harbor")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args()
-    measures = sweeps(org_slug=args.org)
-    pdf = pdf_pages_per_second()
+
+    def write(measures: list[SweepMeasure], pdf: dict | None = None) -> None:
+        if args.json:
+            figures = [{**asdict(m), "rows_per_second": m.rows_per_second} for m in measures]
+            Path(args.json).write_text(json.dumps({"sweeps": figures, "pdf": pdf}, indent=2))
+
+    pdf = pdf_pages_per_second()  # first: seconds, where a sweep may take minutes
+    print(f"  attendance report PDF: {pdf['pages']} pages in {pdf['seconds']:.2f} s", flush=True)
+    measures = sweeps(org_slug=args.org, done=lambda ms: write(ms, pdf))
     print("| Job | rows | rows/s | seconds | queries |\n|---|---:|---:|---:|---:|")
     for m in measures:
         print(f"| {m.job} | {m.rows} {m.unit} | {m.rows_per_second:.0f} | {m.seconds:.2f} | {m.queries} |")
@@ -180,13 +201,7 @@ def main() -> None:
         f"| attendance report PDF | {pdf['pages']} pages | {pdf['pages_per_second']:.1f} pages/s "
         f"| {pdf['seconds']:.2f} | – |"
     )
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {"sweeps": [{**asdict(m), "rows_per_second": m.rows_per_second} for m in measures], "pdf": pdf},
-                indent=2,
-            )
-        )
+    write(measures, pdf)
 
 
 if __name__ == "__main__":
