@@ -76,7 +76,8 @@ def database_prepare(*, scale: int, reuse: bool, generate_args: list[str]) -> st
     """`iop_bench_<scale>`: the seeded demo template, copied and grown by bench/generate.py."""
     name = f"iop_bench_{scale}"
     if reuse and db_exists(name):
-        print(f"Reusing database {name}.", flush=True)
+        print(f"Reusing database {name} (migrating it if the code has new migrations).", flush=True)
+        manage("migrate", "--noinput", "-v", "0", url=db_url(OWNER, name))
         return name
     if not db_exists(TEMPLATE_DB):
         print(f"Creating {TEMPLATE_DB}: migrate, seed the demo (a few minutes, once).", flush=True)
@@ -85,6 +86,8 @@ def database_prepare(*, scale: int, reuse: bool, generate_args: list[str]) -> st
         )
         manage("migrate", "--noinput", "-v", "0", url=db_url(OWNER, TEMPLATE_DB))
         manage("seed_demo", url=db_url(APP_ROLE, TEMPLATE_DB))
+    else:  # the code may have moved on since the template was made
+        manage("migrate", "--noinput", "-v", "0", url=db_url(OWNER, TEMPLATE_DB))
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}" OWNER "{OWNER}"')
     env = {**os.environ, "DATABASE_URL": db_url(APP_ROLE, name), "DJANGO_SETTINGS_MODULE": "iop.settings.dev"}

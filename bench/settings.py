@@ -13,6 +13,10 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-produc
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_HSTS_SECONDS", "0")
+# A key for the stored TOTP seeds of the bench users (production refuses to start without one).
+os.environ.setdefault("IOP_SECRET_KEYS", "YmVuY2gtb25seS1mZXJuZXQta2V5LW5vdC1wcm9kISE=")
+# Ten load clients of one user would meet the per-user API throttle (429s, not pages) in seconds.
+os.environ.setdefault("IOP_API_THROTTLE", "1000000/min")
 
 from iop.settings.prod import *  # noqa: E402,F401,F403
 from iop.settings.prod import BASE_DIR, INSTALLED_APPS, MIDDLEWARE  # noqa: E402
