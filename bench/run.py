@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -339,8 +339,7 @@ def main() -> None:
         finally:
             server_stop(proc)
         floor_rps = (floor_before.rps + floor_after.rps) / 2
-        floor = floor_before
-        floor.rps = floor_rps
+        floor = replace(floor_before, rps=floor_rps)  # the row in the table: the mean of both
         measures.insert(0, floor)
         for m in measures:
             m.ratio = m.rps / floor_rps if floor_rps else 0.0
