@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from iop.common.crash import pause_point
 from iop.tenancy.models import Organization
 
 from .hours.selectors import active_episodes, this_week_start
@@ -34,5 +35,6 @@ def attendance_sweep(*, organization: Organization, now: dt.datetime | None = No
         flags = pace_evaluate(
             organization=organization, episodes=episodes, weeks=[this_week - dt.timedelta(days=7), this_week], now=now
         )
+        pause_point("pace_sweep")  # fault tests: pace flags written, patterns not yet, nothing committed
         alerts = absence_patterns_evaluate(organization=organization, episodes=episodes, now=now)
     return SweepResult(flags=len(flags), alerts=len(alerts))

@@ -11,6 +11,7 @@ live in the same evening. A test may kill the worker, or make it kill itself at 
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -81,6 +82,7 @@ def _worker_env(extra: dict[str, str]) -> dict[str, str]:
         IOP_EMAIL_PROVIDER=settings.IOP_EMAIL_PROVIDER,
         IOP_SMS_PROVIDER=settings.IOP_SMS_PROVIDER,
         IOP_TEST_CRASH_AT="",
+        IOP_TEST_PAUSE_AT="",
     )
     env.update(extra)
     return env
@@ -128,6 +130,70 @@ def wait_for(condition: Callable[[], bool], *, what: str, log: Path, timeout: fl
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not happen within {timeout:.0f} s. Worker log:\n{log.read_text()[-6000:]}")
         time.sleep(0.25)
+
+
+def queued_tasks(queue: str) -> list[tuple[str, list]]:
+    """The tasks waiting in `queue` on this run's broker keys: (task name, arguments), sorted."""
+    import json
+
+    prefix = celery_app.conf.broker_transport_options["global_keyprefix"]
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    found = []
+    for raw in client.lrange(f"{prefix}{queue}", 0, -1):
+        message = json.loads(raw)
+        body = json.loads(base64.b64decode(message["body"]))
+        found.append((message["headers"]["task"], body[0]))
+    return sorted(found)
+
+
+# A replacement worker's visibility timeout (test settings): the task of a worker killed outright
+# is handed out again once unacknowledged this long, instead of the production hour.
+REDELIVER_AFTER_SECONDS = 5
+
+
+def job_killed_mid_way_and_redone(
+    task, organization_id: int, *, step: str, snapshot: Callable[[], object], tmp_path: Path
+) -> tuple[object, object, object]:
+    """Run a periodic job three ways and return what `snapshot()` reads after each:
+
+    1. uninterrupted, in this process, in a transaction rolled back afterwards (the reference);
+    2. in a real worker process held at the pause point `step` (iop/common/crash.py) and then
+       killed with `kill -9` together with its whole process group (main process and pool), as
+       when a machine or a container is lost: no rollback handler, no reject, no acknowledgement;
+    3. finished by a new worker started afterwards, to which Redis hands the unacknowledged task
+       again (after the visibility timeout, a few seconds here).
+
+    The job is queued once, as beat queues it (ids only), on a queue of its own."""
+    from django.db import transaction
+
+    from iop.tenancy.context import no_tenant_context
+
+    with transaction.atomic(), no_tenant_context():
+        # Called, not applied: `apply` would fire task_postrun, whose handler (`broker`) closes
+        # the connection in the middle of this transaction.
+        task(organization_id)
+        reference = snapshot()
+        transaction.set_rollback(True)
+
+    queue = f"fault-{step}"
+    marker = tmp_path / f"paused-{step}"
+    held_log, redo_log = tmp_path / f"worker-{step}-killed.log", tmp_path / f"worker-{step}-restarted.log"
+    task.apply_async(args=[organization_id], queue=queue)
+    held_env = {"IOP_TEST_PAUSE_AT": step, "IOP_TEST_PAUSE_MARKER": str(marker)}
+    with worker_process(held_log, queues=[queue], env=held_env) as worker:
+        wait_for(marker.exists, what=f"the job to reach {step}", log=held_log)
+        os.killpg(worker.pid, signal.SIGKILL)  # kill -9, main process and pool alike
+        worker.wait()
+    killed = snapshot()
+
+    env = {"IOP_TEST_VISIBILITY_TIMEOUT": str(REDELIVER_AFTER_SECONDS)}
+    with worker_process(redo_log, queues=[queue], env=env):
+        wait_for(
+            lambda: f"{task.name}[" in redo_log.read_text() and " succeeded in " in redo_log.read_text(),
+            what=f"the restarted worker to finish {task.name}",
+            log=redo_log,
+        )
+    return reference, killed, snapshot()
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ from authorizations.models import (
 )
 from authorizations.units.selectors import COVERING_STATUSES, code_tracks, primary_index, unit_figures_load
 from iop.clients.models import Client, EpisodeStatus
+from iop.common.crash import pause_point
 from iop.common.dates import date_full
 from iop.common.exceptions import refuse
 from iop.notifications.services import Notice, notices_send
@@ -261,6 +262,7 @@ def authorizations_chase(*, organization: Organization, now: dt.datetime | None 
     if not candidates:
         return []
     ChaseTask.objects.bulk_create(candidates, ignore_conflicts=True)
+    pause_point("chase")  # fault tests: tasks written, nobody told, nothing committed
     inserted = set(ChaseTask.objects.filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True))
     created = [c for c in candidates if c.pk in inserted]
     if created:

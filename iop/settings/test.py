@@ -31,11 +31,23 @@ if _xdist_worker := os.environ.get("PYTEST_XDIST_WORKER"):
 CACHES["default"]["LOCATION"] = env("IOP_TEST_CACHE_URL", default="redis://127.0.0.1:6379/15")
 CACHES["default"]["KEY_PREFIX"] = _RUN
 CELERY_BROKER_URL = env("IOP_TEST_BROKER_URL", default="redis://127.0.0.1:6379/14")
-CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": f"{_RUN}:"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "global_keyprefix": f"{_RUN}:",
+    # A worker killed outright (kill -9) never gives its task back: Redis hands the task out again
+    # once it has been unacknowledged for the visibility timeout (an hour in production). The
+    # fault tests start their replacement workers with a few seconds, so that the hour passes
+    # at once; every other worker keeps the production value.
+    "visibility_timeout": env.int("IOP_TEST_VISIBILITY_TIMEOUT", default=3600),
+}
 
 # The step at which a worker started by a crash test kills itself (iop/common/crash.py). Test
 # settings only: no other settings module reads it, so no environment can crash production.
 IOP_TEST_CRASH_AT = env("IOP_TEST_CRASH_AT", default="")
+# The job step at which a worker started by a fault test holds until it is killed, and the file it
+# announces that in (iop/common/crash.py `pause_point`).
+IOP_TEST_PAUSE_AT = env("IOP_TEST_PAUSE_AT", default="")
+IOP_TEST_PAUSE_MARKER = env("IOP_TEST_PAUSE_MARKER", default="")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

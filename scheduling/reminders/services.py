@@ -30,7 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from iop.clients.models import ReminderChannel
-from iop.common.crash import crash_point
+from iop.common.crash import crash_point, pause_point
 from iop.common.dates import date_short
 from iop.common.exceptions import refuse
 from iop.notifications.models import OutboundStatus
@@ -109,6 +109,7 @@ def reminders_prepare(*, organization: Organization, now: dt.datetime | None = N
             )
         )
     ReminderDispatch.objects.bulk_create(rows, ignore_conflicts=True)
+    pause_point("reminders")  # fault tests: the rows written, not committed, nothing queued
     return list(
         ReminderDispatch.objects.filter(organization=organization, local_date=day, status=ReminderStatus.QUEUED)
         .order_by("created_at")

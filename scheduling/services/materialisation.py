@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 
+from iop.common.crash import pause_point
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.models import Organization
 
@@ -71,6 +72,7 @@ def sessions_materialise(
                 )
             )
     Session.objects.bulk_create(new, ignore_conflicts=True)
+    pause_point("materialise")  # fault tests: sessions written, nobody seated, nothing committed
     created = list(
         Session.objects.filter(pk__in=[s.pk for s in new]).select_related("group", "organization").order_by("starts_at")
     )

@@ -27,6 +27,7 @@ from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import ConcurrentReview, RequestStatus, ReviewPacket, ReviewStatus
 from authorizations.requests.services.workflow import channel_check, request_mark_ready, request_submit
 from authorizations.reviews.services.calendar import review_locked, review_open_check, review_renewal_request
+from iop.common.crash import pause_point
 from iop.common.dates import date_full, date_short
 from iop.common.exceptions import refuse
 from iop.notifications.services import notice_send
@@ -168,6 +169,7 @@ def review_packets_prepare(*, organization: Organization, now: dt.datetime | Non
             continue
         if packet is not None:
             prepared.append(packet)
+            pause_point("review_packets")  # fault tests: a packet committed, the others not prepared
     _attendance_reports_queue(organization, [p.review_id for p in prepared], today=today)
     return prepared
 
