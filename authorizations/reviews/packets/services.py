@@ -140,7 +140,7 @@ def review_packet_prepare(
 def review_packets_prepare(*, organization: Organization, now: dt.datetime | None = None) -> list[ReviewPacket]:
     """The evening job: a packet for every open, unsubmitted review dated tomorrow (from
     `PACKET_TIME` in the organization's zone) or earlier that has none yet, each in its own
-    transaction; the stored attendance report of each review window is queued as well. Returns
+    transaction with the stored attendance report of its review window (queued). Returns
     the packets prepared now: a second run prepares none, and a packet prepared by hand is left
     as it is. A review whose packet cannot be rendered is logged (no PHI) and skipped; database
     errors propagate so the task retries."""
@@ -155,7 +155,13 @@ def review_packets_prepare(*, organization: Organization, now: dt.datetime | Non
     prepared = []
     for review in reviews:
         try:
-            packet = review_packet_prepare(review=review, now=now, only_if_missing=True, checklists=checklists)
+            # The packet and its review window's stored report in one transaction: a worker lost
+            # between two reviews leaves each with both or neither, and the re-run (which skips
+            # reviews that have a packet) never leaves a prepared packet without its report.
+            with transaction.atomic():
+                packet = review_packet_prepare(review=review, now=now, only_if_missing=True, checklists=checklists)
+                if packet is not None:
+                    _attendance_reports_queue(organization, [packet.review_id], today=today)
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:  # noqa: BLE001 - one review's failure must not stop the others
@@ -170,7 +176,6 @@ def review_packets_prepare(*, organization: Organization, now: dt.datetime | Non
         if packet is not None:
             prepared.append(packet)
             pause_point("review_packets")  # fault tests: a packet committed, the others not prepared
-    _attendance_reports_queue(organization, [p.review_id for p in prepared], today=today)
     return prepared
 
 
