@@ -6,8 +6,6 @@ report is queued (tests/workers.py `job_killed_mid_way_and_redone`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from attendance.models import AttendanceReport
