@@ -2,7 +2,7 @@
 # setup steps in scripts/bootstrap.sh.
 SHELL := /bin/bash
 
-.PHONY: run test bench
+.PHONY: run test bench backup restore
 
 ## run: install, migrate, seed the demo, and run web + Celery worker + Celery beat (Ctrl-C stops)
 run:
@@ -16,3 +16,11 @@ test:
 bench:
 	@bash -c 'source scripts/bootstrap.sh && iop_venv_ensure bench && iop_services_check && iop_db_ensure && \
 		"$$IOP_VENV/bin/python" bench/run.py $${BENCH_ARGS:---scale 1 --scale 10}'
+
+## backup: the app database in pg_dump's custom format (BACKUP=file, else var/backups/<db>-<time>.dump)
+backup:
+	@bash scripts/backup.sh $(BACKUP)
+
+## restore: a backup into the app database (BACKUP=file; IOP_DB_NAME=other, REPLACE=1 to drop an existing one)
+restore:
+	@bash scripts/restore.sh $(BACKUP)
