@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iop.clients.models import Episode
+from iop.common.crash import pause_point
 from iop.common.dates import datetime_short, time_hm
 from iop.common.exceptions import ApplicationError, refuse
 from iop.common.text import plural
@@ -312,6 +313,7 @@ def roll_call_save(
         else:
             result.unchanged.append(record)
     AttendanceRecord.objects.bulk_create(result.created)
+    pause_point("roll_call_save")  # fault tests: records written, not committed
     if to_update:
         AttendanceRecord.objects.bulk_update(to_update, [*_RECORD_FIELDS, "updated_by", "updated_at", "is_late_entry"])
     result.updated = to_update

@@ -9,11 +9,21 @@ HTML page for people (no stack trace, even with DEBUG), the API's JSON error for
 /healthz's own report. A 500 while the database is fine stays a 500.
 
 `ApiNoStoreMiddleware` marks every API response as not to be cached.
+
+The database may also go away in the middle of a request — a restart or failover ends the
+session, its transaction rolled back — and be back by the time the response passes here, so
+"reachable now" is not enough: Django's `got_request_exception` (sent from inside its `except`
+block, for exceptions in views and middleware alike) marks a request that failed on a lost
+connection, and that is a 503 too. A POST's page and JSON then say that nothing was saved: every
+service writes in one transaction, and the session ended before it committed.
 """
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+import sys
+
+from django.core.signals import got_request_exception
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +31,26 @@ from django.utils.cache import add_never_cache_headers
 
 RETRY_AFTER_SECONDS = 5
 API_PREFIX = "/api/"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# SQLSTATEs of a session the server ended (admin shutdown, crash shutdown, cannot connect now)
+# and class 08 (connection exceptions). A lost connection carries none at all. A deadlock or a
+# statement timeout is not "unavailable" and stays a 500.
+_SESSION_ENDED_CODES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(error: BaseException | None) -> bool:
+    """Whether `error` says the database connection broke (rather than a query failing)."""
+    if isinstance(error, InterfaceError):
+        return True  # "connection already closed"
+    if not isinstance(error, OperationalError):
+        return False
+    code = getattr(error.__cause__, "pgcode", None)
+    return code is None or code.startswith("08") or code in _SESSION_ENDED_CODES
+
+
+def _note_lost_connection(sender, request=None, **kwargs) -> None:
+    if request is not None and connection_lost(sys.exc_info()[1]):
+        request.database_connection_lost = True
 
 
 def database_reachable() -> bool:
@@ -42,10 +72,15 @@ def database_unavailable_response(request) -> HttpResponse:
     if request.path == reverse("healthz"):
         return healthz(request)
     response: HttpResponse
+    saving = request.method not in SAFE_METHODS
     if request.path.startswith(API_PREFIX):
         response = JsonResponse(
             {
-                "message": "The database is unavailable. Try again in a moment.",
+                "message": (
+                    "The database was unavailable: nothing was saved. Try again in a moment."
+                    if saving
+                    else "The database is unavailable. Try again in a moment."
+                ),
                 "code": "database_unavailable",
                 "extra": {},
             },
@@ -53,7 +88,7 @@ def database_unavailable_response(request) -> HttpResponse:
         )
     else:
         # Standalone template, like 500.html: base.html would query the database again.
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        response = HttpResponse(render_to_string("503.html", {"saving": saving}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
@@ -62,10 +97,13 @@ def database_unavailable_response(request) -> HttpResponse:
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        got_request_exception.connect(_note_lost_connection, dispatch_uid="iop-database-connection-lost")
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 500 and not database_reachable():
+        if response.status_code == 500 and (
+            getattr(request, "database_connection_lost", False) or not database_reachable()
+        ):
             return database_unavailable_response(request)
         return response
 

@@ -10,7 +10,7 @@ import socket
 from contextlib import contextmanager
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import path
 from rest_framework.test import APIClient
@@ -24,8 +24,15 @@ def _boom(request):
     raise RuntimeError("a bug, not the database")
 
 
-# The app's URLs plus one view with a bug.
-urlpatterns = [path("boom", _boom), *iop.urls.urlpatterns]
+def _too_slow(request):
+    # A query cancelled by its statement timeout: the database answered, the query failed.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 50")
+        cursor.execute("SELECT pg_sleep(2)")
+
+
+# The app's URLs plus one view with a bug and one whose query is cancelled.
+urlpatterns = [path("boom", _boom), path("too-slow", _too_slow), *iop.urls.urlpatterns]
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +120,22 @@ def test_a_failure_while_the_database_refuses_is_503():
     with database_refuses_now():
         response = Client(raise_request_exception=False).get("/boom")
     _assert_try_again_page(response)
+
+
+def test_an_api_write_says_nothing_was_saved(harbor, harbor_intake):
+    with tenant_context(harbor.id):
+        raw = api_token_create(organization=harbor, user=harbor_intake, name="EHR export").raw
+    api = APIClient(raise_request_exception=False)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    with database_refuses_now():
+        response = api.post("/api/v1/o/harbor/clients/", {"first_name": "Ada"}, format="json")
+    assert response.status_code == 503
+    assert response.json()["message"] == "The database was unavailable: nothing was saved. Try again in a moment."
+    assert response.json()["code"] == "database_unavailable"
+
+
+@pytest.mark.urls(__name__)
+def test_a_query_cancelled_while_the_database_answers_stays_a_500():
+    response = Client(raise_request_exception=False).get("/too-slow")
+    assert response.status_code == 500
+    assert "Retry-After" not in response
