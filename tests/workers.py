@@ -132,12 +132,13 @@ def wait_for(condition: Callable[[], bool], *, what: str, log: Path, timeout: fl
         time.sleep(0.25)
 
 
-def queued_tasks(queue: str) -> list[tuple[str, list]]:
-    """The tasks waiting in `queue` on this run's broker keys: (task name, arguments), sorted."""
+def queued_tasks(queue: str, *, redis_url: str | None = None) -> list[tuple[str, list]]:
+    """The tasks waiting in `queue` on this run's broker keys (of the app's Redis, or `redis_url`'s):
+    (task name, arguments), sorted."""
     import json
 
     prefix = celery_app.conf.broker_transport_options["global_keyprefix"]
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client = redis.Redis.from_url(redis_url or settings.CELERY_BROKER_URL)
     found = []
     for raw in client.lrange(f"{prefix}{queue}", 0, -1):
         message = json.loads(raw)

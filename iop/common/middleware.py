@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import sys
 
+import kombu.exceptions
+import redis.exceptions
 from django.core.signals import got_request_exception
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
@@ -48,9 +50,19 @@ def connection_lost(error: BaseException | None) -> bool:
     return code is None or code.startswith("08") or code in _SESSION_ENDED_CODES
 
 
-def _note_lost_connection(sender, request=None, **kwargs) -> None:
-    if request is not None and connection_lost(sys.exc_info()[1]):
+# Redis (cache: rate limits; broker) out of reach. Tasks queued on commit never raise these (they
+# wait in the outbox, iop/common/outbox.py); a rate-limited sign-in does.
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError)
+
+
+def _note_unavailable_service(sender, request=None, **kwargs) -> None:
+    error = sys.exc_info()[1]
+    if request is None:
+        return
+    if connection_lost(error):
         request.database_connection_lost = True
+    elif isinstance(error, REDIS_ERRORS):
+        request.redis_unavailable = True
 
 
 def database_reachable() -> bool:
@@ -66,7 +78,8 @@ def database_reachable() -> bool:
     return True
 
 
-def database_unavailable_response(request) -> HttpResponse:
+def database_unavailable_response(request, *, database: bool = True) -> HttpResponse:
+    """The 503 for a database out of reach, or (`database=False`) for Redis out of reach."""
     from .views import healthz
 
     if request.path == reverse("healthz"):
@@ -74,21 +87,18 @@ def database_unavailable_response(request) -> HttpResponse:
     response: HttpResponse
     saving = request.method not in SAFE_METHODS
     if request.path.startswith(API_PREFIX):
-        response = JsonResponse(
-            {
-                "message": (
-                    "The database was unavailable: nothing was saved. Try again in a moment."
-                    if saving
-                    else "The database is unavailable. Try again in a moment."
-                ),
-                "code": "database_unavailable",
-                "extra": {},
-            },
-            status=503,
-        )
+        code = "database_unavailable" if database else "service_unavailable"
+        if not database:
+            message = "A service IOP Ops needs is unavailable. Try again in a moment."
+        elif saving:
+            message = "The database was unavailable: nothing was saved. Try again in a moment."
+        else:
+            message = "The database is unavailable. Try again in a moment."
+        response = JsonResponse({"message": message, "code": code, "extra": {}}, status=503)
     else:
         # Standalone template, like 500.html: base.html would query the database again.
-        response = HttpResponse(render_to_string("503.html", {"saving": saving}), status=503)
+        context = {"saving": saving and database, "redis": not database}
+        response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
     return response
@@ -97,14 +107,16 @@ def database_unavailable_response(request) -> HttpResponse:
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        got_request_exception.connect(_note_lost_connection, dispatch_uid="iop-database-connection-lost")
+        got_request_exception.connect(_note_unavailable_service, dispatch_uid="iop-unavailable-service")
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 500 and (
-            getattr(request, "database_connection_lost", False) or not database_reachable()
-        ):
+        if response.status_code != 500:
+            return response
+        if getattr(request, "database_connection_lost", False) or not database_reachable():
             return database_unavailable_response(request)
+        if getattr(request, "redis_unavailable", False):
+            return database_unavailable_response(request, database=False)
         return response
 
 

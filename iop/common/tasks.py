@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 
@@ -42,6 +43,16 @@ DB_RETRY: RetryOptions = {
 class TenantTask(DjangoTask):
     abstract = True
 
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        """`delay()` once the caller's transaction commits, through the outbox (iop/common/outbox.py):
+        written with the transaction, so a broker that is down at commit time loses nothing."""
+        from .outbox import outbox_task_hold
+
+        outbox_task_hold(task=self, organization_id=args[0], args=args, kwargs=kwargs)
+
+    def apply_async_on_commit(self, *args, **kwargs) -> None:
+        raise NotImplementedError("Use delay_on_commit: it goes through the outbox.")
+
     def __call__(self, organization_id: int, *args, **kwargs):
         if not isinstance(organization_id, int):
             raise TypeError("Tenant tasks take the organization id (an int) as their first argument.")
@@ -59,3 +70,22 @@ def organizations_fan_out(task) -> None:
 def active_organization(organization_id: int) -> Organization | None:
     """The task's organization, or None when it was deactivated after the task was queued."""
     return Organization.objects.filter(pk=organization_id, is_active=True).first()
+
+
+# --- The outbox relay ------------------------------------------------------------------------------
+
+
+@shared_task(name="common.outbox_relay_scan")
+def outbox_relay_scan() -> None:
+    organizations_fan_out(outbox_relay_org)
+
+
+@shared_task(base=TenantTask, name="common.outbox_relay_org", reject_on_worker_lost=True, **DB_RETRY)
+def outbox_relay_org(organization_id: int) -> int:
+    """Queue the tasks that Redis could not take when their transaction committed."""
+    from .outbox import outbox_relay
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    return outbox_relay(organization=organization)

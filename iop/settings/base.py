@@ -367,6 +367,12 @@ CELERY_TASK_ROUTES = {
 # Every job is a scan that fans out per organization and converts to the organization's zone;
 # re-runs are no-ops (unique rows), so intervals need no wall-clock alignment.
 CELERY_BEAT_SCHEDULE = {
+    # Tasks whose transaction committed while Redis was down wait in the outbox: queued once it is
+    # back (iop/common/outbox.py).
+    "common-outbox-relay": {
+        "task": "common.outbox_relay_scan",
+        "schedule": 60,
+    },
     "sessions-clear-expired": {
         "task": "accounts.sessions_clear_expired",
         "schedule": 60 * 60,
