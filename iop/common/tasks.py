@@ -9,7 +9,7 @@ exactly like "not yours".
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
@@ -43,14 +43,15 @@ DB_RETRY: RetryOptions = {
 class TenantTask(DjangoTask):
     abstract = True
 
-    def delay_on_commit(self, *args, **kwargs) -> None:
+    # Returns None, as DjangoTask's does (its stubs say AsyncResult: hence Any).
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> Any:
         """`delay()` once the caller's transaction commits, through the outbox (iop/common/outbox.py):
         written with the transaction, so a broker that is down at commit time loses nothing."""
         from .outbox import outbox_task_hold
 
         outbox_task_hold(task=self, organization_id=args[0], args=args, kwargs=kwargs)
 
-    def apply_async_on_commit(self, *args, **kwargs) -> None:
+    def apply_async_on_commit(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("Use delay_on_commit: it goes through the outbox.")
 
     def __call__(self, organization_id: int, *args, **kwargs):

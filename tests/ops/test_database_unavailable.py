@@ -75,11 +75,16 @@ def test_a_signed_in_page_is_503_try_again_without_a_stack_trace(harbor, harbor_
     _assert_try_again_page(response)
 
 
-def test_the_api_gets_a_json_503(harbor, harbor_intake):
-    with tenant_context(harbor.id):
-        raw = api_token_create(organization=harbor, user=harbor_intake, name="EHR export").raw
+def _integrator(organization, user) -> APIClient:
+    with tenant_context(organization.id):
+        raw = api_token_create(organization=organization, user=user, name="EHR export").raw
     api = APIClient(raise_request_exception=False)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api
+
+
+def test_the_api_gets_a_json_503(harbor, harbor_intake):
+    api = _integrator(harbor, harbor_intake)
     with database_refuses_now():
         response = api.get("/api/v1/o/harbor/clients/")
     assert response.status_code == 503
@@ -123,10 +128,7 @@ def test_a_failure_while_the_database_refuses_is_503():
 
 
 def test_an_api_write_says_nothing_was_saved(harbor, harbor_intake):
-    with tenant_context(harbor.id):
-        raw = api_token_create(organization=harbor, user=harbor_intake, name="EHR export").raw
-    api = APIClient(raise_request_exception=False)
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    api = _integrator(harbor, harbor_intake)
     with database_refuses_now():
         response = api.post("/api/v1/o/harbor/clients/", {"first_name": "Ada"}, format="json")
     assert response.status_code == 503

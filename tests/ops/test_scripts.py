@@ -45,6 +45,13 @@ def test_only_the_missing_service_is_reported():
 
 
 def test_scripts_are_valid_bash():
-    for script in ("scripts/bootstrap.sh", "scripts/run.sh", "scripts/test.sh", ".ci/run"):
+    for script in (
+        "scripts/bootstrap.sh",
+        "scripts/run.sh",
+        "scripts/test.sh",
+        "scripts/backup.sh",
+        "scripts/restore.sh",
+        ".ci/run",
+    ):
         result = subprocess.run(["bash", "-n", script], cwd=ROOT, capture_output=True, text=True)  # noqa: S603,S607
         assert result.returncode == 0, f"{script}: {result.stderr}"
