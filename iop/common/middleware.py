@@ -78,7 +78,7 @@ def database_reachable() -> bool:
     return True
 
 
-def database_unavailable_response(request, *, database: bool = True) -> HttpResponse:
+def service_unavailable_response(request, *, database: bool = True) -> HttpResponse:
     """The 503 for a database out of reach, or (`database=False`) for Redis out of reach."""
     from .views import healthz
 
@@ -114,9 +114,9 @@ class DatabaseUnavailableMiddleware:
         if response.status_code != 500:
             return response
         if getattr(request, "database_connection_lost", False) or not database_reachable():
-            return database_unavailable_response(request)
+            return service_unavailable_response(request)
         if getattr(request, "redis_unavailable", False):
-            return database_unavailable_response(request, database=False)
+            return service_unavailable_response(request, database=False)
         return response
 
 
