@@ -285,10 +285,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "iop.common.schema.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "iop.common.filters.StrictFilterBackend",
     ],
     "DEFAULT_PAGINATION_CLASS": "iop.common.pagination.DefaultCursorPagination",
     "EXCEPTION_HANDLER": "iop.common.api.exception_handler",
+    "DEFAULT_METADATA_CLASS": "iop.common.metadata.ApiMetadata",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("IOP_API_THROTTLE", default="600/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
