@@ -60,11 +60,12 @@ class ClientViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
     @extend_schema(request=ClientSearchSerializer, responses=ClientSerializer(many=True))
     @action(detail=False, methods=["post"])
     def search(self, request, *args, **kwargs):
-        """Search by name, email or phone. POST so the search text never lands in a URL or log."""
+        """Search by name, email or phone. POST so the search text never lands in a URL or log;
+        `?program=` and `?status=` narrow it as they narrow the list."""
         query = ClientSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         qs = selectors.client_list(organization=self.organization, search=query.validated_data["q"])
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(self.filter_queryset(qs))
         assert page is not None  # this viewset paginates (DEFAULT_PAGINATION_CLASS)
         access_record(
             request=request,
