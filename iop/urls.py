@@ -20,3 +20,5 @@ urlpatterns = [
     path("o/<slug:org_slug>/notifications/", include("iop.notifications.urls")),
     path("api/v1/", include("iop.api_urls")),
 ]
+
+handler404 = "iop.common.views.page_not_found"

@@ -1,6 +1,7 @@
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -36,3 +37,11 @@ def favicon(request):
     to the static icon rather than log a 404. Not permanent: the static file's name changes with
     its content."""
     return HttpResponseRedirect(static("favicon.ico"))
+
+
+def page_not_found(request, exception):
+    """The 404 of an address nothing answers (a malformed id in an API path, an unknown
+    organization): the API's JSON error under `/api/`, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Not found.", "code": "not_found", "extra": {}}, status=404)
+    return defaults.page_not_found(request, exception)
