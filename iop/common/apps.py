@@ -1,14 +1,17 @@
 from django.apps import AppConfig
+from rest_framework.exceptions import ValidationError
 
 
-def _text_only(to_internal_value):
-    """DRF's CharField turns a number into text (`0` → `"0"`); the API's schema says string, and an
-    integration that sends a number where text belongs has a bug to hear about: a 400 (`Not a
-    valid string.`), like any other wrong type."""
+def _text_only(to_internal_value, message: str):
+    """Where the API's schema says string, a number is refused (400) instead of being turned into
+    text: DRF's CharField makes `0` into `"0"`, and its DecimalField reads a JSON number, whose
+    binary float may not be the decimal the sender meant (the schema gives decimals as strings,
+    e.g. `"9.5"`, as the API writes them). An integration that sends a number there has a bug to
+    hear about, like any other wrong type."""
 
     def strict(self, data):
         if not isinstance(data, str):
-            self.fail("invalid")
+            raise ValidationError(message, code="invalid")
         return to_internal_value(self, data)
 
     return strict
@@ -21,4 +24,9 @@ class CommonConfig(AppConfig):
     def ready(self):
         from rest_framework import serializers
 
-        serializers.CharField.to_internal_value = _text_only(serializers.CharField.to_internal_value)
+        serializers.CharField.to_internal_value = _text_only(
+            serializers.CharField.to_internal_value, "Not a valid string."
+        )
+        serializers.DecimalField.to_internal_value = _text_only(
+            serializers.DecimalField.to_internal_value, 'Send a decimal as a string, e.g. "9.5".'
+        )
