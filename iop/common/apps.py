@@ -24,9 +24,10 @@ class CommonConfig(AppConfig):
     def ready(self):
         from rest_framework import serializers
 
-        serializers.CharField.to_internal_value = _text_only(
+        # Patched once, here: every CharField and DecimalField of every serializer, declared or generated.
+        serializers.CharField.to_internal_value = _text_only(  # type: ignore[method-assign]
             serializers.CharField.to_internal_value, "Not a valid string."
         )
-        serializers.DecimalField.to_internal_value = _text_only(
+        serializers.DecimalField.to_internal_value = _text_only(  # type: ignore[method-assign]
             serializers.DecimalField.to_internal_value, 'Send a decimal as a string, e.g. "9.5".'
         )
