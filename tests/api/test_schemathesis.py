@@ -162,11 +162,12 @@ def test_the_api_keeps_its_schema_on_the_demo(live_server, demo_tokens, tmp_path
             "--report=ndjson",
             "--report-dir=report",
             "--no-color",
+            "--workers=2",
         ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=900,
         stdin=subprocess.DEVNULL,
     )
     cases, failures = _failures(tmp_path / "report")
