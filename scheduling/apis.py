@@ -16,7 +16,13 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from iop.common.api import AuditedRetrieveMixin, AuditedViewSetMixin, TenantScopedViewSet, validated_input
+from iop.common.api import (
+    AuditedRetrieveMixin,
+    AuditedViewSetMixin,
+    TenantScopedViewSet,
+    validated_input,
+    validated_query,
+)
 from iop.common.pagination import ByNamePagination, DefaultCursorPagination
 from iop.common.weeks import week_start_for
 from iop.tenancy import permissions as perms
@@ -158,7 +164,7 @@ class SessionViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
     def scoped_queryset(self):
         if self.action != "list":
             return selectors.session_list(organization=self.organization, start=_ALL_TIME[0], end=_ALL_TIME[1])
-        query = validated_input(SessionQuerySerializer, self.request.query_params)
+        query = validated_query(SessionQuerySerializer, self.request.query_params)
         start, end = self._window(query)
         sessions = selectors.session_list(
             organization=self.organization,

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.clients.models import Episode
-from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input, validated_query
 from iop.tenancy import permissions as perms
 
 from ..pagination import NewestRaisedPagination
@@ -38,7 +38,7 @@ class WeeklyHoursViewSet(TenantScopedViewSet):
     def retrieve(self, request, *args, **kwargs):
         episode = selectors.episode_for_attendance(organization=self.organization, episode_id=self.get_object().pk)
         assert episode is not None  # get_object found it in this organization
-        query = validated_input(WeeklyHoursQuerySerializer, request.query_params)
+        query = validated_query(WeeklyHoursQuerySerializer, request.query_params)
         # Read by WeeklyHoursSerializer; not a model field, so unknown to the stubs.
         episode.weeks = selectors.episode_weeks(  # type: ignore[attr-defined]
             organization=self.organization, episode=episode, weeks_back=query["weeks"] - 1

@@ -27,7 +27,7 @@ from discharge.models import Consent, Disclosure
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.clients.selectors import client_get
-from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
+from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input, validated_query
 from iop.common.pagination import DefaultCursorPagination
 from iop.tenancy import permissions as perms
 
@@ -164,7 +164,7 @@ class DisclosureViewSet(AuditedRetrieveMixin, mixins.ListModelMixin, TenantScope
     @action(detail=False, methods=["get"])
     def accounting(self, request, *args, **kwargs):
         """The accounting of disclosures of one client for a period (a PDF the client can be given)."""
-        query = validated_input(AccountingQuerySerializer, request.query_params)
+        query = validated_query(AccountingQuerySerializer, request.query_params)
         client = client_get(organization=self.organization, client_id=query["client"])
         if client is None:
             raise NotFound("No such client.")

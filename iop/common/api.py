@@ -164,6 +164,12 @@ def validated_input(serializer_class, data) -> dict:
     return dict(serializer.validated_data)
 
 
+def validated_query(serializer_class, query_params) -> dict:
+    """The query string checked by a serializer. Read as plain values, not as an HTML form: DRF
+    takes a form's empty field for "not given", so `?status=` would silently mean no filter."""
+    return validated_input(serializer_class, query_params.dict())
+
+
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {k: v if isinstance(v, list) else [v] for k, v in detail.items()}

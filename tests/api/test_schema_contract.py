@@ -65,6 +65,8 @@ def test_client_search_applies_its_status_and_program_filters(admin_api, harbor,
         ("consents/?client=not-an-id", "client"),
         ("clients/?page_size=abc", "page_size"),
         ("clients/?page_size=0", "page_size"),
+        ("sessions/?status=", "status"),
+        ("weekly-hours/00000000-0000-0000-0000-000000000000/?weeks=", "weeks"),
     ],
 )
 def test_a_query_parameter_that_means_nothing_is_a_400_naming_it(admin_api, harbor_client, query, field):
