@@ -66,13 +66,20 @@ def test_client_search_applies_its_status_and_program_filters(admin_api, harbor,
         ("clients/?page_size=abc", "page_size"),
         ("clients/?page_size=0", "page_size"),
         ("sessions/?status=", "status"),
-        ("weekly-hours/00000000-0000-0000-0000-000000000000/?weeks=", "weeks"),
     ],
 )
 def test_a_query_parameter_that_means_nothing_is_a_400_naming_it(admin_api, harbor_client, query, field):
     response = admin_api.get(f"{BASE}/{query}")
     assert response.status_code == 400
     assert field in response.json()["extra"]["fields"]
+
+
+def test_an_empty_value_in_a_query_read_by_a_serializer_is_a_400_too(admin_api, harbor_client):
+    with tenant_context(harbor_client.organization_id):
+        episode = harbor_client.episodes.get()
+    response = admin_api.get(f"{BASE}/weekly-hours/{episode.pk}/?weeks=")
+    assert response.status_code == 400 and "weeks" in response.json()["extra"]["fields"]
+    assert admin_api.get(f"{BASE}/weekly-hours/{episode.pk}/?weeks=2").status_code == 200
 
 
 def test_filters_and_page_size_that_mean_something_still_work(admin_api, harbor_client):
