@@ -30,6 +30,7 @@ from iop.accounts.services import api_token_create
 from iop.tenancy.context import tenant_context
 from iop.tenancy.models import Organization
 from tests.conftest import make_member
+from tests.factories import enable_totp
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +69,7 @@ def demo_tokens(live_server, monkeypatch) -> dict[str, str]:
         organization = Organization.objects.get(slug=slug)
         with tenant_context(organization.id):
             user = User.objects.get(email=email)
+            enable_totp(user)  # the test settings require MFA, and a token only for whom has it
             tokens[slug] = api_token_create(organization=organization, user=user, name="schemathesis").raw
     return tokens
 
