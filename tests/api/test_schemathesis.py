@@ -4,7 +4,7 @@ Every check (status codes, content types, response schemas, invalid input reject
 accepted, unsupported methods, authentication, object-level authorization with two tenants' tokens…)
 over every phase (examples, coverage, fuzzing, stateful), with a fixed seed and a bounded number of
 examples, as harbor's organization admin; summit's admin is the peer that must not see harbor's
-objects. Then every detail route is probed across tenants: an object of one organization is a 404
+objects. Before that, every detail route is probed across tenants: an object of one organization is a 404
 for the other's token at its own organization's URL.
 
 The run is the `st` command line (what a developer runs by hand, README "API"), as a subprocess
