@@ -32,7 +32,7 @@ from iop.tenancy.models import Organization
 from tests.conftest import make_member
 from tests.factories import enable_totp
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
 SEED = 1
 MAX_EXAMPLES = 2
