@@ -1,27 +1,45 @@
 """Materialisation: each active weekly slot becomes dated sessions up to the organization's horizon,
-each with its group's facilitators booked and its placed clients seated. Idempotent."""
+each with its group's facilitators booked and its placed clients seated. Idempotent.
+
+Set-based: a run costs a fixed handful of queries, not ~10 a seat. The new sessions are invisible
+to every other transaction until this one commits, so nobody else can book into them meanwhile:
+their capacity is settled here, in memory, by the rules of `roster_book` and `facilitator_book`
+(seats by placement age, a client or facilitator already booked at that time skipped, the seats
+past capacity waitlisted), and written in one INSERT each. The episodes are locked first, as
+`roster_book` locks them, so a discharge or a booking of the same client waits for this run. A
+booking the in-memory plan could not see (a waitlist promotion or facilitator change committed
+meanwhile) makes the INSERT hit an exclusion constraint: the savepoint is rolled back and the run
+falls back to booking one seat at a time, which reports such clashes one by one.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 
+from iop.clients.models import Episode
 from iop.common.crash import pause_point
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.models import Organization
 
 from ..models import (
+    FacilitatorAbsence,
     FacilitatorRole,
     Group,
     Placement,
+    RosterEntry,
+    RosterStatus,
     Session,
+    SessionFacilitator,
     WeeklySlot,
 )
 from ..selectors import scheduling_settings
-from .common import PLACEABLE_STATUSES, facilitator_absent, facilitator_book
+from .common import PLACEABLE_STATUSES, facilitator_absent, facilitator_book, session_range
 from .rosters import roster_book
 
 
@@ -76,10 +94,153 @@ def sessions_materialise(
     created = list(
         Session.objects.filter(pk__in=[s.pk for s in new]).select_related("group", "organization").order_by("starts_at")
     )
-    for session in created:
-        _book_group_facilitators(session)
-        _seat_placed_clients(session)
+    if not created:
+        return created
+    try:
+        with transaction.atomic():
+            _book_and_seat_all(created)
+    except IntegrityError:
+        for session in created:
+            _book_group_facilitators(session)
+            _seat_placed_clients(session)
     return created
+
+
+# Insert in chunks of this many rows: one statement per chunk, whatever the size of the run.
+_BATCH = 2000
+
+# Booked time ranges, by staff profile or episode, as (start, end) pairs: ranges are half-open.
+_Busy = dict[object, list[tuple[dt.datetime, dt.datetime]]]
+
+
+def _busy(rows: Iterable[tuple[object, DateTimeTZRange]]) -> _Busy:
+    busy: _Busy = {}
+    for key, during in rows:
+        busy.setdefault(key, []).append((during.lower, during.upper))
+    return busy
+
+
+def _take(busy: _Busy, key: object, session: Session) -> bool:
+    """Book `key` into the session's time if free then (as the exclusion constraints would)."""
+    taken = busy.setdefault(key, [])
+    if any(start < session.ends_at and session.starts_at < end for start, end in taken):
+        return False
+    taken.append((session.starts_at, session.ends_at))
+    return True
+
+
+def _book_and_seat_all(sessions: list[Session]) -> None:
+    """Facilitators and seats of the new `sessions` (ordered by start), as the one-at-a-time path
+    would book them in that order, in a few queries."""
+    first_day, last_day = min(s.local_date for s in sessions), max(s.local_date for s in sessions)
+    window = DateTimeTZRange(min(s.starts_at for s in sessions), max(s.ends_at for s in sessions), "[)")
+    _book_facilitators(sessions, first_day, last_day, window)
+    _seat_clients(sessions, first_day, last_day, window)
+
+
+def _book_facilitators(sessions: list[Session], first_day: dt.date, last_day: dt.date, window: DateTimeTZRange) -> None:
+    staff_ids = {
+        pk for s in sessions for pk in (s.group.lead_facilitator_id, s.group.co_facilitator_id) if pk is not None
+    }
+    if not staff_ids:
+        return
+    absences: dict[object, list[tuple[dt.date, dt.date]]] = {}
+    for absent_id, start, end in FacilitatorAbsence.objects.filter(
+        staff_profile_id__in=staff_ids, start_date__lte=last_day, end_date__gte=first_day
+    ).values_list("staff_profile_id", "start_date", "end_date"):
+        absences.setdefault(absent_id, []).append((start, end))
+    busy = _busy(
+        SessionFacilitator.objects.filter(staff_profile_id__in=staff_ids, during__overlap=window).values_list(
+            "staff_profile_id", "during"
+        )
+    )
+    bookings = []
+    for session in sessions:
+        for role, staff_id in (
+            (FacilitatorRole.LEAD, session.group.lead_facilitator_id),
+            (FacilitatorRole.CO, session.group.co_facilitator_id),
+        ):
+            if staff_id is None or any(a <= session.local_date <= b for a, b in absences.get(staff_id, ())):
+                continue
+            if _take(busy, staff_id, session):
+                bookings.append(
+                    SessionFacilitator(
+                        organization_id=session.organization_id,
+                        session=session,
+                        staff_profile_id=staff_id,
+                        role=role,
+                        during=session_range(session),
+                    )
+                )
+    SessionFacilitator.objects.bulk_create(bookings, batch_size=_BATCH)
+
+
+def _seat_clients(sessions: list[Session], first_day: dt.date, last_day: dt.date, window: DateTimeTZRange) -> None:
+    placements: dict[object, list[Placement]] = {}
+    for placement in (
+        Placement.objects.filter(
+            group_id__in={s.group_id for s in sessions},
+            is_active=True,
+            start_date__lte=last_day,
+            episode__status__in=PLACEABLE_STATUSES,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first_day))
+        .order_by("created_at", "pk")
+    ):
+        placements.setdefault(placement.group_id, []).append(placement)
+    # Locked and read fresh, in a fixed order, as `episode_lock_open` does for one booking.
+    open_episodes = set(
+        Episode.objects.filter(
+            pk__in={p.episode_id for group in placements.values() for p in group}, status__in=PLACEABLE_STATUSES
+        )
+        .select_for_update(of=("self",), no_key=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    busy = _busy(
+        RosterEntry.objects.filter(
+            episode_id__in=open_episodes, status=RosterStatus.BOOKED, during__overlap=window
+        ).values_list("episode_id", "during")
+    )
+    entries, waitlisted = [], []
+    for session in sessions:
+        booked, seated = 0, set()
+        for placement in placements.get(session.group_id, ()):
+            episode_id = placement.episode_id
+            if (
+                placement.start_date > session.local_date
+                or (placement.end_date is not None and placement.end_date < session.local_date)
+                or episode_id not in open_episodes
+                or episode_id in seated  # two placements of one client: one seat
+            ):
+                continue
+            full = booked >= session.capacity
+            if not full and not _take(busy, episode_id, session):
+                continue  # booked elsewhere at that time: the gaps worklist shows it
+            entry = RosterEntry(
+                organization_id=session.organization_id,
+                session=session,
+                episode_id=episode_id,
+                placement=placement,
+                status=RosterStatus.WAITLISTED if full else RosterStatus.BOOKED,
+                during=session_range(session),
+            )
+            entries.append(entry)
+            if full:
+                waitlisted.append(entry)
+            else:
+                booked += 1
+            seated.add(episode_id)
+    RosterEntry.objects.bulk_create(entries, batch_size=_BATCH)
+    if waitlisted:
+        # The waitlist is served by `added_at`: in one INSERT two entries may share a timestamp,
+        # so give the waitlisted strictly increasing ones, in placement order.
+        now = timezone.now()
+        RosterEntry.objects.filter(pk__in=[e.pk for e in waitlisted]).update(
+            added_at=Case(
+                *(When(pk=e.pk, then=Value(now + dt.timedelta(microseconds=i))) for i, e in enumerate(waitlisted))
+            )
+        )
 
 
 def _book_group_facilitators(session: Session) -> None:
