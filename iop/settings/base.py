@@ -123,6 +123,12 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # (gunicorn.conf.py) make workers x threads the bound of a web process's connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT compilation: the pages' statements are short OLTP reads, but a few (the Today board's one
+# UNION ALL of every panel, the worklist's unit figures) carry plan costs above jit_above_cost from
+# correlated subplans, and compiling their large plans took the Today board at 10x demo data from
+# 0.36 s of execution to 52 s (bench/README.md, "EXPLAIN ANALYZE"). Set per connection, so it holds
+# whatever the server's default is.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # The role that RLS applies to; migrations grant it DML on every table (iop/tenancy/rls.py).
 IOP_DB_APP_ROLE = env("IOP_DB_APP_ROLE", default="iop_app")
 
