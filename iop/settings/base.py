@@ -128,7 +128,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # correlated subplans, and compiling their large plans took the Today board at 10x demo data from
 # 0.36 s of execution to 52 s (bench/README.md, "EXPLAIN ANALYZE"). Set per connection, so it holds
 # whatever the server's default is.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+DATABASE_CONNECTION_OPTIONS = {"options": "-c jit=off"}
+DATABASES["default"].setdefault("OPTIONS", {}).update(DATABASE_CONNECTION_OPTIONS)
 # The role that RLS applies to; migrations grant it DML on every table (iop/tenancy/rls.py).
 IOP_DB_APP_ROLE = env("IOP_DB_APP_ROLE", default="iop_app")
 

@@ -5,7 +5,7 @@ import os
 from iop.common.crypto import DEV_ONLY_SECRET_KEY
 
 from .base import *  # noqa: F401,F403
-from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, env
+from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASE_CONNECTION_OPTIONS, DATABASES, env
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
@@ -18,6 +18,8 @@ DATABASES["default"] = env.db("IOP_TEST_DATABASE_URL", default="postgres://iop_o
 DATABASES["default"]["ENGINE"] = "iop.tenancy.db"
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# As the web and the workers connect (no JIT).
+DATABASES["default"].setdefault("OPTIONS", {}).update(DATABASE_CONNECTION_OPTIONS)
 DATABASES["default"]["TEST"] = {"NAME": env("IOP_TEST_DB_NAME", default="test_iop")}
 
 # A separate Redis database and prefix, flushed between tests that use the cache.
