@@ -24,6 +24,10 @@ class CommonConfig(AppConfig):
     def ready(self):
         from rest_framework import serializers
 
+        from . import wiring
+
+        wiring.connect()
+
         # Patched once, here: every such field of every serializer, declared or generated. (The
         # API's query parameters go through FilterSets and read text; no serializer of a query has
         # a boolean.)

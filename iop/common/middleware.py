@@ -24,7 +24,6 @@ import sys
 
 import kombu.exceptions
 import redis.exceptions
-from django.core.signals import got_request_exception
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -55,7 +54,10 @@ def connection_lost(error: BaseException | None) -> bool:
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, kombu.exceptions.OperationalError)
 
 
-def _note_unavailable_service(sender, request=None, **kwargs) -> None:
+def unavailable_service_note(sender, request=None, **kwargs) -> None:
+    """Receiver of Django's `got_request_exception` (connected in iop/common/wiring.py): marks a
+    request whose exception was a lost database connection or an unreachable Redis, for
+    DatabaseUnavailableMiddleware to answer 503 instead of 500."""
     error = sys.exc_info()[1]
     if request is None:
         return
@@ -107,7 +109,6 @@ def service_unavailable_response(request, *, database: bool = True) -> HttpRespo
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        got_request_exception.connect(_note_unavailable_service, dispatch_uid="iop-unavailable-service")
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.test import Client
+from kombu import pools as kombu_pools
 
 from iop import celery_app
 from iop.accounts.models import Invitation
@@ -31,9 +32,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 def _drop_broker_connections() -> None:
     # The pooled connections and producers still point at the previous URL. (`celery_app.close()`
     # would also stop it being the current app, and shared tasks would no longer be found.)
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # The app's pool is kombu's process-wide pool for its URL: closing it alone would leave that
+    # closed pool registered, and every later publish in this process (once the URL is back) would
+    # fail with "Acquire on closed pool". `pools.reset()` closes and forgets them all.
+    kombu_pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
