@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from attendance.models import AbsenceAlert, AttendanceRecord, PaceState, ThresholdFlag
 from attendance.roll_call.selectors import MISSING_LOOKBACK
 from iop.clients.selectors import client_name_expression
-from iop.common.dates import datetime_short, time_hm
+from iop.common.dates import time_hm
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
 from iop.today.hooks import (
@@ -35,10 +35,6 @@ CLINICIAN = frozenset({Role.CLINICIAN})
 
 def _time(context: TodayContext, value: dt.datetime) -> str:
     return time_hm(value, context.organization.tzinfo)
-
-
-def _day_time(context: TodayContext, value: dt.datetime) -> str:
-    return datetime_short(value, context.organization.tzinfo)
 
 
 def _recorded_count() -> Coalesce:
@@ -128,7 +124,7 @@ def _missing_line(row: dict, context: TodayContext) -> TodayLine:
     missing = row["t_n1"] - row["t_n2"]
     old = context.organization.local_today(row["t_at"]) < context.today
     return TodayLine(
-        text=f"{_day_time(context, row['t_at'])} {row['t_label']}",
+        text=f"{context.datetime_short(row['t_at'])} {row['t_label']}",
         url=_roll_call_url(context, row["t_ref"]),
         status=f"{missing} of {row['t_n1']} not recorded",
         detail=row["t_note"] or "No lead facilitator",

@@ -59,7 +59,7 @@ from authorizations.units.selectors import EXPIRING_WITHIN_DAYS, authorizations_
 from authorizations.units.services import END_THRESHOLDS, FOLLOWING_REQUEST_STATUSES
 from iop.clients.models import EpisodeStatus
 from iop.clients.selectors import client_name_expression
-from iop.common.dates import date_short, datetime_short, time_hm
+from iop.common.dates import date_short, time_hm
 from iop.common.text import plural
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
@@ -93,11 +93,6 @@ def _day_words(context: TodayContext, day: dt.date) -> str:
     if day == context.tomorrow:
         return "tomorrow"
     return date_short(day)
-
-
-def _when(context: TodayContext, at: dt.datetime) -> str:
-    """ "Tue 8 Dec, 14:30" in the organization's zone."""
-    return datetime_short(at, context.organization.tzinfo)
 
 
 def _day_time(context: TodayContext, at: dt.datetime) -> str:
@@ -289,7 +284,7 @@ def _clock_words(clock: str) -> str:
 def _deadline_line(row: dict, context: TodayContext) -> TodayLine:
     due = row["t_at"]
     past = due <= context.now
-    when = _when(context, due)
+    when = context.datetime_short(due)
     return TodayLine(
         text=f"{row['t_label']} — {_clock_words(row['t_note'])}",
         url=context.url("authorizations:denial_case", case_id=row["t_ref"])
@@ -456,7 +451,7 @@ def _overdue_line(row: dict, context: TodayContext) -> TodayLine:
     return TodayLine(
         text=row["t_label"],
         url=_request_url(context, row, "#determinations"),
-        status=f"Decision was due {_when(context, row['t_at'])}",
+        status=f"Decision was due {context.datetime_short(row['t_at'])}",
         tone="alert",
         client_id=row["t_client"],
     )
@@ -526,7 +521,7 @@ def _denials_line(row: dict, context: TodayContext) -> TodayLine:
         text=row["t_label"],
         url=url,
         status=f"{AppealLevel(row['t_note']).label}: letter not drafted",
-        detail=f"File by {_when(context, due)}",
+        detail=f"File by {context.datetime_short(due)}",
         tone="alert" if late else "warn",
         client_id=row["t_client"],
     )

@@ -27,7 +27,7 @@ from django.db.models.functions import Cast, Coalesce, Extract
 
 from iop.clients.models import Episode, EpisodeStatus, ReminderChannel
 from iop.clients.selectors import client_name_expression
-from iop.common.dates import date_short, datetime_short, time_hm
+from iop.common.dates import date_short, time_hm
 from iop.common.text import plural
 from iop.tenancy import permissions
 from iop.tenancy.models import Role
@@ -54,10 +54,6 @@ ADMIN = frozenset({Role.ORG_ADMIN})
 UNCOVERED_URGENT = dt.timedelta(hours=48)
 # How far ahead a waitlist with a free seat is worth a VA's look.
 WAITLIST_HORIZON = dt.timedelta(days=14)
-
-
-def _at(context: TodayContext, value: dt.datetime) -> str:
-    return datetime_short(value, context.organization.tzinfo)
 
 
 def _session_url(context: TodayContext, session_id) -> str:
@@ -107,7 +103,7 @@ def _uncovered_rows(context: TodayContext) -> QuerySet:
 def _uncovered_line(row: dict, context: TodayContext) -> TodayLine:
     urgent = row["t_at"] - context.now < UNCOVERED_URGENT
     return TodayLine(
-        text=f"{_at(context, row['t_at'])} {row['t_label']}",
+        text=f"{context.datetime_short(row['t_at'])} {row['t_label']}",
         url=_session_url(context, row["t_ref"]) + "#facilitators",
         status="No lead facilitator",
         detail=f"{row['t_n1']}/{row['t_n2']} booked",
@@ -137,7 +133,7 @@ def _waitlist_rows(context: TodayContext) -> QuerySet:
 def _waitlist_line(row: dict, context: TodayContext) -> TodayLine:
     free = row["t_n2"] - row["t_n1"]
     return TodayLine(
-        text=f"{_at(context, row['t_at'])} {row['t_label']}",
+        text=f"{context.datetime_short(row['t_at'])} {row['t_label']}",
         url=_session_url(context, row["t_ref"]) + "#waitlist",
         status=f"{plural(free, 'free seat')}, {row['t_n3']} waiting",
         tone="warn",

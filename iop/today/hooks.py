@@ -33,6 +33,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast
 from django.urls import reverse
 
+from iop.common.dates import datetime_short
 from iop.common.weeks import week_start_for
 from iop.tenancy.models import Membership, Organization, Role
 from iop.tenancy.permissions import ALL_ACTIONS
@@ -105,6 +106,10 @@ class TodayContext:
         """The instant `day` begins in the organization's zone: the bound of a local day's (or
         week's) sessions, right on both sides of a DST change."""
         return self.organization.local_datetime(day, dt.time(0))
+
+    def datetime_short(self, at: dt.datetime) -> str:
+        """ "Tue 8 Dec, 14:30" in the organization's zone: when a line's session, call or deadline is."""
+        return datetime_short(at, self.organization.tzinfo)
 
     def url(self, name: str, **kwargs: Any) -> str:
         """The organization's page `name` (a URL name under `/o/<org_slug>/`), for a line or a link."""
