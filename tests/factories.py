@@ -107,8 +107,12 @@ def enable_totp(user: User) -> str:
     return secret
 
 
-def totp_code(secret: str) -> str:
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+def totp_code(secret: str, *, steps_ago: int = 0) -> str:
+    """The code an authenticator app shows now (or `steps_ago` 30-second steps before now)."""
+    import time
 
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(secret, counter))
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter - steps_ago))

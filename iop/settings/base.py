@@ -205,6 +205,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "IOP Ops"
+# A code typed as the 30-second step rolls over reaches the server in the next step; RFC 6238 §5.2
+# allows one step of transmission delay. allauth's default (0) refused such codes now and then.
+MFA_TOTP_TOLERANCE = 1
 MFA_TRUST_ENABLED = False
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False

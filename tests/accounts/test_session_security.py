@@ -110,6 +110,23 @@ def test_full_login_with_totp(client, harbor, harbor_client):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
+@pytest.mark.parametrize(("steps_ago", "signed_in"), [(1, True), (2, False)])
+def test_a_code_typed_as_the_step_rolls_over_still_signs_in_but_an_older_one_does_not(
+    client, harbor, steps_ago, signed_in
+):
+    """The code shown when the user started typing is accepted in the next 30-second step (it
+    reached the server late); one from two steps ago is refused."""
+    from ..factories import enable_totp, totp_code
+
+    user = make_member(harbor, "va", "late@harbor.test", mfa=False)
+    secret = enable_totp(user)
+    # Clock held mid-step, so the code's age is exactly `steps_ago` steps when it is checked.
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, 15, tzinfo=dt.UTC), tick=False):
+        client.post("/accounts/login/", {"login": "late@harbor.test", "password": TEST_PASSWORD})
+        client.post(reverse("mfa_authenticate"), {"code": totp_code(secret, steps_ago=steps_ago)})
+        assert ("_auth_user_id" in client.session) is signed_in
+
+
 def test_idle_timeout_during_an_htmx_request_loads_the_login_page_whole(client, harbor_va):
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
         client.force_login(harbor_va)
