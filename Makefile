@@ -14,8 +14,7 @@ test:
 
 ## bench: the performance harness (bench/README.md): pages beside the floor at demo size and 10x (BENCH_ARGS="...")
 bench:
-	@bash -c 'source scripts/bootstrap.sh && iop_venv_ensure bench && iop_services_check && iop_db_ensure && \
-		"$$IOP_VENV/bin/python" bench/run.py $${BENCH_ARGS:---scale 1 --scale 10}'
+	@bash scripts/bench.sh $(or $(BENCH_ARGS),--scale 1 --scale 10)
 
 ## backup: the app database in pg_dump's custom format (BACKUP=file, else var/backups/<db>-<time>.dump)
 backup:
