@@ -112,7 +112,7 @@ iop_debian_packages_ensure() {
     done
     ((${#missing[@]})) || return 0
     if [[ "$(id -u)" -ne 0 ]]; then
-        iop_warn "Missing Debian packages: ${missing[*]} (browser and PDF tests need them)." \
+        iop_warn "Missing Debian packages: ${missing[*]} (browser, PDF and pooling tests need them)." \
             && printf '  Install them with:  sudo apt-get install -y %s\n' "${missing[*]}" >&2
         return 0
     fi

@@ -12,8 +12,9 @@ cd "$IOP_ROOT"
 
 iop_venv_ensure test
 # Browser tests drive Debian's Chromium (never a browser downloaded by Playwright); the PDF tests need what
-# WeasyPrint needs, fonts included (scripts/bootstrap.sh).
-iop_debian_packages_ensure chromium "${IOP_PDF_PACKAGES[@]}"
+# WeasyPrint needs, fonts included (scripts/bootstrap.sh); the pooling test starts a private PgBouncer, the
+# version deploy/pgbouncer/Dockerfile installs (tests/ops/test_pgbouncer.py).
+iop_debian_packages_ensure chromium pgbouncer "${IOP_PDF_PACKAGES[@]}"
 iop_services_check
 # pytest-django creates the test database itself, as the owner role.
 iop_db_ensure ""

@@ -209,3 +209,82 @@ def private_redis(log: Path) -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class PrivatePgBouncer:
+    port: int
+    database: str
+
+
+@contextmanager
+def private_pgbouncer(*, database: str, pool_size: int) -> Iterator[PrivatePgBouncer]:
+    """A pgbouncer of our own on a free port in front of `database` of the shared PostgreSQL,
+    configured from the deployment's own file (deploy/pgbouncer/pgbouncer.ini: transaction
+    pooling, its connect_query) with only what must differ here changed: addresses, trust for the
+    app and owner roles (as the local server trusts them) and `pool_size` server connections.
+    Stopped when the block ends."""
+    import configparser
+    import os
+    import re
+
+    import psycopg2
+
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(binary).exists():
+        raise RuntimeError("pgbouncer is not installed: `make test` installs it (apt-get install pgbouncer).")
+    base = Path(tempfile.mkdtemp(prefix="iop-pgbouncer-"))
+    log = base / "pgbouncer.log"
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(ROOT / "deploy/pgbouncer/pgbouncer.ini")
+    (deployed,) = config["databases"].values()
+    host, port = connection.settings_dict["HOST"] or "127.0.0.1", str(connection.settings_dict["PORT"] or 5432)
+    target = re.sub(r"\bhost=\S+", f"host={host}", deployed)
+    target = re.sub(r"\bport=\S+", f"port={port}", target)
+    target = re.sub(r"\bdbname=\S+", f"dbname={database}", target)
+    config["databases"] = {database: target}
+    server = PrivatePgBouncer(port=free_port(), database=database)
+    config["pgbouncer"].update(
+        listen_addr="127.0.0.1",
+        listen_port=str(server.port),
+        auth_type="trust",
+        auth_file=str(base / "userlist.txt"),
+        default_pool_size=str(pool_size),
+        reserve_pool_size="0",
+        logfile=str(log),
+    )
+    roles = (settings.IOP_DB_APP_ROLE, connection.settings_dict["USER"] or "iop_owner")
+    (base / "userlist.txt").write_text("".join(f'"{role}" ""\n' for role in roles))
+    with (base / "pgbouncer.ini").open("w") as out:
+        config.write(out)
+    log.touch()
+    # pgbouncer refuses to run as root: as root (CI), it drops to postgres itself.
+    as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
+    for path in (base, base / "userlist.txt", base / "pgbouncer.ini", log):
+        if as_user:
+            shutil.chown(path, "postgres")
+    with (base / "stderr").open("w") as stderr:
+        process = subprocess.Popen(  # noqa: S603
+            [binary, *as_user, str(base / "pgbouncer.ini")],
+            stdout=stderr,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            output = (base / "stderr").read_text() + log.read_text()
+            raise RuntimeError(f"pgbouncer exited ({process.returncode}):\n{output}")
+        try:
+            psycopg2.connect(host="127.0.0.1", port=server.port, dbname=database, user=roles[0]).close()
+        except psycopg2.OperationalError:
+            return False
+        return True
+
+    try:
+        _poll(answers, what=f"pgbouncer on port {server.port} to answer")
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(base, ignore_errors=True)

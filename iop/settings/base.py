@@ -130,6 +130,36 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # whatever the server's default is.
 DATABASE_CONNECTION_OPTIONS = {"options": "-c jit=off"}
 DATABASES["default"].setdefault("OPTIONS", {}).update(DATABASE_CONNECTION_OPTIONS)
+
+
+def database_behind_pgbouncer(database: dict) -> dict:
+    """`database` as it must connect through PgBouncer in transaction pooling, where consecutive
+    transactions of one connection may run on different server connections (and a server
+    connection serves many clients in turn), so nothing may be set for the session:
+
+    - the tenant context is set per statement and transaction-local (iop/tenancy/context.py);
+    - server-side cursors stay off (a DECLAREd cursor lives beyond its transaction);
+    - no `assume_role`: Django runs `SET ROLE` once per connection, which would stick to one server
+      connection and miss the others; connect as the app role itself;
+    - no startup `options`: PgBouncer 1.18 refuses them, so jit=off is set by PgBouncer on each
+      server connection instead (deploy/pgbouncer/pgbouncer.ini, `connect_query`).
+
+    CONN_MAX_AGE keeps its meaning: a kept connection is one to PgBouncer, which holds no server
+    connection between transactions, so PostgreSQL's connections are bounded by PgBouncer's pool
+    size whatever the number of web containers, workers and threads."""
+    options = dict(database.get("OPTIONS", {}))
+    if "assume_role" in options:
+        raise ValueError("assume_role (a session-level SET ROLE) cannot work behind transaction pooling.")
+    for name in DATABASE_CONNECTION_OPTIONS:
+        options.pop(name, None)
+    return {**database, "OPTIONS": options, "DISABLE_SERVER_SIDE_CURSORS": True}
+
+
+# IOP_DB_POOLED=true when DATABASE_URL points at PgBouncer in transaction pooling
+# (docker-compose.yml; README "Deployment").
+IOP_DB_POOLED = env.bool("IOP_DB_POOLED", default=False)
+if IOP_DB_POOLED:
+    DATABASES["default"] = database_behind_pgbouncer(DATABASES["default"])
 # The role that RLS applies to; migrations grant it DML on every table (iop/tenancy/rls.py).
 IOP_DB_APP_ROLE = env("IOP_DB_APP_ROLE", default="iop_app")
 
