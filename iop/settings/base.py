@@ -192,7 +192,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # --- Sessions: 15-minute idle logoff and an absolute cap (HIPAA automatic logoff) -----------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Read from Redis, written through to PostgreSQL: any web container serves any session, without a
+# SELECT per request, and a Redis outage signs nobody out (iop/accounts/sessions.py).
+SESSION_ENGINE = "iop.accounts.sessions"
 IOP_SESSION_IDLE_TIMEOUT = env.int("IOP_SESSION_IDLE_TIMEOUT", default=15 * 60)
 IOP_SESSION_ABSOLUTE_TIMEOUT = env.int("IOP_SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 # Django's own expiry is the backstop; SessionTimeoutMiddleware ends idle sessions first (and audits it).

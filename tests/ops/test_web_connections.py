@@ -10,41 +10,27 @@ test database as the app role, on a free port. Connections are counted by Postgr
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import runpy
-import signal
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
-from http.cookies import SimpleCookie
-from pathlib import Path
 
 import psycopg2
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
 
 from iop.tenancy.context import tenant_context
 
 from ..conftest import make_member
 from ..factories import ClientFactory
+from .webserver import ROOT, sign_in, web_process, with_password
 
-ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 50
 SECONDS = 30
 # README "Database connections": what one `make run` web process may hold.
 DOCUMENTED_DEV_BOUND = 8
-PASSWORD = "concurrent-clients-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_test_starts_web_exactly_as_make_run_does():
@@ -63,68 +49,11 @@ def test_the_documented_bound_is_the_configured_one(monkeypatch):
     assert f"at most **{DOCUMENTED_DEV_BOUND}**" in (ROOT / "README.md").read_text()
 
 
-def _server_env() -> dict:
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "IOP_", "DATABASE_", "CACHE_", "REDIS_", "CELERY_", "WEB_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="iop.settings.dev",  # as scripts/run.sh exports it
-        DATABASE_URL=f"postgres://{settings.IOP_DB_APP_ROLE}@{host}:{port}/{db['NAME']}",  # the app role
-        # This run's own Redis keys (rate limits), cleared by tests/conftest.py.
-        CACHE_URL=settings.CACHES["default"]["LOCATION"],
-        CACHE_KEY_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-    )
-    return env
-
-
 @pytest.fixture
 def web(tmp_path):
     """`make run`'s web process on a free port; yields its port."""
-    port = _free_port()
-    log = open(tmp_path / "web.log", "w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--reload",
-        ],
-        cwd=ROOT,
-        env=_server_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"web exited:\n{log.seek(0) or log.read()}"
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"web did not answer /healthz:\n{log.seek(0) or log.read()}"
-            time.sleep(0.3)
+    with web_process(tmp_path / "web.log", "--reload") as port:
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
 
 
 class Sampler(threading.Thread):
@@ -155,50 +84,13 @@ class Sampler(threading.Thread):
             time.sleep(0.05)
 
 
-def _cookies(response) -> dict[str, str]:
-    jar = SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or ():
-        jar.load(header)
-    return {name: morsel.value for name, morsel in jar.items()}
-
-
-def _sign_in(port: int, email: str) -> str:
-    """The real login form (CSRF, Argon2); returns the session cookie."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/accounts/login/")
-    response = conn.getresponse()
-    response.read()
-    csrf = _cookies(response)["csrftoken"]
-    body = f"login={email}&password={PASSWORD}"
-    conn.request(
-        "POST",
-        "/accounts/login/",
-        body=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}",
-            "X-CSRFToken": csrf,
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    assert response.status == 302, response.status
-    return _cookies(response)["sessionid"]
-
-
 @pytest.fixture
 def staff(harbor):
     """Three staff to sign in, without MFA (make run's demo does not enforce it)."""
     with tenant_context(harbor.id):
         ClientFactory.create_batch(5, organization=harbor)
-    hasher = Argon2PasswordHasher()  # the dev settings' hasher, not the tests' fast one
-    encoded = hasher.encode(PASSWORD, hasher.salt())
-    users = []
-    for n in range(3):
-        user = make_member(harbor, "va", f"va{n}@harbor.test", mfa=False)
-        user.password = encoded
-        user.save(update_fields=["password"])
-        users.append(user)
+    users = [make_member(harbor, "va", f"va{n}@harbor.test", mfa=False) for n in range(3)]
+    with_password(users)
     return users
 
 
@@ -206,7 +98,7 @@ def staff(harbor):
 @pytest.mark.django_db(transaction=True)
 def test_50_concurrent_clients_for_30_s_get_no_5xx_within_the_connection_bound(web, staff, record_property):
     port = web
-    sessions = [_sign_in(port, user.email) for user in staff]
+    sessions = [sign_in(port, user.email) for user in staff]
     paths = ["/accounts/login/", "/healthz", "/o/harbor/clients/"]
     statuses: Counter = Counter()
     errors: list[str] = []
