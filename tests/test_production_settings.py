@@ -1,5 +1,6 @@
 """Production settings are safe by default and pass Django's deployment checks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -74,3 +75,22 @@ def test_production_enforces_mfa_and_secure_cookies_by_default():
         result.stdout.strip().splitlines()[-1]
         == "True True True False 900 ['rest_framework.permissions.IsAuthenticated']"
     )
+
+
+@pytest.mark.parametrize("pooled", ["true", "false"])
+def test_the_database_settings_behind_pgbouncer_set_nothing_for_the_session(pooled):
+    # As docker-compose.yml sets it for web, the workers and beat (and not for migrate).
+    env = {**PROD, "DATABASE_URL": "postgres://iop_app:secret@pgbouncer:6432/iop", "IOP_DB_POOLED": pooled}
+    script = (
+        "import json; from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(json.dumps([d['OPTIONS'], d['DISABLE_SERVER_SIDE_CURSORS'], d['CONN_MAX_AGE'], s.SESSION_ENGINE]))"
+    )
+    result = _manage("shell", "-c", script, env_overrides=env)
+    assert result.returncode == 0, result.stderr
+    # The last line: `shell` first says what it imported.
+    options, no_server_side_cursors, conn_max_age, sessions = json.loads(result.stdout.strip().splitlines()[-1])
+    # PgBouncer 1.18 refuses startup options (jit=off comes from its connect_query instead).
+    assert options == ({} if pooled == "true" else {"options": "-c jit=off"})
+    assert no_server_side_cursors is True
+    assert conn_max_age == 60
+    assert sessions == "iop.accounts.sessions"

@@ -29,7 +29,7 @@ from django.db import connection, connections
 from iop import celery_app
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKER_QUEUES = ["default", "notifications", "pdf"]  # what `make run` and docker-compose consume
+WORKER_QUEUES = ["default", "notifications", "pdf"]  # what `make run` consumes (docker-compose: a worker per queue)
 
 
 def _close_worker_connections(**kwargs):
