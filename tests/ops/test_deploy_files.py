@@ -185,6 +185,9 @@ def test_pgbouncer_pools_transactions_from_the_tested_file(compose):
     config = configparser.ConfigParser(interpolation=None)
     config.read(ROOT / "deploy/pgbouncer/pgbouncer.ini")
     assert config["pgbouncer"]["pool_mode"] == "transaction"
+    # A descriptor per client and server connection; Docker's default soft limit may be 1024.
+    pools = int(config["pgbouncer"]["default_pool_size"]) + int(config["pgbouncer"]["reserve_pool_size"])
+    assert pgbouncer["ulimits"]["nofile"] > int(config["pgbouncer"]["max_client_conn"]) + pools + 50
     assert config["pgbouncer"]["listen_port"] == "6432"
     assert config["pgbouncer"]["auth_file"] == "/run/pgbouncer/userlist.txt"
     assert "/run/pgbouncer/userlist.txt" in (ROOT / "deploy/pgbouncer/entrypoint.sh").read_text()
