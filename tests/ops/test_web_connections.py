@@ -16,16 +16,13 @@ import threading
 import time
 from collections import Counter
 
-import psycopg2
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from iop.tenancy.context import tenant_context
 
 from ..conftest import make_member
 from ..factories import ClientFactory
-from .webserver import ROOT, sign_in, web_process, with_password
+from .webserver import ROOT, Sampler, sign_in, web_process, with_password
 
 CLIENTS = 50
 SECONDS = 30
@@ -54,34 +51,6 @@ def web(tmp_path):
     """`make run`'s web process on a free port; yields its port."""
     with web_process(tmp_path / "web.log", "--reload") as port:
         yield port
-
-
-class Sampler(threading.Thread):
-    """Counts the app role's connections to the test database, as PostgreSQL sees them."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        db = connection.settings_dict
-        self.conn = psycopg2.connect(
-            dbname="postgres", user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
-        )
-        self.conn.autocommit = True
-        self.database = db["NAME"]
-        self.samples: list[int] = []
-        self.stopping = threading.Event()
-
-    def count(self) -> int:
-        with self.conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s",
-                [self.database, settings.IOP_DB_APP_ROLE],
-            )
-            return cursor.fetchone()[0]
-
-    def run(self):
-        while not self.stopping.is_set():
-            self.samples.append(self.count())
-            time.sleep(0.05)
 
 
 @pytest.fixture

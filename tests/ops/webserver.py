@@ -8,12 +8,14 @@ import http.client
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+import psycopg2
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
@@ -39,8 +41,8 @@ def server_env(**extra: str) -> dict:
         CACHE_URL=settings.CACHES["default"]["LOCATION"],
         CACHE_KEY_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -125,3 +127,31 @@ def with_password(users) -> None:
     for user in users:
         user.password = encoded
         user.save(update_fields=["password"])
+
+
+class Sampler(threading.Thread):
+    """Counts the app role's connections to the test database, as PostgreSQL sees them."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        db = connection.settings_dict
+        self.conn = psycopg2.connect(
+            dbname="postgres", user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
+        )
+        self.conn.autocommit = True
+        self.database = db["NAME"]
+        self.samples: list[int] = []
+        self.stopping = threading.Event()
+
+    def count(self) -> int:
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s",
+                [self.database, settings.IOP_DB_APP_ROLE],
+            )
+            return cursor.fetchone()[0]
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.samples.append(self.count())
+            time.sleep(0.05)
