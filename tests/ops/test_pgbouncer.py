@@ -242,7 +242,7 @@ def test_a_session_level_context_would_leak_to_the_next_client_of_the_server_con
     assert leaked, "a session-level context did not leak: the pooling set-up proves nothing"
 
 
-def test_the_pooled_settings_are_needed_and_set_jit_off_through_pgbouncer(bouncer, tenants):
+def test_the_pooled_settings_are_needed_and_set_jit_off_through_pgbouncer(bouncer):
     # Connecting as directly (startup options) is refused by PgBouncer 1.18.
     direct = {**_pooled_settings(bouncer), "OPTIONS": dict(connection.settings_dict["OPTIONS"])}
     direct["OPTIONS"].pop("assume_role", None)
