@@ -3,10 +3,9 @@ functions of `ReportData` (attendance/reports/selectors.py), so both exports alw
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
+from iop.common.csv_files import csv_text
 from iop.common.dates import time_hm
 from iop.common.pdf import RenderedPdf, pdf_document
 
@@ -33,10 +32,6 @@ CSV_HEADER = (
 )
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def attendance_report_document(*, data: ReportData, generated_by: str) -> RenderedPdf:
     """The report rendered as a tagged PDF (content and page count); `generated_by` is the name
     printed in the footer."""
@@ -49,25 +44,16 @@ def attendance_report_pdf(*, data: ReportData, generated_by: str) -> bytes:
     return attendance_report_document(data=data, generated_by=generated_by).content
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
-
-
 def _time(value: dt.datetime | None) -> str:
     return time_hm(value) if value is not None else ""
 
 
 def attendance_report_csv(*, data: ReportData) -> str:
     """One row per session of the period (the PDF's sessions table), local times, plain values."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in data.sessions:
-        record = row.record
-        writer.writerow(
-            _cell(value)
-            for value in (
+    return csv_text(
+        header=CSV_HEADER,
+        rows=(
+            (
                 row.starts_at.date().isoformat(),
                 _time(row.starts_at),
                 _time(row.ends_at),
@@ -77,11 +63,12 @@ def attendance_report_csv(*, data: ReportData) -> str:
                 row.status_label,
                 _time(row.arrived_at),
                 _time(row.departed_at),
-                record.attended_minutes if record else "",
-                record.counted_minutes if record else "",
-                record.get_absence_reason_display() if record else "",
-                record.note if record else "",
-                ("yes" if record.is_late_entry else "no") if record else "",
+                row.record.attended_minutes if row.record else "",
+                row.record.counted_minutes if row.record else "",
+                row.record.get_absence_reason_display() if row.record else "",
+                row.record.note if row.record else "",
+                ("yes" if row.record.is_late_entry else "no") if row.record else "",
             )
-        )
-    return out.getvalue()
+            for row in data.sessions
+        ),
+    )

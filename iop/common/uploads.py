@@ -13,7 +13,10 @@ cap. Then it looks inside, chosen by the content rather than the name:
   another unzip tool would inflate in full) is refused after at most the declared size plus one
   block of output, never after the whole bomb;
 - a PDF is parsed (pypdf): a truncated or unreadable one, an encrypted one, or one whose pages
-  cannot be counted is refused.
+  cannot be counted is refused;
+- a text type (`FileType(text=True)`, e.g. CSV: no first bytes to recognise it by) must be UTF-8
+  (a byte-order mark allowed) without NUL bytes: a spreadsheet saved as .xlsx and renamed .csv, or
+  any binary, is refused by its content.
 
 Refusals are `UploadRefused`, a `django.core.exceptions.ValidationError` with a message for the
 person and a `code` (`UploadRefusal`), which forms and DRF serializers both turn into a field error.
@@ -61,12 +64,15 @@ class UploadRefusal(StrEnum):
     TYPE = "type"
     ARCHIVE = "archive"
     PDF = "pdf"
+    TEXT = "text"
 
 
 @dataclass(frozen=True)
 class FileType:
     content_type: str
-    magics: tuple[bytes, ...]
+    magics: tuple[bytes, ...] = ()
+    # A text format (CSV): recognised by being UTF-8 text, since it has no first bytes of its own.
+    text: bool = False
 
 
 def size_text(size: int) -> str:
@@ -228,6 +234,23 @@ def pdf_check(stream: IO[bytes]) -> None:
         raise _refuse("The PDF has no pages that can be read.", UploadRefusal.PDF)
 
 
+# --- Text -------------------------------------------------------------------------------------------
+
+
+def text_check(stream: IO[bytes]) -> None:
+    """Refuse what is not UTF-8 text (a byte-order mark allowed): a binary, or a file saved in
+    another encoding, whose characters would be read wrong."""
+    content = stream.read()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _refuse(
+            "The file is not UTF-8 text: save it as “CSV UTF-8” and attach it again.", UploadRefusal.TEXT
+        ) from exc
+    if "\x00" in text:
+        raise _refuse("The file is not text.", UploadRefusal.TEXT)
+
+
 # --- The validator ----------------------------------------------------------------------------------
 
 
@@ -263,12 +286,15 @@ class UploadValidator:
         head = upload.read(16)
         extension = os.path.splitext(upload.name or "")[1].lower()
         known = self.types.get(extension)
-        if known is None or not head.startswith(known.magics):
+        if known is None or not (known.text or head.startswith(known.magics)):
             raise _refuse(f"Attach {self.accepted}.", UploadRefusal.TYPE)
         # By content, not by name: whatever a field accepts, a zip inside is judged as a zip.
         stream = _seekable(upload)
         try:
-            if head.startswith(ZIP_MAGICS):
+            if known.text:
+                stream.seek(0)
+                text_check(stream)
+            elif head.startswith(ZIP_MAGICS):
                 zip_container_check(stream)
             elif head.startswith(PDF_MAGIC):
                 pdf_check(stream)

@@ -35,6 +35,7 @@ from attendance.reports.services import attendance_report_generate, attendance_r
 from attendance.tasks import report_generate
 from iop.audit.models import AccessEvent
 from iop.clients.models import Client, Episode, TreatmentPlan
+from iop.common.csv_files import csv_cell
 from iop.common.dates import date_range
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
@@ -316,8 +317,8 @@ def test_the_csv_has_one_row_per_session_of_the_pdf(as_clinician, harbor, four_w
 
 @pytest.mark.parametrize("text", ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(text):
-    assert report_documents._cell(text) == "'" + text
-    assert report_documents._cell("Flu, 2 days") == "Flu, 2 days"
+    assert csv_cell(text) == "'" + text
+    assert csv_cell("Flu, 2 days") == "Flu, 2 days"
 
 
 # --- Data builder ----------------------------------------------------------------------------------
