@@ -190,3 +190,14 @@ def test_the_validator_checks_type_and_size_first_and_rewinds_the_file():
     upload = SimpleUploadedFile("Assessment.docx", docx_bytes())
     assert docx.content_type(upload) == "application/x-docx"
     assert upload.read() == docx_bytes()  # stored from its first byte
+
+
+def test_a_text_type_is_judged_as_text_by_its_content():
+    """CSV has no first bytes of its own: it is taken when it is UTF-8 text, and a binary or a
+    file in another encoding named .csv is refused."""
+    csv_field = validator(csv=FileType("text/csv", text=True))
+    assert csv_field.content_type(SimpleUploadedFile("census.csv", "\ufeffname\nJosé\n".encode())) == "text/csv"
+    for content in ("name\nJosé\n".encode("latin-1"), b"PK\x03\x04\x00\x00binary"):
+        with pytest.raises(ValidationError) as caught:
+            csv_field(SimpleUploadedFile("census.csv", content))
+        assert caught.value.code == "text"
