@@ -180,3 +180,9 @@ class AuthorizationsErrorCode(StrEnum):
     INVALID_SCORES = "invalid_scores"
     # reviews: a text longer than its field holds
     TEXT_TOO_LONG = "text_too_long"
+    # census import: a file that cannot be read as a census CSV (empty, not UTF-8, missing columns, too many rows)
+    CENSUS_FILE_INVALID = "census_file_invalid"
+    # census import: "import all" with rows that are not good (each named in `extra` by its line)
+    CENSUS_ROWS_REFUSED = "census_rows_refused"
+    # census and billing exports: a date range that ends before it starts or is too long
+    EXPORT_RANGE_INVALID = "export_range_invalid"

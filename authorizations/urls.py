@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("authorizations.reviews.calls.urls")),
     path("", include("authorizations.appeals.urls")),
     path("", include("authorizations.reviews.packets.urls")),
+    path("", include("authorizations.census_files.urls")),
 ]

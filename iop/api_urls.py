@@ -9,6 +9,7 @@ from attendance.hours.apis import ThresholdFlagViewSet, WeeklyHoursViewSet
 from attendance.patterns.apis import AbsenceAlertViewSet
 from attendance.roll_call.apis import AttendanceRecordViewSet, SessionAttendanceViewSet
 from authorizations.appeals import apis as authorizations_appeals
+from authorizations.census_files import apis as authorizations_census_files
 from authorizations.coverage import apis as authorizations_coverage
 from authorizations.requests import apis as authorizations_requests
 from authorizations.reviews import apis as authorizations_reviews
@@ -56,6 +57,7 @@ router.register("absence-alerts", AbsenceAlertViewSet, basename="absence-alert")
 
 for module in (
     authorizations_appeals,
+    authorizations_census_files,
     authorizations_coverage,
     authorizations_requests,
     authorizations_units,
@@ -73,5 +75,5 @@ for module in (
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("o/<slug:org_slug>/", include((router.urls, "api"), namespace="api")),
+    path("o/<slug:org_slug>/", include((router.urls + authorizations_census_files.PATHS, "api"), namespace="api")),
 ]
