@@ -37,8 +37,8 @@ class CensusCommitForm(forms.Form):
             (ImportMode.ALL.value, "Every row (only when all rows are good)"),
             (ImportMode.GOOD_ONLY.value, "Only the good rows; leave the rows with problems out"),
         ],
-        initial=ImportMode.ALL.value,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose what to import: every row, or only the good rows."},
     )
 
 

@@ -60,8 +60,11 @@ def _import_page(request, *, form=None, commit_form=None, result=None, status=No
     return org_render(request, IMPORT_TEMPLATE, context, status=status)
 
 
-def _preview(request, result: services.CensusImportResult, text: str, *, mode: str, status=None):
+def _preview(request, result: services.CensusImportResult, text: str, *, status=None):
+    """The rows as judged, and the import form. With bad rows, what to import is the person's
+    explicit choice (nothing chosen for them); with none, the import takes every row."""
     _audit_existing(request, result)
+    mode = services.ImportMode.ALL if result.all_good else None
     commit_form = CensusCommitForm(initial={"content": text, "mode": mode})
     return _import_page(request, commit_form=commit_form, result=result, status=status)
 
@@ -77,8 +80,7 @@ def census_import(request, org_slug: str):
         except ApplicationError as exc:
             forms_add_application_error(exc, form)
         else:
-            mode = services.ImportMode.ALL if result.all_good else services.ImportMode.GOOD_ONLY
-            return _preview(request, result, content.decode("utf-8-sig"), mode=mode)
+            return _preview(request, result, content.decode("utf-8-sig"))
     return _import_page(request, form=form, status=form_status(form))
 
 
@@ -89,7 +91,14 @@ def census_import_commit(request, org_slug: str):
     the good rows only."""
     commit_form = CensusCommitForm(request.POST)
     if not commit_form.is_valid():
-        return _import_page(request, commit_form=commit_form, status=INVALID_FORM_STATUS)
+        # No choice made: the preview again (read afresh), with the question marked.
+        result = None
+        if text := commit_form.cleaned_data.get("content"):
+            try:
+                result = services.census_import(organization=request.organization, content=text.encode(), actor=None)
+            except ApplicationError:
+                result = None
+        return _import_page(request, commit_form=commit_form, result=result, status=INVALID_FORM_STATUS)
     text, mode = commit_form.cleaned_data["content"], commit_form.cleaned_data["mode"]
     try:
         result = services.census_import(
@@ -105,7 +114,7 @@ def census_import_commit(request, org_slug: str):
                 f"Nothing was imported: {len(result.bad)} row(s) need correcting. Correct the file and upload it "
                 "again, or import the good rows only.",
             )
-            return _preview(request, result, text, mode=services.ImportMode.GOOD_ONLY, status=INVALID_FORM_STATUS)
+            return _preview(request, result, text, status=INVALID_FORM_STATUS)
         _audit_existing(request, result)
         messages.info(request, "Nothing to import: every client in the file is on file already.")
         return redirect("clients:client_list", org_slug=org_slug)
@@ -118,7 +127,7 @@ def census_import_commit(request, org_slug: str):
         f"{result.created_coverages} coverage(s).{existing}{left_out}",
     )
     if result.bad:
-        return _preview(request, result, text, mode=services.ImportMode.GOOD_ONLY)
+        return _preview(request, result, text)
     return redirect("clients:client_list", org_slug=org_slug)
 
 

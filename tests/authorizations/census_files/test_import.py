@@ -172,6 +172,11 @@ def test_the_page_previews_then_imports_with_phi_only_in_bodies(as_intake, harbo
     assert "Line 3 (Lindqvist, " in body and "Member id is missing." in body
     assert counts() == (0, 0, 0)
     text = preview.context["commit_form"].initial["content"]
+    # With a bad row nothing is chosen for the person: importing needs their explicit choice.
+    assert "checked" not in body.split('name="mode"', 1)[1].split("</fieldset>")[0]
+    unchosen = as_intake.post(PAGE + "commit/", {"content": text})
+    assert unchosen.status_code == 422 and "Choose what to import" in unchosen.content.decode()
+    assert 'data-testid="bad-rows"' in unchosen.content.decode()
 
     refused = as_intake.post(PAGE + "commit/", {"content": text, "mode": "all"})
     assert refused.status_code == 422 and "Nothing was imported" in refused.content.decode()
