@@ -83,7 +83,8 @@ CENSUS_COLUMNS = (
     "subscriber_relationship",
     "priority",
 )
-# The template's example row (an invented client): what each column holds.
+# The template's example row (an invented client; the demo organization's program and payer): what each
+# column holds.
 TEMPLATE_EXAMPLE = {
     "first_name": "Jordan",
     "last_name": "Example",
@@ -91,10 +92,10 @@ TEMPLATE_EXAMPLE = {
     "date_of_birth": "1988-04-12",
     "email": "jordan@example.com",
     "phone": "555-0100",
-    "program": "Adult MH IOP",
+    "program": "Adult Mental Health IOP",
     "referral_date": "2026-11-02",
     "admission_date": "2026-11-05",
-    "payer": "Blue Harbor PPO",
+    "payer": "Blue Harbor Health",
     "plan": "",
     "member_id": "XJH123456789",
     "group_number": "GRP-100",
