@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 
 from authorizations.coverage.services.coverages import coverage_create
@@ -490,6 +490,19 @@ def _row_import(item: _Checked, *, organization: Organization, actor: User | Non
     item.row.client_id = episode.client_id
 
 
+# The first key of the census import's advisory lock (the organization is the second): "CENS".
+_LOCK_CLASS = 0x43454E53
+
+
+def _lock_census_of(organization: Organization) -> None:
+    """One census import (or preview) of an organization at a time, until its transaction ends:
+    the same file sent twice at once (a double click) must find the first one's clients, not
+    create them again. Clients have no unique key to lean on (two people may share a name and
+    birth date in a large organization), hence a lock rather than a constraint."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, organization.pk % 2**31])
+
+
 def census_import(
     *, organization: Organization, content: bytes, actor: User | None, mode: ImportMode = ImportMode.PREVIEW
 ) -> CensusImportResult:
@@ -497,11 +510,12 @@ def census_import(
     whole (`CENSUS_FILE_INVALID`) when the file cannot be read as a census."""
     rows = _rows(census_text(content))
     today = organization.local_today()
-    lookups = _lookups(organization)
-    checked = [_row_check(line, values, lookups=lookups, today=today) for line, values in rows]
-    _duplicates_mark(checked, lookups)
-    result = CensusImportResult(mode=ImportMode(mode), rows=[item.row for item in checked])
     with transaction.atomic():
+        _lock_census_of(organization)
+        lookups = _lookups(organization)
+        checked = [_row_check(line, values, lookups=lookups, today=today) for line, values in rows]
+        _duplicates_mark(checked, lookups)
+        result = CensusImportResult(mode=ImportMode(mode), rows=[item.row for item in checked])
         for item in checked:
             if item.row.status != RowStatus.NEW:
                 continue
