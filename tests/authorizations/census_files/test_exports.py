@@ -179,6 +179,24 @@ def test_a_session_code_counts_one_unit_a_session_and_a_date_outside_any_authori
     ]
 
 
+def test_a_timed_code_counts_the_sessions_quarter_hours(
+    as_va, harbor, in_harbor, payer, mwf, past_week, make_active_episode
+):
+    """A code of the organization's own that is on no track (a program code) per 15 minutes: a
+    three-hour session is 12 units."""
+    episode = make_active_episode()
+    coverage = make_coverage(episode.client, payer, member_id="M15")
+    make_authorization(
+        episode, coverage, start=past_week, end=past_week, code="T1015", unit_type="per_15_min", number="AUTH-15"
+    )
+    first = sessions_of(mwf, past_week)[0]
+    record(first, book(episode, [first])[0], "present")
+
+    rows = read(as_va.get(EXPORTS + "attendance.csv", {"start": past_week.isoformat(), "end": past_week.isoformat()}))
+
+    assert [(r["code"], r["units"], r["unit_type"]) for r in rows] == [("T1015", "12", "per_15_min")]
+
+
 def test_exports_hold_no_row_of_another_organization(client, summit_va, insured, attended, past_week):
     from tests.conftest import login
 
