@@ -53,6 +53,8 @@ PAGES = [
     "/o/harbor/authorizations/requests/{request}/",
     "/o/harbor/authorizations/reviews/",
     "/o/harbor/authorizations/denials/",
+    "/o/harbor/authorizations/census/import/",
+    "/o/harbor/authorizations/census/exports/",
     "/o/harbor/discharge/",
     "/o/harbor/notifications/",
 ]
