@@ -72,8 +72,9 @@ def _preview(request, result: services.CensusImportResult, text: str, *, status=
 @org_page(permissions.CLIENT_CREATE)
 def census_import(request, org_slug: str):
     """GET: the upload form and the columns. POST: the file's preview (nothing written)."""
-    form = CensusUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = CensusUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         content = form.content()
         try:
             result = services.census_import(organization=request.organization, content=content, actor=request.user)

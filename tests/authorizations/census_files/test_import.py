@@ -197,6 +197,8 @@ def test_the_page_previews_then_imports_with_phi_only_in_bodies(as_intake, harbo
 
 
 def test_the_page_refuses_a_file_that_is_not_a_csv(as_intake, harbor, in_harbor):
+    response = as_intake.post(PAGE, {})
+    assert response.status_code == 422 and "This field is required." in response.content.decode()
     xlsx = SimpleUploadedFile("census.csv", b"PK\x03\x04" + b"\x00" * 40)
     response = as_intake.post(PAGE, {"file": xlsx})
     assert response.status_code == 422 and "not text" in response.content.decode()
