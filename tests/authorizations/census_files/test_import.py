@@ -112,6 +112,31 @@ def test_the_good_only_choice_imports_just_the_good_rows(harbor, in_harbor, row)
     assert all(r.client_id for r in result.good)
 
 
+def test_a_services_refusal_at_import_is_named_on_its_row(harbor, in_harbor, row, monkeypatch):
+    """The checks hold the services' rules for a new client; should a service still refuse a row
+    (a rule added later), the import names it on that row: "all" then writes nothing."""
+    from authorizations.census_files import services as census_services
+    from authorizations.errors import AuthorizationsErrorCode
+    from iop.common.exceptions import refuse
+
+    real = census_services.coverage_create
+
+    def strict(**kwargs):
+        if kwargs["member_id"] == "REFUSED":
+            refuse("The payer refuses this member.", code=AuthorizationsErrorCode.MEMBER_ID_REQUIRED, field="member_id")
+        return real(**kwargs)
+
+    monkeypatch.setattr(census_services, "coverage_create", strict)
+    content = census_csv(row(), row(member_id="REFUSED"))
+
+    refused = run(harbor, content, ImportMode.ALL)
+    assert counts() == (0, 0, 0) and not refused.imported
+    assert [(r.line, r.problems) for r in refused.bad] == [(3, ["The payer refuses this member."])]
+
+    partial = run(harbor, content, ImportMode.GOOD_ONLY)
+    assert counts() == (1, 1, 1) and [r.line for r in partial.good] == [2]
+
+
 def test_uploading_the_same_file_again_duplicates_nothing(harbor, in_harbor, row):
     first, second = row(), row()
     content = census_csv(first, second)
