@@ -184,5 +184,3 @@ class AuthorizationsErrorCode(StrEnum):
     CENSUS_FILE_INVALID = "census_file_invalid"
     # census import: "import all" with rows that are not good (each named in `extra` by its line)
     CENSUS_ROWS_REFUSED = "census_rows_refused"
-    # census and billing exports: a date range that ends before it starts or is too long
-    EXPORT_RANGE_INVALID = "export_range_invalid"
