@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, Extract
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce, Extract, Floor
 from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
@@ -305,6 +305,13 @@ class WeekHours:
     @property
     def scheduled_hours(self) -> Decimal:
         return hours(self.scheduled_minutes)
+
+
+def session_minutes(path: str = "session") -> Cast:
+    """`Session.duration_minutes` in SQL, of the session at `path` (for sums and arrays of
+    session lengths computed by the database)."""
+    seconds = Extract(f"{path}__ends_at", "epoch") - Extract(f"{path}__starts_at", "epoch")
+    return Cast(Floor(seconds / 60), IntegerField())
 
 
 def scheduled_minutes_by_episode(*, organization: Organization, episode_ids, week_start: dt.date) -> dict:

@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import DateField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, ExtractIsoWeekDay, Mod
 from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
@@ -16,6 +19,7 @@ from iop.common.units import hours
 from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, Session, SessionStatus
+from scheduling.selectors import session_minutes
 
 from ..models import (
     AttendanceRecord,
@@ -45,41 +49,29 @@ class SessionLine:
         return self.entry.status == RosterStatus.BOOKED and self.session.status == SessionStatus.SCHEDULED
 
 
-@dataclass
-class WeekSummary:
-    """An episode's week: scheduled, attended, required, days, and the pace state."""
+class _WeekFigures:
+    """What a week's pace, shortfall and hours follow from: the attended minutes and days and the
+    sessions still to attend, however they were read (session by session for the pages, summed in
+    the database for the sweeps)."""
 
-    episode: Episode
-    week_start: dt.date
-    requirement: Requirement
-    closed: bool
-    lines: list[SessionLine] = field(default_factory=list)
+    if TYPE_CHECKING:
+        episode: Episode
+        week_start: dt.date
+        requirement: Requirement
+        closed: bool
+
+        @property
+        def attended_minutes(self) -> int: ...
+
+        @property
+        def attended_days(self) -> frozenset[dt.date]: ...
+
+        @property
+        def remaining(self) -> tuple[Remaining, ...]: ...
 
     @property
     def week_end(self) -> dt.date:
         return self.week_start + dt.timedelta(days=6)
-
-    @property
-    def scheduled_minutes(self) -> int:
-        return sum(line.session.duration_minutes for line in self.lines if line.is_booked and line.counts)
-
-    @property
-    def attended_minutes(self) -> int:
-        return sum(line.record.counted_minutes for line in self.lines if line.record is not None)
-
-    @property
-    def attended_days(self) -> frozenset[dt.date]:
-        return frozenset(
-            line.session.local_date for line in self.lines if line.record is not None and line.record.counted_minutes
-        )
-
-    @property
-    def remaining(self) -> tuple[Remaining, ...]:
-        return tuple(
-            Remaining(local_date=line.session.local_date, minutes=line.session.duration_minutes)
-            for line in self.lines
-            if line.record is None and line.is_booked and line.counts
-        )
 
     @property
     def remaining_minutes(self) -> int:
@@ -126,10 +118,6 @@ class WeekSummary:
 
     # Hours, for pages and reports.
     @property
-    def scheduled_hours(self) -> Decimal:
-        return hours(self.scheduled_minutes)
-
-    @property
     def attended_hours(self) -> Decimal:
         return hours(self.attended_minutes)
 
@@ -146,8 +134,81 @@ class WeekSummary:
         return hours(self.shortfall_minutes)
 
 
+@dataclass
+class WeekSummary(_WeekFigures):
+    """An episode's week, session by session: scheduled, attended, required, days, and the pace
+    state."""
+
+    episode: Episode
+    week_start: dt.date
+    requirement: Requirement
+    closed: bool
+    lines: list[SessionLine] = field(default_factory=list)
+
+    @property
+    def scheduled_minutes(self) -> int:
+        return sum(line.session.duration_minutes for line in self.lines if line.is_booked and line.counts)
+
+    @property
+    def attended_minutes(self) -> int:
+        return sum(line.record.counted_minutes for line in self.lines if line.record is not None)
+
+    @property
+    def attended_days(self) -> frozenset[dt.date]:
+        return frozenset(
+            line.session.local_date for line in self.lines if line.record is not None and line.record.counted_minutes
+        )
+
+    @property
+    def remaining(self) -> tuple[Remaining, ...]:
+        return tuple(
+            Remaining(local_date=line.session.local_date, minutes=line.session.duration_minutes)
+            for line in self.lines
+            if line.record is None and line.is_booked and line.counts
+        )
+
+    @property
+    def scheduled_hours(self) -> Decimal:
+        return hours(self.scheduled_minutes)
+
+
+@dataclass
+class WeekTotals(_WeekFigures):
+    """An episode's week as the sweeps judge it: the figures summed by the database
+    (`week_totals`), without its sessions."""
+
+    episode: Episode
+    week_start: dt.date
+    requirement: Requirement
+    closed: bool
+    attended_minutes: int = 0
+    attended_days: frozenset[dt.date] = frozenset()
+    remaining: tuple[Remaining, ...] = ()
+
+
 def _episode_related(qs: QuerySet[Episode]) -> QuerySet[Episode]:
     return qs.select_related("client", "program", "treatment_plan", "primary_clinician__user")
+
+
+def _weeks(organization: Organization, first_week: dt.date, last_week: dt.date) -> list[dt.date]:
+    # Stored week starts (a flag's) predate any change of the organization's week start: use the
+    # week that holds them now.
+    week, last_week = week_start_for(organization, first_week), week_start_for(organization, last_week)
+    weeks = []
+    while week <= last_week:
+        weeks.append(week)
+        week += dt.timedelta(days=7)
+    return weeks
+
+
+def _week_entries(organization: Organization, episodes: list[Episode], weeks: list[dt.date]) -> QuerySet[RosterEntry]:
+    """The episodes' seats in the weeks that count: booked in a scheduled session, or attended."""
+    return RosterEntry.objects.filter(
+        organization=organization,
+        episode_id__in=[e.pk for e in episodes],
+        session__local_date__gte=weeks[0],
+        session__local_date__lt=weeks[-1] + dt.timedelta(days=7),
+    ).filter(Q(status=RosterStatus.BOOKED, session__status=SessionStatus.SCHEDULED) | Q(attendance__isnull=False))
 
 
 def week_summaries(
@@ -163,34 +224,19 @@ def week_summaries(
     episodes must carry `treatment_plan` and `program` (see `_episode_related`)."""
     now = now or timezone.now()
     this_week = this_week_start(organization, now)
-    # Stored week starts (a flag's) predate any change of the organization's week start: use the
-    # week that holds them now.
-    first_week, last_week = week_start_for(organization, first_week), week_start_for(organization, last_week)
-    summaries: dict[tuple, WeekSummary] = {}
-    weeks = []
-    week = first_week
-    while week <= last_week:
-        weeks.append(week)
-        week += dt.timedelta(days=7)
+    weeks = _weeks(organization, first_week, last_week)
     payer_requirements_attach(episodes)
-    for episode in episodes:
-        for week in weeks:
-            summaries[(episode.pk, week)] = WeekSummary(
-                episode=episode,
-                week_start=week,
-                requirement=requirement_for(episode, week),
-                closed=week < this_week,
-            )
+    summaries: dict[tuple, WeekSummary] = {
+        (episode.pk, week): WeekSummary(
+            episode=episode, week_start=week, requirement=requirement_for(episode, week), closed=week < this_week
+        )
+        for episode in episodes
+        for week in weeks
+    }
     if not episodes:
         return summaries
     entries = (
-        RosterEntry.objects.filter(
-            organization=organization,
-            episode_id__in=[e.pk for e in episodes],
-            session__local_date__gte=first_week,
-            session__local_date__lt=last_week + dt.timedelta(days=7),
-        )
-        .filter(Q(status=RosterStatus.BOOKED, session__status=SessionStatus.SCHEDULED) | Q(attendance__isnull=False))
+        _week_entries(organization, episodes, weeks)
         .select_related("session__group__group_type", "attendance")
         .order_by("session__starts_at")
     )
@@ -199,6 +245,67 @@ def week_summaries(
         record = getattr(entry, "attendance", None)
         summaries[(entry.episode_id, week)].lines.append(SessionLine(entry=entry, record=record))
     return summaries
+
+
+def week_totals(
+    *,
+    organization: Organization,
+    episodes: list[Episode],
+    first_week: dt.date,
+    last_week: dt.date,
+    now: dt.datetime | None = None,
+) -> dict[tuple, WeekTotals]:
+    """`week_summaries` for the sweeps: the same weeks and figures, summed by the database (one
+    query, a row per episode and week, whatever the number of sessions), without the sessions."""
+    now = now or timezone.now()
+    this_week = this_week_start(organization, now)
+    weeks = _weeks(organization, first_week, last_week)
+    payer_requirements_attach(episodes)
+    totals: dict[tuple, WeekTotals] = {
+        (episode.pk, week): WeekTotals(
+            episode=episode, week_start=week, requirement=requirement_for(episode, week), closed=week < this_week
+        )
+        for episode in episodes
+        for week in weeks
+    }
+    if not episodes:
+        return totals
+    # The week a session's local date falls in (`week_start_for`): ISO weekdays run 1-7 from Monday.
+    week = ExpressionWrapper(
+        F("session__local_date")
+        - Cast(Mod(ExtractIsoWeekDay("session__local_date") + (6 - organization.week_start), 7), IntegerField()),
+        output_field=DateField(),
+    )
+    remaining = Q(
+        attendance__isnull=True,
+        status=RosterStatus.BOOKED,
+        session__status=SessionStatus.SCHEDULED,
+        session__group__group_type__counts_toward_hours=True,
+    )
+    order = ("session__starts_at", "pk")
+    rows = (
+        _week_entries(organization, episodes, weeks)
+        .annotate(week=week)
+        .values("episode_id", "week")
+        .annotate(
+            attended=Sum("attendance__counted_minutes", default=0),
+            attended_days=ArrayAgg(
+                "session__local_date", filter=Q(attendance__counted_minutes__gt=0), distinct=True, default=Value([])
+            ),
+            remaining_days=ArrayAgg("session__local_date", filter=remaining, order_by=order, default=Value([])),
+            remaining_minutes=ArrayAgg(session_minutes(), filter=remaining, order_by=order, default=Value([])),
+        )
+        .order_by()
+        .values_list("episode_id", "week", "attended", "attended_days", "remaining_days", "remaining_minutes")
+    )
+    for episode_id, week_start, attended, attended_days, remaining_days, remaining_minutes in rows:
+        summary = totals[(episode_id, week_start)]
+        summary.attended_minutes = attended
+        summary.attended_days = frozenset(attended_days)
+        summary.remaining = tuple(
+            Remaining(local_date=day, minutes=n) for day, n in zip(remaining_days, remaining_minutes, strict=True)
+        )
+    return totals
 
 
 def episode_weeks(

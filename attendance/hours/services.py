@@ -57,7 +57,7 @@ def pace_evaluate(
     now = now or timezone.now()
     if not episodes or not weeks:
         return []
-    summaries = selectors.week_summaries(
+    summaries = selectors.week_totals(
         organization=organization, episodes=episodes, first_week=min(weeks), last_week=max(weeks), now=now
     )
     evaluated = {key: s for key, s in summaries.items() if s.evaluable and key[1] in weeks}

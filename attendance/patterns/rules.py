@@ -10,7 +10,7 @@ an alert never makes the same absences alert again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -21,17 +21,46 @@ from ..models import ABSENT_STATUSES, UNEXCUSED_STATUSES, AbsenceRule, AbsenceRu
 
 @dataclass(frozen=True)
 class ProgramDay:
+    """A program day as the patterns see it: its absences (in session order) and whether every
+    session of the day was missed without an excuse. The days a client attended matter only as
+    breaks in a streak, so a sweep may pass just the days with absences and the last day attended
+    (`absence_days`): the patterns find the same hits."""
+
     local_date: dt.date
-    records: tuple[AttendanceRecord, ...]  # in session order
+    absences: tuple[AttendanceRecord, ...]
+    missed_unexcused: bool
 
-    @property
-    def absences(self) -> tuple[AttendanceRecord, ...]:
-        return tuple(r for r in self.records if r.status in ABSENT_STATUSES)
 
-    @property
-    def missed_unexcused(self) -> bool:
-        """Every session of the day missed, and not excused."""
-        return bool(self.records) and all(r.status in UNEXCUSED_STATUSES for r in self.records)
+def program_days(records: Iterable[AttendanceRecord]) -> list[ProgramDay]:
+    """Records (ordered by session start, `session` loaded) grouped by the session's local date."""
+    days = []
+    for day, group in groupby(records, key=lambda r: r.session.local_date):
+        day_records = tuple(group)
+        days.append(
+            ProgramDay(
+                local_date=day,
+                absences=tuple(r for r in day_records if r.status in ABSENT_STATUSES),
+                missed_unexcused=all(r.status in UNEXCUSED_STATUSES for r in day_records),
+            )
+        )
+    return days
+
+
+def absence_days(
+    absences: Iterable[AttendanceRecord], *, kept_days: Collection[dt.date], last_kept: dt.date | None
+) -> list[ProgramDay]:
+    """The program days `pattern_hits` needs, from the absences alone (ordered by session start,
+    `session` loaded): each day with one, missed unless it is in `kept_days` (a session of it
+    attended or excused), and `last_kept`, the last day any session was. A day attended without an
+    absence can only break a streak, and only the last one breaks the streak that counts."""
+    days = [
+        ProgramDay(local_date=day, absences=tuple(group), missed_unexcused=day not in kept_days)
+        for day, group in groupby(absences, key=lambda r: r.session.local_date)
+    ]
+    if last_kept is not None and all(d.local_date != last_kept for d in days):
+        days.append(ProgramDay(local_date=last_kept, absences=(), missed_unexcused=False))
+        days.sort(key=lambda d: d.local_date)
+    return days
 
 
 @dataclass(frozen=True)
@@ -48,14 +77,6 @@ class PatternHit:
         if self.rule.kind == AbsenceRuleKind.ABSENCES_IN_WINDOW:
             return f"Absences on {len(self.days)} days within {self.rule.window_days} days ({dates})"
         return f"Absence on {dates} still has no reason after {self.rule.after_hours} hours"
-
-
-def program_days(records: Iterable[AttendanceRecord]) -> list[ProgramDay]:
-    """Records (ordered by session start, `session` loaded) grouped by the session's local date."""
-    return [
-        ProgramDay(local_date=day, records=tuple(group))
-        for day, group in groupby(records, key=lambda r: r.session.local_date)
-    ]
 
 
 def pattern_hits(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,8 @@ from iop.tenancy.selectors import members_with_roles
 from ..errors import AttendanceErrorCode
 from ..inbox import ABSENCE_ALERT
 from ..models import (
+    ABSENT_STATUSES,
+    UNEXCUSED_STATUSES,
     AbsenceAlert,
     AbsenceRuleKind,
     AlertAction,
@@ -30,7 +32,7 @@ from ..models import (
 )
 from ..rows import rows_insert_new
 from . import selectors
-from .rules import pattern_hits, program_days
+from .rules import absence_days, pattern_hits
 
 if TYPE_CHECKING:
     from iop.accounts.models import User
@@ -51,18 +53,32 @@ def absence_patterns_evaluate(
     if not episodes or not rules:
         return []
     today = organization.local_today(now)
+    # Only the absences and the days around them are read (`absence_days`), not every record.
+    records = AttendanceRecord.objects.filter(
+        organization=organization,
+        episode__in=[e.pk for e in episodes],
+        session__starts_at__gte=now - PATTERN_LOOKBACK,
+        session__starts_at__lte=now,
+    )
+    kept = records.exclude(status__in=UNEXCUSED_STATUSES)
     by_episode = defaultdict(list)
     for record in (
-        AttendanceRecord.objects.filter(
-            organization=organization,
-            episode__in=[e.pk for e in episodes],
-            session__starts_at__gte=now - PATTERN_LOOKBACK,
-            session__starts_at__lte=now,
+        records.filter(status__in=ABSENT_STATUSES)
+        .annotate(
+            day_kept=Exists(
+                kept.filter(episode_id=OuterRef("episode_id"), session__local_date=OuterRef("session__local_date"))
+            )
         )
         .select_related("session")
         .order_by("session__starts_at")
     ):
         by_episode[record.episode_id].append(record)
+    last_kept = dict(
+        kept.filter(episode__in=list(by_episode))
+        .values("episode_id")
+        .annotate(day=Max("session__local_date"))
+        .values_list("episode_id", "day")
+    )
     open_kinds: set[tuple[uuid.UUID, str]] = set()
     alerted_until: defaultdict[uuid.UUID, dict[str, dt.date]] = defaultdict(dict)
     earlier = (
@@ -76,8 +92,12 @@ def absence_patterns_evaluate(
             open_kinds.add((row["episode_id"], row["kind"]))
     episodes_by_id = {e.pk: e for e in episodes}
     candidates = []
-    for episode_id, records in by_episode.items():
-        days = program_days(records)
+    for episode_id, absences in by_episode.items():
+        days = absence_days(
+            absences,
+            kept_days={r.session.local_date for r in absences if r.day_kept},
+            last_kept=last_kept.get(episode_id),
+        )
         for hit in pattern_hits(days, rules, today=today, now=now, alerted_until=alerted_until[episode_id]):
             # An open alert of the kind is enough for the team; "no reason" is about each day.
             if hit.rule.kind != AbsenceRuleKind.NO_REASON and (episode_id, hit.rule.kind) in open_kinds:

@@ -78,3 +78,42 @@ def test_episode_weeks_start_on_the_organization_week_start(sunday_weeks, make_a
     weeks = selectors.episode_weeks(organization=sunday_weeks, episode=episode, weeks_back=3)
     assert all(w.week_start.weekday() == Weekday.SUNDAY for w in weeks)
     assert [w.closed for w in weeks] == [False, True, True, True]
+
+
+def _figures(week) -> tuple:
+    remaining = sorted((r.local_date, r.minutes) for r in week.remaining)
+    return week.attended_minutes, week.attended_days, remaining, week.state, week.shortfall_minutes
+
+
+def test_the_sweeps_week_totals_are_the_session_by_session_figures(sunday_weeks, weekend_group, make_active_episode):
+    """`week_totals` sums in SQL (the local week, Sunday-based here, across the DST change) what
+    `week_summaries` adds up session by session: same attended minutes and days, same sessions
+    left, same pace."""
+    saturday_before = _session(weekend_group, DST_SUNDAY - dt.timedelta(days=1))
+    sunday = _session(weekend_group, DST_SUNDAY)
+    saturday_after = _session(weekend_group, DST_SUNDAY + dt.timedelta(days=6))
+    attended, absent, left = make_active_episode(hours=3, days=2), make_active_episode(hours=2), make_active_episode()
+    for episode in (attended, absent, left):
+        episode.admission_date = episode.referral_date = DST_SUNDAY - dt.timedelta(weeks=3)
+        episode.save()
+    sessions = [saturday_before, sunday, saturday_after]
+    booked = {episode.pk: book(episode, sessions) for episode in (attended, absent, left)}
+    now = sunday.ends_at + dt.timedelta(hours=1)  # Saturday after still to come
+    for session, entry in zip(sessions[:2], booked[attended.pk][:2], strict=True):
+        record(session, entry, "present", now=now)
+    record(saturday_before, booked[absent.pk][0], "absent_excused", now=now, absence_reason="illness")
+    record(sunday, booked[absent.pk][1], "present", now=now)
+
+    episodes = selectors.active_episodes(organization=sunday_weeks)
+    options = {
+        "organization": sunday_weeks,
+        "episodes": episodes,
+        "first_week": DST_SUNDAY - dt.timedelta(days=7),
+        "last_week": DST_SUNDAY,
+        "now": now,
+    }
+    summaries, totals = selectors.week_summaries(**options), selectors.week_totals(**options)
+    assert summaries.keys() == totals.keys()
+    assert {k: _figures(w) for k, w in totals.items()} == {k: _figures(w) for k, w in summaries.items()}
+    assert totals[(left.pk, DST_SUNDAY)].remaining_minutes == 180  # nothing recorded: Sunday and Saturday
+    assert totals[(attended.pk, DST_SUNDAY)].attended_days == {DST_SUNDAY}

@@ -4,12 +4,13 @@ the same days."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from types import SimpleNamespace
 
 import pytest
 
-from attendance.models import AbsenceRule, AbsenceRuleKind
-from attendance.patterns.rules import pattern_hits, program_days
+from attendance.models import ABSENT_STATUSES, UNEXCUSED_STATUSES, AbsenceRule, AbsenceRuleKind
+from attendance.patterns.rules import absence_days, pattern_hits, program_days
 
 MON = dt.date(2026, 3, 2)
 NOW = dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC)
@@ -71,3 +72,31 @@ def test_no_reason_is_one_alert_per_day_once_overdue():
     records = [_record(0, "no_show", 9, ""), _record(0, "no_show", 11, ""), _record(18, "no_show", 9, "")]
     (hit,) = _hits(records, [NO_REASON])  # the day-18 absence (this morning) is not 24 hours old yet
     assert hit.record is records[0] and hit.days == (MON,)
+
+
+def _absence_days(records):
+    """What the sweep passes: the absences, the days with one attended or excused, the last such day."""
+    kept = {r.session.local_date for r in records if r.status not in UNEXCUSED_STATUSES}
+    absences = [r for r in records if r.status in ABSENT_STATUSES]
+    return absence_days(absences, kept_days=kept, last_kept=max(kept, default=None))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_absences_alone_find_the_hits_every_record_finds(seed):
+    """The sweep reads only the absences and the last day kept (`absence_days`), not every record:
+    on any history the patterns find the same hits, completed by the same records."""
+    rng = random.Random(seed)
+    statuses = ["present", "present", "late", "absent_excused", "absent_unexcused", "no_show"]
+    records = [
+        _record(offset, rng.choice(statuses), hour, reason=rng.choice(["", "illness"]))
+        for offset in sorted(rng.sample(range(18), rng.randint(1, 12)))
+        for hour in range(9, 9 + 2 * rng.randint(1, 3), 2)
+    ]
+    rules = [CONSECUTIVE, AbsenceRule(kind=AbsenceRuleKind.CONSECUTIVE_UNEXCUSED, count=3), WINDOW, NO_REASON]
+    alerted = rng.choice([{}, {CONSECUTIVE.kind: MON + dt.timedelta(days=rng.randint(0, 10))}])
+    options = {"today": MON + dt.timedelta(days=17), "now": NOW, "alerted_until": alerted}
+
+    def found(days):
+        return [(h.rule.kind, h.rule.count, id(h.record), h.days) for h in pattern_hits(days, rules, **options)]
+
+    assert found(_absence_days(records)) == found(program_days(records))
