@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord
@@ -53,6 +53,7 @@ from authorizations.selectors import in_effect_on, latest_in_effect, rules_for_c
 from iop.common.dates import date_short
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, SessionStatus
+from scheduling.selectors import session_minutes
 
 # Minutes a per-diem day needs when the coverage's payer has no rule in effect that day (the
 # PayerRule field's own default; a payer's rule always wins).
@@ -99,13 +100,16 @@ def line_difference(line: AuthorizationLine) -> str:
 @dataclass(frozen=True)
 class Occurrence:
     """One of a client's sessions as the counting sees it: its date and the minutes that count
-    (attended, or the session's length for a booking). `track` is the group type's."""
+    (attended, or the session's length for a booking). `track` is the group type's. The loaders
+    read a day's sessions of one track summed (`sessions` of them, `minutes` in all): units count
+    by day, and a session counts per session only when it has minutes, as each of them then has."""
 
     local_date: dt.date
     minutes: int
     track: str = ""
     starts_at: dt.datetime | None = None
     session_id: object = None
+    sessions: int = 1
 
 
 def _always(minimum: int) -> Callable[[dt.date], int]:
@@ -133,7 +137,7 @@ def units_by_day(
     elif unit_type == UnitType.PER_SESSION:
         for o in occurrences:
             if o.minutes > 0:
-                units[o.local_date] += 1
+                units[o.local_date] += o.sessions
     elif unit_type == UnitType.PER_15_MIN:
         # The 8-minute rule: a day's timed minutes make one unit per full 15, and one more for a
         # remainder of 8 or more (50 minutes are 3 units, not 4; 7 minutes are none).
@@ -322,29 +326,27 @@ def episode_sessions_load(
     exclude_session_ids: Iterable = (),
 ) -> dict:
     """`{episode_id: EpisodeSessions}`: attended sessions (counted minutes > 0) from `start` to
-    `end`, and booked sessions not yet recorded from `today` to `end` (two queries)."""
+    `end`, and booked sessions not yet recorded from `today` to `end`, summed by the database per
+    day and track (two queries, a row per client-day however many sessions and seats)."""
     episode_ids = list(set(episode_ids))
     loaded: dict = defaultdict(EpisodeSessions)
     if not episode_ids or end < start:
         return loaded
-    records = AttendanceRecord.objects.filter(
-        organization=organization,
-        episode_id__in=episode_ids,
-        counted_minutes__gt=0,
-        session__local_date__gte=start,
-        session__local_date__lte=end,
-    ).values_list(
-        "episode_id",
-        "session_id",
-        "session__local_date",
-        "session__starts_at",
-        "counted_minutes",
-        "session__group__group_type__track",
-    )
-    for episode_id, session_id, day, starts_at, minutes, track in records:
-        loaded[episode_id].attended.append(
-            Occurrence(local_date=day, minutes=minutes, track=track, starts_at=starts_at, session_id=session_id)
+    records = (
+        AttendanceRecord.objects.filter(
+            organization=organization,
+            episode_id__in=episode_ids,
+            counted_minutes__gt=0,
+            session__local_date__gte=start,
+            session__local_date__lte=end,
         )
+        .values("episode_id", "session__local_date", "session__group__group_type__track")
+        .annotate(minutes=Sum("counted_minutes"), sessions=Count("pk"))
+        .order_by()
+        .values_list("episode_id", "session__local_date", "session__group__group_type__track", "minutes", "sessions")
+    )
+    for episode_id, day, track, minutes, sessions in records:
+        loaded[episode_id].attended.append(Occurrence(local_date=day, minutes=minutes, track=track, sessions=sessions))
     if end >= max(start, today):
         bookings = (
             RosterEntry.objects.filter(
@@ -361,20 +363,26 @@ def episode_sessions_load(
             # (39 ms). See bench/README.md, "EXPLAIN ANALYZE".
             .filter(~Exists(AttendanceRecord.objects.filter(organization=organization, roster_entry=OuterRef("pk"))))
             .exclude(session_id__in=list(exclude_session_ids))
-            .values_list(
+            .values(
                 "episode_id",
-                "session_id",
                 "session__local_date",
-                "session__starts_at",
-                "session__ends_at",
                 "session__group__group_type__counts_toward_hours",
                 "session__group__group_type__track",
             )
+            .annotate(minutes=Sum(session_minutes()), sessions=Count("pk"))
+            .order_by()
+            .values_list(
+                "episode_id",
+                "session__local_date",
+                "session__group__group_type__counts_toward_hours",
+                "session__group__group_type__track",
+                "minutes",
+                "sessions",
+            )
         )
-        for episode_id, session_id, day, starts_at, ends_at, counts, track in bookings:
-            minutes = int((ends_at - starts_at).total_seconds() // 60) if counts else 0
+        for episode_id, day, counts, track, minutes, sessions in bookings:
             loaded[episode_id].booked.append(
-                Occurrence(local_date=day, minutes=minutes, track=track, starts_at=starts_at, session_id=session_id)
+                Occurrence(local_date=day, minutes=minutes if counts else 0, track=track, sessions=sessions)
             )
     return loaded
 
