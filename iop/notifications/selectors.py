@@ -126,3 +126,9 @@ def unread_grouped(*, membership: Membership, counts: InboxCounts, per_kind: int
 def outbound_by_key(*, organization, idempotency_key: str) -> OutboundMessage | None:
     """The message recorded under a sender's key, if any (a retried send resumes it)."""
     return OutboundMessage.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+
+
+def outbound_by_keys(*, organization, idempotency_keys) -> dict[str, OutboundMessage]:
+    """`outbound_by_key` for many keys in one query: `{key: message}` for the keys recorded."""
+    messages = OutboundMessage.objects.filter(organization=organization, idempotency_key__in=list(idempotency_keys))
+    return {m.idempotency_key: m for m in messages}

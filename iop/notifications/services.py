@@ -132,6 +132,14 @@ def outbound_record(
     )
 
 
+def outbound_record_many(*, messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """`outbound_record` for many messages (unsaved, `pending`, each under its own key) in one
+    insert: a key already used fails the whole insert, as one would fail alone."""
+    for message in messages:
+        message.status, message.provider = OutboundStatus.PENDING, ""
+    return OutboundMessage.objects.bulk_create(messages)
+
+
 def outbound_deliver(*, message: OutboundMessage) -> Delivery:
     """Hand a recorded message to its channel's provider under its idempotency key. Writes nothing:
     the caller marks the outcome. Raises ProviderError (transient: the message did not go out)."""

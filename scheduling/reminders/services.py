@@ -5,10 +5,11 @@ broker repeats:
 - `reminders_prepare` inserts one `ReminderDispatch` per client and channel with
   `bulk_create(ignore_conflicts=True)`; the unique (org, client, local date, channel) row makes a
   second run of the job — or a retried or redelivered task — a no-op.
-- `reminder_deliver` claims its row (`queued → delivering`) and records the rendered message in the
-  outbox under the dispatch's idempotency key in one committed transaction, before the provider
-  sees it; a second worker finds the row taken and sends nothing. The provider gets the key, and
-  the outbox row and the dispatch are marked sent together afterwards.
+- `reminders_deliver` records the rendered messages of a batch of dispatches in the outbox under
+  each dispatch's idempotency key, in one committed transaction, then claims each row (`queued →
+  delivering`) just before the provider sees its message; a second worker finds the row taken and
+  sends nothing. The provider gets the key, and the outbox row and the dispatch are marked sent
+  together afterwards, one message at a time (`reminder_deliver` is the batch of one).
 - A worker that dies mid-delivery leaves the row `delivering` with a `pending` outbox row.
   `reminders_sweep_stuck` retries it under the same key when the channel's provider deduplicates
   (a message that did leave is not delivered again); otherwise nobody can know whether it left, so
@@ -33,10 +34,10 @@ from iop.clients.models import ReminderChannel
 from iop.common.crash import crash_point, pause_point
 from iop.common.dates import date_short
 from iop.common.exceptions import refuse
-from iop.notifications.models import OutboundStatus
+from iop.notifications.models import OutboundMessage, OutboundStatus
 from iop.notifications.providers import ProviderError, provider_for
-from iop.notifications.selectors import outbound_by_key
-from iop.notifications.services import outbound_deliver, outbound_mark, outbound_mark_sent, outbound_record
+from iop.notifications.selectors import outbound_by_keys
+from iop.notifications.services import outbound_deliver, outbound_mark, outbound_mark_sent, outbound_record_many
 from iop.tenancy.models import Organization
 
 from ..errors import SchedulingErrorCode
@@ -125,58 +126,91 @@ def _finish(dispatch: ReminderDispatch, status: str, *, error: str = "") -> Remi
     return dispatch
 
 
-def _current_reminder(dispatch: ReminderDispatch) -> ClientReminder:
-    return client_lineups(
-        organization=dispatch.organization, local_date=dispatch.local_date, client_ids=[dispatch.client_id]
-    ).get(dispatch.client_id) or ClientReminder(
-        client=dispatch.client, local_date=dispatch.local_date, last_sent_at=None
-    )
+def _current_reminders(dispatches: list[ReminderDispatch]) -> dict:
+    """`{dispatch id: ClientReminder}`: each client's lineup read now (three queries a day)."""
+    by_day: dict[dt.date, list[ReminderDispatch]] = {}
+    for dispatch in dispatches:
+        by_day.setdefault(dispatch.local_date, []).append(dispatch)
+    current = {}
+    for day, of_day in by_day.items():
+        lineups = client_lineups(
+            organization=of_day[0].organization, local_date=day, client_ids=[d.client_id for d in of_day]
+        )
+        for dispatch in of_day:
+            current[dispatch.pk] = lineups.get(dispatch.client_id) or ClientReminder(
+                client=dispatch.client, local_date=day, last_sent_at=None
+            )
+    return current
 
 
-def _claim(dispatch_id):
-    """Claim a queued dispatch and record its message in the outbox, in one transaction committed
-    before anything reaches the provider. Returns None when another run has (or had) the dispatch,
-    (dispatch, None) when the client is no longer to be reminded (it is marked skipped), and
-    (dispatch, message) when the message is to be handed to the provider.
+def _prepare(dispatch_ids) -> tuple[list, list[ReminderDispatch]]:
+    """Record the messages of the queued dispatches in the outbox, in one transaction committed
+    before any of them is claimed: `(dispatch, message)` for those to deliver, and those whose
+    client is no longer to be reminded, marked skipped. A dispatch another run holds is left out.
+    Each stays `queued` until `_claim` takes it, one at a time, just before its send: a worker
+    dying mid-batch leaves the rest queued with their messages recorded, and the next run sends
+    those same messages under the same keys.
 
     A retry (after a transient error or a crash) finds its message already recorded under the
-    dispatch's key and sends that same message, under that same key. `durable` refuses to run
-    inside a caller's transaction, where the claim would not be committed before the send."""
+    dispatch's key and sends that same message. `durable` refuses to run inside a caller's
+    transaction, where the records would not be committed before the sends."""
     with transaction.atomic(durable=True):
-        dispatch = (
+        dispatches = list(
             ReminderDispatch.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("client__organization", "organization")
-            .filter(pk=dispatch_id, status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS)
-            .first()
+            .filter(pk__in=list(dispatch_ids), status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS)
+            .order_by("created_at", "pk")
         )
-        if dispatch is None:
-            return None
-        key = dispatch.idempotency_key
-        message = outbound_by_key(organization=dispatch.organization, idempotency_key=key)
-        reminder = _current_reminder(dispatch)
-        reason = reminder.blocker or (CHANNEL_CHANGED if reminder.channel != dispatch.channel else "")
-        if reason:
-            if message is not None:  # an earlier attempt may have sent it: nobody can tell
-                outbound_mark(organization=dispatch.organization, keys=[key], status=OutboundStatus.UNKNOWN)
-            dispatch.lineup = reminder.lineup_json()
-            return _finish(dispatch, ReminderStatus.SKIPPED, error=reason), None
-        if message is None:
-            subject, body = reminder_render(reminder=reminder, channel=dispatch.channel)
-            message = outbound_record(
-                organization=dispatch.organization,
-                channel=dispatch.channel,
-                to=reminder.address,
-                subject=subject,
-                body=body,
-                client=dispatch.client,
-                idempotency_key=key,
-            )
-            dispatch.lineup, dispatch.body = reminder.lineup_json(), body
-        dispatch.status = ReminderStatus.DELIVERING
-        dispatch.claimed_at = timezone.now()
-        dispatch.attempts += 1
-        dispatch.save(update_fields=["status", "claimed_at", "attempts", "lineup", "body"])
-        return dispatch, message
+        if not dispatches:
+            return [], []
+        organization = dispatches[0].organization
+        recorded = outbound_by_keys(organization=organization, idempotency_keys=[d.idempotency_key for d in dispatches])
+        reminders = _current_reminders(dispatches)
+        to_deliver, skipped, new_messages, recorded_now = [], [], [], []
+        for dispatch in dispatches:
+            key, reminder = dispatch.idempotency_key, reminders[dispatch.pk]
+            message = recorded.get(key)
+            reason = reminder.blocker or (CHANNEL_CHANGED if reminder.channel != dispatch.channel else "")
+            if reason:
+                if message is not None:  # an earlier attempt may have sent it: nobody can tell
+                    outbound_mark(organization=organization, keys=[key], status=OutboundStatus.UNKNOWN)
+                dispatch.lineup = reminder.lineup_json()
+                dispatch.status, dispatch.error, dispatch.sent_at = ReminderStatus.SKIPPED, reason[:200], None
+                skipped.append(dispatch)
+                continue
+            if message is None:
+                subject, body = reminder_render(reminder=reminder, channel=dispatch.channel)
+                message = OutboundMessage(
+                    organization=organization,
+                    channel=dispatch.channel,
+                    to=reminder.address,
+                    subject=subject,
+                    body=body,
+                    client=dispatch.client,
+                    idempotency_key=key,
+                )
+                new_messages.append(message)
+                dispatch.lineup, dispatch.body = reminder.lineup_json(), body
+                recorded_now.append(dispatch)
+            to_deliver.append((dispatch, message))
+        outbound_record_many(messages=new_messages)
+        if skipped:
+            ReminderDispatch.objects.bulk_update(skipped, ["status", "error", "sent_at", "lineup", "body"])
+        if recorded_now:
+            ReminderDispatch.objects.bulk_update(recorded_now, ["lineup", "body"])
+    return to_deliver, skipped
+
+
+def _claim(dispatch: ReminderDispatch) -> bool:
+    """Take a prepared dispatch (`queued → delivering`), committed before its message reaches the
+    provider. False when another run has (or had) it: nothing is to be sent then."""
+    now = timezone.now()
+    claimed = ReminderDispatch.objects.filter(
+        pk=dispatch.pk, status=ReminderStatus.QUEUED, attempts__lt=MAX_ATTEMPTS
+    ).update(status=ReminderStatus.DELIVERING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed:
+        dispatch.status, dispatch.claimed_at, dispatch.attempts = ReminderStatus.DELIVERING, now, dispatch.attempts + 1
+    return bool(claimed)
 
 
 def _release_for_retry(dispatch: ReminderDispatch, error: str) -> bool:
@@ -194,41 +228,58 @@ def _release_for_retry(dispatch: ReminderDispatch, error: str) -> bool:
     return retry
 
 
-def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
-    """Claim (recording the message), hand the message to the provider under the dispatch's key,
-    mark both sent. Returns the dispatch, or None when another run already claimed it (nothing is
-    sent). Raises the provider's transient error after putting the row back in the queue, so the
-    task can retry it; never runs inside a transaction.
+def reminders_deliver(*, dispatch_ids) -> dict:
+    """Deliver queued dispatches: their messages recorded in bulk (`_prepare`), then each claimed,
+    handed to the provider under the dispatch's key and marked sent, one after the other — at most
+    one message is ever in flight unmarked. Returns `{dispatch id: dispatch}` for those this run
+    delivered, skipped or failed (a dispatch another run had is left out: nothing was sent for it).
+    After a transient provider error the dispatch goes back to the queue (or fails after its
+    last attempt) and the others are still delivered; the error is raised at the end when a retry
+    may send it, so the task retries. Never runs inside a transaction.
 
     The crash points are where a worker can die with a message in flight; the tests kill a real
     worker at each and find exactly one message per key, or an `unknown` row on the VA's page."""
-    claimed = _claim(dispatch_id)
-    if claimed is None:
-        return None
-    dispatch, message = claimed
-    if message is None:
-        return dispatch
-    crash_point("after_claim")
-    label = CHANNEL_WORD[dispatch.channel]
-    try:
-        delivery = outbound_deliver(message=message)
-    except ProviderError as exc:
-        if exc.transient:
-            if _release_for_retry(dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."):
-                raise
-            return ReminderDispatch.objects.get(pk=dispatch.pk)
-        # The provider's own text may echo the address; store only what happened.
-        with transaction.atomic():
-            outbound_mark(
-                organization=dispatch.organization, keys=[message.idempotency_key], status=OutboundStatus.FAILED
-            )
-            return _finish(dispatch, ReminderStatus.FAILED, error=f"The {label} provider refused the message.")
-    crash_point("after_provider_call")
-    with transaction.atomic(durable=True):
-        outbound_mark_sent(message=message, delivery=delivery)
-        _finish(dispatch, ReminderStatus.SENT)
-        crash_point("before_mark_sent")  # both marks written, not committed: a crash undoes both
-    return dispatch
+    to_deliver, skipped = _prepare(dispatch_ids)
+    done: dict = {d.pk: d for d in skipped}
+    retry: ProviderError | None = None
+    for dispatch, message in to_deliver:
+        if not _claim(dispatch):
+            continue
+        crash_point("after_claim")
+        label = CHANNEL_WORD[dispatch.channel]
+        try:
+            delivery = outbound_deliver(message=message)
+        except ProviderError as exc:
+            if exc.transient:
+                if _release_for_retry(dispatch, f"The {label} provider was unavailable (attempt {dispatch.attempts})."):
+                    retry = exc
+                else:
+                    done[dispatch.pk] = ReminderDispatch.objects.get(pk=dispatch.pk)
+                continue
+            # The provider's own text may echo the address; store only what happened.
+            with transaction.atomic():
+                outbound_mark(
+                    organization=dispatch.organization, keys=[message.idempotency_key], status=OutboundStatus.FAILED
+                )
+                done[dispatch.pk] = _finish(
+                    dispatch, ReminderStatus.FAILED, error=f"The {label} provider refused the message."
+                )
+            continue
+        crash_point("after_provider_call")
+        with transaction.atomic(durable=True):
+            outbound_mark_sent(message=message, delivery=delivery)
+            done[dispatch.pk] = _finish(dispatch, ReminderStatus.SENT)
+            crash_point("before_mark_sent")  # both marks written, not committed: a crash undoes both
+    if retry is not None:
+        raise retry
+    return done
+
+
+def reminder_deliver(*, dispatch_id) -> ReminderDispatch | None:
+    """`reminders_deliver` of one dispatch: the dispatch, or None when another run already claimed
+    it (nothing is sent). Raises the provider's transient error after putting the row back in the
+    queue, so the task can retry it."""
+    return next(iter(reminders_deliver(dispatch_ids=[dispatch_id]).values()), None)
 
 
 def _may_retry(dispatch: ReminderDispatch, today: dt.date) -> bool:

@@ -428,3 +428,37 @@ def test_two_vas_resending_at_once_resend_once(world, harbor_va, clock, monkeypa
     with tenant_context(organization.id):
         ana.refresh_from_db()
     assert (ana.status, ana.resends) == (ReminderStatus.QUEUED, 1)
+
+
+def test_a_batch_delivers_each_reminder_once_in_a_few_queries_a_message(world, clock, monkeypatch):
+    """`reminders_deliver` records the batch's messages in a constant number of queries, then
+    claims, sends and marks each in turn (a handful of queries a message); a transient error puts
+    only that dispatch back in the queue and the others still go; a second batch sends nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clock.move_to(at(MONDAY, "18:00"))
+    organization = world["process"].organization
+    ids = reminder_services.reminders_prepare(organization=organization)
+    real_deliver, calls = reminder_services.outbound_deliver, []
+
+    def flaky(*, message):
+        calls.append(message.idempotency_key)
+        if message.channel == "sms" and calls.count(message.idempotency_key) == 1:
+            raise ProviderError("The SMS gateway could not be reached.", transient=True)
+        return real_deliver(message=message)
+
+    monkeypatch.setattr(reminder_services, "outbound_deliver", flaky)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ProviderError):
+        reminder_services.reminders_deliver(dispatch_ids=ids)
+    ana, ben = ReminderDispatch.objects.get(client=world["ana"]), ReminderDispatch.objects.get(client=world["ben"])
+    assert (ana.status, ben.status, ben.attempts) == (ReminderStatus.SENT, ReminderStatus.QUEUED, 1)
+    assert len(queries) <= 12 + 6 * len(ids)
+
+    done = reminder_services.reminders_deliver(dispatch_ids=ids)  # the task's retry
+    assert list(done) == [ben.pk]
+    ben.refresh_from_db()
+    assert (ben.status, ben.attempts) == (ReminderStatus.SENT, 2)
+    assert sorted(calls) == sorted([str(ana.pk), str(ben.pk), str(ben.pk)])  # the retry reuses the key
+    assert reminder_services.reminders_deliver(dispatch_ids=ids) == {}
+    assert len(mail.outbox) == 1 and [m.status for m in _outbound(world["ben"])] == ["recorded"]  # SMS: outbox only
