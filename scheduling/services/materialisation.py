@@ -4,7 +4,7 @@ each with its group's facilitators booked and its placed clients seated. Idempot
 Set-based: a run costs a fixed handful of queries, not ~10 a seat. The new sessions are invisible
 to every other transaction until this one commits, so nobody else can book into them meanwhile:
 their capacity is settled here, in memory, by the rules of `roster_book` and `facilitator_book`
-(seats by placement age, a client or facilitator already booked at that time skipped, the seats
+(`services.seating`; seats by placement age, a client or facilitator already booked at that time skipped, the seats
 past capacity waitlisted), and written in one INSERT each. The episodes are locked first, as
 `roster_book` locks them, so a discharge or a booking of the same client waits for this run. A
 booking the in-memory plan could not see (a waitlist promotion or facilitator change committed
@@ -15,13 +15,11 @@ falls back to booking one seat at a time, which reports such clashes one by one.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Q
-from django.utils import timezone
 
 from iop.clients.models import Episode
 from iop.common.crash import pause_point
@@ -34,7 +32,6 @@ from ..models import (
     Group,
     Placement,
     RosterEntry,
-    RosterSource,
     RosterStatus,
     Session,
     SessionFacilitator,
@@ -43,6 +40,7 @@ from ..models import (
 from ..selectors import scheduling_settings
 from .common import PLACEABLE_STATUSES, facilitator_absent, facilitator_book, session_range
 from .rosters import roster_book
+from .seating import BusyTimes, PlannedSeat, rosters_insert, seat_status
 
 
 def _dates(start: dt.date, end: dt.date, weekday: int) -> Iterable[dt.date]:
@@ -111,25 +109,6 @@ def sessions_materialise(
 # Insert in chunks of this many rows: one statement per chunk, whatever the size of the run.
 _BATCH = 2000
 
-# Booked time ranges, by staff profile or episode, as (start, end) pairs: ranges are half-open.
-_Busy = dict[object, list[tuple[dt.datetime, dt.datetime]]]
-
-
-def _busy(rows: Iterable[tuple[object, DateTimeTZRange]]) -> _Busy:
-    busy: _Busy = {}
-    for key, during in rows:
-        busy.setdefault(key, []).append((during.lower, during.upper))
-    return busy
-
-
-def _take(busy: _Busy, key: object, session: Session) -> bool:
-    """Book `key` into the session's time if free then (as the exclusion constraints would)."""
-    taken = busy.setdefault(key, [])
-    if any(start < session.ends_at and session.starts_at < end for start, end in taken):
-        return False
-    taken.append((session.starts_at, session.ends_at))
-    return True
-
 
 def _book_and_seat_all(sessions: list[Session]) -> None:
     """Facilitators and seats of the new `sessions` (ordered by start), as the one-at-a-time path
@@ -151,7 +130,7 @@ def _book_facilitators(sessions: list[Session], first_day: dt.date, last_day: dt
         staff_profile_id__in=staff_ids, start_date__lte=last_day, end_date__gte=first_day
     ).values_list("staff_profile_id", "start_date", "end_date"):
         absences.setdefault(absent_id, []).append((start, end))
-    busy = _busy(
+    busy = BusyTimes(
         SessionFacilitator.objects.filter(staff_profile_id__in=staff_ids, during__overlap=window).values_list(
             "staff_profile_id", "during"
         )
@@ -164,7 +143,7 @@ def _book_facilitators(sessions: list[Session], first_day: dt.date, last_day: dt
         ):
             if staff_id is None or any(a <= session.local_date <= b for a, b in absences.get(staff_id, ())):
                 continue
-            if _take(busy, staff_id, session):
+            if busy.take(staff_id, session):
                 bookings.append(
                     SessionFacilitator(
                         organization_id=session.organization_id,
@@ -199,15 +178,13 @@ def _seat_clients(sessions: list[Session], first_day: dt.date, last_day: dt.date
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    busy = _busy(
+    busy = BusyTimes(
         RosterEntry.objects.filter(
             episode_id__in=open_episodes, status=RosterStatus.BOOKED, during__overlap=window
         ).values_list("episode_id", "during")
     )
-    # (id, session, episode, placement, status, added_at) in booking order: the waitlist is served
-    # by `added_at`, so each row gets its own, strictly increasing, as one-at-a-time bookings did.
-    rows: list[tuple[uuid.UUID, object, object, object, str, dt.datetime]] = []
-    now = timezone.now()
+    # In booking order: the waitlist is served by `added_at`, which follows it.
+    seats: list[PlannedSeat] = []
     for session in sessions:
         booked, seated = 0, set()
         for placement in placements.get(session.group_id, ()):
@@ -219,38 +196,13 @@ def _seat_clients(sessions: list[Session], first_day: dt.date, last_day: dt.date
                 or episode_id in seated  # two placements of one client: one seat
             ):
                 continue
-            full = booked >= session.capacity
-            if not full and not _take(busy, episode_id, session):
+            status = seat_status(session, episode_id, booked=booked, busy=busy)
+            if status is None:
                 continue  # booked elsewhere at that time: the gaps worklist shows it
-            status = RosterStatus.WAITLISTED if full else RosterStatus.BOOKED
-            rows.append(
-                (uuid.uuid4(), session.pk, episode_id, placement.pk, status, now + dt.timedelta(microseconds=len(rows)))
-            )
-            booked += not full
+            seats.append(PlannedSeat(session.pk, episode_id, placement.pk, status))
+            booked += status == RosterStatus.BOOKED
             seated.add(episode_id)
-    _roster_insert(rows)
-
-
-def _roster_insert(rows: list[tuple[uuid.UUID, object, object, object, str, dt.datetime]]) -> None:
-    """One INSERT … SELECT of the seats, their tenant and time range taken from their session:
-    building and compiling ten thousand model instances cost more than Postgres writing them."""
-    if not rows:
-        return
-    ids, session_ids, episode_ids, placement_ids, statuses, added = (list(column) for column in zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO scheduling_rosterentry
-                (id, organization_id, session_id, episode_id, placement_id, status, source, reason, during, added_at)
-            SELECT r.id, s.organization_id, s.id, r.episode_id, r.placement_id, r.status, %s, '',
-                   tstzrange(s.starts_at, s.ends_at, '[)'), r.added_at
-            FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::uuid[], %s::text[], %s::timestamptz[])
-                AS r(id, session_id, episode_id, placement_id, status, added_at)
-            JOIN scheduling_session s ON s.id = r.session_id
-            ORDER BY r.added_at
-            """,
-            [RosterSource.PLACEMENT, ids, session_ids, episode_ids, placement_ids, statuses, added],
-        )
+    rosters_insert(seats)
 
 
 def _book_group_facilitators(session: Session) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -26,7 +27,8 @@ from ..models import (
     SessionStatus,
 )
 from .common import PLACEABLE_STATUSES
-from .rosters import episode_lock_open, roster_book, roster_remove
+from .rosters import episode_lock_open, overlap_message, roster_book, roster_remove
+from .seating import BusyTimes, PlannedSeat, rosters_insert, seat_status
 
 if TYPE_CHECKING:
     from iop.accounts.models import User
@@ -115,10 +117,49 @@ def placement_create(
         created_by=actor,
     )
     result = PlacementResult(placement=placement)
-    for session in sessions:
-        entry = roster_book(session=session, episode=episode, placement=placement, actor=actor, waitlist_if_full=True)
-        (result.waitlisted if entry.status == RosterStatus.WAITLISTED else result.booked).append(session)
+    try:
+        with transaction.atomic():
+            _seat_all(result, sessions, counts, actor)
+    except IntegrityError:
+        # A booking the plan could not see: one seat at a time, which names any clash.
+        result = PlacementResult(placement=placement)
+        for session in sessions:
+            entry = roster_book(
+                session=session, episode=episode, placement=placement, actor=actor, waitlist_if_full=True
+            )
+            (result.waitlisted if entry.status == RosterStatus.WAITLISTED else result.booked).append(session)
     return result
+
+
+def _seat_all(result: PlacementResult, sessions: list[Session], counts: dict, actor: User | None) -> None:
+    """A seat in each of the (locked) sessions for the placement's (locked) episode, as
+    `roster_book` would give them one after the other (`services.seating`), in one INSERT: the
+    client's live seats kept, full sessions waitlisted, a clash with their other sessions refused."""
+    placement = result.placement
+    episode = placement.episode
+    live = dict(
+        RosterEntry.objects.filter(
+            session__in=sessions, episode=episode, status__in=[RosterStatus.BOOKED, RosterStatus.WAITLISTED]
+        ).values_list("session_id", "status")
+    )
+    busy = BusyTimes()
+    if sessions:
+        window = DateTimeTZRange(min(s.starts_at for s in sessions), max(s.ends_at for s in sessions), "[)")
+        busy = BusyTimes(
+            RosterEntry.objects.filter(episode=episode, status=RosterStatus.BOOKED, during__overlap=window).values_list(
+                "episode_id", "during"
+            )
+        )
+    seats = []
+    for session in sessions:
+        status = live.get(session.pk)
+        if status is None:
+            status = seat_status(session, episode.pk, booked=counts.get(session.pk, 0), busy=busy)
+            if status is None:
+                refuse(overlap_message(episode, session), code=SchedulingErrorCode.CLIENT_OVERLAP)
+            seats.append(PlannedSeat(session.pk, episode.pk, placement.pk, status))
+        (result.waitlisted if status == RosterStatus.WAITLISTED else result.booked).append(session)
+    rosters_insert(seats, added_by=actor)
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from ..models import (
     SessionStatus,
 )
 from .common import PLACEABLE_STATUSES, session_label, session_lock, session_range
+from .seating import session_full
 
 if TYPE_CHECKING:
     from iop.accounts.models import User
@@ -47,7 +48,7 @@ def episode_lock_open(episode: Episode) -> None:
         refuse("Only clients in intake or active care can be put on a roster.", code=SchedulingErrorCode.EPISODE_CLOSED)
 
 
-def _overlap_message(episode: Episode, session: Session) -> str:
+def overlap_message(episode: Episode, session: Session) -> str:
     clash = (
         RosterEntry.objects.filter(episode=episode, status=RosterStatus.BOOKED, during__overlap=session_range(session))
         .select_related("session__group", "session__organization")
@@ -80,7 +81,7 @@ def roster_book(
     if live is not None:
         return live
     booked = RosterEntry.objects.filter(session=session, status=RosterStatus.BOOKED).count()
-    full = booked >= session.capacity and source != RosterSource.WALK_IN
+    full = session_full(booked=booked, capacity=session.capacity, source=source)
     if full and not waitlist_if_full:
         refuse(
             f"{session_label(session)} is full ({booked}/{session.capacity}).", code=SchedulingErrorCode.SESSION_FULL
@@ -100,7 +101,7 @@ def roster_book(
         with transaction.atomic():
             entry.save()
     except IntegrityError:
-        refuse(_overlap_message(episode, session), code=SchedulingErrorCode.CLIENT_OVERLAP)
+        refuse(overlap_message(episode, session), code=SchedulingErrorCode.CLIENT_OVERLAP)
     return entry
 
 
