@@ -8,8 +8,9 @@ tenant as the task runs it. Jobs that write run in a transaction rolled back aft
 re-run measures the same work (their notifications and queued tasks are discarded with it) —
 except reminder delivery, which refuses to run inside a transaction: it delivers, through the
 outbox providers, the dispatches prepared by a committed preparation (tomorrow's reminders; a
-second run finds them sent). Prints and returns per job: seconds, rows (what the job is about:
-episodes, authorizations, reviews, dispatches, sessions), rows/s and queries. Then the attendance
+second run finds them sent; half are delivered one a call, as the delivery task does, half in one
+batch). Prints and returns per job: seconds, rows (what the job is about: episodes,
+authorizations, reviews, dispatches, sessions, seats), rows/s and queries. Then the attendance
 report PDF (bench/attendance_report.py): pages per second.
 """
 
@@ -92,13 +93,17 @@ def _timed(job: str, unit: str, run: Callable[[], int], *, rollback: bool) -> Sw
 
 def sweeps(*, org_slug: str, done: Callable[[list[SweepMeasure]], None] = lambda measures: None) -> list[SweepMeasure]:
     """The jobs in turn; `done` sees the figures so far after each (a run cut short keeps them)."""
+    from django.db.models import Count, Q
+
     from attendance.sweeps import attendance_sweep
     from authorizations.models import Authorization, ConcurrentReview
     from authorizations.reviews.packets.services import review_packets_prepare
     from authorizations.units.services import authorizations_chase
-    from scheduling.models import RosterEntry, Session
-    from scheduling.reminders.services import reminder_deliver, reminders_prepare
+    from iop.common.exceptions import ApplicationError
+    from scheduling.models import Group, RosterEntry, Session
+    from scheduling.reminders.services import reminder_deliver, reminders_deliver, reminders_prepare
     from scheduling.services.materialisation import sessions_materialise
+    from scheduling.services.placements import placement_create
 
     org = Organization.objects.get(slug=org_slug)
     today = org.local_today()
@@ -138,10 +143,41 @@ def sweeps(*, org_slug: str, done: Callable[[list[SweepMeasure]], None] = lambda
 
         _add(out, done, _timed("reminders prepare", "dispatches", prepare, rollback=False))
 
+        # Half one message a call, as the delivery task runs, half in one batch (`reminders_deliver`).
+        one_by_one, batched = queued[: len(queued) // 2], queued[len(queued) // 2 :]
+
         def deliver() -> int:
-            return sum(reminder_deliver(dispatch_id=pk) is not None for pk in queued)
+            return sum(reminder_deliver(dispatch_id=pk) is not None for pk in one_by_one)
 
         _add(out, done, _timed("reminders deliver", "dispatches", deliver, rollback=False))
+
+        def deliver_batch() -> int:
+            return len(reminders_deliver(dispatch_ids=batched))
+
+        _add(out, done, _timed("reminders deliver (batch)", "dispatches", deliver_batch, rollback=False))
+
+        # Placing clients into groups: each active client not yet in it into the group with the
+        # most sessions ahead, a seat (or waitlist place) in each; clashes are refused and skipped.
+        group = (
+            Group.objects.filter(is_active=True)
+            .annotate(ahead=Count("sessions", filter=Q(sessions__local_date__gte=today)))
+            .order_by("-ahead", "pk")
+            .first()
+        )
+
+        def place() -> int:
+            assert group is not None  # measured only when there is one
+            seats = 0
+            for episode in Episode.objects.filter(status=EpisodeStatus.ACTIVE).exclude(placements__group=group)[:40]:
+                try:
+                    result = placement_create(episode=episode, group=group, start_date=today, waitlist_if_full=True)
+                except ApplicationError:
+                    continue
+                seats += len(result.booked) + len(result.waitlisted)
+            return seats
+
+        if group is not None:
+            _add(out, done, _timed("placements (40 clients)", "seats", place, rollback=True))
 
         def materialise(day: dt.date) -> Callable[[], int]:
             def run() -> int:
