@@ -14,8 +14,9 @@ rows × a VALUES list of copy tags), so the size costs minutes, not hours:
   authorization and discharge graph. Configuration (programs, staff, payers, service codes, rules,
   settings) is shared, as one bigger organization's would be.
 - **history** (`--years y`): copies of the same volume rows shifted back in time, one demo span
-  (`HISTORY_SPAN_DAYS`) at a time, their episodes discharged at the end of their span: the same
-  organization with y years of finished care behind today's clients.
+  (its sessions' whole weeks, at least `HISTORY_SPAN_DAYS`) at a time, their episodes discharged at
+  the end of their span: the same organization with y years of finished care behind today's
+  clients (⌈y × 365 / span⌉ spans).
 - **organizations** (`--orgs n --clients m`): n new organizations `bench-0001…`, each a copy of the
   whole harbor graph (configuration included, memberships for the same demo users) at the scale
   that gives about m active clients, with the same history.
@@ -521,7 +522,7 @@ def _generate(*, scale: int, orgs: int, clients: int, years: float) -> None:
     prefix = "bench_src_"
     _stage(org_plan, org_id=source.id, prefix=prefix)
     span = _session_span_days(prefix=prefix)
-    history_copies = math.ceil(years * 365 / HISTORY_SPAN_DAYS) if years else 0
+    history_copies = math.ceil(years * 365 / span) if years else 0  # spans of the demo's length
     demo_active = _active_clients(source.id)
     rows = 0
     with _keys_and_indexes_built_at_the_end([t.table for t in org_plan]):
