@@ -306,6 +306,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, action="append", help="data size: demo × k (repeatable; default 1)")
     parser.add_argument("--years", type=float, default=0, help="years of history behind each size (generate.py)")
     parser.add_argument("--reuse", action="store_true", help="keep an existing iop_bench_<k> database")
+    parser.add_argument(
+        "--database",
+        action="append",
+        help="measure this existing database as it is, named as the size (repeatable; e.g. one grown by "
+        "generate.py --orgs; it is not migrated)",
+    )
     parser.add_argument("--seconds", type=float, default=10, help="load per page (default 10)")
     parser.add_argument("--single", type=int, default=20, help="sequential requests per page (default 20)")
     parser.add_argument("--concurrency", type=int, default=10)
@@ -315,13 +321,18 @@ def main() -> None:
     parser.add_argument("--sweeps-timeout", type=float, default=600, help="stop the sweeps after (s; default 600)")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    scales = args.scale or [1]
+    scales = args.scale or ([] if args.database else [1])
     generate_args = ["--years", str(args.years)] if args.years else []
 
     results: dict[str, dict] = {}
-    for scale in scales:
-        database = database_prepare(scale=scale, reuse=args.reuse, generate_args=generate_args)
-        size = f"demo ×{scale}" + (f", {args.years:g} years" if args.years else "")
+    sizes: list[tuple[int | None, str | None]] = [(scale, None) for scale in scales]
+    sizes += [(None, name) for name in args.database or []]
+    for scale, database in sizes:
+        if database is None:
+            database = database_prepare(scale=scale, reuse=args.reuse, generate_args=generate_args)
+            size = f"demo ×{scale}" + (f", {args.years:g} years" if args.years else "")
+        else:
+            size = database
         proc = server_start(database, args.port)
         try:
             sessions, urls = sign_in_and_targets(database, args.concurrency)
