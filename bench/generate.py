@@ -525,7 +525,9 @@ def _generate(*, scale: int, orgs: int, clients: int, years: float) -> None:
     history_copies = math.ceil(years * 365 / span) if years else 0  # spans of the demo's length
     demo_active = _active_clients(source.id)
     rows = 0
-    with _keys_and_indexes_built_at_the_end([t.table for t in org_plan]):
+    copying = scale > 1 or history_copies or orgs
+    tables = [t.table for t in org_plan]
+    with _keys_and_indexes_built_at_the_end(tables) if copying else contextlib.nullcontext():
         copies = _growth(prefix=prefix, scale=scale, history_copies=history_copies, span=span, label=SOURCE_SLUG)
         rows += _copy(volume_plan, org_id=source.id, prefix=prefix, copies=copies)
         print(f"  {SOURCE_SLUG}: ×{scale}, {history_copies} history spans of {span} days: {rows} rows", flush=True)
