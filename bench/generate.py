@@ -416,7 +416,7 @@ def _analyze() -> None:
 
 
 @contextlib.contextmanager
-def _keys_and_indexes_built_at_the_end(tables: list[str]) -> Iterator[None]:
+def _keys_and_indexes_built_at_the_end(tables: list[str], *, triggers_off: bool) -> Iterator[None]:
     """The copied tables' indexes and keys dropped while copying and built after, as pg_restore
     does: a roster row then costs a heap insert (18 µs, measured on a busy machine) instead of twelve
     index insertions with an exclusion check (197 µs) and a lookup per foreign key at commit. An
@@ -427,7 +427,11 @@ def _keys_and_indexes_built_at_the_end(tables: list[str]) -> Iterator[None]:
     commit before, after everything else is back. Names and definitions are the catalogue's own,
     so the schema ends as it began (PostgreSQL may print a rebuilt index's predicate differently,
     the casts in a `status = ANY (ARRAY[…])`: the same predicate). Run on a fresh copy (bench/run.py
-    makes one): an interrupted run leaves the tables without them."""
+    makes one): an interrupted run leaves the tables without them.
+
+    With `triggers_off` their enabled triggers (the change history's, all pgtrigger's) are disabled
+    too, as pgtrigger's ignore would skip them: its per-row check opens a subtransaction (an
+    EXCEPTION block), ~100 µs an attendance row."""
     with _owner_connection(autocommit=False) as conn, conn.cursor() as cursor:
         cursor.execute(
             # Foreign keys on the tables or pointing at them (a key must go before the index it uses).
@@ -451,6 +455,18 @@ def _keys_and_indexes_built_at_the_end(tables: list[str]) -> Iterator[None]:
             [tables],
         )
         indexes = cursor.fetchall()
+        triggers = []
+        if triggers_off:
+            cursor.execute(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                "WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+                [tables],
+            )
+            triggers = cursor.fetchall()
+        for table, name in triggers:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(sql.Identifier(table), sql.Identifier(name))
+            )
         for table, name, _ in [*foreign_keys, *constraints]:
             cursor.execute(
                 sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(name))
@@ -465,7 +481,11 @@ def _keys_and_indexes_built_at_the_end(tables: list[str]) -> Iterator[None]:
         failures = []
         with _owner_connection() as conn, conn.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
-            steps = [sql.SQL(definition) for _, definition in indexes]
+            steps = [
+                sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(sql.Identifier(table), sql.Identifier(name))
+                for table, name in triggers
+            ]
+            steps += [sql.SQL(definition) for _, definition in indexes]
             steps += [
                 sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
                     sql.Identifier(table), sql.Identifier(name), sql.SQL(definition)
@@ -502,10 +522,10 @@ def generate(*, scale: int, orgs: int, clients: int, years: float, history: bool
     with contextlib.ExitStack() as stack:
         if not history:
             stack.enter_context(pgtrigger.ignore())
-        _generate(scale=scale, orgs=orgs, clients=clients, years=years)
+        _generate(scale=scale, orgs=orgs, clients=clients, years=years, history=history)
 
 
-def _generate(*, scale: int, orgs: int, clients: int, years: float) -> None:
+def _generate(*, scale: int, orgs: int, clients: int, years: float, history: bool) -> None:
     started = time.monotonic()
     source = Organization.objects.filter(slug=SOURCE_SLUG).first()
     if source is None:
@@ -527,7 +547,8 @@ def _generate(*, scale: int, orgs: int, clients: int, years: float) -> None:
     rows = 0
     copying = scale > 1 or history_copies or orgs
     tables = [t.table for t in org_plan]
-    with _keys_and_indexes_built_at_the_end(tables) if copying else contextlib.nullcontext():
+    built_after = _keys_and_indexes_built_at_the_end(tables, triggers_off=not history)
+    with built_after if copying else contextlib.nullcontext():
         copies = _growth(prefix=prefix, scale=scale, history_copies=history_copies, span=span, label=SOURCE_SLUG)
         rows += _copy(volume_plan, org_id=source.id, prefix=prefix, copies=copies)
         print(f"  {SOURCE_SLUG}: ×{scale}, {history_copies} history spans of {span} days: {rows} rows", flush=True)
