@@ -5,6 +5,8 @@ the configuration shared."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 
 import pytest
 from django.db import connection
@@ -42,3 +44,46 @@ def test_scale_and_history_copies_read_back_through_the_client_list(harbor, harb
         assert all(e.program_id == program.id for e in Episode.objects.all())
         listed = client_list(organization=harbor)
         assert len(list(listed)) == 12
+
+
+def _md5_uuid(key: object, tag: str) -> uuid.UUID:
+    """md5(key::text || tag)::uuid, as the generator keys a copy."""
+    return uuid.UUID(hashlib.md5(f"{key}{tag}".encode(), usedforsecurity=False).hexdigest())
+
+
+def test_an_added_organization_gets_the_demo_and_its_growth_in_one_batch(harbor, summit):
+    """Its copy of the demo (tag o1) and a scale copy of that copy (s2), written by one statement
+    per table: configuration once, volume twice, keyed md5(md5(key || o1) || s2)."""
+    from bench.generate import Copy, _copy, _plan, _stage
+
+    with tenant_context(harbor.id):
+        program = ProgramFactory(organization=harbor)
+        episodes = [EpisodeFactory(organization=harbor, program=program) for _ in range(2)]
+    org_plan = _plan(include_configuration=True)
+    volume = {t.label: t for t in _plan(include_configuration=False)}
+    _stage(org_plan, org_id=harbor.id, prefix="bench_src_")
+
+    rows = _copy(
+        [volume[t.label] for t in org_plan if t.label in volume],
+        org_id=summit.id,
+        prefix="bench_src_",
+        copies=[Copy(tag=None), Copy(tag="s2", suffix=" 2")],
+        base="o1",
+        configuration=[t for t in org_plan if t.label not in volume],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the composite tenant keys hold
+
+    with tenant_context(summit.id):
+        assert rows > 0
+        copied_program = Program.objects.get()  # configuration: once
+        assert copied_program.id == _md5_uuid(program.id, "o1")
+        assert Client.objects.count() == 4
+        ids = {e.id: _md5_uuid(e.id, "o1") for e in episodes}
+        assert set(Episode.objects.values_list("id", flat=True)) == {
+            *ids.values(),
+            *(_md5_uuid(copied, "s2") for copied in ids.values()),
+        }
+        assert set(Episode.objects.values_list("program_id", flat=True)) == {copied_program.id}
+    with tenant_context(harbor.id):
+        assert Episode.objects.count() == 2  # the source is untouched
