@@ -34,6 +34,10 @@ def _effective_range(prefix: str) -> models.CheckConstraint:
     )
 
 
+# A code of an X12 code list (EB01, EB02, EB03…), stored as the payer sent it.
+X12_CODE = RegexValidator(r"^[A-Z0-9]{1,3}$", "An X12 code is one to three capital letters or digits.")
+
+
 # --- Payers -----------------------------------------------------------------------------------------
 
 
@@ -60,6 +64,12 @@ class Payer(TenantModel):
         on_delete=models.PROTECT,
         related_name="payers",
         help_text="Whose decision and appeal clocks apply to this payer's plans (a plan may name its own).",
+    )
+    eligibility_service_types = ArrayField(
+        models.CharField(max_length=2, validators=[X12_CODE]),
+        default=list,
+        blank=True,
+        help_text="270 EQ01 service types this payer answers best; empty: the organization's.",
     )
     is_active = models.BooleanField(default=True)
 
@@ -241,10 +251,6 @@ class Coverage(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.payer} coverage {record_ref(self.pk)}"
-
-
-# A code of an X12 code list (EB01, EB02, EB03…), stored as the payer sent it.
-X12_CODE = RegexValidator(r"^[A-Z0-9]{1,3}$", "An X12 code is one to three capital letters or digits.")
 
 
 class VerificationMethod(models.TextChoices):
@@ -570,6 +576,120 @@ class RequestAttachment(TenantModel):
         return f"Attachment {record_ref(self.pk)}"
 
 
+# --- Electronic interchange (X12 278/270, Da Vinci PAS) -----------------------------------------------
+
+NPI = RegexValidator(r"^\d{10}$", "An NPI is ten digits.")
+# ISA05/07 interchange id qualifiers: 01 DUNS, 14 DUNS+suffix, 20 HIN, 27/28 Medicare, 30 federal tax id,
+# ZZ mutually defined (what most clearinghouses assign).
+ISA_QUALIFIER = RegexValidator(r"^(01|14|20|27|28|29|30|33|ZZ)$", "An ISA id qualifier is 01, 14, 20, 27–30, 33 or ZZ.")
+ISA_ID = RegexValidator(r"^[A-Za-z0-9 ]{1,15}$", "An ISA id is one to fifteen letters, digits or spaces.")
+DEFAULT_ELIGIBILITY_SERVICE_TYPES = ("30", "MH", "AI", "CB")
+
+
+def _default_eligibility_service_types() -> list[str]:
+    return list(DEFAULT_ELIGIBILITY_SERVICE_TYPES)
+
+
+class InteropSettings(TenantModel):
+    """How this organization appears in the files it sends: its clearinghouse envelope ids, the
+    requesting provider, the 270's service types; and the counter its interchange control numbers
+    come from (locked with the row in the transaction that writes a file, so two downloads at
+    once never share a number). One row per organization."""
+
+    requester_name = models.CharField(max_length=60, blank=True, help_text="Requesting provider (278 2010B NM103).")
+    requester_npi = models.CharField(max_length=10, blank=True, validators=[NPI], help_text="Its NPI (NM109, XX).")
+    submitter_qualifier = models.CharField(max_length=2, default="ZZ", validators=[ISA_QUALIFIER], help_text="ISA05")
+    submitter_id = models.CharField(
+        max_length=15, blank=True, validators=[ISA_ID], help_text="ISA06: the id the clearinghouse assigned."
+    )
+    receiver_qualifier = models.CharField(max_length=2, default="ZZ", validators=[ISA_QUALIFIER], help_text="ISA07")
+    receiver_id = models.CharField(
+        max_length=15, blank=True, validators=[ISA_ID], help_text="ISA08: the clearinghouse."
+    )
+    application_sender_code = models.CharField(max_length=15, blank=True, help_text="GS02 (ISA06 when empty).")
+    application_receiver_code = models.CharField(max_length=15, blank=True, help_text="GS03 (ISA08 when empty).")
+    production = models.BooleanField(default=False, help_text="ISA15 P when set, T (test) otherwise.")
+    facility_code = models.CharField(
+        max_length=2,
+        default="11",
+        validators=[RegexValidator(r"^\d{2}$", "A place of service code is two digits.")],
+        help_text="Place of service the 278 names (UM04): 11 office, 52 psychiatric facility partial hospitalization…",
+    )
+    eligibility_service_types = ArrayField(
+        models.CharField(max_length=2, validators=[X12_CODE]),
+        default=_default_eligibility_service_types,
+        blank=True,
+        help_text="270 EQ01 service types asked about (a payer may name its own).",
+    )
+    last_control_number = models.PositiveBigIntegerField(
+        default=0, validators=[MaxValueValidator(999_999_999)], editable=False
+    )
+
+    class Meta:
+        verbose_name = "interoperability settings"
+        verbose_name_plural = "interoperability settings"
+        constraints = [models.UniqueConstraint(fields=["organization"], name="interopsettings_one_per_org")]
+
+    def __str__(self) -> str:
+        return "Interoperability settings"
+
+
+class InteropFormat(models.TextChoices):
+    X12_278_REQUEST = "x12_278_request", "X12 278 request"
+    X12_278_RESPONSE = "x12_278_response", "X12 278 response"
+    X12_270_REQUEST = "x12_270_request", "X12 270 eligibility request"
+    FHIR_PAS_BUNDLE = "fhir_pas_bundle", "FHIR Da Vinci PAS bundle"
+    FHIR_CLAIM_RESPONSE = "fhir_claim_response", "FHIR ClaimResponse"
+
+
+class InteropDirection(models.TextChoices):
+    OUTBOUND = "outbound", "Sent"
+    INBOUND = "inbound", "Received"
+
+
+class InteropMessage(TenantModel):
+    """Every file sent or received on either rail, kept as it was sent or received: what a payer
+    was told and what it answered. Written once; never changed."""
+
+    format = models.CharField(max_length=20, choices=InteropFormat.choices)
+    direction = models.CharField(max_length=8, choices=InteropDirection.choices)
+    request = models.ForeignKey(
+        AuthorizationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="interop_messages"
+    )
+    packet = models.ForeignKey(
+        RequestPacket, null=True, blank=True, on_delete=models.PROTECT, related_name="interop_messages"
+    )
+    coverage = models.ForeignKey(
+        Coverage, null=True, blank=True, on_delete=models.PROTECT, related_name="interop_messages"
+    )
+    interchange_control_number = models.CharField(max_length=9, null=True, blank=True, help_text="ISA13")
+    group_control_number = models.CharField(max_length=9, null=True, blank=True, help_text="GS06")
+    transaction_set_control_number = models.CharField(
+        max_length=9, null=True, blank=True, help_text="ST02 (the first, when a file holds several)."
+    )
+    trace_number = models.CharField(max_length=64, blank=True, help_text="TRN02, or the FHIR identifier.")
+    content = models.TextField(help_text="The file as sent or received.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "request", "-created_at"], name="interop_org_request_idx"),
+            models.Index(fields=["organization", "format", "trace_number"], name="interop_org_trace_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "interchange_control_number"],
+                condition=models.Q(direction="outbound", interchange_control_number__isnull=False),
+                name="interop_outbound_icn_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {record_ref(self.pk)}"
+
+
 # --- Determinations and authorizations ---------------------------------------------------------------
 
 
@@ -614,6 +734,14 @@ class Determination(TenantModel):
     decided_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    source_message = models.ForeignKey(
+        InteropMessage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="determinations",
+        help_text="The payer's file (278 response, ClaimResponse) this decision was imported from.",
+    )
 
     class Meta:
         ordering = ["-decided_at"]
