@@ -24,11 +24,25 @@ is kept by the caller.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-ISA_LENGTH = 106  # "ISA", 16 fixed-width elements and their separators, and the segment terminator
+from authorizations.x12.envelope import (
+    ISA_LENGTH,
+    Separators,
+    X12Error,
+    segments_split,
+    separators_read,
+    tokenize,
+    transactions_find,
+)
+from authorizations.x12.envelope import date_read as _date
+from authorizations.x12.envelope import decimal_read as _decimal
+from authorizations.x12.envelope import dtp_read as _dtp
+from authorizations.x12.envelope import element as _element
+from authorizations.x12.envelope import interchange_date as _interchange_date
+
+__all__ = ["ISA_LENGTH", "Separators", "X12Error", "parse_271", "segments_split", "separators_read"]
 
 # AAA03 reject reasons (X12 code source 901) a 271 may carry, in the payer's words.
 AAA_REASONS = {
@@ -101,23 +115,7 @@ _LEVEL_NAMES = {
 }
 
 
-class X12Error(ValueError):
-    """The text is not a readable X12 271: `message` says what is wrong, for a person."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 # --- Results -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Separators:
-    element: str
-    repetition: str  # "" when ISA11 is not a separator (pre-5010 files put "U" there)
-    component: str
-    segment: str
 
 
 @dataclass(frozen=True)
@@ -226,96 +224,6 @@ class Response271:
 # --- Parsing -----------------------------------------------------------------------------------------
 
 
-def separators_read(text: str) -> Separators:
-    """The separators, from the fixed-width ISA segment at the start of `text`."""
-    if not text.startswith("ISA"):
-        found = text[:20].strip()
-        raise X12Error(
-            "This is not an X12 file: it should begin with an ISA segment"
-            + (f", but begins with “{found}”." if found else ", but it is empty.")
-        )
-    if len(text) < ISA_LENGTH:
-        raise X12Error(f"The ISA segment is cut short: it has {len(text)} characters, not {ISA_LENGTH}.")
-    element = text[3]
-    if element.isalnum() or element.isspace():
-        raise X12Error("The ISA segment has no element separator after “ISA”.")
-    parts = text[:ISA_LENGTH].split(element)
-    if len(parts) != 17 or len(parts[16]) != 2:
-        raise X12Error(
-            "The ISA segment is not the fixed length X12 requires (106 characters, 16 elements): "
-            "check that its padded fields (sender, receiver ids) were not trimmed."
-        )
-    repetition, component, segment = text[82], text[104], text[105]
-    if segment.isalnum() or segment in (element, component):
-        raise X12Error("The ISA segment does not end with a segment terminator at position 106.")
-    if component.isalnum() or component == element:
-        raise X12Error("The ISA segment's component separator (ISA16) is missing.")
-    if repetition.isalnum() or repetition in (element, component, segment):
-        repetition = ""
-    return Separators(element=element, repetition=repetition, component=component, segment=segment)
-
-
-def segments_split(text: str, separators: Separators) -> list[list[str]]:
-    """Segments as lists of elements (the segment id first); whitespace around segments (newlines
-    after terminators) is dropped."""
-    segments = []
-    for chunk in text.split(separators.segment):
-        chunk = chunk.strip("\r\n\t ")
-        if chunk:
-            segments.append(chunk.split(separators.element))
-    return segments
-
-
-def _element(segment: list[str], index: int) -> str:
-    return segment[index].strip() if index < len(segment) else ""
-
-
-def _decimal(value: str, what: str) -> Decimal | None:
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation as exc:
-        raise X12Error(f"{what} is “{value}”, which is not a number.") from exc
-    if not number.is_finite():
-        raise X12Error(f"{what} is “{value}”, which is not a number.")
-    return number
-
-
-def _date(value: str, what: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        if len(value) != 8 or not value.isdigit():
-            raise ValueError(value)
-        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
-    except ValueError as exc:
-        raise X12Error(f"{what} is “{value}”, not a date (CCYYMMDD).") from exc
-
-
-def _dtp(segment: list[str]) -> tuple[str, dt.date | None, dt.date | None]:
-    qualifier, form, value = _element(segment, 1), _element(segment, 2), _element(segment, 3)
-    what = f"The DTP*{qualifier} date"
-    if form == "RD8" and "-" in value:
-        start, end = value.split("-", 1)
-        return qualifier, _date(start, what), _date(end, what)
-    if form == "D8":
-        day = _date(value, what)
-        return qualifier, day, day
-    return qualifier, None, None  # other formats (e.g. times) are not used
-
-
-def _interchange_date(value: str) -> dt.date | None:
-    value = value.strip()
-    try:
-        return dt.date(2000 + int(value[:2]), int(value[2:4]), int(value[4:6])) if len(value) == 6 else None
-    except ValueError:
-        return None
-
-
-_SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
-
-
 @dataclass
 class _MemberBuilder:
     level: str
@@ -390,56 +298,13 @@ def _benefit(segment: list[str], separators: Separators, number: int) -> _Benefi
     )
 
 
-def _envelope_check(segments: list[list[str]]) -> tuple[int, int]:
-    """The indexes of ST and SE, after checking the envelope around them."""
-    ids = [s[0] for s in segments]
-    for segment_id in ids:
-        if not _SEGMENT_ID.match(segment_id):
-            shown = segment_id[:12]
-            raise X12Error(f"“{shown}” is not an X12 segment: the file is damaged or not X12.")
-    for required, name in (
-        ("GS", "functional group header (GS)"),
-        ("ST", "transaction set header (ST)"),
-        ("SE", "transaction set trailer (SE)"),
-        ("GE", "functional group trailer (GE)"),
-        ("IEA", "interchange trailer (IEA)"),
-    ):
-        if required not in ids:
-            raise X12Error(f"The file has no {name}: it is incomplete.")
-    st = ids.index("ST")
-    transaction_set = _element(segments[st], 1)
-    if transaction_set != "271":
-        raise X12Error(f"This is an X12 {transaction_set or 'unknown'} transaction, not a 271 eligibility response.")
-    if ids.count("ST") > 1:
-        raise X12Error("The file holds more than one transaction: import one 271 response at a time.")
-    se = ids.index("SE")
-    if se < st:
-        raise X12Error("The transaction set trailer (SE) comes before its header (ST).")
-    count = _element(segments[se], 1)
-    if not count.isdigit() or int(count) != se - st + 1:
-        raise X12Error(
-            f"The transaction says it has {count or 'no'} segments (SE01) but has {se - st + 1}: "
-            "the file is incomplete or was changed."
-        )
-    if _element(segments[se], 2) != _element(segments[st], 2):
-        raise X12Error("The transaction's control numbers (ST02 and SE02) differ: the file was changed.")
-    if "BHT" not in ids[st:se]:
-        raise X12Error("The transaction has no beginning segment (BHT).")
-    return st, se
-
-
 def parse_271(text: str) -> Response271:
     """Read an X12 271 eligibility response. Raises `X12Error` when it is not one or is malformed;
     AAA rejections are returned (in `rejections`), not raised: the caller decides."""
-    if not isinstance(text, str):
-        raise X12Error("The 271 must be text.")
-    text = text.lstrip("\ufeff\r\n\t ")
-    separators = separators_read(text)
-    segments = segments_split(text, separators)
+    separators, segments = tokenize(text, what="271")
     isa = segments[0]
-    if len(isa) != 17:
-        raise X12Error("The ISA segment does not have its 16 elements.")
-    st, se = _envelope_check(segments)
+    span = transactions_find(segments, transaction_set="271", description="a 271 eligibility response", single=True)[0]
+    st, se = span.st, span.se
     gs = next(s for s in segments if s[0] == "GS")
     bht = next(s for s in segments[st:se] if s[0] == "BHT")
 
