@@ -27,6 +27,7 @@ from authorizations.models import (
     CodeSystem,
     Determination,
     DeterminationAction,
+    InteropMessage,
     LevelOfCare,
     RequestStatus,
     ServiceLine,
@@ -104,6 +105,7 @@ def determination_record(
     next_review_date: dt.date | None = None,
     information_due: dt.date | None = None,
     decided_at: dt.datetime | None = None,
+    source_message: InteropMessage | None = None,
     actor: User | None,
 ) -> Determination:
     """The payer's answer (X12 278 HCR01). A4 pends the request: the reason is the information
@@ -117,7 +119,8 @@ def determination_record(
     new authorization continuing the prior one. Then the client is told on their channel and the
     intake specialists and VAs in-app. A3 and C determine it without an authorization. Either way
     the request's open chase tasks close (and an approved renewal's, those of the authorization it
-    continues)."""
+    continues). `source_message`: the payer's file it was imported from (a 278 response, a
+    ClaimResponse), kept on the determination."""
     request = request_locked(request)
     now = timezone.now()
     decided_at = decided_at or now
@@ -208,6 +211,7 @@ def determination_record(
         action=action,
         decided_at=decided_at,
         recorded_by=actor,
+        source_message=source_message,
         **values,
     )
     if determination.recommended_level_of_care:
