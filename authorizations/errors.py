@@ -184,3 +184,17 @@ class AuthorizationsErrorCode(StrEnum):
     CENSUS_FILE_INVALID = "census_file_invalid"
     # census import: "import all" with rows that are not good (each named in `extra` by its line)
     CENSUS_ROWS_REFUSED = "census_rows_refused"
+    # X12/FHIR files: the organization's interoperability settings lack what the file needs (submitter, NPI…)
+    INTEROP_NOT_CONFIGURED = "interop_not_configured"
+    # X12/FHIR files: the payer has no electronic payer id
+    PAYER_ID_REQUIRED = "payer_id_required"
+    # X12 278: a request without service lines, or in draft
+    X12_NOT_SENDABLE = "x12_not_sendable"
+    # X12 278/271: the file answers another request or another 270 (trace number)
+    X12_TRACE_MISMATCH = "x12_trace_mismatch"
+    # X12 278: a request (BHT02 13) where the payer's response was expected, or an answer that decides nothing
+    X12_NOT_A_RESPONSE = "x12_not_a_response"
+    # X12 278: approved lines under different certification numbers
+    X12_CERTIFICATION_NUMBERS = "x12_certification_numbers"
+    # X12: every control number (999,999,999) was used
+    X12_CONTROL_NUMBERS_EXHAUSTED = "x12_control_numbers_exhausted"

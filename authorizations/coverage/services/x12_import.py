@@ -299,6 +299,14 @@ def _is_client(member: x12.Member, client, *, birth_date_required: bool = False)
     return _last_names_match(member.last_name, client.last_name) and _first_names_match(member.first_name, client)
 
 
+def person_is_client(*, last_name: str, first_name: str, date_of_birth: dt.date | None, client) -> bool:
+    """A name (and date of birth, when given) read from an X12 file is the client's, as the 271
+    import matches it (see `_is_client`): the 278 response import asks the same."""
+    if date_of_birth is not None and date_of_birth != client.date_of_birth:
+        return False
+    return _last_names_match(last_name, client.last_name) and _first_names_match(first_name, client)
+
+
 def _who(member: x12.Member) -> str:
     name = " ".join(part for part in (member.first_name, member.last_name) if part) or "no name"
     born = f", born {date_full(member.date_of_birth)}" if member.date_of_birth else ""
