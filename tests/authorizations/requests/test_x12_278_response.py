@@ -296,12 +296,13 @@ def test_each_partner_of_a_packet_takes_its_own_transaction_of_one_file(couple_w
     requests = list(packet.requests.all())
     packet_submit(packet=packet, channel="x12_278", payer_references={r.pk: "" for r in requests}, actor=harbor_intake)
     requests = [AuthorizationRequest.objects.get(pk=r.pk) for r in requests]
+    approved = [service(line, "A1", number="AUTH-A") for line in _lines(requests[0])]
     raw = response_file(
         [
-            response_body(requests[0], event=["HCR*A1*AUTH-A"], services=[service(ln, "A1", number="AUTH-A") for ln in _lines(requests[0])]),
+            response_body(requests[0], event=["HCR*A1*AUTH-A"], services=approved),
             response_body(requests[1], event=["HCR*A3**CM"]),
         ]
-    )  # fmt: skip
+    )
 
     first = x12_278_response_import(request=requests[0], raw=raw, actor=harbor_intake)
     second = x12_278_response_import(request=requests[1], raw=raw, actor=harbor_intake)
