@@ -301,6 +301,14 @@ class BenefitVerification(TenantModel):
     )
     notes = models.TextField(blank=True)
     raw_271 = models.TextField(blank=True, help_text="The X12 271 file this verification was read from, as received.")
+    eligibility_request = models.ForeignKey(
+        "InteropMessage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verifications",
+        help_text="The X12 270 this imported 271 answers (matched by its TRN trace number).",
+    )
 
     class Meta:
         ordering = ["-verified_at"]

@@ -31,6 +31,9 @@ from authorizations.models import (
     BenefitNetwork,
     BenefitVerification,
     Coverage,
+    InteropDirection,
+    InteropFormat,
+    InteropMessage,
     NetworkStatus,
     SubscriberRelationship,
     VerificationMethod,
@@ -509,6 +512,37 @@ def _import_notes(response: x12.Response271, summary: BenefitSummary) -> str:
     return "\n".join(lines)
 
 
+def inquiry_of_271(response: x12.Response271, coverage: Coverage) -> InteropMessage | None:
+    """The 270 we sent that this 271 answers: the outbound 270 whose trace number a member loop
+    echoes (TRN*2). None when it echoes none of ours (a 270 sent from a portal). Refused when it
+    echoes the 270 of another coverage: the answer is about someone else's question."""
+    echoed = {number for m in response.members for kind, number in m.trace_numbers if kind == "2" and number}
+    if not echoed:
+        return None
+    sent = list(
+        InteropMessage.objects.filter(
+            organization_id=coverage.organization_id,
+            format=InteropFormat.X12_270_REQUEST,
+            direction=InteropDirection.OUTBOUND,
+            trace_number__in=echoed,
+        ).order_by("-created_at")
+    )
+    mine = next((m for m in sent if m.coverage_id == coverage.pk), None)
+    if mine is None and sent:
+        _file_refuse(
+            f"This 271 answers the 270 sent for another coverage (interchange {sent[0].interchange_control_number}, "
+            f"trace {sent[0].trace_number}), not this one: nothing was saved. Import it on that coverage.",
+            AuthorizationsErrorCode.X12_TRACE_MISMATCH,
+        )
+    return mine
+
+
+def _inquiry_note(inquiry: InteropMessage | None) -> str:
+    if inquiry is None:
+        return ""
+    return f"\nAnswers the 270 sent as interchange {inquiry.interchange_control_number} (trace {inquiry.trace_number})."
+
+
 def _reference(response: x12.Response271, member: x12.Member) -> str:
     # The payer's own trace number for this response (TRN*1), else the echoed request reference.
     own = next((number for kind, number in member.trace_numbers if kind == "1" and number), "")
@@ -524,7 +558,9 @@ def verification_import_271(
     substance-abuse benefits summarized (see `benefits_summarize`), every benefit it holds kept as
     a `BenefitLine` (in- and out-of-network cost sharing, service types, authorization required,
     limits), method electronic, the raw file kept. Refused, with nothing saved: a file that is not
-    a readable 271, a payer rejection (AAA, with its reason) that blocks the person (see
+    a readable 271, the answer to a 270 we sent for another coverage (`inquiry_of_271`; the
+    answer to one of this coverage's is linked to it), a payer rejection (AAA, with its reason)
+    that blocks the person (see
     `_blocking`; the others are noted), a file about another member id or another person of the
     family (named in the refusal), and a file without any mental-health or substance-use benefit
     for the person."""
@@ -536,6 +572,7 @@ def verification_import_271(
         response = x12.parse_271(raw)
     except x12.X12Error as exc:
         _file_refuse(f"This file cannot be read as an X12 271: {exc.message}", AuthorizationsErrorCode.X12_MALFORMED)
+    inquiry = inquiry_of_271(response, coverage)
     member = person_of_271(response, coverage)
     now = now or timezone.now()
     summary = benefits_summarize(
@@ -566,8 +603,9 @@ def verification_import_271(
         "plan_year_start": summary.plan_year_start,
         "plan_name": summary.plan_name,
         "coverage_level": summary.coverage_level,
-        "notes": _import_notes(response, summary),
+        "notes": _import_notes(response, summary) + _inquiry_note(inquiry),
         "raw_271": raw,
+        "eligibility_request": inquiry,
     }
     verification = verification_save(values)
     for line in lines:
