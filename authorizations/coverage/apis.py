@@ -13,7 +13,8 @@ tenant's coverage is a 404 in the URL and "no such coverage" (400) in a body.
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -29,13 +30,24 @@ from authorizations.coverage.serializers import (
     PayerSerializer,
     VerificationCreateSerializer,
 )
-from authorizations.coverage.services import coverages, verifications, x12_import
+from authorizations.coverage.services import coverages, verifications, x12_270, x12_import
 from authorizations.models import BenefitVerification, Coverage, CoveragePriority, Payer, VerificationMethod
+from authorizations.x12.http import X12_MEDIA_TYPE, x12_download
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
 from iop.common.pagination import ByNamePagination, DefaultCursorPagination
+from iop.common.schema import ErrorSerializer
 from iop.tenancy import permissions as perms
+
+_270_EXAMPLE = (
+    "ISA*00*          *00*          *ZZ*HARBORSUB      *ZZ*CLEARHOUSE     *261201*1030*^*00501*000000043*0*T*:~\n"
+    "GS*HS*HARBORSUB*CLEARHOUSE*20261201*1030*43*X*005010X279A1~\nST*270*0001*005010X279A1~\n"
+    "BHT*0022*13*E8C1D2F3A4B5C6D7*20261201*1030~\nHL*1**20*1~\nNM1*PR*2*Blue Harbor PPO*****PI*BHP01~\n"
+    "HL*2*1*21*1~\nNM1*1P*2*Harbor Virtual IOP*****XX*1234567893~\nHL*3*2*22*0~\n"
+    "TRN*1*E8C1D2F3A4B5C6D7*9123456789~\nNM1*IL*1*Rivera*Jordan****MI*M123456~\nDMG*D8*19850412~\n"
+    "DTP*291*D8*20261201~\nEQ*30~\nEQ*MH~\nEQ*AI~\nEQ*CB~\nSE*18*0001~\nGE*1*43~\nIEA*1*000000043~\n"
+)
 
 
 class NewestCreatedPagination(DefaultCursorPagination):
@@ -149,6 +161,37 @@ class CoverageViewSet(AuditedRetrieveMixin, TenantScopedViewSet):
             request=request, action=AccessAction.VIEW, obj=verification, client_id=coverage.client_id, channel="api"
         )
         return Response(BenefitVerificationDetailSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, X12_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="The X12 270 eligibility request (005010X279A1), to submit through the clearinghouse.",
+                examples=[OpenApiExample("A 270 request", value=_270_EXAMPLE, media_type=X12_MEDIA_TYPE)],
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Refused: the organization's interoperability settings are incomplete "
+                "(`interop_not_configured`) or the payer has no payer id (`payer_id_required`).",
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="x12-270", url_name="x12_270")
+    def x12_270(self, request, *args, **kwargs):
+        """The coverage's X12 270 eligibility request for today: the payer's service types (else the
+        organization's: 30, MH, AI, CB by default), the subscriber and, when the client is not the
+        subscriber, the client as the dependent. Each call writes a new interchange (the
+        organization's next control number) and keeps it with its TRN trace number: the 271 that
+        echoes it is linked to it on import (`import-271`), and one echoing another coverage's 270
+        is refused. Written to the access log as an export."""
+        coverage = self.get_object()
+        message = x12_270.x12_270_download(coverage=coverage, actor=request.user)
+        response = x12_download(message, transaction_set="270")
+        access_record(
+            request=request, action=AccessAction.EXPORT, obj=coverage, client_id=coverage.client_id, channel="api"
+        )
+        return response
 
 
 class VerificationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import PurePath
 from typing import cast
 
 from django import forms
@@ -22,12 +21,14 @@ from authorizations.models import (
     SubscriberRelationship,
     VerificationMethod,
 )
+from authorizations.x12.uploads import X12_EXTENSIONS as UPLOAD_EXTENSIONS
+from authorizations.x12.uploads import x12_upload_read
 from iop.common.forms import DateInput, OrganizationChoiceField, TimeInput
 from iop.tenancy.models import Organization
 
 # A 271 for one member is a few kilobytes; anything near this is not one.
 MAX_271_UPLOAD_BYTES = 512 * 1024
-X12_EXTENSIONS = (".txt", ".edi", ".x12", ".271")
+X12_EXTENSIONS = (*UPLOAD_EXTENSIONS, ".271")
 
 
 class RecordDateField(forms.DateField):
@@ -186,20 +187,10 @@ class VerificationImportForm(forms.Form):
 
     def clean_file(self) -> str:
         """The file's text."""
-        upload = self.cleaned_data["file"]
-        if PurePath(upload.name or "").suffix.lower() not in X12_EXTENSIONS:
-            raise forms.ValidationError("Choose a .txt, .edi, .x12 or .271 file.", code="extension")
-        if upload.size > MAX_271_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 512 KB: it is not a single 271 response.", code="size")
-        content = upload.read(MAX_271_UPLOAD_BYTES + 1)
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(
-                "The file is not plain text: choose the 271 file itself.", code="binary"
-            ) from exc
-        if not text.strip():
-            raise forms.ValidationError("The file is empty.", code="empty")
-        if len(text) > MAX_271_CHARS:
-            raise forms.ValidationError("The file is too large.", code="size")
-        return text
+        return x12_upload_read(
+            self.cleaned_data["file"],
+            kind="271",
+            extensions=X12_EXTENSIONS,
+            max_bytes=MAX_271_UPLOAD_BYTES,
+            max_chars=MAX_271_CHARS,
+        )

@@ -10,4 +10,5 @@ urlpatterns = [
     path("coverages/<uuid:coverage_id>/edit/", views.coverage_edit, name="coverage_edit"),
     path("coverages/<uuid:coverage_id>/verify/", views.verification_add, name="verification_add"),
     path("coverages/<uuid:coverage_id>/import-271/", views.verification_import, name="verification_import"),
+    path("coverages/<uuid:coverage_id>/eligibility.x12", views.coverage_x12_270_download, name="coverage_x12_270"),
 ]

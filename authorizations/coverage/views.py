@@ -13,12 +13,14 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from authorizations.coverage import selectors as selectors
 from authorizations.coverage.forms import CoverageForm, VerificationForm, VerificationImportForm
-from authorizations.coverage.services import coverages, verifications, x12_import
+from authorizations.coverage.services import coverages, verifications, x12_270, x12_import
 from authorizations.models import Coverage
 from authorizations.selectors import client_of
+from authorizations.x12.http import x12_download
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
@@ -158,3 +160,19 @@ def verification_import(request, org_slug: str, coverage_id):
     _record_view(request, client_id=coverage.client_id, obj=coverage)
     context = {"client": coverage.client, "coverage": coverage, "form": form, "errors": error_summary(form)}
     return org_render(request, "authorizations/coverage/verification_import.html", context, status=form_status(form))
+
+
+@org_page(permissions.COVERAGE_MANAGE)
+@require_GET
+def coverage_x12_270_download(request, org_slug: str, coverage_id):
+    """The coverage's X12 270 eligibility request for the clearinghouse, kept with its trace
+    number so the 271 that answers it is paired with it on import."""
+    coverage = _coverage_or_404(request, coverage_id)
+    try:
+        message = x12_270.x12_270_download(coverage=coverage, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("authorizations:coverage_detail", org_slug=org_slug, coverage_id=coverage.pk)
+    response = x12_download(message, transaction_set="270")
+    access_record(request=request, action=AccessAction.EXPORT, obj=coverage, client_id=coverage.client_id)
+    return response

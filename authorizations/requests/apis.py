@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -54,18 +54,62 @@ from authorizations.requests.serializers import (
     RequestUpdateSerializer,
     ServiceLineSerializer,
     SubmitSerializer,
+    X12ResponseImportSerializer,
 )
 from authorizations.requests.services import determinations as determinations_services
-from authorizations.requests.services import drafting, packets, workflow
+from authorizations.requests.services import drafting, packets, workflow, x12_278
 from authorizations.requests.services import lines as lines_services
+from authorizations.x12.http import X12_MEDIA_TYPE, x12_download
+from iop.audit.models import AccessAction
+from iop.audit.services import access_record
 from iop.common.api import AuditedRetrieveMixin, TenantScopedViewSet, validated_input
 from iop.common.pagination import DefaultCursorPagination
+from iop.common.schema import ErrorSerializer
 from iop.tenancy import permissions as perms
 from iop.tenancy.permissions import membership_can
 
 _UUID = "[0-9a-f-]{36}"
 DIAGNOSIS_ID = OpenApiParameter("diagnosis_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 LINE_ID = OpenApiParameter("line_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+_278_EXAMPLE = (
+    "ISA*00*          *00*          *ZZ*HARBORSUB      *ZZ*CLEARHOUSE     *261201*1030*^*00501*000000042*0*T*:~\n"
+    "GS*HI*HARBORSUB*CLEARHOUSE*20261201*1030*42*X*005010X217~\n"
+    "ST*278*0001*005010X217~\n"
+    "BHT*0007*13*R3F2A9C0D1E4B5A6*20261201*1030~\n"
+    "HL*1**20*1~\nNM1*X3*2*Blue Harbor PPO*****PI*BHP01~\n"
+    "HL*2*1*21*1~\nNM1*1P*2*Harbor Virtual IOP*****XX*1234567893~\n"
+    "HL*3*2*22*1~\nNM1*IL*1*Rivera*Jordan****MI*BHP-1001~\nDMG*D8*19850412~\n"
+    "HL*4*3*EV*1~\nTRN*1*R3F2A9C0D1E4B5A6*9123456789~\nUM*HS*I*MH*11:B**E~\n"
+    "DTP*AAH*RD8*20261201-20261214~\nHI*ABK:F331~\n"
+    "HL*5*4*SS*0~\nTRN*1*L0B1C2D3E4F5A6B7*9123456789~\nUM*HS*I~\n"
+    "DTP*472*RD8*20261201-20261214~\nSV1*HC:90853**UN*6~\nHSD*VS*6~\n"
+    "SE*21*0001~\nGE*1*42~\nIEA*1*000000042~\n"
+)
+_278_RESPONSE_EXAMPLE = (
+    "ISA*00*          *00*          *ZZ*CLEARHOUSE     *ZZ*HARBORSUB      *261203*0900*^*00501*000000777*0*T*:~\n"
+    "GS*HI*CLEARHOUSE*HARBORSUB*20261203*0900*777*X*005010X217~\nST*278*0001*005010X217~\n"
+    "BHT*0007*11*R3F2A9C0D1E4B5A6*20261203*0900~\nHL*1**20*1~\nNM1*X3*2*Blue Harbor PPO*****PI*BHP01~\n"
+    "HL*2*1*21*1~\nNM1*1P*2*Harbor Virtual IOP*****XX*1234567893~\n"
+    "HL*3*2*22*1~\nNM1*IL*1*Rivera*Jordan****MI*BHP-1001~\n"
+    "HL*4*3*EV*1~\nTRN*2*R3F2A9C0D1E4B5A6*9123456789~\nUM*HS*I*MH*11:B~\nHCR*A1*AUTH-1~\n"
+    "HL*5*4*SS*0~\nTRN*2*L0B1C2D3E4F5A6B7*9123456789~\nUM*HS*I~\nHCR*A1*AUTH-1~\n"
+    "DTP*472*RD8*20261201-20261214~\nSV1*HC:90853**UN*6~\nHSD*VS*6~\nSE*19*0001~\nGE*1*777~\nIEA*1*000000777~\n"
+)
+X12_278_RESPONSES = {
+    (200, X12_MEDIA_TYPE): OpenApiResponse(
+        OpenApiTypes.STR,
+        description="The X12 278 request (005010X217), as a file to submit through the clearinghouse.",
+        examples=[OpenApiExample("A 278 request", value=_278_EXAMPLE, media_type=X12_MEDIA_TYPE)],
+    ),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="Refused: the organization's interoperability settings lack the submitter, receiver or NPI "
+        "(`interop_not_configured`), the payer has no payer id (`payer_id_required`), or the request is a "
+        "draft or has no line (`x12_not_sendable`).",
+    ),
+}
 
 
 class NewestFirstPagination(DefaultCursorPagination):
@@ -126,6 +170,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         "diagnosis": perms.COVERAGE_VIEW,
         "line": perms.COVERAGE_VIEW,
         "determinations": perms.DETERMINATION_RECORD,
+        "x12_278_response": perms.DETERMINATION_RECORD,
         "*": perms.AUTH_REQUEST_MANAGE,
     }
 
@@ -309,6 +354,52 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         self.audit_view(request, obj)
         return Response(DeterminationSerializer(determination).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=X12_278_RESPONSES)
+    @action(detail=True, methods=["get"], url_path="x12-278", url_name="x12_278")
+    def x12_278(self, request, *args, **kwargs):
+        """The request as an X12 278 (005010X217) to submit through the clearinghouse. Every call
+        writes a new interchange under the organization's next control number and keeps the file;
+        the trace number (BHT03, the event's TRN) is the request's own, so the payer's response
+        is matched to the request whichever file it answers. Written to the access log as an export."""
+        obj = self.get_object()
+        message = x12_278.x12_278_request_download(request=obj, actor=request.user)
+        response = x12_download(message, transaction_set="278")
+        access_record(
+            request=request, action=AccessAction.EXPORT, obj=obj, client_id=obj.episode.client_id, channel="api"
+        )
+        return response
+
+    @extend_schema(
+        request=X12ResponseImportSerializer,
+        responses={201: DeterminationSerializer},
+        examples=[
+            OpenApiExample(
+                "A 278 response certifying the request",
+                value={"raw_278": _278_RESPONSE_EXAMPLE, "information_due": None},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="x12-278-response", url_name="x12_278_response")
+    def x12_278_response(self, request, *args, **kwargs):
+        """Record the payer's X12 278 response as the request's determination: the service lines it
+        certified (HCR A1/A2/A6) become the authorization's lines with its certification number,
+        units (HSD) and dates (DTP 472, or 007/036); the lines it did not certify, its reason codes
+        (HCR03) and messages go into the reason; an event-level decision answers every line; A4
+        pends (`information_due` required). The raw file is kept (`source_message`). Refused (400,
+        nothing saved): a file that is not a 278 response (`x12_malformed`, `x12_not_a_response`),
+        one answering another request (`x12_trace_mismatch`), member (`member_mismatch`) or person
+        (`person_mismatch`), a rejection without decision (`x12_rejected`), lines certified under
+        different numbers (`x12_certification_numbers`)."""
+        obj = self.get_object()
+        data = validated_input(X12ResponseImportSerializer, request.data)
+        determination = x12_278.x12_278_response_import(
+            request=obj, raw=data["raw_278"], information_due=data["information_due"], actor=request.user
+        )
+        determination = selectors.determination_list(organization=self.organization).get(pk=determination.pk)
+        self.audit_view(request, obj)
+        return Response(DeterminationSerializer(determination).data, status=status.HTTP_201_CREATED)
+
 
 class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantScopedViewSet):
     """A couple's combined packet: one request per partner, each on their own coverage."""
@@ -367,6 +458,26 @@ class RequestPacketViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantSc
             packet=packet, actor=request.user, **validated_input(PacketSubmitSerializer, request.data)
         )
         return self._answer(request, packet)
+
+    @extend_schema(request=None, responses=X12_278_RESPONSES)
+    @action(detail=True, methods=["get"], url_path="x12-278", url_name="x12_278")
+    def x12_278(self, request, *args, **kwargs):
+        """Both partners' requests as one X12 278 interchange, one transaction set each (X217 carries
+        one patient event per transaction); a new control number each call, the file kept. Written to
+        the access log as an export."""
+        packet = self.get_object()
+        message = x12_278.x12_278_packet_download(packet=packet, actor=request.user)
+        response = x12_download(message, transaction_set="278")
+        client_ids = [r.episode.client_id for r in packet.requests.all()]
+        access_record(
+            request=request,
+            action=AccessAction.EXPORT,
+            obj=packet,
+            client_id=client_ids[0],
+            object_ids=client_ids,
+            channel="api",
+        )
+        return response
 
 
 class DeterminationViewSet(AuditedRetrieveMixin, TenantScopedViewSet):

@@ -26,6 +26,8 @@ from authorizations.models import (
 )
 from authorizations.requests.services.determinations import ApprovedLine
 from authorizations.requests.services.drafting import OTHER_COMPONENTS, attachment_validator
+from authorizations.requests.services.x12_278 import MAX_278_CHARS
+from authorizations.x12.uploads import X12_EXTENSIONS, x12_upload_read
 from iop.common.dates import date_full
 from iop.common.forms import DateInput, OrganizationChoiceField
 
@@ -264,6 +266,35 @@ class PendForm(forms.Form):
         label="Information the payer asked for", widget=forms.Textarea(attrs={"rows": 3})
     )
     information_due = forms.DateField(label="Due by", widget=DateInput)
+
+
+MAX_278_UPLOAD_BYTES = 512 * 1024
+X12_278_EXTENSIONS = (*X12_EXTENSIONS, ".278")
+
+
+class X12ResponseImportForm(forms.Form):
+    """The payer's X12 278 response, as received from the clearinghouse."""
+
+    file = forms.FileField(
+        label="X12 278 response file",
+        help_text="A .txt, .edi, .x12 or .278 file, up to 512 KB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(X12_278_EXTENSIONS)}),
+    )
+    information_due = forms.DateField(
+        label="Information due by",
+        widget=DateInput,
+        required=False,
+        help_text="Only when the payer pended the request: a 278 does not carry the date.",
+    )
+
+    def clean_file(self) -> str:
+        return x12_upload_read(
+            self.cleaned_data["file"],
+            kind="278",
+            extensions=X12_278_EXTENSIONS,
+            max_bytes=MAX_278_UPLOAD_BYTES,
+            max_chars=MAX_278_CHARS,
+        )
 
 
 _LINE_FIELD_NAMES = ("approve", "code", "units", "start_date", "end_date", "service_line_id")

@@ -33,6 +33,7 @@ from authorizations.models import (
 )
 from authorizations.requests.services.determinations import ApprovedLine
 from authorizations.requests.services.drafting import OTHER_COMPONENTS, attachment_validator
+from authorizations.requests.services.x12_278 import MAX_278_CHARS
 from authorizations.units.serializers import AuthorizationLineSerializer
 from iop.clients.models import Couple, Episode
 from iop.common.serializers import TenantScopedPrimaryKeyRelatedField
@@ -414,4 +415,18 @@ class PacketSubmitSerializer(serializers.Serializer):
         default=None,
         help_text="When the requests went to the payer (not in the future, not before they were created). "
         "Default: now.",
+    )
+
+
+class X12ResponseImportSerializer(serializers.Serializer):
+    raw_278 = serializers.CharField(
+        max_length=MAX_278_CHARS,
+        trim_whitespace=False,
+        help_text="The payer's X12 278 response as received (segments, separators and newlines as they are).",
+    )
+    information_due = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the payer pended the request (HCR A4): the date the information is due (a 278 has none).",
     )

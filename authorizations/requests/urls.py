@@ -41,9 +41,12 @@ urlpatterns = [
     path("requests/<uuid:request_id>/pend/", views.request_pend, name="request_pend"),
     path("requests/<uuid:request_id>/determination/", views.determination_record, name="determination_record"),
     path("requests/<uuid:request_id>/request.pdf", views.request_pdf_download, name="request_pdf"),
+    path("requests/<uuid:request_id>/request.x12", views.request_x12_278_download, name="request_x12_278"),
+    path("requests/<uuid:request_id>/import-278/", views.request_x12_278_import, name="request_x12_278_import"),
     path("packets/<uuid:packet_id>/", views.packet_detail, name="packet_detail"),
     path("packets/<uuid:packet_id>/goals/", views.packet_goals, name="packet_goals"),
     path("packets/<uuid:packet_id>/ready/", views.packet_ready, name="packet_ready"),
     path("packets/<uuid:packet_id>/submit/", views.packet_submit, name="packet_submit"),
     path("packets/<uuid:packet_id>/packet.pdf", views.packet_pdf_download, name="packet_pdf"),
+    path("packets/<uuid:packet_id>/packet.x12", views.packet_x12_278_download, name="packet_x12_278"),
 ]

@@ -35,10 +35,12 @@ from authorizations.requests.forms import (
     RequestDetailsForm,
     RequestStartForm,
     SubmitForm,
+    X12ResponseImportForm,
 )
 from authorizations.requests.selectors import open_couple_of, open_episode_of
-from authorizations.requests.services import determinations, drafting, editing, lines, packets, workflow
+from authorizations.requests.services import determinations, drafting, editing, lines, packets, workflow, x12_278
 from authorizations.selectors import client_of
+from authorizations.x12.http import x12_download
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
 from iop.common.exceptions import ApplicationError
@@ -714,3 +716,67 @@ def packet_pdf_download(request, org_slug: str, packet_id):
         object_ids=client_ids,
     )
     return response
+
+
+# --- X12 278 ------------------------------------------------------------------------------------------------
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_GET
+def request_x12_278_download(request, org_slug: str, request_id):
+    """The request as an X12 278 for the clearinghouse: a new interchange control number each
+    time, the file kept; a refusal (settings, payer id, a draft) shows on the request page."""
+    req = _request_or_404(request, request_id)
+    try:
+        message = x12_278.x12_278_request_download(request=req, actor=request.user)
+    except ApplicationError as exc:
+        return redirect_refused(request, _request_url(org_slug, req), problems=_problems(exc))
+    response = x12_download(message, transaction_set="278")
+    access_record(request=request, action=AccessAction.EXPORT, obj=req, client_id=req.episode.client_id)
+    return response
+
+
+@org_page(permissions.AUTH_REQUEST_MANAGE)
+@require_GET
+def packet_x12_278_download(request, org_slug: str, packet_id):
+    """Both partners' requests as one 278 interchange (one transaction set each)."""
+    packet = _packet_or_404(request, packet_id)
+    try:
+        message = x12_278.x12_278_packet_download(packet=packet, actor=request.user)
+    except ApplicationError as exc:
+        return redirect_refused(request, _packet_url(org_slug, packet, request), problems=_problems(exc))
+    response = x12_download(message, transaction_set="278")
+    client_ids = [r.episode.client_id for r in packet.requests.all()]
+    access_record(
+        request=request, action=AccessAction.EXPORT, obj=packet, client_id=client_ids[0], object_ids=client_ids
+    )
+    return response
+
+
+@org_page(permissions.DETERMINATION_RECORD)
+def request_x12_278_import(request, org_slug: str, request_id):
+    """Upload the payer's 278 response: it becomes the request's determination, or is refused whole."""
+    req = _request_or_404(request, request_id)
+    posted = request.method == "POST"
+    form = X12ResponseImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        try:
+            determination = x12_278.x12_278_response_import(
+                request=req,
+                raw=form.cleaned_data["file"],
+                information_due=form.cleaned_data["information_due"],
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            # The service names its input `raw_278`; the form's is the uploaded `file`.
+            if "raw_278" in exc.extra:
+                exc.extra = {**{k: v for k, v in exc.extra.items() if k != "raw_278"}, "file": exc.extra["raw_278"]}
+            forms_add_application_error(exc, form)
+        else:
+            messages.success(
+                request, f"The payer's 278 response was recorded: {determination.get_action_display().lower()}."
+            )
+            return _to_request(org_slug, req, "#determinations")
+    _record_view(request, req, [req.episode.client_id])
+    context = {"req": req, "client": req.episode.client, "form": form, "errors": error_summary(form)}
+    return org_render(request, "authorizations/requests/x12_278_import.html", context, status=form_status(form))
