@@ -31,6 +31,7 @@ from authorizations.models import (
     DenialCase,
     Determination,
     FeeScheduleEntry,
+    InteropSettings,
     PacketChecklistItem,
     Payer,
     PayerPlan,
@@ -152,6 +153,41 @@ class PayerAdmin(PayerConfigAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # coverages refer to it: deactivate instead
+
+
+# --- Interoperability -----------------------------------------------------------------------------
+
+
+@admin.register(InteropSettings)
+class InteropSettingsAdmin(PayerConfigAdmin):
+    """How the organization appears in the X12 files it sends (278 requests, 270 inquiries): one
+    row, set once from what the clearinghouse assigned. The control-number counter is shown, never
+    edited: a number handed out again would be a duplicate interchange."""
+
+    list_display = ["__str__", "submitter_id", "receiver_id", "requester_npi", "production"]
+    fieldsets = [
+        ("Requesting provider", {"fields": ["requester_name", "requester_npi", "facility_code"]}),
+        (
+            "Clearinghouse envelope",
+            {
+                "fields": [
+                    ("submitter_qualifier", "submitter_id"),
+                    ("receiver_qualifier", "receiver_id"),
+                    ("application_sender_code", "application_receiver_code"),
+                    "production",
+                    "last_control_number",
+                ]
+            },
+        ),
+        ("Eligibility (270)", {"fields": ["eligibility_service_types"]}),
+    ]
+    readonly_fields = ["last_control_number"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not InteropSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the counter must never start again
 
 
 # --- Service codes --------------------------------------------------------------------------------
