@@ -34,6 +34,7 @@ from authorizations.models import (
     DeterminationAction,
     Diagnosis,
     FeeScheduleEntry,
+    InteropSettings,
     NetworkStatus,
     Payer,
     PayerPlan,
@@ -173,10 +174,26 @@ def _spouse_271(*, coverage: Coverage, client: Client, partner: str, spec: Payer
     return "".join(f"{segment}~\n" for segment in [*envelope, *segments, "GE*1*1", f"IEA*1*{control}"])
 
 
+def _ensure_interop_settings(organization: Organization) -> None:
+    """The envelope ids and NPI the X12 downloads need (a test interchange, ISA15 T): a check-digit
+    valid demo NPI, the organization's slug as its clearinghouse submitter id."""
+    InteropSettings.objects.get_or_create(
+        organization=organization,
+        defaults={
+            "requester_name": organization.name,
+            "requester_npi": "1234567893",
+            "submitter_id": organization.slug.upper().replace("-", "")[:15],
+            "receiver_id": "DEMOCLEARHOUSE",
+        },
+    )
+
+
 def seed_coverage(
     *, organization: Organization, clients: list[Client], verified_by: User | None, today: dt.date, report
 ) -> None:
-    """A primary coverage and a verification for every client that has none yet."""
+    """A primary coverage and a verification for every client that has none yet (and the
+    organization's interoperability settings, so its requests download as 278s)."""
+    _ensure_interop_settings(organization)
     payers = _ensure_payers(report)
     covered = set(Coverage.objects.values_list("client_id", flat=True))
     now = timezone.now()

@@ -227,6 +227,7 @@ def test_the_request_page_downloads_the_278_and_imports_the_response(as_intake, 
     done = as_intake.post(upload, {"file": SimpleUploadedFile("answer.x12", _response_278(request).encode())})
     assert done.status_code == 302 and done["Location"].endswith("#determinations")
     assert Determination.objects.get().authorization_number == "AUTH-55"
+    assert "Imported from the payer's electronic response" in as_intake.get(_request_page(request)).content.decode()
 
 
 def test_a_refused_download_goes_back_to_the_request_page_with_the_reason(as_intake, draft, harbor_intake):
