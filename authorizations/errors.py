@@ -198,3 +198,15 @@ class AuthorizationsErrorCode(StrEnum):
     X12_CERTIFICATION_NUMBERS = "x12_certification_numbers"
     # X12: every control number (999,999,999) was used
     X12_CONTROL_NUMBERS_EXHAUSTED = "x12_control_numbers_exhausted"
+    # PAS: a ClaimResponse that is not JSON, not FHIR, or not a ClaimResponse (or a Bundle holding one)
+    FHIR_MALFORMED = "fhir_malformed"
+    FHIR_TOO_LARGE = "fhir_too_large"
+    # PAS: the payer could not process the request (ClaimResponse.error, outcome "error")
+    FHIR_REJECTED = "fhir_rejected"
+    # PAS: the ClaimResponse answers another request (or does not say which)
+    FHIR_OTHER_REQUEST = "fhir_other_request"
+    # PAS: no item carries a review action, an item answers no line of the request, or an action is not one we record
+    FHIR_NO_DECISION = "fhir_no_decision"
+    FHIR_UNKNOWN_ITEM = "fhir_unknown_item"
+    # PAS: the approved items carry different certification numbers (one authorization has one)
+    FHIR_SEVERAL_NUMBERS = "fhir_several_numbers"

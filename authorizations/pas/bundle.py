@@ -58,6 +58,11 @@ def _full_url(request: AuthorizationRequest, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(request.pk, key)}"
 
 
+def patient_full_url(request: AuthorizationRequest) -> str:
+    """The member's fullUrl in the request's Bundle (a ClaimResponse may name the member by it)."""
+    return _full_url(request, "patient")
+
+
 def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
     coding = {"system": system, "code": code}
     if display:
