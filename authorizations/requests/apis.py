@@ -4,7 +4,8 @@
   the treatment plan), partial update of the narrative and dates; actions `diagnoses` (POST add,
   PUT reorder), `diagnoses/<diagnosis_id>` (GET, DELETE), `lines` (POST add), `lines/<line_id>` (GET,
   PATCH, DELETE), `attachments` (POST multipart `file`), `mark-ready`, `submit`, `pend`,
-  `determinations` (record the payer's answer).
+  `determinations` (record the payer's answer), `pas-bundle` and `pas-claim-response` (the Da Vinci
+  PAS rail: authorizations.pas.apis).
 - `request-packets/`: a couple's combined packet — create, list, retrieve, `mark-ready`, `submit`.
 - `determinations/`: the payer's answers, list and retrieve.
 
@@ -34,6 +35,7 @@ from authorizations.models import (
     RequestStatus,
     ServiceLine,
 )
+from authorizations.pas.apis import PasActionsMixin
 from authorizations.requests import selectors as selectors
 from authorizations.requests.serializers import (
     AttachmentInputSerializer,
@@ -156,7 +158,7 @@ class _ClinicalContextMixin(_ViewSetBase):
         return context
 
 
-class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, TenantScopedViewSet):
+class AuthorizationRequestViewSet(_ClinicalContextMixin, PasActionsMixin, AuditedRetrieveMixin, TenantScopedViewSet):
     """Pre-authorization requests with their diagnoses, itemized lines (sessions and projected
     cost), totals, the items still missing before submission, and the payer's determinations."""
 
@@ -171,6 +173,7 @@ class AuthorizationRequestViewSet(_ClinicalContextMixin, AuditedRetrieveMixin, T
         "line": perms.COVERAGE_VIEW,
         "determinations": perms.DETERMINATION_RECORD,
         "x12_278_response": perms.DETERMINATION_RECORD,
+        "pas_claim_response": perms.DETERMINATION_RECORD,
         "*": perms.AUTH_REQUEST_MANAGE,
     }
 

@@ -3,6 +3,7 @@ under `/o/<org_slug>/authorizations/`."""
 
 from django.urls import path
 
+from authorizations.pas import views as pas_views
 from authorizations.requests import views as views
 
 urlpatterns = [
@@ -43,6 +44,8 @@ urlpatterns = [
     path("requests/<uuid:request_id>/request.pdf", views.request_pdf_download, name="request_pdf"),
     path("requests/<uuid:request_id>/request.x12", views.request_x12_278_download, name="request_x12_278"),
     path("requests/<uuid:request_id>/import-278/", views.request_x12_278_import, name="request_x12_278_import"),
+    path("requests/<uuid:request_id>/pas-bundle.json", pas_views.pas_bundle_download, name="pas_bundle"),
+    path("requests/<uuid:request_id>/pas-claim-response/", pas_views.claim_response_upload, name="pas_claim_response"),
     path("packets/<uuid:packet_id>/", views.packet_detail, name="packet_detail"),
     path("packets/<uuid:packet_id>/goals/", views.packet_goals, name="packet_goals"),
     path("packets/<uuid:packet_id>/ready/", views.packet_ready, name="packet_ready"),

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from authorizations.models import Diagnosis, RequestAttachment, RequestStatus, ServiceLine
+from authorizations.pas.forms import ClaimResponseForm
 from authorizations.requests import selectors as selectors
 from authorizations.requests.documents import packet_pdf, packet_pdf_filename, request_pdf, request_pdf_filename
 from authorizations.requests.forms import (
@@ -205,6 +206,7 @@ def _request_page(request, req):
         "attachment_form": state.form("attachment_form", lambda data: AttachmentForm(data, prefix="attachment")),
         "submit_form": state.form("submit_form", lambda data: SubmitForm(data, prefix="submit")),
         "pend_form": state.form("pend_form", lambda data: PendForm(data, prefix="pend")),
+        "claim_response_form": state.form("claim_response_form", lambda data: ClaimResponseForm(data, prefix="pas")),
         "determination_form": state.form(
             "determination_form",
             lambda data: DeterminationForm(
