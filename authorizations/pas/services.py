@@ -41,7 +41,14 @@ def pas_bundle_send(
     *, request: AuthorizationRequest, actor: User | None, now: dt.datetime | None = None
 ) -> InteropMessage:
     """The request's PAS Bundle as it leaves now, kept as sent (an outbound InteropMessage whose
-    trace number is the Claim's identifier)."""
+    trace number is the Claim's identifier). A request without service lines is refused: a PASClaim
+    has at least one item."""
+    if not ServiceLine.objects.filter(organization_id=request.organization_id, request_id=request.pk).exists():
+        refuse(
+            "The request has no service lines: a PAS Claim needs at least one item. Add the lines first.",
+            code=AuthorizationsErrorCode.INCOMPLETE,
+            field="__all__",
+        )
     bundle = request_pas_bundle(organization=request.organization, request=request, now=now or timezone.now())
     return InteropMessage.objects.create(
         organization_id=request.organization_id,

@@ -8,9 +8,11 @@ from django.views.decorators.http import require_GET
 
 from authorizations.pas.forms import ClaimResponseForm
 from authorizations.pas.services import claim_response_import, pas_bundle_send
-from authorizations.requests.views import _apply, _request_or_404, request_form
+from authorizations.requests.views import _apply, _problems, _request_or_404, _request_url, request_form
 from iop.audit.models import AccessAction
 from iop.audit.services import access_record
+from iop.common.exceptions import ApplicationError
+from iop.common.form_state import redirect_refused
 from iop.common.pages import org_page
 from iop.tenancy import permissions
 
@@ -26,7 +28,10 @@ def pas_bundle_filename(request_id) -> str:
 @require_GET
 def pas_bundle_download(request, org_slug: str, request_id):
     req = _request_or_404(request, request_id)
-    message = pas_bundle_send(request=req, actor=request.user)
+    try:
+        message = pas_bundle_send(request=req, actor=request.user)
+    except ApplicationError as exc:
+        return redirect_refused(request, _request_url(org_slug, req), problems=_problems(exc))
     response = HttpResponse(message.content, content_type=FHIR_JSON)
     response["Content-Disposition"] = f'attachment; filename="{pas_bundle_filename(req.pk)}"'
     access_record(request=request, action=AccessAction.EXPORT, obj=req, client_id=req.episode.client_id)

@@ -306,3 +306,18 @@ def test_a_payer_error_and_an_unknown_item_are_refused(submitted, harbor_intake)
     with pytest.raises(ApplicationError, match="different certification numbers"):
         claim_response_import(request=submitted, content=response_bundle(submitted, numbers), actor=harbor_intake)
     _nothing_saved()
+
+
+def test_a_stu1_response_with_the_review_action_on_the_item_and_items_by_sequence_is_read(submitted, harbor_intake):
+    """PAS STU 1 put reviewAction on item.extension, and a payer may echo no item trace numbers."""
+    items = []
+    for n, _line in enumerate(_lines(submitted), 1):
+        item = review_item(_line, n, "A1", number="AUTH-STU1")
+        review = item["adjudication"][0].pop("extension")[0]
+        item["extension"] = [review]
+        items.append(item)
+    determination = claim_response_import(
+        request=submitted, content=response_bundle(submitted, items), actor=harbor_intake
+    )
+    assert (determination.action, determination.authorization_number) == ("A1", "AUTH-STU1")
+    assert {line.service_line_id for line in AuthorizationLine.objects.all()} == {line.pk for line in _lines(submitted)}

@@ -83,3 +83,12 @@ def test_another_organizations_request_is_a_404(client, submitted, summit):
     )
     assert posted.status_code == 404
     assert not Determination.objects.exists()
+
+
+def test_a_request_without_lines_is_refused_with_nothing_kept(as_intake, submitted):
+    submitted.lines.all().delete()
+    page = url("request_detail", request_id=submitted.pk)
+    response = as_intake.get(url("pas_bundle", request_id=submitted.pk), follow=True)
+    assert response.redirect_chain == [(page, 303)] and response.status_code == 422
+    assert "a PAS Claim needs at least one item" in response.content.decode()
+    assert not InteropMessage.objects.exists() and not AccessEvent.objects.filter(action="export").exists()
