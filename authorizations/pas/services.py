@@ -112,14 +112,13 @@ def claim_response_import(
         content=content,
         created_by=actor,
     )
-    determination = determination_record(
-        request=request, actor=actor, decided_at=read.created, **_determination(request, read, decided, information_due)
+    return determination_record(
+        request=request,
+        actor=actor,
+        decided_at=read.created,
+        source_message=message,
+        **_determination(request, read, decided, information_due),
     )
-    # Which file it came from: set here, in the same transaction, so determination_record stays
-    # the one way a decision is recorded whatever its source.
-    determination.source_message = message
-    determination.save(update_fields=["source_message"])
-    return determination
 
 
 def _bare(reference: str) -> str:
