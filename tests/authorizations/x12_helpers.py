@@ -4,6 +4,10 @@ splitting, so a bug in the reader cannot hide the same bug in the writer."""
 
 from __future__ import annotations
 
+import io
+
+from pyx12.x12file import X12Reader
+
 from authorizations.models import InteropSettings
 
 NPI = "1234567893"
@@ -26,7 +30,9 @@ def independent_check(text: str, *, transaction_set: str) -> list[list[list[str]
 
     Asserts: the ISA is 106 characters; ISA13 = IEA02, GS06 = GE02, ST02 = SE02; SE01 counts
     the transaction's segments from ST to SE; GE01 the transactions; IEA01 the groups; the HL
-    segments number 1, 2, 3… with parents that come before them."""
+    segments number 1, 2, 3… with parents that come before them. Then the same file goes through
+    a reader that is not ours, pyx12's (`envelope_errors`)."""
+    assert envelope_errors(text) == []
     assert text.startswith("ISA")
     isa_text = text[:106]
     terminator = isa_text[105]
@@ -61,3 +67,15 @@ def independent_check(text: str, *, transaction_set: str) -> list[list[list[str]
                 assert row[2] == "" or row[2] in seen, "an HL's parent comes before it"
                 seen.add(row[1])
     return transactions
+
+
+def envelope_errors(text: str) -> list[str]:
+    """What pyx12's X12 reader finds wrong in a file's envelope: control numbers, SE/GE/IEA counts,
+    HL numbering, unterminated loops. (pyx12 has no 5010 maps for 278/270, so this is the envelope
+    and structure only, not the implementation guide's segments.)"""
+    reader = X12Reader(io.StringIO(text))
+    errors: list[str] = []
+    for _segment in reader:
+        errors += [f"{level} {code}: {message}" for level, code, message, *_ in reader.pop_errors()]
+    errors += [f"{level} {code}: {message}" for level, code, message, *_ in reader.pop_errors()]
+    return errors

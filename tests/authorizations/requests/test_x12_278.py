@@ -32,7 +32,7 @@ from authorizations.x12.x278 import parse_278
 from iop.common.exceptions import ApplicationError
 from iop.tenancy.context import tenant_context
 
-from ..x12_helpers import NPI, independent_check, make_interop_settings
+from ..x12_helpers import NPI, envelope_errors, independent_check, make_interop_settings
 from .conftest import complete
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,23 @@ def test_a_single_request_round_trips_through_our_reader_and_an_independent_chec
         assert service.units == line.units * line.estimated_sessions
         assert service.quantity == service.units
         assert service.date("472") == (line.start_date, line.end_date)
+
+
+def test_pyx12_reads_our_278_clean_and_finds_a_miscounted_or_renumbered_one(draft, settings_row, harbor_intake):
+    """A reader that is not ours (pyx12) finds nothing wrong with the file we write, and does find
+    the faults a writer could make: a wrong SE count, a trailer whose control number differs."""
+    content = x12_278_request_download(request=ready(draft), actor=harbor_intake, now=NOW).content
+    assert envelope_errors(content) == []
+
+    segments = content.split("~")
+    se = next(i for i, segment in enumerate(segments) if segment.strip().startswith("SE*"))
+    count, control = segments[se].strip().split("*")[1:3]
+    miscounted = segments.copy()
+    miscounted[se] = segments[se].replace(f"SE*{count}*", f"SE*{int(count) + 1}*")
+    assert any("SE count" in error for error in envelope_errors("~".join(miscounted)))
+    renumbered = segments.copy()
+    renumbered[se] = segments[se].replace(f"*{control}", "*9999")
+    assert any("does not match ST" in error for error in envelope_errors("~".join(renumbered)))
 
 
 def test_a_renewal_carries_the_prior_authorization_number(draft, settings_row, harbor_intake, episode, coverage, start):
