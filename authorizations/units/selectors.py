@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, prefetch_related_objects
+from django.core.paginator import Page
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord
@@ -51,6 +52,7 @@ from authorizations.models import (
 )
 from authorizations.selectors import in_effect_on, latest_in_effect, rules_for_coverage
 from iop.common.dates import date_short
+from iop.common.pages import rows_page
 from iop.tenancy.models import Organization
 from scheduling.models import RosterEntry, RosterStatus, SessionStatus
 from scheduling.selectors import session_minutes
@@ -609,23 +611,37 @@ def _task_subject(task: ChaseTask) -> Authorization | AuthorizationRequest:
     return about
 
 
+# Rows each section of the worklist shows; the rest are a page link away (`?<section>_page=n`), so
+# the page renders and counts units for the same number of rows however long its lists grow.
+WORKLIST_PER_SECTION = 20
+
+# The worklist's sections: their anchors (and page parameters) in the order the page shows them.
+WORKLIST_SECTIONS = ("tasks", "awaiting", "pended", "expiring", "active", "unauthorized", "drafts")
+
+
 @dataclass
 class Worklist:
-    drafts: list[AuthorizationRequest]
-    awaiting: list[AuthorizationRequest]
-    pended: list[AuthorizationRequest]
-    active: list[Authorization]
-    expiring: list[Authorization]
-    tasks: list[ChaseTask]
-    unauthorized_days: list[UnauthorizedDay]
+    """Each section is a `Page` of its rows (`.paginator.count` is the whole section's)."""
+
+    drafts: Page
+    awaiting: Page
+    pended: Page
+    active: Page
+    expiring: Page
+    tasks: Page
+    unauthorized: Page
     today: dt.date
     now: dt.datetime
 
+    def section(self, name: str) -> Page:
+        return getattr(self, name)
+
     def client_ids(self) -> list:
+        """The clients the shown rows name (the pages of every section), once."""
         ids = [r.episode.client_id for r in (*self.drafts, *self.awaiting, *self.pended)]
-        ids += [a.episode.client_id for a in self.active]
+        ids += [a.episode.client_id for a in (*self.active, *self.expiring)]
         ids += [_task_subject(t).episode.client_id for t in self.tasks]
-        ids += [d.episode.client_id for d in self.unauthorized_days]
+        ids += [d.episode.client_id for d in self.unauthorized]
         return list(dict.fromkeys(ids))
 
 
@@ -648,49 +664,70 @@ def client_units(*, organization: Organization, client_id) -> dict:
     }
 
 
-def authorizations_worklist(*, organization: Organization, now: dt.datetime | None = None) -> Worklist:
+def authorizations_worklist(
+    *, organization: Organization, now: dt.datetime | None = None, pages: Mapping[str, object] | None = None
+) -> Worklist:
     """Everything the intake team works: requests by stage, active authorizations with their
-    units (expiring ones again on their own), open chase tasks and unauthorized days. A constant
-    number of queries however many rows."""
+    units (expiring ones again on their own), open chase tasks and unauthorized days, each section
+    a page of `WORKLIST_PER_SECTION` rows (`pages`: the page number asked for each section, by
+    name; the first by default). Each page is read with its section's count in one query, and
+    units are counted for the authorizations shown only: a constant number of queries, and work
+    proportional to the rows shown, however long the lists grow."""
     now = now or timezone.now()
     today = organization.local_today(now)
-    requests = list(
-        AuthorizationRequest.objects.filter(
-            organization=organization,
-            status__in=[RequestStatus.DRAFT, RequestStatus.READY, RequestStatus.SUBMITTED, RequestStatus.PENDED],
-        )
-        .select_related("episode__client", "coverage__payer", "packet")
-        .order_by("created_at")
+    pages = pages or {}
+
+    def page(section: str, queryset: QuerySet) -> Page:
+        return rows_page(queryset, pages.get(section), WORKLIST_PER_SECTION)
+
+    requests = AuthorizationRequest.objects.filter(organization=organization).select_related(
+        "episode__client", "coverage__payer", "packet"
     )
-    awaiting = sorted(
-        (r for r in requests if r.status == RequestStatus.SUBMITTED),
-        key=lambda r: (r.decision_due_at is None, r.decision_due_at or now),
+    # Ties broken by creation, then id throughout: a section's pages must not share or skip rows.
+    awaiting = page(
+        "awaiting",
+        requests.filter(status=RequestStatus.SUBMITTED).order_by(
+            F("decision_due_at").asc(nulls_last=True), "created_at", "pk"
+        ),
     )
     for request in awaiting:
-        # Read by the template; not a model field, so unknown to the stubs.
-        request.is_overdue = request.decision_due_at is not None and request.decision_due_at < now  # type: ignore[attr-defined]
-    pended = sorted(
-        (r for r in requests if r.status == RequestStatus.PENDED),
-        key=lambda r: (r.information_due is None, r.information_due or today),
+        # Read by the template (not a model field).
+        request.is_overdue = request.decision_due_at is not None and request.decision_due_at < now
+    pended = page(
+        "pended",
+        requests.filter(status=RequestStatus.PENDED).order_by(
+            F("information_due").asc(nulls_last=True), "created_at", "pk"
+        ),
     )
     for request in pended:
-        # Read by the template; not a model field, so unknown to the stubs.
-        request.information_overdue = request.information_due is not None and request.information_due < today  # type: ignore[attr-defined]
-    active = list(
-        authorization_list(organization=organization)
-        .filter(status=AuthorizationStatus.ACTIVE, end_date__gte=today)
-        .order_by("end_date", "number")
+        # Read by the template (not a model field).
+        request.information_overdue = request.information_due is not None and request.information_due < today
+    active = authorization_list(organization=organization).filter(
+        status=AuthorizationStatus.ACTIVE, end_date__gte=today
     )
-    figures_attach(active, organization=organization, now=now)
-    expiring = [a for a in active if (a.end_date - today).days <= EXPIRING_WITHIN_DAYS]
+    active = active.order_by("end_date", "number", "pk")
+    active_page = page("active", active)
+    expiring = page("expiring", active.filter(end_date__lte=today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)))
+    # One count for the rows of both pages (an expiring authorization may be on both: figured once).
+    shown = {a.pk: a for a in active_page}
+    expiring.object_list = [shown.setdefault(a.pk, a) for a in expiring]
+    figures_attach(list(shown.values()), organization=organization, now=now)
     return Worklist(
-        drafts=[r for r in requests if r.status in (RequestStatus.DRAFT, RequestStatus.READY)],
+        drafts=page(
+            "drafts",
+            requests.filter(status__in=[RequestStatus.DRAFT, RequestStatus.READY]).order_by("created_at", "pk"),
+        ),
         awaiting=awaiting,
         pended=pended,
-        active=active,
+        active=active_page,
         expiring=expiring,
-        tasks=list(chase_task_list(organization=organization, open_only=True)),
-        unauthorized_days=list(unauthorized_day_list(organization=organization, open_only=True).order_by("local_date")),
+        tasks=page(
+            "tasks", chase_task_list(organization=organization, open_only=True).order_by("due_date", "created_at", "pk")
+        ),
+        unauthorized=page(
+            "unauthorized",
+            unauthorized_day_list(organization=organization, open_only=True).order_by("local_date", "pk"),
+        ),
         today=today,
         now=now,
     )

@@ -8,8 +8,12 @@ selectors, so another tenant's id is a 404 like an unknown one; changes go throu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Page
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -32,12 +36,44 @@ class ChaseTaskDoneForm(forms.Form):
     )
 
 
+@dataclass(frozen=True)
+class SectionPager:
+    """A worklist section's links to its previous and next pages ("" for none)."""
+
+    page: Page
+    previous: str
+    next: str
+
+
+def _section_pagers(pages: dict[str, int], data: selectors.Worklist) -> dict[str, SectionPager]:
+    """Each section's pager; a link keeps the page the other sections are on and lands on its own."""
+
+    def link(section: str, number: int) -> str:
+        query = {f"{name}_page": n for name, n in pages.items() if n > 1 and name != section}
+        if number > 1:
+            query[f"{section}_page"] = number
+        return f"?{urlencode(query)}#{section}"
+
+    pagers = {}
+    for section in selectors.WORKLIST_SECTIONS:
+        page = data.section(section)
+        pagers[section] = SectionPager(
+            page=page,
+            previous=link(section, page.previous_page_number()) if page.has_previous() else "",
+            next=link(section, page.next_page_number()) if page.has_next() else "",
+        )
+    return pagers
+
+
 @org_page(permissions.COVERAGE_VIEW)
 def worklist(request, org_slug: str):
     """Drafts, requests awaiting a decision (with the clock), pended ones (with the information
     due), active authorizations with their units and days left, the expiring ones, open chase
-    tasks and unauthorized days. A constant number of queries however long the lists."""
-    data = selectors.authorizations_worklist(organization=request.organization)
+    tasks and unauthorized days: a page of each (`?<section>_page=n`). A constant number of
+    queries however long the lists."""
+    asked = {section: request.GET.get(f"{section}_page") for section in selectors.WORKLIST_SECTIONS}
+    data = selectors.authorizations_worklist(organization=request.organization, pages=asked)
+    pages = {section: data.section(section).number for section in selectors.WORKLIST_SECTIONS}
     access_record(
         request=request,
         action=AccessAction.LIST,
@@ -46,6 +82,7 @@ def worklist(request, org_slug: str):
     )
     context = {
         "worklist": data,
+        "pagers": _section_pagers(pages, data),
         "can_work": membership_can(request.membership, permissions.DETERMINATION_RECORD),
         "done_form": ChaseTaskDoneForm(),
     }
