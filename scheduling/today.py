@@ -11,15 +11,19 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
+    DecimalField,
     Exists,
     F,
+    Field,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    TextField,
     Value,
     When,
 )
@@ -147,30 +151,61 @@ _THIS_WEEK = "this_week"
 _NEXT_WEEK = "next_week"
 
 
-def _booked_in_week(context: TodayContext, week_start: dt.date) -> tuple[Coalesce, Coalesce]:
-    """Minutes and distinct days booked for the episode in a week, counting only group types that
-    count toward therapy hours (as the Scheduling gaps page counts them), as subqueries."""
-    seats = RosterEntry.objects.filter(
-        episode=OuterRef("pk"),
-        status=RosterStatus.BOOKED,
-        session__status=SessionStatus.SCHEDULED,
-        session__starts_at__gte=context.local_midnight(week_start),
-        session__starts_at__lt=context.local_midnight(week_start + dt.timedelta(days=7)),
-        session__group__group_type__counts_toward_hours=True,
-    ).order_by()
-    minutes = seats.values("episode").annotate(
-        m=Sum(Extract("session__ends_at", "epoch") - Extract("session__starts_at", "epoch")) / 60
+def _booked_weeks(context: TodayContext) -> dict[str, list]:
+    """`{episode id: [minutes booked this week, days, minutes next week, days]}` of every client
+    booked in those weeks, counting only group types that count toward therapy hours (as the
+    Scheduling gaps page counts them): one grouped query over the two weeks' seats.
+
+    Read once ahead of the board's statement and passed to it as one value: as subqueries per
+    episode, each figure re-read the episode's whole booking history at each place the panel's
+    filter, sort key and columns use it (about 20 times an episode), work that grew with history,
+    not with the clients shown (bench/README.md, "Today board")."""
+    this_week = context.local_midnight(context.week_start)
+    next_week = context.local_midnight(context.week_start + dt.timedelta(days=7))
+    seconds = Extract("session__ends_at", "epoch") - Extract("session__starts_at", "epoch")
+    in_this_week, in_next_week = Q(session__starts_at__lt=next_week), Q(session__starts_at__gte=next_week)
+    weeks = (
+        RosterEntry.objects.filter(
+            organization=context.organization,
+            status=RosterStatus.BOOKED,
+            session__status=SessionStatus.SCHEDULED,
+            session__starts_at__gte=this_week,
+            session__starts_at__lt=context.local_midnight(context.week_start + dt.timedelta(days=14)),
+            session__group__group_type__counts_toward_hours=True,
+        )
+        .order_by()
+        .values("episode_id")
+        .annotate(
+            this_seconds=Coalesce(Sum(seconds, filter=in_this_week), 0),
+            this_days=Count("session__local_date", distinct=True, filter=in_this_week),
+            next_seconds=Coalesce(Sum(seconds, filter=in_next_week), 0),
+            next_days=Count("session__local_date", distinct=True, filter=in_next_week),
+        )
+        .values_list("episode_id", "this_seconds", "this_days", "next_seconds", "next_days")
     )
-    days = seats.values("episode").annotate(d=Count("session__local_date", distinct=True))
-    return (
-        Coalesce(Subquery(minutes.values("m"), output_field=IntegerField()), 0),
-        Coalesce(Subquery(days.values("d"), output_field=IntegerField()), 0),
+    return {
+        str(episode_id): [float(this_seconds) / 60, this_days, float(next_seconds) / 60, next_days]
+        for episode_id, this_seconds, this_days, next_seconds, next_days in weeks
+    }
+
+
+def _booked_figure(weeks: dict[str, list], index: int, output_field: Field) -> Coalesce:
+    """Figure `index` of the episode's entry in `_booked_weeks` (0 without a booking)."""
+    figure = Func(
+        Value(weeks, output_field=JSONField()),
+        Cast("pk", TextField()),
+        Value(str(index)),
+        function="jsonb_extract_path_text",
+        output_field=TextField(),
     )
+    return Coalesce(Cast(figure, output_field=output_field), 0, output_field=output_field)
 
 
 def _gap_rows(context: TodayContext) -> QuerySet:
-    this_minutes, this_days = _booked_in_week(context, context.week_start)
-    next_minutes, next_days = _booked_in_week(context, context.week_start + dt.timedelta(days=7))
+    weeks = _booked_weeks(context)
+    minutes, days = DecimalField(max_digits=12, decimal_places=4), IntegerField()
+    this_minutes, this_days = _booked_figure(weeks, 0, minutes), _booked_figure(weeks, 1, days)
+    next_minutes, next_days = _booked_figure(weeks, 2, minutes), _booked_figure(weeks, 3, days)
     episodes = (
         Episode.objects.filter(organization=context.organization, status=EpisodeStatus.ACTIVE)
         .annotate(
