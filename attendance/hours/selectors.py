@@ -10,11 +10,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import DateField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value
+from django.core.paginator import Page
+from django.db.models import Case, DateField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast, ExtractIsoWeekDay, Mod
 from django.utils import timezone
 
 from iop.clients.models import Episode, EpisodeStatus
+from iop.common.pages import rows_page
 from iop.common.units import hours
 from iop.common.weeks import week_start_for
 from iop.tenancy.models import Organization
@@ -23,6 +25,7 @@ from scheduling.selectors import session_minutes
 
 from ..models import (
     AttendanceRecord,
+    PaceState,
     ThresholdFlag,
 )
 from .pace import Remaining, pace_state
@@ -351,14 +354,33 @@ def this_week_start(organization: Organization, now: dt.datetime | None = None) 
     return week_start_for(organization, organization.local_today(now))
 
 
-def hours_at_risk(*, organization: Organization, now: dt.datetime | None = None) -> list[tuple]:
-    """Open flags with the current week summary of each flagged episode: `(flag, summary)`."""
-    flags = list(open_flags(organization=organization))
+# Open flags the hours-at-risk page shows at once; the rest are a page link away, so the page
+# loads and renders the same number of weeks however many clients are flagged.
+AT_RISK_PER_PAGE = 20
+
+# What to fix first: the weeks that cannot reach, then those at risk, then weeks closed below.
+_FIX_FIRST = Case(
+    When(state=PaceState.CANNOT_REACH, then=Value(0)),
+    When(state=PaceState.AT_RISK, then=Value(1)),
+    default=Value(2),
+)
+
+
+def hours_at_risk(*, organization: Organization, now: dt.datetime | None = None, page=None) -> Page:
+    """Page `page` of the open flags, most urgent first (what to fix first, then the newest week),
+    each as `(flag, summary)` with the current week summary of the flagged episode. The page's
+    rows and the count of all are one query; weeks are summarised for the page's flags only."""
+    flags = rows_page(
+        open_flags(organization=organization).order_by(_FIX_FIRST, "-week_start", "episode__client__last_name", "pk"),
+        page,
+        AT_RISK_PER_PAGE,
+    )
     if not flags:
-        return []
+        return flags
     # Discharged meanwhile: the flag stays open for staff to close, without a current week.
     loaded = active_episodes(organization=organization, episode_ids={f.episode_id for f in flags})
     first = min(f.week_start for f in flags)
     last = max(f.week_start for f in flags)
     summaries = week_summaries(organization=organization, episodes=loaded, first_week=first, last_week=last, now=now)
-    return [(f, summaries.get((f.episode_id, week_start_for(organization, f.week_start)))) for f in flags]
+    flags.object_list = [(f, summaries.get((f.episode_id, week_start_for(organization, f.week_start)))) for f in flags]
+    return flags

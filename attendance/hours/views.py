@@ -16,20 +16,18 @@ from iop.tenancy import permissions
 from iop.tenancy.permissions import membership_can
 from scheduling import selectors as scheduling_selectors
 
-from ..models import PaceState, ThresholdFlag
+from ..models import ThresholdFlag
 from . import selectors, services
 from .forms import FlagResolveForm
-
-_FIX_ORDER = {PaceState.CANNOT_REACH: 0, PaceState.AT_RISK: 1, PaceState.BELOW_MINIMUM: 2}
 
 
 @org_page(permissions.ATTENDANCE_VIEW)
 def at_risk(request, org_slug: str):
-    """Every open hours flag with the client's week and what would fix it."""
+    """The open hours flags, most urgent first, a page at a time (`?page=n`), each with the
+    client's week and what would fix it."""
     organization = request.organization
     now = timezone.now()
-    items = selectors.hours_at_risk(organization=organization, now=now)
-    items.sort(key=lambda item: (_FIX_ORDER[item[0].state], -item[0].week_start.toordinal()))
+    items = selectors.hours_at_risk(organization=organization, now=now, page=request.GET.get("page"))
     access_record(
         request=request,
         action=AccessAction.LIST,
@@ -45,6 +43,7 @@ def at_risk(request, org_slug: str):
             (flag, week, week is not None and (week.week_start > this_week or flag.episode.program_id in left))
             for flag, week in items
         ],
+        "page": items,
         "this_week": this_week,
         "next_week_start": this_week + dt.timedelta(days=7),
         "can_resolve": membership_can(request.membership, permissions.HOURS_FLAG_MANAGE),

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from attendance.hours import selectors
 from attendance.models import AbsenceAlert, PaceState, ThresholdFlag
 from iop.common.dates import date_short
 from iop.tenancy.models import Weekday
@@ -51,6 +52,24 @@ def test_hours_at_risk_says_what_would_fix_each_and_links_the_placement_assistan
     body = as_va.get(_url("at_risk")).content.decode()
     assert "Cannot reach" in body and "Short by <strong>3.0 h</strong>" in body
     assert reverse("scheduling:placement_assistant", kwargs={"org_slug": "harbor", "episode_id": episode.pk}) in body
+
+
+def test_the_flags_come_a_page_at_a_time_most_urgent_first(as_va, mwf, make_active_episode, this_week, monkeypatch):
+    monkeypatch.setattr(selectors, "AT_RISK_PER_PAGE", 2)
+    week = this_week + dt.timedelta(weeks=1)
+    episodes = [_short_client(make_active_episode, sessions_of(mwf, week), week) for _ in range(3)]
+    # One flag closed below the minimum: the least urgent, so alone on the second page.
+    below = ThresholdFlag.objects.get(episode=episodes[1])
+    ThresholdFlag.objects.filter(pk=below.pk).update(state=PaceState.BELOW_MINIMUM)
+
+    first = as_va.get(_url("at_risk")).content.decode()
+    second = as_va.get(_url("at_risk") + "?page=2").content.decode()
+
+    assert f'id="flag-{below.pk}"' not in first and f'id="flag-{below.pk}"' in second
+    assert first.count('<tr id="flag-') == 2 and second.count('<tr id="flag-') == 1
+    assert '<span class="pagination__status">1–2 of 3</span>' in first and '<a href="?page=2">Less urgent</a>' in first
+    assert '<span class="pagination__status">3–3 of 3</span>' in second
+    assert as_va.get(_url("at_risk") + "?page=x").content.decode().count('<tr id="flag-') == 2
 
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
