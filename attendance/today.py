@@ -27,7 +27,8 @@ from iop.today.hooks import (
     today_values,
 )
 from scheduling.models import RosterStatus, Session, SessionStatus
-from scheduling.today import lead_name, seats_count
+from scheduling.selectors import seats_count
+from scheduling.today import lead_name
 
 VA = frozenset({Role.VA})
 CLINICIAN = frozenset({Role.CLINICIAN})

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Extract, Floor
 from django.utils import timezone
 
@@ -46,6 +46,20 @@ def has_lead() -> Exists:
     return Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=FacilitatorRole.LEAD))
 
 
+def seats_count(status: str = RosterStatus.BOOKED) -> Coalesce:
+    """The session's seats in `status`, as a subquery (no GROUP BY in the row's own query): one
+    index range of the session's seats (organization, session, status) a row, where a join of
+    every seat grouped back per session grows with the rosters."""
+    seats = (
+        RosterEntry.objects.filter(session=OuterRef("pk"), status=status)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(seats, output_field=IntegerField()), 0)
+
+
 def facilitators_prefetch() -> Prefetch:
     """A session's facilitator bookings with their names, lead first, as `facilitator_bookings`."""
     return Prefetch(
@@ -79,10 +93,8 @@ def session_list(
     return (
         qs.select_related("group__group_type", "group__program")
         .annotate(
-            booked_count=Count("roster_entries", filter=Q(roster_entries__status=RosterStatus.BOOKED), distinct=True),
-            waitlist_count=Count(
-                "roster_entries", filter=Q(roster_entries__status=RosterStatus.WAITLISTED), distinct=True
-            ),
+            booked_count=seats_count(),
+            waitlist_count=seats_count(RosterStatus.WAITLISTED),
             has_lead=has_lead(),
         )
         .prefetch_related(facilitators_prefetch())

@@ -49,7 +49,7 @@ from scheduling.models import (
     SessionStatus,
 )
 from scheduling.reminders.selectors import REMINDABLE_STATUSES, reminder_time, reminders_date
-from scheduling.selectors import has_lead
+from scheduling.selectors import has_lead, seats_count
 
 VA = frozenset({Role.VA})
 ADMIN = frozenset({Role.ORG_ADMIN})
@@ -65,18 +65,6 @@ def _session_url(context: TodayContext, session_id) -> str:
 
 
 # --- Shared SQL: a session's fill and its lead facilitator -------------------------------------------
-
-
-def seats_count(status: str = RosterStatus.BOOKED) -> Coalesce:
-    """The session's seats in `status`, as a subquery (no GROUP BY in the row's own query)."""
-    seats = (
-        RosterEntry.objects.filter(session=OuterRef("pk"), status=status)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(seats, output_field=IntegerField()), 0)
 
 
 def lead_name() -> Subquery:
