@@ -7,9 +7,11 @@ import datetime as dt
 from typing import cast
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
+from iop.clients.models import Client, EpisodeStatus
 from iop.clients.selectors import episode_list
-from iop.common.forms import DateInput, OrganizationChoiceField, TimeInput
+from iop.common.forms import DateInput, LongSelect, OrganizationChoiceField, TimeInput
 from iop.tenancy.models import Organization
 from iop.tenancy.selectors import program_list
 
@@ -82,17 +84,30 @@ class WeekFilterForm(forms.Form):
         return self.cleaned_data.get(name)
 
 
+class PlaceableEpisodeChoices(ModelChoiceIterator):
+    """The options from the columns their labels show. The list holds every client in intake or
+    active care (hundreds at a large program), and loading whole episodes with their client and
+    program for it cost three objects an option (issue #15)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        assert self.queryset is not None  # offer_placeable_episodes set it
+        columns = ("pk", "client__last_name", "client__first_name", "client__preferred_name", "program__name", "status")
+        for pk, last_name, first_name, preferred_name, program, status in self.queryset.values_list(*columns):
+            name = Client.sort_name_of(last_name=last_name, first_name=first_name, preferred_name=preferred_name)
+            yield (str(pk), f"{name} — {program}{' (intake)' if status == EpisodeStatus.INTAKE else ''}")
+
+
 def offer_placeable_episodes(field: forms.ModelChoiceField, *, session: Session, on_roster=()) -> None:
     """Make `field` offer the clients in intake or active care not on `session`'s roster yet, by
     name (the roster's add form and the roll call's walk-in form)."""
+    field.iterator = PlaceableEpisodeChoices
     field.queryset = (
         episode_list(organization=session.organization)
         .filter(status__in=PLACEABLE_STATUSES)
         .exclude(pk__in=list(on_roster))
         .order_by("client__last_name", "client__first_name", "pk")
-    )
-    field.label_from_instance = lambda e: (  # type: ignore[method-assign, assignment]  # a per-field label, as Django allows; mypy refuses assigning to a method
-        f"{e.client.sort_name} — {e.program.name}{' (intake)' if e.status == 'intake' else ''}"
     )
 
 
@@ -105,6 +120,7 @@ class RosterAddForm(forms.Form):
         queryset=None,
         empty_label="Choose a client",
         error_messages={"invalid_choice": "Choose a client in intake or active care who is not on this roster yet."},
+        widget=LongSelect,
     )
     waitlist_if_full = forms.BooleanField(
         label="If the session is full, put the client on its waitlist", required=False

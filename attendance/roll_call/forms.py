@@ -4,11 +4,13 @@ decides (times against the session, whole roll call refused when one row is)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import cast
 
 from django import forms
+from django.utils.html import format_html_join
 
-from iop.common.forms import OrganizationChoiceField, Time24Field
+from iop.common.forms import LongSelect, OrganizationChoiceField, Time24Field, Time24Input
 from scheduling.forms import offer_placeable_episodes
 from scheduling.models import Session
 
@@ -49,21 +51,25 @@ class RollCallRowForm(forms.Form):
         self.session = session
         # The client the row is about: the page's error summary names them ("Ana Varga — Left: …").
         self.error_subject = subject
+        kwargs["initial"] = self.initial_for(session, record)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def initial_for(session: Session, record: AttendanceRecord | None) -> dict:
+        """The row as recorded, else blank with the session's times."""
         tz = session.organization.tzinfo
-        if record is not None:
-            kwargs["initial"] = {
-                "status": record.status,
-                "arrived": (record.arrived_at or session.starts_at).astimezone(tz).time(),
-                "departed": (record.departed_at or session.ends_at).astimezone(tz).time(),
-                "absence_reason": record.absence_reason,
-                "note": record.note,
-            }
-        else:
-            kwargs["initial"] = {
+        if record is None:
+            return {
                 "arrived": session.starts_at.astimezone(tz).time(),
                 "departed": session.ends_at.astimezone(tz).time(),
             }
-        super().__init__(*args, **kwargs)
+        return {
+            "status": record.status,
+            "arrived": (record.arrived_at or session.starts_at).astimezone(tz).time(),
+            "departed": (record.departed_at or session.ends_at).astimezone(tz).time(),
+            "absence_reason": record.absence_reason,
+            "note": record.note,
+        }
 
     def _instant(self, value: dt.time | None) -> dt.datetime | None:
         """A local time on the session's day (a session running past midnight: the next day)."""
@@ -91,6 +97,79 @@ class RollCallRowForm(forms.Form):
         )
 
 
+# --- The rows as the page writes them ---------------------------------------------------------------
+# A roll call draws five inputs a client. Drawn as bound widgets, each through its own templates,
+# they took about half of the page's time (issue #15), so the page writes them itself from these
+# plain values; `RollCallRowForm` still reads and checks what is posted. The names, ids and
+# attributes are the ones the widgets would write (`id_<row>-<field>`, `…_<n>` for a radio).
+
+
+@dataclass(frozen=True)
+class RowOption:
+    value: str
+    label: str
+    short_label: str = ""
+
+
+@dataclass(frozen=True)
+class RowInput:
+    name: str
+    id: str
+    value: str
+    invalid: bool
+
+
+class RowInputs:
+    """One row's inputs: what it shows (as recorded, or as posted) and, for a posted row, its form
+    (the errors)."""
+
+    def __init__(self, prefix: str, values: dict[str, str], form: RollCallRowForm | None = None):
+        self.form = form
+        self.errors = form.errors if form is not None else {}
+
+        def input_(name: str) -> RowInput:
+            html_name = f"{prefix}-{name}"
+            return RowInput(
+                name=html_name, id=f"id_{html_name}", value=values.get(name) or "", invalid=name in self.errors
+            )
+
+        self.status = input_("status")
+        self.arrived = input_("arrived")
+        self.departed = input_("departed")
+        self.absence_reason = input_("absence_reason")
+        self.note = input_("note")
+
+    @classmethod
+    def recorded(cls, prefix: str, *, session: Session, record: AttendanceRecord | None) -> RowInputs:
+        values = {
+            name: value.strftime(Time24Input.FORMAT) if isinstance(value, dt.time) else value
+            for name, value in RollCallRowForm.initial_for(session, record).items()
+        }
+        return cls(prefix, values)
+
+    @classmethod
+    def posted(cls, form: RollCallRowForm) -> RowInputs:
+        return cls(form.prefix or "", {name: form[name].value() for name in form.fields}, form)
+
+
+def _row_fields() -> dict:
+    fields = RollCallRowForm.base_fields
+    status, reason = cast(forms.ChoiceField, fields["status"]), cast(forms.ChoiceField, fields["absence_reason"])
+    return {
+        "status_options": [
+            RowOption(str(value), str(label), StatusRadioSelect.SHORT_LABELS.get(value, ""))
+            for value, label in status.choices
+        ],
+        "reason_options": [RowOption(str(value), str(label)) for value, label in reason.choices],
+        # The time inputs' attributes (Time24Input) and the note's maxlength, as the widgets write them.
+        "time_attrs": format_html_join("", ' {}="{}"', fields["arrived"].widget.attrs.items()),
+        "note_attrs": format_html_join("", ' {}="{}"', fields["note"].widget.attrs.items()),
+    }
+
+
+ROW_FIELDS = _row_fields()
+
+
 class WalkInForm(forms.Form):
     """A client who joined without being on the roster: added with the reason, then recorded."""
 
@@ -99,6 +178,7 @@ class WalkInForm(forms.Form):
         queryset=None,
         empty_label="Choose a client",
         error_messages={"invalid_choice": "Choose a client in intake or active care who is not on this roster."},
+        widget=LongSelect,
     )
     reason = forms.CharField(
         label="Why they joined",

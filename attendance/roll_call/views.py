@@ -34,7 +34,7 @@ from scheduling.models import SessionStatus
 from ..errors import AttendanceErrorCode
 from ..models import AttendanceStatus
 from . import selectors, services
-from .forms import SERVICE_FIELDS, RollCallRowForm, WalkInForm
+from .forms import ROW_FIELDS, SERVICE_FIELDS, RollCallRowForm, RowInputs, WalkInForm
 from .permissions import can_record_session
 
 
@@ -66,6 +66,13 @@ def _row_forms(session, entries, data=None) -> dict:
     }
 
 
+def _row_inputs(session, rows, forms=None) -> dict:
+    """Each row's inputs: as recorded, or as posted (`forms`, a refused roll call: the rows it sent)."""
+    if forms:
+        return {pk: RowInputs.posted(form) for pk, form in forms.items()}
+    return {row.entry.pk: RowInputs.recorded(str(row.entry.pk), session=session, record=row.record) for row in rows}
+
+
 def _offered_episodes(walk_in_form: WalkInForm) -> QuerySet[Episode]:
     queryset = cast(ModelChoiceField, walk_in_form.fields["episode"]).queryset
     assert queryset is not None  # offer_placeable_episodes set it
@@ -76,7 +83,7 @@ def _roll_call_page(request, session, *, forms=None, errors=None, status: int = 
     state = form_state_take(request)  # a refused walk-in, posted to its own endpoint
     rows = selectors.roll_call_rows(organization=request.organization, session=session)
     can_record = _can_record(request, session)
-    forms = forms or (_row_forms(session, [row.entry for row in rows]) if can_record else {})
+    inputs = _row_inputs(session, rows, forms) if forms or can_record else {}
     on_roster = [row.entry.episode_id for row in rows]
     walk_in_form = None
     if can_record:
@@ -91,7 +98,8 @@ def _roll_call_page(request, session, *, forms=None, errors=None, status: int = 
     recorded = sum(1 for row in rows if row.record is not None)
     context = {
         "session": session,
-        "rows": [(row, forms.get(row.entry.pk)) for row in rows],
+        "rows": [(row, inputs.get(row.entry.pk)) for row in rows],
+        "row_fields": ROW_FIELDS,
         "recorded": recorded,
         "pending": len(rows) - recorded,
         "can_record": can_record,
@@ -99,7 +107,9 @@ def _roll_call_page(request, session, *, forms=None, errors=None, status: int = 
         "walk_in_form": walk_in_form,
         "history": list(selectors.record_history(session=session)[:50]),
         "statuses": AttendanceStatus,
-        "errors": errors if errors is not None else error_summary(*forms.values(), *filter(None, [walk_in_form])),
+        "errors": errors
+        if errors is not None
+        else error_summary(*(forms or {}).values(), *filter(None, [walk_in_form])),
     }
     return org_render(request, "attendance/roll_call.html", context, status=max(status, state.status))
 

@@ -69,7 +69,14 @@ class Client(TenantModel):
 
     @property
     def sort_name(self) -> str:
-        return f"{self.last_name}, {self.preferred_name or self.first_name}"
+        return self.sort_name_of(
+            last_name=self.last_name, first_name=self.first_name, preferred_name=self.preferred_name
+        )
+
+    @staticmethod
+    def sort_name_of(*, last_name: str, first_name: str, preferred_name: str) -> str:
+        """`sort_name` from the columns alone (a list of names read without whole clients)."""
+        return f"{last_name}, {preferred_name or first_name}"
 
 
 class EpisodeStatus(models.TextChoices):
