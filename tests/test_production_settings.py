@@ -94,3 +94,20 @@ def test_the_database_settings_behind_pgbouncer_set_nothing_for_the_session(pool
     assert no_server_side_cursors is True
     assert conn_max_age == 60
     assert sessions == "iop.accounts.sessions"
+
+
+def test_production_parses_each_template_once_per_process():
+    code = (
+        "from django.template import engines;"
+        "engine = engines['django'].engine;"
+        "(cached,) = engine.template_loaders;"
+        "print(type(cached).__module__, [type(loader).__module__ for loader in cached.loaders]);"
+        "first = engine.get_template('base.html'); print(engine.get_template('base.html') is first)"
+    )
+    result = _manage("shell", "-c", code, env_overrides=PROD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2:] == [
+        "django.template.loaders.cached ['django.template.loaders.filesystem', "
+        "'django.template.loaders.app_directories']",
+        "True",
+    ]

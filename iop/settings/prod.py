@@ -1,9 +1,11 @@
 """Production. Every value that matters must come from the environment; nothing insecure defaults."""
 
+import copy
+
 from iop.common.crypto import secret_keys_parse
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import TEMPLATES, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # required
@@ -28,3 +30,14 @@ CSRF_COOKIE_HTTPONLY = True
 # Behind the TLS-terminating reverse proxy (docker-compose, README "Deployment") REMOTE_ADDR is the
 # proxy: login rate limits and audit rows use the client address it forwards instead.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("IOP_TRUSTED_PROXY_COUNT", default=1)
+
+# Templates parsed once per process, not on every render. Django's default when no loaders are set;
+# written out so that adding a loader later cannot silently drop the cache (issue #15).
+TEMPLATES = copy.deepcopy(TEMPLATES)
+TEMPLATES[0]["APP_DIRS"] = False
+TEMPLATES[0]["OPTIONS"]["loaders"] = [
+    (
+        "django.template.loaders.cached.Loader",
+        ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
+    )
+]
