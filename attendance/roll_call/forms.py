@@ -19,13 +19,17 @@ from .services import RollCallLine
 
 # Service field names → the row form's fields, so a refusal shows next to its input.
 SERVICE_FIELDS = {"status": "status", "arrived_at": "arrived", "departed_at": "departed"}
+REASON_CHOICES: list[tuple[str, str]] = [("", "—"), *AbsenceReason.choices]
 
 
 class StatusRadioSelect(forms.RadioSelect):
     """The status radios, drawn as one line of segments: the two long absences show a short label
     ("Excused"), while their full label ("Absent (excused)") stays the radio's accessible name."""
 
-    SHORT_LABELS = {AttendanceStatus.ABSENT_EXCUSED: "Excused", AttendanceStatus.ABSENT_UNEXCUSED: "Unexcused"}
+    SHORT_LABELS: dict[str, str] = {
+        AttendanceStatus.ABSENT_EXCUSED: "Excused",
+        AttendanceStatus.ABSENT_UNEXCUSED: "Unexcused",
+    }
 
     def create_option(self, *args, **kwargs):
         option = super().create_option(*args, **kwargs)
@@ -44,7 +48,7 @@ class RollCallRowForm(forms.Form):
     )
     arrived = Time24Field(label="Arrived", required=False)
     departed = Time24Field(label="Left", required=False)
-    absence_reason = forms.ChoiceField(label="Reason", choices=[("", "—"), *AbsenceReason.choices], required=False)
+    absence_reason = forms.ChoiceField(label="Reason", choices=REASON_CHOICES, required=False)
     note = forms.CharField(label="Note", max_length=300, required=False)
 
     def __init__(self, *args, session: Session, record: AttendanceRecord | None, subject: str = "", **kwargs):
@@ -154,13 +158,12 @@ class RowInputs:
 
 def _row_fields() -> dict:
     fields = RollCallRowForm.base_fields
-    status, reason = cast(forms.ChoiceField, fields["status"]), cast(forms.ChoiceField, fields["absence_reason"])
     return {
         "status_options": [
-            RowOption(str(value), str(label), StatusRadioSelect.SHORT_LABELS.get(value, ""))
-            for value, label in status.choices
+            RowOption(value, str(label), StatusRadioSelect.SHORT_LABELS.get(value, ""))
+            for value, label in AttendanceStatus.choices
         ],
-        "reason_options": [RowOption(str(value), str(label)) for value, label in reason.choices],
+        "reason_options": [RowOption(value, str(label)) for value, label in REASON_CHOICES],
         # The time inputs' attributes (Time24Input) and the note's maxlength, as the widgets write them.
         "time_attrs": format_html_join("", ' {}="{}"', fields["arrived"].widget.attrs.items()),
         "note_attrs": format_html_join("", ' {}="{}"', fields["note"].widget.attrs.items()),
