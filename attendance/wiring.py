@@ -16,18 +16,16 @@ REPORTS_SHOWN = 5
 
 
 def _hours_panel(*, organization, client, episode, can, form_state) -> dict | None:
-    """This week and past weeks since admission, newest first (two queries), and the absences,
-    alerts and flags timeline (three queries)."""
+    """This week and past weeks since admission, newest first (three queries: payer rules and
+    sessions), and the absences, alerts and flags timeline (three queries). The episode is the
+    client page's, read with its client, program, plan and clinician: not read again."""
     if episode is None:
         return None
-    from .hours.selectors import episode_for_attendance, episode_weeks
+    from .hours.selectors import episode_weeks
     from .timeline import episode_timeline
 
-    loaded = episode_for_attendance(organization=organization, episode_id=episode.pk)
-    if loaded is None:
-        return None
     return {
-        "weeks": episode_weeks(organization=organization, episode=loaded),
+        "weeks": episode_weeks(organization=organization, episode=episode),
         "timeline": episode_timeline(episode=episode),
     }
 

@@ -32,14 +32,15 @@ def _episode_left_care(sender, episode, from_status, to_status, effective_date, 
 
 def _sessions_panel(*, organization, client, episode, can, form_state) -> dict | None:
     """The episode's next booked or waitlisted sessions (one query, whatever the roster size) and
-    the placements that no longer fit the client's availability (three queries, however many)."""
+    the placements that no longer fit the client's availability (two queries, however many)."""
     if episode is None:
         return None
     from .selectors import placement_conflicts, upcoming_roster_for_episode
 
     return {
         "upcoming": list(upcoming_roster_for_episode(episode=episode)[:UPCOMING_SHOWN]),
-        "conflicts": placement_conflicts(episode=episode),
+        # The client page read the episode with its plan and availability (iop.clients.selectors.client_get).
+        "conflicts": placement_conflicts(episode=episode, today=organization.local_today(), plan_loaded=True),
     }
 
 
