@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
 from authorizations.codes import service_codes
 from authorizations.coverage.selectors import client_coverages
@@ -161,6 +162,20 @@ def _code_choices(organization) -> list[tuple[str, str]]:
     ]
 
 
+class _CodeChoices(BaseChoiceIterator):
+    """The organization's codes, read when first drawn or checked: a request page that cannot be
+    edited builds the form but never shows it (one query less)."""
+
+    def __init__(self, organization):
+        self.organization = organization
+        self.loaded: list[tuple[str, str]] | None = None
+
+    def __iter__(self):
+        if self.loaded is None:
+            self.loaded = _code_choices(self.organization)
+        return iter(self.loaded)
+
+
 class LineForm(forms.Form):
     """One itemized line. Units and frequency bounds are the service's (its messages say why)."""
 
@@ -176,7 +191,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["code"]).choices = _code_choices(organization)
+        cast(forms.ChoiceField, self.fields["code"]).choices = _CodeChoices(organization)
 
     @staticmethod
     def initial_for(line) -> dict:
