@@ -1,6 +1,7 @@
 """Production. Every value that matters must come from the environment; nothing insecure defaults."""
 
 import copy
+from typing import cast
 
 from iop.common.crypto import secret_keys_parse
 
@@ -35,7 +36,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("IOP_TRUSTED_PROXY_COUNT", default=1)
 # written out so that adding a loader later cannot silently drop the cache (issue #15).
 TEMPLATES = copy.deepcopy(TEMPLATES)
 TEMPLATES[0]["APP_DIRS"] = False
-TEMPLATES[0]["OPTIONS"]["loaders"] = [
+cast(dict, TEMPLATES[0]["OPTIONS"])["loaders"] = [
     (
         "django.template.loaders.cached.Loader",
         ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"],
