@@ -42,6 +42,21 @@ def _is_poll(request) -> bool:
     return request.META.get(POLL_HEADER) == "1"
 
 
+def session_clocks_restart(sender, request, user, **kwargs) -> None:
+    """A sign-in starts the idle and absolute clocks again (user_logged_in receiver).
+
+    Django keeps a session's data when it signs the same user in again (a new key, the same
+    contents), so without this a session last seen before the idle limit would be ended by the
+    very next request after a successful sign-in, and the absolute cap would count from an
+    earlier sign-in."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    now = time.time()
+    session[SIGNED_IN_AT_KEY] = now
+    session[LAST_SEEN_KEY] = now
+
+
 class SessionTimeoutMiddleware:
     """15 minutes idle, or the absolute cap since sign-in, whichever comes first, ends the session.
 

@@ -65,6 +65,18 @@ def test_idle_session_is_logged_out_after_15_minutes(client, harbor_va):
     assert client.get("/o/harbor/clients/").status_code == 302  # really signed out
 
 
+def test_signing_in_again_on_a_session_left_idle_starts_its_clocks_again(client, harbor_va):
+    """Signing the same user in again keeps the session's contents (Django cycles its key); the
+    sign-in restarts the idle and absolute clocks, so the next page is served, not a timeout."""
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        client.force_login(harbor_va)
+        assert client.get("/o/harbor/clients/").status_code == 200
+        clock.shift(dt.timedelta(hours=13))  # past both the idle limit and the absolute cap
+        client.force_login(harbor_va)
+        assert client.get("/o/harbor/clients/").status_code == 200
+    assert not SecurityEvent.objects.filter(kind="session_timeout", user=harbor_va).exists()
+
+
 def test_absolute_cap_ends_even_an_active_session(client, harbor_va, settings):
     with time_machine.travel(dt.datetime(2026, 11, 2, 7, 0, tzinfo=dt.UTC), tick=False) as clock:
         client.force_login(harbor_va)
