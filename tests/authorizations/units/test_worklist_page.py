@@ -92,9 +92,7 @@ def test_the_worklist_shows_every_section_and_costs_the_same_at_2_and_8_rows(as_
     assert str(first[0].client_id) in event.object_ids and len(event.object_ids) == 8
 
 
-def test_each_section_shows_a_page_of_its_rows_with_its_count(
-    as_va, covered_episode, mwf, this_week, monkeypatch
-):
+def test_each_section_shows_a_page_of_its_rows_with_its_count(as_va, covered_episode, mwf, this_week, monkeypatch):
     monkeypatch.setattr(selectors, "WORKLIST_PER_SECTION", 2)
     week = this_week + dt.timedelta(weeks=1)
     episodes = _rows(covered_episode, mwf, week, 3)
