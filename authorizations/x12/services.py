@@ -3,6 +3,7 @@ interchange control numbers handed out race-free, and every file kept as an `Int
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -10,11 +11,13 @@ from django.db.models import F
 
 from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import InteropDirection, InteropMessage, InteropSettings
-from authorizations.x12.writer import InterchangeIds
+from authorizations.x12.writer import InterchangeIds, interchange_write
 from iop.common.exceptions import refuse
 from iop.tenancy.models import Organization
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from iop.accounts.models import User
 
 MAX_CONTROL_NUMBER = 999_999_999  # ISA13 has nine digits
@@ -109,4 +112,48 @@ def interop_message_record(
         trace_number=trace_number[:64],
         content=content,
         created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def outbound_interchange_record(
+    *,
+    organization: Organization,
+    settings: InteropSettings,
+    at: dt.datetime,
+    functional_id: str,
+    version: str,
+    transaction_set: str,
+    transactions: Sequence[Sequence[str]],
+    format: str,
+    actor: User | None,
+    trace_number: str,
+    request=None,
+    packet=None,
+    coverage=None,
+) -> InteropMessage:
+    """Write `transactions` as one interchange under the organization's next control number and
+    keep it as sent: the one way a 278 or a 270 leaves (call inside the saving transaction)."""
+    number = control_number_allocate(organization=organization)
+    content = interchange_write(
+        ids=interchange_ids(settings),
+        control_number=number,
+        at=at,
+        functional_id=functional_id,
+        version=version,
+        transaction_set=transaction_set,
+        transactions=transactions,
+    )
+    return interop_message_record(
+        organization=organization,
+        format=format,
+        direction=InteropDirection.OUTBOUND,
+        content=content,
+        actor=actor,
+        request=request,
+        packet=packet,
+        coverage=coverage,
+        interchange_control_number=f"{number:09d}",
+        group_control_number=str(number),
+        transaction_set_control_number="0001",
+        trace_number=trace_number,
     )

@@ -18,14 +18,13 @@ from authorizations.errors import AuthorizationsErrorCode
 from authorizations.models import (
     DEFAULT_ELIGIBILITY_SERVICE_TYPES,
     Coverage,
-    InteropDirection,
     InteropFormat,
     InteropMessage,
     InteropSettings,
     SubscriberRelationship,
 )
 from authorizations.x12 import services as x12_services
-from authorizations.x12 import writer, x270
+from authorizations.x12 import x270
 from authorizations.x12.x278 import Person
 from iop.common.exceptions import refuse
 
@@ -111,25 +110,16 @@ def x12_270_download(
     body = x270.inquiry_segments(
         inquiry_270(coverage=coverage, settings=settings, on=on or now.date(), trace=trace), created_at=now
     )
-    number = x12_services.control_number_allocate(organization=organization)
-    content = writer.interchange_write(
-        ids=x12_services.interchange_ids(settings),
-        control_number=number,
+    return x12_services.outbound_interchange_record(
+        organization=organization,
+        settings=settings,
         at=now,
         functional_id=x270.FUNCTIONAL_ID,
         version=x270.VERSION,
         transaction_set="270",
         transactions=[body],
-    )
-    return x12_services.interop_message_record(
-        organization=organization,
         format=InteropFormat.X12_270_REQUEST,
-        direction=InteropDirection.OUTBOUND,
-        content=content,
         actor=actor,
         coverage=coverage,
-        interchange_control_number=f"{number:09d}",
-        group_control_number=str(number),
-        transaction_set_control_number="0001",
         trace_number=trace,
     )

@@ -51,7 +51,7 @@ from authorizations.models import (
 )
 from authorizations.requests.services.determinations import ApprovedLine, determination_record
 from authorizations.x12 import services as x12_services
-from authorizations.x12 import writer, x278
+from authorizations.x12 import x278
 from authorizations.x12.envelope import X12Error
 from iop.common.exceptions import refuse
 from iop.tenancy.models import Organization
@@ -200,28 +200,19 @@ def _download(
 ) -> InteropMessage:
     settings = x12_services.interop_settings_require(organization=organization, for_what="278")
     bodies = [x278.request_segments(request_278(r, settings), created_at=now) for r in requests]
-    number = x12_services.control_number_allocate(organization=organization)
-    content = writer.interchange_write(
-        ids=x12_services.interchange_ids(settings),
-        control_number=number,
+    return x12_services.outbound_interchange_record(
+        organization=organization,
+        settings=settings,
         at=now,
         functional_id=x278.FUNCTIONAL_ID,
         version=x278.VERSION,
         transaction_set="278",
         transactions=bodies,
-    )
-    return x12_services.interop_message_record(
-        organization=organization,
         format=InteropFormat.X12_278_REQUEST,
-        direction=InteropDirection.OUTBOUND,
-        content=content,
         actor=actor,
         request=requests[0] if packet is None else None,
         packet=packet,
         coverage=requests[0].coverage if packet is None else None,
-        interchange_control_number=f"{number:09d}",
-        group_control_number=str(number),
-        transaction_set_control_number="0001",
         trace_number=" ".join(request_trace(r) for r in requests),
     )
 
