@@ -50,15 +50,28 @@ def pas_bundle_send(
             field="__all__",
         )
     bundle = request_pas_bundle(organization=request.organization, request=request, now=now or timezone.now())
-    return InteropMessage.objects.create(
-        organization_id=request.organization_id,
+    return _message_keep(
+        request=request,
         format=InteropFormat.FHIR_PAS_BUNDLE,
         direction=InteropDirection.OUTBOUND,
+        content=json.dumps(bundle, indent=2, ensure_ascii=False),
+        actor=actor,
+    )
+
+
+def _message_keep(
+    *, request: AuthorizationRequest, format: str, direction: str, content: str, actor: User | None
+) -> InteropMessage:
+    """A PAS file of `request` kept as sent or received, traced by the Claim's identifier."""
+    return InteropMessage.objects.create(
+        organization_id=request.organization_id,
+        format=format,
+        direction=direction,
         request=request,
         packet_id=request.packet_id,
         coverage_id=request.coverage_id,
         trace_number=claim_identifier(request.pk),
-        content=json.dumps(bundle, indent=2, ensure_ascii=False),
+        content=content,
         created_by=actor,
     )
 
@@ -101,16 +114,12 @@ def claim_response_import(
         )
     _match(request, read)
     decided = _decided_items(request, read)
-    message = InteropMessage.objects.create(
-        organization_id=request.organization_id,
+    message = _message_keep(
+        request=request,
         format=InteropFormat.FHIR_CLAIM_RESPONSE,
         direction=InteropDirection.INBOUND,
-        request=request,
-        packet_id=request.packet_id,
-        coverage_id=request.coverage_id,
-        trace_number=claim_identifier(request.pk),
         content=content,
-        created_by=actor,
+        actor=actor,
     )
     return determination_record(
         request=request,
